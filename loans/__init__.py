@@ -1,0 +1,106 @@
+"""Entrepreneurship guaranteed-loan case management (创业担保贷款).
+
+``create_app`` reads as the table of contents of the application.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+from .config import DEFAULTS, check_required
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        instance_relative_config=True,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+    )
+    configure(app, test_config)
+    register_extensions(app)
+    register_security(app)
+    register_i18n(app)
+    register_blueprints(app)
+    register_template_helpers(app)
+    register_error_handlers(app)
+    register_cli(app)
+    return app
+
+
+def configure(app: Flask, test_config: dict | None) -> None:
+    app.config.from_mapping(DEFAULTS)
+    if test_config is None:
+        app.config.from_pyfile("config.py", silent=True)
+        app.config.from_prefixed_env("LOANS")
+    else:
+        app.config.from_mapping(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SQLALCHEMY_DATABASE_URI"]:
+        app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "loans.sqlite3")
+    if not app.config["UPLOAD_FOLDER"]:
+        app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    check_required(app.config)
+
+
+def register_extensions(app: Flask) -> None:
+    from . import personal_data
+    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+
+    from . import models  # noqa: F401  (register every table with the metadata)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    csrf.init_app(app)
+    limiter.init_app(app)
+    bootstrap.init_app(app)
+    personal_data.init_app(app)
+    from .auth.sessions import init_login
+
+    init_login(app, login_manager)
+    del babel  # initialised with its selector in register_i18n
+
+
+def register_security(app: Flask) -> None:
+    from . import access, security
+
+    access.init_app(app)
+    security.init_app(app)
+
+
+def register_i18n(app: Flask) -> None:
+    from . import i18n
+
+    i18n.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .admin.views import bp as admin_bp
+    from .applications.views import bp as applications_bp
+    from .auth.views import bp as auth_bp
+    from .main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, applications_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def register_template_helpers(app: Flask) -> None:
+    from . import template_helpers
+
+    template_helpers.init_app(app)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from . import errors
+
+    errors.init_app(app)
+
+
+def register_cli(app: Flask) -> None:
+    from . import cli
+
+    cli.init_app(app)

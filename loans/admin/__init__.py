@@ -1,0 +1,1 @@
+"""Administration: staff accounts (later: reference data, policy versions)."""

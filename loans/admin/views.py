@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from ..access import ADMIN, AUDITOR, ROLES, allow
+from ..auth.forms import StaffUserForm
+from ..auth.models import User
+from ..auth.services import AccountError, create_user
+from ..db import db
+from ..i18n import current_lang
+from ..labels import ROLE
+from ..policy.models import Bank, District
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+PAGE_SIZE = 50
+
+
+def _staff_form() -> StaffUserForm:
+    form = StaffUserForm()
+    lang = current_lang()
+    form.role.choices = [(r, str(ROLE[r])) for r in ROLES if r != "applicant"]
+    form.district_code.choices = [("", _("— none (city-wide) —"))] + [
+        (d.code, d.label(lang)) for d in db.session.scalars(select(District).order_by(District.code))]
+    form.bank_code.choices = [("", _("— none —"))] + [
+        (b.code, b.label(lang)) for b in db.session.scalars(select(Bank).order_by(Bank.code))]
+    return form
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@allow(ADMIN, AUDITOR)
+def users():
+    form = _staff_form()
+    if form.validate_on_submit():
+        if current_user.role != ADMIN:
+            flash(_("Only administrators can create users."), "danger")
+            return redirect(url_for(".users"))
+        try:
+            user = create_user(role=form.role.data, email=form.login.data, password=form.password.data,
+                               name=form.name.data, district_code=form.district_code.data or None,
+                               bank_code=form.bank_code.data or None, actor=current_user)
+        except AccountError as exc:
+            getattr(form, exc.field or "login").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("User %(email)s created.", email=user.email), "success")
+            return redirect(url_for(".users"))
+    staff = db.session.scalars(select(User).where(User.role != "applicant").order_by(User.role, User.email)).all()
+    applicants = db.session.scalar(select(func.count()).select_from(User).where(User.role == "applicant"))
+    return render_template("admin/users.html", form=form, staff=staff, applicants=applicants,
+                           can_create=current_user.role == ADMIN)

@@ -1,0 +1,1 @@
+"""The applicant's side: the multi-step application, evidence uploads, status, withdrawal."""

@@ -1,0 +1,198 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..core.workflow import CaseStatus
+from ..db import EncryptedText, Money, UTCDateTime, db, utcnow
+
+LOAN_TYPES = ("individual", "partnership", "enterprise")
+EDUCATION_LEVELS = ("junior_high_or_below", "senior_high", "vocational", "associate", "bachelor", "postgraduate")
+
+
+class LoanApplication(db.Model):
+    """One entrepreneur's application and, once approved, the case that follows it."""
+
+    __tablename__ = "loan_applications"
+    __table_args__ = (
+        Index("ix_loan_applications_district_status", "district_code", "status", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str | None] = mapped_column(String(20), unique=True)
+    applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.draft.value, index=True)
+    # Bumped by every guarded status change; a stale writer updates no row.
+    lock_version: Mapped[int] = mapped_column(default=0)
+    current_step: Mapped[str] = mapped_column(String(20), default="person")
+
+    # The person
+    full_name: Mapped[str | None] = mapped_column(String(100))
+    id_number: Mapped[str | None] = mapped_column(EncryptedText)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str | None] = mapped_column(String(18), index=True)
+    mobile: Mapped[str | None] = mapped_column(String(20))
+    household_district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
+    education: Mapped[str | None] = mapped_column(String(30))
+    graduation_date: Mapped[date | None] = mapped_column(Date)
+
+    # The business
+    loan_type: Mapped[str | None] = mapped_column(String(20))
+    business_name: Mapped[str | None] = mapped_column(String(200), index=True)
+    credit_code: Mapped[str | None] = mapped_column(String(18), index=True)
+    district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
+    business_address: Mapped[str | None] = mapped_column(String(300))
+    industry: Mapped[str | None] = mapped_column(String(100))
+    business_start_date: Mapped[date | None] = mapped_column(Date)
+    current_staff: Mapped[int | None]
+    planned_jobs: Mapped[int | None]
+    new_key_group_hires: Mapped[int | None]
+
+    # The loan
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    term_months: Mapped[int | None]
+    purpose: Mapped[str | None] = mapped_column(Text)
+    preferred_bank_code: Mapped[str | None] = mapped_column(ForeignKey("banks.code"))
+
+    # Declarations
+    declares_no_other_loans: Mapped[bool | None]
+    consents_credit_check: Mapped[bool | None]
+    declares_truthful: Mapped[bool | None]
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    application_date: Mapped[date | None] = mapped_column(Date)
+
+    applicant = relationship("User", foreign_keys=[applicant_id])
+    district = relationship("District", foreign_keys=[district_code])
+    household_district = relationship("District", foreign_keys=[household_district_code])
+    preferred_bank = relationship("Bank")
+    key_group_links: Mapped[list["ApplicationKeyGroup"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="ApplicationKeyGroup.key_group_code"
+    )
+    partners: Mapped[list["Partner"]] = relationship(
+        back_populates="application", cascade="all, delete-orphan", order_by="Partner.position"
+    )
+    documents: Mapped[list["Document"]] = relationship(
+        back_populates="application", order_by="Document.id"
+    )
+
+    @property
+    def key_group_codes(self) -> list[str]:
+        return [link.key_group_code for link in self.key_group_links]
+
+    @property
+    def partners_count(self) -> int:
+        return 1 + len(self.partners) if self.loan_type == "partnership" else 1
+
+    @property
+    def is_partnership(self) -> bool:
+        return self.loan_type == "partnership"
+
+    @property
+    def is_enterprise(self) -> bool:
+        return self.loan_type == "enterprise"
+
+
+class ApplicationKeyGroup(db.Model):
+    __tablename__ = "application_key_groups"
+    __table_args__ = (UniqueConstraint("application_id", "key_group_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id", ondelete="CASCADE"))
+    key_group_code: Mapped[str] = mapped_column(ForeignKey("key_groups.code"))
+
+    application: Mapped[LoanApplication] = relationship(back_populates="key_group_links")
+    key_group = relationship("KeyGroup", lazy="joined")
+
+
+class Partner(db.Model):
+    """Another person in a partnership (the applicant is not listed here)."""
+
+    __tablename__ = "partners"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(default=0)
+    full_name: Mapped[str] = mapped_column(String(100))
+    id_number: Mapped[str] = mapped_column(EncryptedText)
+    id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
+    id_number_masked: Mapped[str] = mapped_column(String(18))
+    key_group_code: Mapped[str] = mapped_column(ForeignKey("key_groups.code"))
+
+    application: Mapped[LoanApplication] = relationship(back_populates="partners")
+    key_group = relationship("KeyGroup", lazy="joined")
+
+
+class Document(db.Model):
+    """An uploaded evidence file, stored under instance/ with a generated name."""
+
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    uploaded_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(30))
+    key_group_code: Mapped[str | None] = mapped_column(ForeignKey("key_groups.code"))
+    original_name: Mapped[str] = mapped_column(String(200))
+    stored_name: Mapped[str] = mapped_column(String(80), unique=True)
+    content_type: Mapped[str] = mapped_column(String(40))
+    size_bytes: Mapped[int]
+    sha256: Mapped[str] = mapped_column(String(64))
+    encrypted: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    application: Mapped[LoanApplication] = relationship(back_populates="documents")
+    key_group = relationship("KeyGroup")
+
+
+class Consent(db.Model):
+    """A recorded consent: which text version, when, by whom (PIPL art. 29)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    text_version: Mapped[str] = mapped_column(String(20))
+    given_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ip_address: Mapped[str | None] = mapped_column(String(45))
+
+
+class Notification(db.Model):
+    """A message to a user in the portal; ``event`` + ``params`` are rendered in their language."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("loan_applications.id"))
+    event: Mapped[str] = mapped_column(String(40))
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    application = relationship("LoanApplication")
+
+
+class EligibilitySnapshot(db.Model):
+    """The engine's result for a case at one moment: policy version and each rule's result."""
+
+    __tablename__ = "eligibility_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    policy_code: Mapped[str] = mapped_column(String(20))
+    application_date: Mapped[date] = mapped_column(Date)
+    eligible: Mapped[bool]
+    max_amount: Mapped[Decimal] = mapped_column(Money)
+    max_term_months: Mapped[int]
+    rules: Mapped[list] = mapped_column(JSON)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

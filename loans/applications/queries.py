@@ -1,0 +1,61 @@
+"""Reads: which applications a user may see, their timelines and lists."""
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import Select, or_, select
+
+from ..audit.models import AuditEvent
+from ..db import db
+from .models import Document, LoanApplication, Notification
+
+
+def visible_applications(user) -> Select:
+    """Applications within the user's scope (SPEC §2): own, district, or all for read-only roles."""
+    query = select(LoanApplication)
+    if user.role == "applicant":
+        return query.where(LoanApplication.applicant_id == user.id)
+    staff_visible = LoanApplication.status != "draft"
+    if user.role == "officer":
+        return query.where(LoanApplication.district_code == user.district_code, staff_visible)
+    if user.role == "supervisor":
+        query = query.where(staff_visible)
+        return query.where(LoanApplication.district_code == user.district_code) if user.district_code else query
+    if user.role == "auditor":
+        return query.where(staff_visible)
+    if user.role == "bank":
+        return query.where(LoanApplication.preferred_bank_code == user.bank_code,
+                           LoanApplication.status.in_(("approved", "contracted", "active", "overdue", "extended",
+                                                        "settled", "compensated", "declined")))
+    return query.where(False)
+
+
+def application_or_404(application_id: int, user) -> LoanApplication:
+    application = db.session.scalar(visible_applications(user).where(LoanApplication.id == application_id))
+    if application is None:
+        abort(404)
+    return application
+
+
+def document_or_404(application: LoanApplication, document_id: int) -> Document:
+    document = db.session.scalar(select(Document).where(Document.id == document_id,
+                                                        Document.application_id == application.id))
+    if document is None:
+        abort(404)
+    return document
+
+
+def own_applications(user) -> list[LoanApplication]:
+    return list(db.session.scalars(
+        select(LoanApplication).where(LoanApplication.applicant_id == user.id).order_by(LoanApplication.id.desc())))
+
+
+def timeline(application: LoanApplication) -> list[AuditEvent]:
+    return list(db.session.scalars(
+        select(AuditEvent).where(AuditEvent.object_type == LoanApplication.__tablename__,
+                                 AuditEvent.object_id == application.id).order_by(AuditEvent.id)))
+
+
+def unread_notifications(user, limit: int = 20) -> list[Notification]:
+    return list(db.session.scalars(
+        select(Notification).where(Notification.user_id == user.id, or_(Notification.read_at.is_(None)))
+        .order_by(Notification.id.desc()).limit(limit)))

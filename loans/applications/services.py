@@ -1,0 +1,365 @@
+"""Changes to applications. Views commit once after these return; nothing here commits."""
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import date
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..audit.services import record
+from ..core import resident_id
+from ..core.money import parse_positive_amount
+from ..core.workflow import OPEN_APPLICATION_STATUSES, ACTIVE_LOAN_STATUSES, Action, CaseStatus, IllegalTransition, next_status
+from ..db import db, utcnow
+from ..personal_data import vault
+from ..policy.models import KeyGroup
+from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, Partner
+
+BLOCKING_STATUSES = tuple(s.value for s in (OPEN_APPLICATION_STATUSES | ACTIVE_LOAN_STATUSES))
+
+STEPS = ("person", "groups", "business", "loan", "partners", "declarations", "documents", "review")
+
+
+class StepError(ValueError):
+    """Input the service refuses; ``field`` names the form field the message belongs beside."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+class ConcurrentChange(RuntimeError):
+    """Someone else changed the case first; nothing was changed."""
+
+
+def steps_for(application: LoanApplication) -> tuple[str, ...]:
+    return tuple(s for s in STEPS if s != "partners" or application.loan_type == "partnership")
+
+
+# --- status changes -------------------------------------------------------------------
+
+def transition(application: LoanApplication, action: Action, *, actor=None, **detail) -> CaseStatus:
+    """Move a case through the core state machine with a guarded update and an audit row.
+
+    The UPDATE only matches while the case still has the status and lock version we read,
+    so of two concurrent deciders exactly one succeeds; the other gets ``ConcurrentChange``.
+    """
+    current = CaseStatus(application.status)
+    new = next_status(current, action)
+    result = db.session.execute(
+        update(LoanApplication)
+        .where(LoanApplication.id == application.id,
+               LoanApplication.status == current.value,
+               LoanApplication.lock_version == application.lock_version)
+        .values(status=new.value, lock_version=LoanApplication.lock_version + 1, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ConcurrentChange(str(_l("This case was changed by someone else just now. Reload it to see its current state.")))
+    db.session.expire(application, ["status", "lock_version", "updated_at"])
+    record(action.value, application, from_state=current, to_state=new, actor=actor, **detail)
+    return new
+
+
+# --- drafts ---------------------------------------------------------------------------
+
+def start_application(user) -> LoanApplication:
+    application = LoanApplication(applicant_id=user.id, status=CaseStatus.draft.value, mobile=user.mobile,
+                                  full_name=user.name or None)
+    db.session.add(application)
+    db.session.flush()
+    application.reference = f"A{application.created_at:%Y}-{application.id:06d}"
+    record("create", application, to_state=CaseStatus.draft, actor=user)
+    return application
+
+
+def _ensure_editable(application: LoanApplication) -> None:
+    if application.status != CaseStatus.draft.value:
+        raise StepError(_l("This application has been submitted and can no longer be edited here."))
+
+
+def id_holder_conflict(id_hash: str, *, exclude_application_id: int | None) -> LoanApplication | None:
+    """Another open application or active loan held by the same resident ID (as applicant or partner)."""
+    as_applicant = select(LoanApplication).where(
+        LoanApplication.id_number_hash == id_hash, LoanApplication.status.in_(BLOCKING_STATUSES))
+    as_partner = (select(LoanApplication).join(Partner, Partner.application_id == LoanApplication.id)
+                  .where(Partner.id_number_hash == id_hash, LoanApplication.status.in_(BLOCKING_STATUSES)))
+    if exclude_application_id is not None:
+        as_applicant = as_applicant.where(LoanApplication.id != exclude_application_id)
+        as_partner = as_partner.where(LoanApplication.id != exclude_application_id)
+    return db.session.scalar(as_applicant.limit(1)) or db.session.scalar(as_partner.limit(1))
+
+
+def credit_code_conflict(credit_code: str, *, exclude_application_id: int | None) -> LoanApplication | None:
+    query = select(LoanApplication).where(LoanApplication.credit_code == credit_code,
+                                          LoanApplication.status.in_(BLOCKING_STATUSES))
+    if exclude_application_id is not None:
+        query = query.where(LoanApplication.id != exclude_application_id)
+    return db.session.scalar(query.limit(1))
+
+
+def _set_id_number(target, number: str) -> None:
+    target.id_number = number
+    target.id_number_hash = vault().lookup_hash(number)
+    target.id_number_masked = resident_id.mask(number)
+
+
+def save_person(application: LoanApplication, values: dict) -> None:
+    _ensure_editable(application)
+    number = values.get("id_number")
+    if number:
+        digest = vault().lookup_hash(number)
+        other = id_holder_conflict(digest, exclude_application_id=application.id)
+        if other is not None:
+            raise StepError(_l("This resident ID already has an open application or loan (%(ref)s). "
+                               "One person may hold only one open application.", ref=other.reference), "id_number")
+        if any(p.id_number_hash == digest for p in application.partners):
+            raise StepError(_l("This resident ID is already listed as a partner."), "id_number")
+        _set_id_number(application, number)
+    for name in ("full_name", "mobile", "household_district_code", "education", "graduation_date"):
+        if name in values:
+            setattr(application, name, values[name] or None)
+
+
+def save_key_groups(application: LoanApplication, codes: list[str]) -> None:
+    _ensure_editable(application)
+    known = set(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True))))
+    wanted = [c for c in dict.fromkeys(codes) if c in known]
+    existing = {link.key_group_code: link for link in application.key_group_links}
+    for code, link in existing.items():
+        if code not in wanted:
+            application.key_group_links.remove(link)
+    for code in wanted:
+        if code not in existing:
+            application.key_group_links.append(ApplicationKeyGroup(key_group_code=code))
+
+
+def save_business(application: LoanApplication, values: dict) -> None:
+    _ensure_editable(application)
+    code = values.get("credit_code")
+    if code:
+        other = credit_code_conflict(code, exclude_application_id=application.id)
+        if other is not None:
+            raise StepError(_l("This credit code already has an open application or loan (%(ref)s).", ref=other.reference),
+                            "credit_code")
+    for name in ("loan_type", "business_name", "credit_code", "district_code", "business_address", "industry",
+                 "business_start_date", "current_staff", "planned_jobs", "new_key_group_hires"):
+        if name in values:
+            value = values[name]
+            setattr(application, name, value if value not in ("",) else None)
+    if application.loan_type != "partnership":
+        application.partners.clear()
+
+
+def save_loan(application: LoanApplication, values: dict) -> None:
+    _ensure_editable(application)
+    if values.get("amount"):
+        application.amount = parse_positive_amount(values["amount"])
+    for name in ("term_months", "purpose", "preferred_bank_code"):
+        if name in values:
+            setattr(application, name, values[name] if values[name] != "" else None)
+
+
+def add_partner(application: LoanApplication, values: dict) -> Partner:
+    _ensure_editable(application)
+    if application.loan_type != "partnership":
+        raise StepError(_l("Partners can only be added to a partnership application."))
+    number = values["id_number"]
+    digest = vault().lookup_hash(number)
+    if digest == application.id_number_hash or any(p.id_number_hash == digest for p in application.partners):
+        raise StepError(_l("This person is already part of the application."), "id_number")
+    other = id_holder_conflict(digest, exclude_application_id=application.id)
+    if other is not None:
+        raise StepError(_l("This resident ID already has an open application or loan (%(ref)s).", ref=other.reference),
+                        "id_number")
+    partner = Partner(full_name=values["full_name"], key_group_code=values["key_group_code"],
+                      position=len(application.partners))
+    _set_id_number(partner, number)
+    application.partners.append(partner)
+    return partner
+
+
+def remove_partner(application: LoanApplication, partner_id: int) -> None:
+    _ensure_editable(application)
+    for partner in list(application.partners):
+        if partner.id == partner_id:
+            application.partners.remove(partner)
+            return
+    raise StepError(_l("That partner is not on this application."))
+
+
+def save_declarations(application: LoanApplication, values: dict) -> None:
+    _ensure_editable(application)
+    for name in ("declares_no_other_loans", "consents_credit_check", "declares_truthful"):
+        setattr(application, name, bool(values.get(name)))
+
+
+# --- consent and documents ------------------------------------------------------------
+
+SENSITIVE_CONSENT = "sensitive_personal_information"
+
+
+def has_sensitive_consent(user, application: LoanApplication) -> bool:
+    version = current_app.config["CONSENT_TEXT_VERSION"]
+    return db.session.scalar(
+        select(Consent.id).where(Consent.user_id == user.id, Consent.application_id == application.id,
+                                 Consent.kind == SENSITIVE_CONSENT, Consent.text_version == version).limit(1)
+    ) is not None
+
+
+def record_consent(user, application: LoanApplication, ip_address: str | None) -> Consent:
+    version = current_app.config["CONSENT_TEXT_VERSION"]
+    consent = Consent(user_id=user.id, application_id=application.id, kind=SENSITIVE_CONSENT,
+                      text_version=version, ip_address=ip_address)
+    db.session.add(consent)
+    record("consent", application, actor=user, consent=SENSITIVE_CONSENT, text_version=version)
+    return consent
+
+
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+
+
+def sniff_type(head: bytes) -> tuple[str, str] | None:
+    """The file's real type from its first bytes, whatever its name says."""
+    for magic, mime, ext in SIGNATURES:
+        if head.startswith(magic):
+            return mime, ext
+    return None
+
+
+def clean_filename(name: str | None) -> str:
+    """A display name: no directories, no control characters, bounded length."""
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    return name[:150] or "upload"
+
+
+def is_sensitive_kind(kind: str, key_group: KeyGroup | None) -> bool:
+    return kind == "id_card" or (key_group is not None and key_group.sensitive)
+
+
+def store_document(application: LoanApplication, upload, kind: str, *, actor) -> Document:
+    """Check and store one uploaded file; raises ``StepError`` with a clear reason."""
+    key_group = None
+    if kind.startswith("key_group:"):
+        code = kind.split(":", 1)[1]
+        if code not in application.key_group_codes:
+            raise StepError(_l("Choose one of the key groups you claimed."), "kind")
+        key_group = db.session.get(KeyGroup, code)
+        kind = "key_group"
+    elif kind not in ("id_card", "business_licence", "business_plan", "other"):
+        raise StepError(_l("Choose what kind of document this is."), "kind")
+    sensitive = is_sensitive_kind(kind, key_group)
+    if sensitive and not has_sensitive_consent(actor, application):
+        raise StepError(_l("This document contains sensitive personal information. Give your consent above before uploading it."),
+                        "file")
+    limit = current_app.config["MAX_UPLOAD_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise StepError(_l("The file is empty."), "file")
+    if len(data) > limit:
+        raise StepError(_l("The file is larger than 10 MB. Please upload a smaller file."), "file")
+    sniffed = sniff_type(data[:16])
+    if sniffed is None:
+        raise StepError(_l("Only PDF, JPEG or PNG files can be uploaded; this file is something else, whatever its name says."),
+                        "file")
+    mime, ext = sniffed
+    stored_name = f"{uuid.uuid4().hex}.{ext}" + (".enc" if sensitive else "")
+    folder = Path(current_app.config["UPLOAD_FOLDER"])
+    folder.mkdir(parents=True, exist_ok=True)
+    payload = vault().encrypt_bytes(data) if sensitive else data
+    (folder / stored_name).write_bytes(payload)
+    document = Document(application_id=application.id, uploaded_by_id=actor.id, kind=kind,
+                        key_group_code=key_group.code if key_group else None,
+                        original_name=clean_filename(upload.filename), stored_name=stored_name,
+                        content_type=mime, size_bytes=len(data), sha256=hashlib.sha256(data).hexdigest(),
+                        encrypted=sensitive)
+    db.session.add(document)
+    db.session.flush()
+    record("upload", application, actor=actor, document_id=document.id, kind=kind,
+           key_group=document.key_group_code, sha256=document.sha256)
+    return document
+
+
+def read_document(document: Document) -> bytes:
+    data = (Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name).read_bytes()
+    return vault().decrypt_bytes(data) if document.encrypted else data
+
+
+def delete_document(application: LoanApplication, document: Document, *, actor) -> None:
+    _ensure_editable(application)
+    record("delete_document", application, actor=actor, document_id=document.id, sha256=document.sha256)
+    path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
+    db.session.delete(document)
+    db.session.flush()
+    path.unlink(missing_ok=True)
+
+
+# --- completeness, submission, withdrawal ---------------------------------------------
+
+def missing_items(application: LoanApplication) -> list[tuple[str, str]]:
+    """(step, message) for everything still needed before the application can be submitted."""
+    missing: list[tuple[str, str]] = []
+    person = ("full_name", "id_number_hash", "mobile", "household_district_code", "education")
+    if any(not getattr(application, name) for name in person):
+        missing.append(("person", str(_l("Your personal details are incomplete."))))
+    if not application.key_group_links and application.loan_type != "enterprise":
+        missing.append(("groups", str(_l("Choose at least one key group."))))
+    if "graduate" in application.key_group_codes and not application.graduation_date:
+        missing.append(("person", str(_l("Give your graduation date, as you apply as a college graduate."))))
+    business = ("loan_type", "business_name", "district_code", "business_address", "industry", "business_start_date")
+    if any(not getattr(application, name) for name in business) or application.current_staff is None \
+            or application.planned_jobs is None:
+        missing.append(("business", str(_l("The business details are incomplete."))))
+    if application.loan_type == "enterprise" and application.new_key_group_hires is None:
+        missing.append(("business", str(_l("Give the number of key-group people hired this year."))))
+    if not application.amount or not application.term_months or not application.purpose \
+            or not application.preferred_bank_code:
+        missing.append(("loan", str(_l("The loan details are incomplete."))))
+    if application.loan_type == "partnership" and len(application.partners) < 1:
+        missing.append(("partners", str(_l("A partnership needs at least one partner besides you."))))
+    if not (application.consents_credit_check and application.declares_truthful):
+        missing.append(("declarations", str(_l("Confirm the declarations."))))
+    claimed = set(application.key_group_codes)
+    evidenced = {d.key_group_code for d in application.documents if d.kind == "key_group"}
+    for link in application.key_group_links:
+        if link.key_group_code in claimed - evidenced:
+            missing.append(("documents", str(_l("Upload the evidence for: %(group)s.", group=link.key_group.label(_lang())))))
+    return missing
+
+
+def _lang() -> str:
+    from ..i18n import current_lang
+
+    return current_lang()
+
+
+def submit_application(application: LoanApplication, *, actor, on: date | None = None) -> None:
+    if application.status != CaseStatus.draft.value:
+        raise IllegalTransition(CaseStatus(application.status), Action.submit)
+    missing = missing_items(application)
+    if missing:
+        raise StepError(missing[0][1])
+    other = id_holder_conflict(application.id_number_hash, exclude_application_id=application.id)
+    if other is not None:
+        raise StepError(_l("This resident ID already has an open application or loan (%(ref)s).", ref=other.reference))
+    application.submitted_at = utcnow()
+    application.application_date = on or date.today()
+    application.current_step = "review"
+    from ..eligibility.services import evaluate_case
+
+    evaluate_case(application, trigger="submission", actor=actor)
+    transition(application, Action.submit, actor=actor)
+
+
+def withdraw_application(application: LoanApplication, *, actor, reason: str | None = None) -> None:
+    transition(application, Action.withdraw, actor=actor, reason=reason or None)

@@ -1,0 +1,343 @@
+from __future__ import annotations
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
+from ..core.workflow import IllegalTransition, OPEN_STATUSES, CaseStatus
+from ..db import db
+from ..i18n import current_lang
+from ..policy.models import Bank, District, KeyGroup
+from . import forms, services
+from .queries import application_or_404, document_or_404, own_applications, timeline
+
+bp = Blueprint("applications", __name__, url_prefix="/my/applications")
+
+
+def _own(application_id: int):
+    return application_or_404(application_id, current_user)
+
+
+def _district_choices():
+    lang = current_lang()
+    rows = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.code))
+    return [("", "—")] + [(d.code, d.label(lang)) for d in rows]
+
+
+def _bank_choices():
+    lang = current_lang()
+    rows = db.session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.code))
+    return [("", "—")] + [(b.code, b.label(lang)) for b in rows]
+
+
+def _key_groups():
+    return list(db.session.scalars(select(KeyGroup).where(KeyGroup.active.is_(True)).order_by(KeyGroup.sort_order)))
+
+
+@bp.get("/")
+@allow(APPLICANT)
+def index():
+    return render_template("applications/index.html", applications=own_applications(current_user),
+                           open_statuses={s.value for s in OPEN_STATUSES})
+
+
+@bp.post("/new")
+@allow(APPLICANT)
+def new():
+    form = forms.ConfirmForm()
+    if not form.validate_on_submit():
+        abort(400)
+    application = services.start_application(current_user)
+    db.session.commit()
+    return redirect(url_for(".step", application_id=application.id, step="person"))
+
+
+# --- the steps ------------------------------------------------------------------------
+
+def _person(application, form):
+    form.household_district_code.choices = _district_choices()
+    form.keep_id_number = bool(application.id_number_hash)
+    if application.id_number_masked:
+        form.id_number.description = _("Saved: %(masked)s. Leave empty to keep it, or type it again to change it.",
+                                       masked=application.id_number_masked)
+    return services.save_person
+
+
+def _groups(application, form):
+    lang = current_lang()
+    form.key_groups.choices = [(g.code, f"{g.label(lang)} ({g.evidence(lang)})") for g in _key_groups()]
+    return lambda app, values: services.save_key_groups(app, values.get("key_groups") or [])
+
+
+def _business(application, form):
+    form.district_code.choices = _district_choices()
+    return services.save_business
+
+
+def _loan(application, form):
+    form.preferred_bank_code.choices = _bank_choices()
+    return services.save_loan
+
+
+def _declarations(application, form):
+    return services.save_declarations
+
+
+STEP_FORMS = {
+    "person": (forms.PersonForm, _person),
+    "groups": (forms.KeyGroupsForm, _groups),
+    "business": (forms.BusinessForm, _business),
+    "loan": (forms.LoanForm, _loan),
+    "declarations": (forms.DeclarationsForm, _declarations),
+}
+
+def step_titles():
+    return {
+        "person": _("About you"),
+        "groups": _("Key groups"),
+        "business": _("Your business"),
+        "loan": _("The loan"),
+        "partners": _("Partners"),
+        "declarations": _("Declarations"),
+        "documents": _("Evidence"),
+        "review": _("Review and submit"),
+    }
+
+
+def _form_data_for(application, step):
+    if step == "groups":
+        return {"key_groups": application.key_group_codes}
+    if step == "loan":
+        return {"amount": str(application.amount) if application.amount is not None else "",
+                "term_months": application.term_months, "purpose": application.purpose,
+                "preferred_bank_code": application.preferred_bank_code}
+    names = {
+        "person": ("full_name", "mobile", "household_district_code", "education", "graduation_date"),
+        "business": ("loan_type", "business_name", "credit_code", "district_code", "business_address", "industry",
+                     "business_start_date", "current_staff", "planned_jobs", "new_key_group_hires"),
+        "declarations": ("declares_no_other_loans", "consents_credit_check", "declares_truthful"),
+    }[step]
+    return {name: getattr(application, name) for name in names}
+
+
+def _next_step(application, step):
+    steps = services.steps_for(application)
+    return steps[min(steps.index(step) + 1, len(steps) - 1)] if step in steps else steps[0]
+
+
+def _draft_or_status(application):
+    if application.status != CaseStatus.draft.value:
+        flash(_("This application has been submitted; you can follow it here."), "info")
+        return redirect(url_for(".status", application_id=application.id))
+    return None
+
+
+@bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
+@allow(APPLICANT)
+def step(application_id: int, step: str):
+    application = _own(application_id)
+    if (response := _draft_or_status(application)) is not None:
+        return response
+    if step == "partners":
+        return partners(application)
+    if step == "documents":
+        return documents(application)
+    if step == "review":
+        return review(application)
+    if step not in STEP_FORMS:
+        abort(404)
+    form_class, prepare = STEP_FORMS[step]
+    form = form_class() if request.method == "POST" else form_class(data=_form_data_for(application, step))
+    saver = prepare(application, form)
+    if request.method == "POST":
+        form.is_draft = request.form.get("action") == "draft"
+        if form.validate_on_submit():
+            values = {k: v for k, v in form.data.items() if k != "csrf_token"}
+            try:
+                saver(application, values)
+            except services.StepError as exc:
+                getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger")
+            else:
+                application.current_step = step
+                db.session.commit()
+                if form.is_draft:
+                    flash(_("Draft saved. You can come back to it at any time from “My applications”."), "success")
+                    return redirect(url_for(".step", application_id=application.id, step=step))
+                return redirect(url_for(".step", application_id=application.id, step=_next_step(application, step)))
+    return render_template("applications/step.html", application=application, form=form, step=step,
+                           steps=services.steps_for(application), titles=step_titles())
+
+
+def partners(application):
+    form = forms.PartnerForm()
+    lang = current_lang()
+    form.key_group_code.choices = [("", "—")] + [(g.code, g.label(lang)) for g in _key_groups()]
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            services.add_partner(application, {k: form.data[k] for k in ("full_name", "id_number", "key_group_code")})
+        except services.StepError as exc:
+            (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
+        else:
+            application.current_step = "partners"
+            db.session.commit()
+            flash(_("Partner added."), "success")
+            return redirect(url_for(".step", application_id=application.id, step="partners"))
+    return render_template("applications/partners.html", application=application, form=form, step="partners",
+                           steps=services.steps_for(application), titles=step_titles(),
+                           confirm=forms.ConfirmForm())
+
+
+@bp.post("/<int:application_id>/partners/<int:partner_id>/delete")
+@allow(APPLICANT)
+def delete_partner(application_id: int, partner_id: int):
+    application = _own(application_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.remove_partner(application, partner_id)
+    except services.StepError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Partner removed."), "info")
+    return redirect(url_for(".step", application_id=application.id, step="partners"))
+
+
+def documents(application, upload_form=None, consent_form=None, status=200):
+    upload_form = upload_form or forms.UploadForm()
+    claimed = [link.key_group for link in application.key_group_links]
+    upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(claimed)
+    has_consent = services.has_sensitive_consent(current_user, application)
+    return render_template(
+        "applications/documents.html", application=application, form=upload_form,
+        consent=consent_form or forms.ConsentForm(),
+        has_consent=has_consent, step="documents", steps=services.steps_for(application), titles=step_titles(),
+        confirm=forms.ConfirmForm(), sensitive_groups=[g for g in claimed if g.sensitive],
+    ), status
+
+
+@bp.post("/<int:application_id>/consent")
+@allow(APPLICANT)
+def consent(application_id: int):
+    application = _own(application_id)
+    if (response := _draft_or_status(application)) is not None and application.status != "info_requested":
+        return response
+    form = forms.ConsentForm()
+    if not form.validate_on_submit():
+        return documents(application, consent_form=form, status=400)
+    services.record_consent(current_user, application, request.remote_addr)
+    db.session.commit()
+    flash(_("Thank you. Your consent has been recorded; you can now upload sensitive documents."), "success")
+    return redirect(url_for(".step", application_id=application.id, step="documents"))
+
+
+@bp.post("/<int:application_id>/documents")
+@allow(APPLICANT)
+def upload(application_id: int):
+    application = _own(application_id)
+    if application.status not in (CaseStatus.draft.value, CaseStatus.info_requested.value):
+        flash(_("Documents can no longer be added to this application."), "warning")
+        return redirect(url_for(".status", application_id=application.id))
+    form = forms.UploadForm()
+    claimed = [link.key_group for link in application.key_group_links]
+    form.kind.choices = [("", "—")] + forms.document_kind_choices(claimed)
+    if form.validate_on_submit():
+        try:
+            services.store_document(application, form.file.data, form.kind.data, actor=current_user)
+        except services.StepError as exc:
+            getattr(form, exc.field or "file").errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("Uploaded: %(name)s", name=services.clean_filename(form.file.data.filename)), "success")
+            return redirect(request.form.get("back") == "status" and url_for(".status", application_id=application.id)
+                            or url_for(".step", application_id=application.id, step="documents"))
+    return documents(application, upload_form=form, status=400)
+
+
+@bp.post("/<int:application_id>/documents/<int:document_id>/delete")
+@allow(APPLICANT)
+def delete_document(application_id: int, document_id: int):
+    application = _own(application_id)
+    document = document_or_404(application, document_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.delete_document(application, document, actor=current_user)
+    except services.StepError as exc:
+        flash(str(exc), "danger")
+    else:
+        db.session.commit()
+        flash(_("Document removed."), "info")
+    return redirect(url_for(".step", application_id=application.id, step="documents"))
+
+
+def review(application):
+    from ..eligibility.services import preview_case
+
+    return render_template("applications/review.html", application=application, step="review",
+                           steps=services.steps_for(application), titles=step_titles(),
+                           missing=services.missing_items(application), eligibility=preview_case(application),
+                           confirm=forms.ConfirmForm())
+
+
+@bp.post("/<int:application_id>/submit")
+@allow(APPLICANT)
+def submit(application_id: int):
+    application = _own(application_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit_application(application, actor=current_user)
+    except services.StepError as exc:
+        flash(str(exc), "danger")
+        return redirect(url_for(".step", application_id=application.id, step="review"))
+    except (IllegalTransition, services.ConcurrentChange):
+        flash(_("This application has already been submitted."), "info")
+        return redirect(url_for(".status", application_id=application.id))
+    db.session.commit()
+    flash(_("Your application %(ref)s has been submitted. We will tell you about every step here.",
+            ref=application.reference), "success")
+    return redirect(url_for(".status", application_id=application.id))
+
+
+@bp.get("/<int:application_id>")
+@allow(APPLICANT)
+def status(application_id: int):
+    application = _own(application_id)
+    from ..eligibility.services import latest_snapshot
+
+    return render_template("applications/status.html", application=application, events=timeline(application),
+                           confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
+                           snapshot=latest_snapshot(application))
+
+
+@bp.post("/<int:application_id>/withdraw")
+@allow(APPLICANT)
+def withdraw(application_id: int):
+    application = _own(application_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        services.withdraw_application(application, actor=current_user, reason=request.form.get("reason", "")[:500])
+    except (IllegalTransition, services.ConcurrentChange):
+        flash(_("This application can no longer be withdrawn: a decision has already been made."), "warning")
+        return redirect(url_for(".status", application_id=application.id))
+    db.session.commit()
+    flash(_("Your application has been withdrawn."), "info")
+    return redirect(url_for(".status", application_id=application.id))
+
+
+# --- documents for everyone allowed to see the case ----------------------------------
+
+@bp.get("/<int:application_id>/documents/<int:document_id>")
+@allow(APPLICANT, OFFICER, SUPERVISOR, AUDITOR)
+def download(application_id: int, document_id: int):
+    application = application_or_404(application_id, current_user)
+    document = document_or_404(application, document_id)
+    data = services.read_document(document)
+    return send_file(io.BytesIO(data), mimetype=document.content_type, download_name=document.original_name,
+                     as_attachment=request.args.get("download") == "1", max_age=0)

@@ -1,0 +1,1 @@
+"""Accounts: registration, login, logout, password rules and staff users."""

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length, Optional, ValidationError
+
+from ..core.resident_id import valid_mobile
+from .passwords import password_problems
+
+
+def normalize_login(value: str | None) -> str:
+    return (value or "").strip().lower()
+
+
+def looks_like_email(value: str) -> bool:
+    local, at, domain = value.partition("@")
+    return bool(at and local and "." in domain and " " not in value and len(value) <= 254)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Mobile number or email"), validators=[DataRequired(), Length(max=254)],
+                        filters=[normalize_login], render_kw={"autocomplete": "username"})
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             render_kw={"autocomplete": "current-password"})
+
+
+class NewPasswordMixin:
+    def validate_password(self, field):
+        identifiers = tuple(v for v in (getattr(getattr(self, "login", None), "data", None),) if v)
+        for problem in password_problems(field.data or "", identifiers=identifiers):
+            raise ValidationError(problem)
+
+
+class RegisterForm(NewPasswordMixin, FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
+                       filters=[lambda v: (v or "").strip()], render_kw={"autocomplete": "name"})
+    login = StringField(
+        _l("Mobile number or email"),
+        validators=[DataRequired(), Length(max=254)],
+        filters=[normalize_login],
+        description=_l("An 11-digit mainland mobile number, or an email address."),
+        render_kw={"autocomplete": "username", "inputmode": "email"},
+    )
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 8 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))],
+                            render_kw={"autocomplete": "new-password"})
+
+    def validate_login(self, field):
+        if not (valid_mobile(field.data) or looks_like_email(field.data)):
+            raise ValidationError(_l("Enter an 11-digit mobile number such as 13812345678, or an email address."))
+
+
+class StaffUserForm(NewPasswordMixin, FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    login = StringField(_l("Email"), validators=[DataRequired(), Length(max=254)], filters=[normalize_login])
+    role = SelectField(_l("Role"), choices=[])
+    district_code = SelectField(_l("District"), choices=[], validators=[Optional()])
+    bank_code = SelectField(_l("Bank"), choices=[], validators=[Optional()])
+    password = PasswordField(_l("Initial password"), validators=[DataRequired(), Length(max=200)])
+
+    def validate_login(self, field):
+        if not looks_like_email(field.data):
+            raise ValidationError(_l("Enter a valid email address."))

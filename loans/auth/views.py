@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ..access import allow, public, ROLES
+from ..db import db
+from ..extensions import limiter
+from ..i18n import current_lang
+from ..urls import safe_next
+from . import services
+from .forms import LoginForm, RegisterForm
+
+bp = Blueprint("auth", __name__)
+
+
+def _login_account_key() -> str:
+    """Throttle guesses per (client, account): an attacker slows only themselves."""
+    from flask_limiter.util import get_remote_address
+
+    return f"{get_remote_address()}|{(request.form.get('login') or '').strip().lower()}"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_ACCOUNT_RATE_LIMIT"], methods=["POST"], key_func=_login_account_key)
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("The mobile number/email or password is not right."))
+        else:
+            session.clear()
+            login_user(user)
+            if user.locale:
+                session["lang"] = user.locale
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+    return render_template("auth/login.html", form=form)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per hour", methods=["POST"])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = services.register_applicant(name=form.name.data, login=form.login.data,
+                                               password=form.password.data, locale=current_lang())
+        except services.AccountError as exc:
+            getattr(form, exc.field or "login").errors.append(str(exc))
+        else:
+            db.session.commit()
+            session.clear()
+            session["lang"] = user.locale
+            login_user(user)
+            flash(_("Welcome! Your account is ready. Start your application below."), "success")
+            return redirect(safe_next(request.args.get("next")) or url_for("applications.index"))
+    return render_template("auth/register.html", form=form)
+
+
+@bp.post("/logout")
+@allow(*ROLES)
+@login_required
+def logout():
+    services.end_sessions(current_user)
+    db.session.commit()
+    lang = session.get("lang")
+    logout_user()
+    session.clear()
+    if lang:
+        session["lang"] = lang
+    flash(_("You have been logged out."), "info")
+    return redirect(url_for("auth.login"))

@@ -1,0 +1,45 @@
+"""Command-line interface (SPEC §10). Bad input exits non-zero with one clear line."""
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup, with_appcontext
+
+from .db import db
+
+users_cli = AppGroup("users", help="Manage user accounts.")
+
+
+@users_cli.command("create")
+@click.option("--role", required=True, help="applicant, officer, supervisor, bank, finance, admin or auditor")
+@click.option("--email", required=True)
+@click.option("--district", "district_code", default=None, help="District code, e.g. 431002")
+@click.option("--bank", "bank_code", default=None, help="Bank code, e.g. ICBC-CZ")
+@click.option("--name", default="")
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+def create_user_command(role, email, district_code, bank_code, name, password):
+    """Create a user (password prompted unless --password is given)."""
+    from .auth.services import AccountError, create_user
+
+    try:
+        user = create_user(role=role, email=email, password=password, name=name, district_code=district_code,
+                           bank_code=bank_code)
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@click.command("demo-data")
+@with_appcontext
+def demo_data_command():
+    """Load deterministic demo users and cases; does nothing if they are already there."""
+    from .demo import load_demo_data
+
+    created = load_demo_data(echo=click.echo)
+    if not created:
+        click.echo("demo data already present; nothing changed")
+
+
+def init_app(app) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(demo_data_command)

@@ -1,0 +1,60 @@
+"""Configuration: built-in defaults, then ``instance/config.py``, then ``LOANS_*`` env vars.
+
+Secrets have no defaults. ``check_required`` refuses to start without them unless the app
+runs under test (the test config supplies its own).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+DEFAULTS = {
+    "SQLALCHEMY_DATABASE_URI": None,  # filled with sqlite:///instance/loans.sqlite3 by create_app
+    "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "SESSION_COOKIE_SECURE": False,
+    "PERMANENT_SESSION_LIFETIME": timedelta(hours=8),
+    "REMEMBER_COOKIE_DURATION": timedelta(days=0),
+    "WTF_CSRF_TIME_LIMIT": None,
+    # An upload may be 10 MB; the request carries a little more (form fields, boundaries).
+    "MAX_UPLOAD_BYTES": 10 * 1024 * 1024,
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024 + 256 * 1024,
+    "UPLOAD_FOLDER": None,  # default: <instance>/uploads
+    "BABEL_DEFAULT_LOCALE": "zh",
+    "BABEL_DEFAULT_TIMEZONE": "Asia/Shanghai",
+    "LANGUAGES": ("zh", "en"),
+    "BOOTSTRAP_SERVE_LOCAL": True,
+    "RATELIMIT_STORAGE_URI": "memory://",
+    "RATELIMIT_HEADERS_ENABLED": True,
+    "LOGIN_RATE_LIMIT": "10 per minute",
+    "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute",
+    "API_RATE_LIMIT": "60 per minute",
+    # argon2id; tests lower these so the suite stays fast.
+    "PASSWORD_HASH_TIME_COST": 3,
+    "PASSWORD_HASH_MEMORY_COST": 64 * 1024,
+    "PASSWORD_HASH_PARALLELISM": 2,
+    "CONSENT_TEXT_VERSION": "2026-01",
+    "REVIEW_TARGET_WORKING_DAYS": 10,
+    "MAIL_BACKEND": "console",
+    "MAIL_SENDER": "noreply@chenzhou-loans.example",
+    "SECRET_KEY": None,
+    "PERSONAL_DATA_KEY": None,
+}
+
+REQUIRED_SECRETS = ("SECRET_KEY", "PERSONAL_DATA_KEY")
+
+
+class ConfigError(RuntimeError):
+    """The app cannot start with this configuration."""
+
+
+def check_required(config) -> None:
+    missing = [name for name in REQUIRED_SECRETS if not config.get(name)]
+    if missing:
+        raise ConfigError(
+            "missing configuration: "
+            + ", ".join(missing)
+            + " (set them in instance/config.py or as LOANS_"
+            + " / LOANS_".join(missing)
+            + "; `make run` writes a local instance/config.py for the demo)"
+        )

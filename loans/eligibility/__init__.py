@@ -1,0 +1,1 @@
+"""Where the pure eligibility engine meets the database: facts from records, snapshots."""

@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import date
+
+from flask import g
+from sqlalchemy import func, select
+
+from ..audit.services import record
+from ..core import eligibility, policy as core_policy, resident_id
+from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
+from ..db import db
+from ..policy.models import District, KeyGroup, LprFixing, PolicyVersion
+
+LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
+                                                                 CaseStatus.compensated})
+OVERDUE_STATUSES = (CaseStatus.overdue.value, CaseStatus.compensated.value)
+
+
+def _cached(name, load):
+    cache = g.setdefault("_reference_cache", {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
+
+
+def policies() -> tuple[core_policy.PolicyParams, ...]:
+    return _cached("policies", lambda: tuple(
+        p.to_params() for p in db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_from))))
+
+
+def lpr_fixings() -> tuple[tuple[date, object], ...]:
+    return _cached("lpr", lambda: tuple(
+        (f.published_on, f.rate) for f in db.session.scalars(select(LprFixing).order_by(LprFixing.published_on))))
+
+
+def served_districts() -> frozenset[str]:
+    return _cached("districts", lambda: frozenset(db.session.scalars(select(District.code).where(District.active.is_(True)))))
+
+
+def known_key_groups() -> frozenset[str]:
+    return _cached("key_groups", lambda: frozenset(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True)))))
+
+
+def policy_on(on: date) -> core_policy.PolicyParams | None:
+    return core_policy.policy_in_force(policies(), on)
+
+
+def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
+    """Earlier subsidised loans held by this resident ID in the system's records."""
+    from ..applications.models import LoanApplication
+
+    if not id_hash:
+        return 0, False
+    rows = db.session.execute(
+        select(LoanApplication.status, func.count()).where(
+            LoanApplication.id_number_hash == id_hash, LoanApplication.id != exclude_id,
+            LoanApplication.status.in_(LOAN_STATUSES)).group_by(LoanApplication.status)).all()
+    count = sum(n for _, n in rows)
+    return count, any(status in OVERDUE_STATUSES for status, _ in rows)
+
+
+def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduation_date, other_loans: bool,
+            exclude_id: int) -> eligibility.PersonFacts:
+    prior, overdue = _loan_history(id_hash, exclude_id)
+    return eligibility.PersonFacts(
+        birth_date=resident_id.birth_date(number), sex=resident_id.sex(number), key_groups=groups,
+        graduation_date=graduation_date, prior_subsidized_loans=prior, prior_overdue=overdue, other_loans=other_loans)
+
+
+def evidence_checks(application) -> dict[str, bool]:
+    """Officer-recorded checks for needs-evidence rules (filled in by the review module)."""
+    from ..review.queries import recorded_evidence
+
+    return recorded_evidence(application)
+
+
+def facts_for(application) -> tuple[eligibility.PersonFacts, eligibility.ApplicationFacts] | None:
+    """Engine input from a case, or None while the case lacks what the engine needs."""
+    from ..applications.services import credit_code_conflict, id_holder_conflict
+
+    if not (application.id_number and application.loan_type and application.amount and application.term_months
+            and application.district_code):
+        return None
+    person = _person(application.id_number, application.id_number_hash, tuple(application.key_group_codes),
+                     application.graduation_date, not bool(application.declares_no_other_loans), application.id)
+    partners = tuple(
+        _person(p.id_number, p.id_number_hash, (p.key_group_code,), None, False, application.id)
+        for p in application.partners
+    ) if application.loan_type == "partnership" else None
+    duplicate = id_holder_conflict(application.id_number_hash, exclude_application_id=application.id) is not None or (
+        bool(application.credit_code)
+        and credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None)
+    facts = eligibility.ApplicationFacts(
+        loan_type=application.loan_type, amount=application.amount, term_months=application.term_months,
+        district_code=application.district_code, partners_count=application.partners_count, partners=partners,
+        staff=application.current_staff, new_key_group_hires=application.new_key_group_hires,
+        duplicate=duplicate, evidence=evidence_checks(application))
+    return person, facts
+
+
+def run_engine(application, on: date) -> eligibility.EligibilityResult | None:
+    facts = facts_for(application)
+    policy = policy_on(on)
+    if facts is None or policy is None:
+        return None
+    return eligibility.evaluate(facts[0], facts[1], policy, on, served_districts(), known_key_groups())
+
+
+def preview_case(application) -> eligibility.EligibilityResult | None:
+    """What the engine would say if the applicant submitted today (nothing stored)."""
+    return run_engine(application, application.application_date or date.today())
+
+
+def evaluate_case(application, *, trigger: str, actor=None):
+    """Run the engine on the case's application date and store the result as a snapshot."""
+    from ..applications.models import EligibilitySnapshot
+
+    on = application.application_date or date.today()
+    result = run_engine(application, on)
+    if result is None:
+        return None
+    snapshot = EligibilitySnapshot(
+        application_id=application.id, trigger=trigger, policy_code=result.policy_code, application_date=on,
+        eligible=result.eligible, max_amount=result.max_amount, max_term_months=result.max_term_months,
+        rules=[{k: v for k, v in asdict(rule).items()} for rule in result.rules],
+        evaluated_by_id=getattr(actor, "id", None))
+    db.session.add(snapshot)
+    db.session.flush()
+    record("eligibility", application, actor=actor, trigger=trigger, policy=result.policy_code,
+           eligible=result.eligible, snapshot_id=snapshot.id,
+           failed=[r.id for r in result.failed] or None)
+    return snapshot
+
+
+def latest_snapshot(application):
+    from ..applications.models import EligibilitySnapshot
+
+    return db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == application.id)
+                             .order_by(EligibilitySnapshot.id.desc()).limit(1))

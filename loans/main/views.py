@@ -1,0 +1,47 @@
+from __future__ import annotations
+
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_login import current_user
+
+from ..access import STAFF_ROLES, allow, public
+from ..db import db
+from ..urls import safe_next
+
+bp = Blueprint("main", __name__)
+
+HOME_BY_ROLE = {
+    "applicant": "applications.index",
+    "admin": "admin.users",
+}
+
+
+@bp.get("/")
+@public
+def index():
+    if current_user.is_authenticated:
+        return redirect(url_for(HOME_BY_ROLE.get(current_user.role, "main.staff_home")))
+    return render_template("main/index.html")
+
+
+@bp.get("/staff")
+@allow(*STAFF_ROLES)
+def staff_home():
+    return render_template("main/staff_home.html")
+
+
+@bp.post("/language")
+@public
+def set_language():
+    lang = request.form.get("lang")
+    if lang in current_app.config["LANGUAGES"]:
+        session["lang"] = lang
+        if current_user.is_authenticated and current_user.locale != lang:
+            current_user.locale = lang
+            db.session.commit()
+    return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
+
+
+@bp.get("/healthz")
+@public
+def healthz():
+    return {"status": "ok"}

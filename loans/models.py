@@ -1,0 +1,11 @@
+"""Every model, imported in one place so that Alembic sees the whole schema."""
+from .applications.models import (ApplicationKeyGroup, Consent, Document, EligibilitySnapshot, LoanApplication,
+                                  Notification, Partner)
+from .audit.models import AuditEvent
+from .auth.models import User
+from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
+
+__all__ = [
+    "ApplicationKeyGroup", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
+    "KeyGroup", "LoanApplication", "LprFixing", "Notification", "Partner", "PolicyVersion", "User",
+]

@@ -1,0 +1,1 @@
+"""Reference data and policy versions: districts, banks, key groups, policies, LPR fixings."""

@@ -1,0 +1,1 @@
+"""Officer review and supervisor decisions."""

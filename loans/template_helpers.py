@@ -1,0 +1,56 @@
+"""Jinja filters and globals shared by every template."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from flask_babel import format_date
+
+from . import labels
+from .core.money import format_yuan
+from .core.resident_id import mask_mobile
+from .i18n import current_lang
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def yuan(value) -> str:
+    return "" if value is None else format_yuan(Decimal(value))
+
+
+def local_datetime(value: datetime | None) -> str:
+    if value is None:
+        return ""
+    return value.astimezone(LOCAL_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def iso_date(value: date | None) -> str:
+    return "" if value is None else value.isoformat()
+
+
+def named(obj) -> str:
+    """A district, bank or key group in the current language."""
+    return "" if obj is None else obj.label(current_lang())
+
+
+def init_app(app) -> None:
+    app.jinja_env.filters.update(
+        yuan=yuan,
+        local_datetime=local_datetime,
+        iso_date=iso_date,
+        named=named,
+        mask_mobile=lambda v: mask_mobile(v) if v else "",
+        status_label=lambda v: labels.label(labels.STATUS, v),
+        role_label=lambda v: labels.label(labels.ROLE, v),
+        loan_type_label=lambda v: labels.label(labels.LOAN_TYPE, v),
+        education_label=lambda v: labels.label(labels.EDUCATION, v),
+        document_kind_label=lambda v: labels.label(labels.DOCUMENT_KIND, v),
+        rule_result_label=lambda v: labels.label(labels.RULE_RESULT, v),
+        audit_action_label=lambda v: labels.label(labels.AUDIT_ACTION, v),
+        long_date=lambda v: format_date(v, "long") if v else "",
+    )
+
+    @app.context_processor
+    def inject():
+        return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()}}
