@@ -83,8 +83,9 @@ def register_blueprints(app: Flask) -> None:
     from .applications.views import bp as applications_bp
     from .auth.views import bp as auth_bp
     from .main.views import bp as main_bp
+    from .review.views import bp as review_bp
 
-    for bp in (main_bp, auth_bp, applications_bp, admin_bp):
+    for bp in (main_bp, auth_bp, applications_bp, admin_bp, review_bp):
         app.register_blueprint(bp)
 
 

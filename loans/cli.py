@@ -40,6 +40,24 @@ def demo_data_command():
         click.echo("demo data already present; nothing changed")
 
 
+cases_cli = AppGroup("cases", help="Daily jobs on cases.")
+
+
+@cases_cli.command("expire")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as of this date (YYYY-MM-DD); default today.")
+def expire_cases_command(today):
+    """Expire approvals not contracted by their validity end. Safe to run repeatedly."""
+    from datetime import date
+
+    from .review.services import expire_approvals
+
+    count = expire_approvals(today.date() if today else date.today())
+    db.session.commit()
+    click.echo(f"{count} approval(s) expired")
+
+
 def init_app(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
+    app.cli.add_command(cases_cli)

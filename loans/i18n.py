@@ -1,7 +1,7 @@
 """Language: the user's choice (session), else the browser's Accept-Language, else Chinese."""
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
 from .extensions import babel
@@ -11,6 +11,8 @@ ROOT_TRANSLATIONS = "translations"
 
 def select_locale() -> str:
     languages = current_app.config["LANGUAGES"]
+    if not has_request_context():  # CLI commands and background jobs
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
     chosen = session.get("lang")
     if chosen in languages:
         return chosen

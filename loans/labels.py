@@ -77,6 +77,14 @@ AUDIT_ACTION = {
     "send_back": _l("Sent back for review"),
     "expire": _l("Approval expired"),
     "eligibility": _l("Eligibility checked"),
+    "correct": _l("Application corrected"),
+    "evidence": _l("Evidence checked"),
+    "note": _l("Internal note added"),
+    "reveal_id": _l("Full resident ID shown"),
+    "delete_document": _l("Document removed"),
+    "letter_revoked": _l("Approval letter revoked"),
+    "register": _l("Account registered"),
+    "create_user": _l("User created"),
 }
 
 

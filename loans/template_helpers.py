@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 
 from . import labels
-from .core.money import format_yuan
+from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
 from .i18n import current_lang
 
@@ -37,6 +37,7 @@ def named(obj) -> str:
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         yuan=yuan,
+        rate=lambda v: "" if v is None else format_rate(v),
         local_datetime=local_datetime,
         iso_date=iso_date,
         named=named,
@@ -48,9 +49,16 @@ def init_app(app) -> None:
         document_kind_label=lambda v: labels.label(labels.DOCUMENT_KIND, v),
         rule_result_label=lambda v: labels.label(labels.RULE_RESULT, v),
         audit_action_label=lambda v: labels.label(labels.AUDIT_ACTION, v),
+        notification_text=lambda n: _notification_text(n),
         long_date=lambda v: format_date(v, "long") if v else "",
     )
 
     @app.context_processor
     def inject():
         return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()}}
+
+
+def _notification_text(note) -> str:
+    from .notifications import render
+
+    return render(note.event, note.params or {})

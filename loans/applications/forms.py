@@ -181,6 +181,11 @@ class UploadForm(FlaskForm):
                      render_kw={"accept": ".pdf,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png"})
 
 
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l("Your answer to the officer"), validators=[Needed(), Length(max=4000)], filters=[strip],
+                           description=_l("Upload any requested documents above before you send the answer."))
+
+
 class ConfirmForm(FlaskForm):
     """An empty form: the CSRF token for a one-button action (submit, withdraw, delete)."""
 

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.workflow import CaseStatus
-from ..db import EncryptedText, Money, UTCDateTime, db, utcnow
+from ..db import EncryptedText, Money, Rate, UTCDateTime, db, utcnow
 
 LOAN_TYPES = ("individual", "partnership", "enterprise")
 EDUCATION_LEVELS = ("junior_high_or_below", "senior_high", "vocational", "associate", "bachelor", "postgraduate")
@@ -62,6 +62,32 @@ class LoanApplication(db.Model):
     consents_credit_check: Mapped[bool | None]
     declares_truthful: Mapped[bool | None]
 
+    # Review and decision (SPEC §4); amounts in yuan, rates in percent
+    assigned_officer_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recommendation: Mapped[str | None] = mapped_column(String(10))
+    recommended_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    recommended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    recommended_amount: Mapped[Decimal | None] = mapped_column(Money)
+    recommended_term_months: Mapped[int | None]
+    recommended_bank_code: Mapped[str | None] = mapped_column(ForeignKey("banks.code"))
+    conditions: Mapped[str | None] = mapped_column(Text)
+    rejection_rules: Mapped[list | None] = mapped_column(JSON)
+    rejection_explanation: Mapped[str | None] = mapped_column(Text)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_on: Mapped[date | None] = mapped_column(Date)
+    approved_amount: Mapped[Decimal | None] = mapped_column(Money)
+    approved_term_months: Mapped[int | None]
+    approved_bank_code: Mapped[str | None] = mapped_column(ForeignKey("banks.code"))
+    amount_lowered_reason: Mapped[str | None] = mapped_column(Text)
+    approval_policy_code: Mapped[str | None] = mapped_column(String(20))
+    approval_lpr_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    approval_cap_bp: Mapped[int | None]
+    rate_ceiling_rate: Mapped[Decimal | None] = mapped_column(Rate)
+    borrower_rate_rule_en: Mapped[str | None] = mapped_column(Text)
+    borrower_rate_rule_zh: Mapped[str | None] = mapped_column(Text)
+    valid_until_date: Mapped[date | None] = mapped_column(Date, index=True)
+
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
@@ -70,7 +96,12 @@ class LoanApplication(db.Model):
     applicant = relationship("User", foreign_keys=[applicant_id])
     district = relationship("District", foreign_keys=[district_code])
     household_district = relationship("District", foreign_keys=[household_district_code])
-    preferred_bank = relationship("Bank")
+    preferred_bank = relationship("Bank", foreign_keys=[preferred_bank_code])
+    recommended_bank = relationship("Bank", foreign_keys=[recommended_bank_code])
+    approved_bank = relationship("Bank", foreign_keys=[approved_bank_code])
+    assigned_officer = relationship("User", foreign_keys=[assigned_officer_id])
+    recommended_by = relationship("User", foreign_keys=[recommended_by_id])
+    decided_by = relationship("User", foreign_keys=[decided_by_id])
     key_group_links: Mapped[list["ApplicationKeyGroup"]] = relationship(
         back_populates="application", cascade="all, delete-orphan", order_by="ApplicationKeyGroup.key_group_code"
     )

@@ -59,3 +59,13 @@ def unread_notifications(user, limit: int = 20) -> list[Notification]:
     return list(db.session.scalars(
         select(Notification).where(Notification.user_id == user.id, or_(Notification.read_at.is_(None)))
         .order_by(Notification.id.desc()).limit(limit)))
+
+
+def mark_notifications_read(user, application) -> None:
+    from sqlalchemy import update
+
+    from ..db import utcnow
+
+    db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                  Notification.application_id == application.id,
+                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))

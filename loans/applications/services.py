@@ -78,8 +78,11 @@ def start_application(user) -> LoanApplication:
     return application
 
 
+EDITABLE_STATUSES = (CaseStatus.draft.value, CaseStatus.info_requested.value)
+
+
 def _ensure_editable(application: LoanApplication) -> None:
-    if application.status != CaseStatus.draft.value:
+    if application.status not in EDITABLE_STATUSES:
         raise StepError(_l("This application has been submitted and can no longer be edited here."))
 
 

@@ -41,8 +41,11 @@ def _key_groups():
 @bp.get("/")
 @allow(APPLICANT)
 def index():
+    from .queries import unread_notifications
+
     return render_template("applications/index.html", applications=own_applications(current_user),
-                           open_statuses={s.value for s in OPEN_STATUSES})
+                           open_statuses={s.value for s in OPEN_STATUSES},
+                           notifications=unread_notifications(current_user))
 
 
 @bp.post("/new")
@@ -124,12 +127,24 @@ def _form_data_for(application, step):
     return {name: getattr(application, name) for name in names}
 
 
+def _note_correction(application, step):
+    """Remember the step of a draft; audit a correction made while information is requested."""
+    if application.status == CaseStatus.info_requested.value:
+        from ..audit.services import record
+
+        record("correct", application, actor=current_user, step=step)
+    else:
+        application.current_step = step
+
+
 def _next_step(application, step):
     steps = services.steps_for(application)
     return steps[min(steps.index(step) + 1, len(steps) - 1)] if step in steps else steps[0]
 
 
-def _draft_or_status(application):
+def _draft_or_status(application, step=None):
+    if application.status == CaseStatus.info_requested.value and step != "review":
+        return None
     if application.status != CaseStatus.draft.value:
         flash(_("This application has been submitted; you can follow it here."), "info")
         return redirect(url_for(".status", application_id=application.id))
@@ -140,7 +155,7 @@ def _draft_or_status(application):
 @allow(APPLICANT)
 def step(application_id: int, step: str):
     application = _own(application_id)
-    if (response := _draft_or_status(application)) is not None:
+    if (response := _draft_or_status(application, step)) is not None:
         return response
     if step == "partners":
         return partners(application)
@@ -162,7 +177,7 @@ def step(application_id: int, step: str):
             except services.StepError as exc:
                 getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger")
             else:
-                application.current_step = step
+                _note_correction(application, step)
                 db.session.commit()
                 if form.is_draft:
                     flash(_("Draft saved. You can come back to it at any time from “My applications”."), "success")
@@ -182,7 +197,7 @@ def partners(application):
         except services.StepError as exc:
             (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
         else:
-            application.current_step = "partners"
+            _note_correction(application, "partners")
             db.session.commit()
             flash(_("Partner added."), "success")
             return redirect(url_for(".step", application_id=application.id, step="partners"))
@@ -224,7 +239,7 @@ def documents(application, upload_form=None, consent_form=None, status=200):
 @allow(APPLICANT)
 def consent(application_id: int):
     application = _own(application_id)
-    if (response := _draft_or_status(application)) is not None and application.status != "info_requested":
+    if (response := _draft_or_status(application, "documents")) is not None:
         return response
     form = forms.ConsentForm()
     if not form.validate_on_submit():
@@ -307,12 +322,47 @@ def submit(application_id: int):
 @bp.get("/<int:application_id>")
 @allow(APPLICANT)
 def status(application_id: int):
-    application = _own(application_id)
-    from ..eligibility.services import latest_snapshot
+    return status_page(_own(application_id))
 
+
+def status_page(application, answer_form=None, code=200):
+    from ..eligibility.services import latest_snapshot
+    from ..review.services import open_info_request
+    from .queries import mark_notifications_read
+
+    info_request = open_info_request(application) if application.status == CaseStatus.info_requested.value else None
+    upload_form = forms.UploadForm()
+    upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
+        [link.key_group for link in application.key_group_links])
+    mark_notifications_read(current_user, application)
+    db.session.commit()
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
-                           snapshot=latest_snapshot(application))
+                           snapshot=latest_snapshot(application), info_request=info_request,
+                           answer_form=answer_form or forms.AnswerForm(), form=upload_form,
+                           has_consent=services.has_sensitive_consent(current_user, application)), code
+
+
+@bp.post("/<int:application_id>/answer")
+@allow(APPLICANT)
+def answer(application_id: int):
+    from ..review.services import answer_info
+
+    application = _own(application_id)
+    form = forms.AnswerForm()
+    if not form.validate_on_submit():
+        return status_page(application, answer_form=form, code=400)
+    try:
+        answer_info(application, actor=current_user, answer=form.answer.data)
+    except services.StepError as exc:
+        form.answer.errors.append(str(exc))
+        return status_page(application, answer_form=form, code=400)
+    except (IllegalTransition, services.ConcurrentChange):
+        flash(_("This request has already been answered."), "info")
+        return redirect(url_for(".status", application_id=application.id))
+    db.session.commit()
+    flash(_("Thank you. Your answer has been sent and your application is back with the officer."), "success")
+    return redirect(url_for(".status", application_id=application.id))
 
 
 @bp.post("/<int:application_id>/withdraw")

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date
+from decimal import Decimal
 
 from flask import g
 from sqlalchemy import func, select
@@ -138,3 +139,71 @@ def latest_snapshot(application):
 
     return db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == application.id)
                              .order_by(EligibilitySnapshot.id.desc()).limit(1))
+
+
+# --- the public pre-check (SPEC §10): no records, no partner details -------------------
+
+@dataclass(frozen=True)
+class PrecheckInput:
+    """Answers to the pre-check, already in the right types. ``amount`` in yuan."""
+
+    application_date: date
+    key_groups: tuple[str, ...]
+    loan_type: str
+    amount: Decimal
+    term_months: int
+    district_code: str
+    id_number: str | None = None
+    birth_date: date | None = None
+    sex: str | None = None
+    graduation_date: date | None = None
+    partners: int = 1
+    prior_subsidized_loans: int = 0
+    prior_overdue: bool = False
+    other_loans: bool = False
+    staff: int | None = None
+    new_key_group_hires: int | None = None
+
+
+def precheck_problems(answers: PrecheckInput, *, today: date | None = None) -> dict[str, list[tuple[str, dict]]]:
+    """Input the engine cannot judge: ``{field: [(problem code, params), …]}``; empty when fine.
+
+    Codes: ``id_<reason>`` (resident ID, see ``resident_id.REASONS``), ``unknown_key_group``,
+    ``no_policy``, ``graduation_date_required``.
+    """
+    problems: dict[str, list[tuple[str, dict]]] = {}
+    if answers.id_number is not None:
+        try:
+            resident_id.validate(answers.id_number, today or date.today())
+        except resident_id.InvalidResidentId as exc:
+            problems.setdefault("id_number", []).append((f"id_{exc.reason}", {}))
+    unknown = [code for code in dict.fromkeys(answers.key_groups) if code not in known_key_groups()]
+    for code in unknown:
+        problems.setdefault("key_groups", []).append(("unknown_key_group", {"code": code}))
+    if "graduate" in answers.key_groups and answers.graduation_date is None:
+        problems.setdefault("graduation_date", []).append(("graduation_date_required", {}))
+    if policy_on(answers.application_date) is None:
+        problems.setdefault("application_date", []).append(
+            ("no_policy", {"date": answers.application_date.isoformat()}))
+    return problems
+
+
+def run_precheck(answers: PrecheckInput) -> eligibility.EligibilityResult:
+    """The engine on pre-check answers; call only when ``precheck_problems`` is empty.
+
+    E14 and E13's per-partner part are ``not_applicable`` here: no records, no partners."""
+    if answers.id_number is not None:
+        number = resident_id.normalize(answers.id_number)
+        birth, sex = resident_id.birth_date(number), resident_id.sex(number)
+    else:
+        birth, sex = answers.birth_date, answers.sex
+    person = eligibility.PersonFacts(
+        birth_date=birth, sex=sex, key_groups=tuple(answers.key_groups), graduation_date=answers.graduation_date,
+        prior_subsidized_loans=answers.prior_subsidized_loans, prior_overdue=answers.prior_overdue,
+        other_loans=answers.other_loans)
+    facts = eligibility.ApplicationFacts(
+        loan_type=answers.loan_type, amount=answers.amount, term_months=answers.term_months,
+        district_code=answers.district_code, partners_count=answers.partners, partners=None,
+        staff=answers.staff, new_key_group_hires=answers.new_key_group_hires, duplicate=None, evidence={})
+    on = answers.application_date
+    return eligibility.evaluate(person, facts, policy_on(on), on, served_districts(), known_key_groups())

@@ -12,6 +12,9 @@ bp = Blueprint("main", __name__)
 HOME_BY_ROLE = {
     "applicant": "applications.index",
     "admin": "admin.users",
+    "officer": "review.queue",
+    "supervisor": "review.queue",
+    "auditor": "review.queue",
 }
 
 

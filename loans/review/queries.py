@@ -1,6 +1,112 @@
+"""Reads for the review screens: the queue (SQL pagination on indexed columns, a bounded
+number of queries per page), the case page's parts, the evidence a rule rests on."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..applications.models import ApplicationKeyGroup, LoanApplication
+from ..applications.queries import visible_applications
+from ..core.dates import working_days_between
+from ..db import db
+from .models import CaseNote, EvidenceCheck, InfoRequest
+
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+PAGE_SIZE = 25
+IN_REVIEW = ("submitted", "under_review", "info_requested", "recommended")
+SORTS = {
+    "submitted": LoanApplication.submitted_at.asc(),
+    "-submitted": LoanApplication.submitted_at.desc(),
+    "amount": LoanApplication.amount.asc(),
+    "-amount": LoanApplication.amount.desc(),
+    "name": LoanApplication.full_name.asc(),
+    "reference": LoanApplication.reference.asc(),
+}
 
 
 def recorded_evidence(application) -> dict[str, bool]:
-    """Rule id → verified, from the officer's evidence checklist."""
-    return {}
+    """Rule id → verified, the latest check per rule."""
+    rows = db.session.execute(select(EvidenceCheck.rule_id, EvidenceCheck.verified)
+                              .where(EvidenceCheck.application_id == application.id)
+                              .order_by(EvidenceCheck.id)).all()
+    return {rule_id: verified for rule_id, verified in rows}
+
+
+@dataclass
+class QueueFilters:
+    status: str = ""
+    key_group: str = ""
+    loan_type: str = ""
+    bank: str = ""
+    submitted_from: date | None = None
+    submitted_to: date | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    q: str = ""
+    sort: str = "submitted"
+
+
+def _day_start(d: date) -> datetime:
+    return datetime.combine(d, time.min, LOCAL_TZ).astimezone(timezone.utc)
+
+
+def _filtered(user, f: QueueFilters, *, with_status: bool = True):
+    query = visible_applications(user)
+    if with_status and f.status:
+        query = query.where(LoanApplication.status == f.status)
+    if f.key_group:
+        query = query.where(LoanApplication.id.in_(
+            select(ApplicationKeyGroup.application_id).where(ApplicationKeyGroup.key_group_code == f.key_group)))
+    if f.loan_type:
+        query = query.where(LoanApplication.loan_type == f.loan_type)
+    if f.bank:
+        query = query.where(LoanApplication.preferred_bank_code == f.bank)
+    if f.submitted_from:
+        query = query.where(LoanApplication.submitted_at >= _day_start(f.submitted_from))
+    if f.submitted_to:
+        query = query.where(LoanApplication.submitted_at < _day_start(f.submitted_to + timedelta(days=1)))
+    if f.amount_min is not None:
+        query = query.where(LoanApplication.amount >= f.amount_min)
+    if f.amount_max is not None:
+        query = query.where(LoanApplication.amount <= f.amount_max)
+    q = f.q.strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(LoanApplication.full_name.like(like), LoanApplication.reference.like(like),
+                                LoanApplication.business_name.like(like), LoanApplication.id_number_masked.like(like)))
+    return query
+
+
+def queue_page(user, f: QueueFilters, page: int):
+    """(rows, total, status counts) — three queries whatever the page size."""
+    query = _filtered(user, f)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    order = SORTS.get(f.sort, SORTS["submitted"])
+    rows = db.session.scalars(
+        query.options(selectinload(LoanApplication.key_group_links))
+        .order_by(order, LoanApplication.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counted = _filtered(user, f, with_status=False).order_by(None).subquery()
+    counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
+    return rows, total, counts
+
+
+def working_days_waiting(application, today: date) -> int | None:
+    if application.submitted_at is None:
+        return None
+    return working_days_between(application.submitted_at.astimezone(LOCAL_TZ).date(), today)
+
+
+def case_parts(application) -> dict:
+    return {
+        "notes": db.session.scalars(select(CaseNote).where(CaseNote.application_id == application.id)
+                                    .order_by(CaseNote.id.desc())).all(),
+        "checks": db.session.scalars(select(EvidenceCheck).where(EvidenceCheck.application_id == application.id)
+                                     .order_by(EvidenceCheck.id.desc())).all(),
+        "info_requests": db.session.scalars(select(InfoRequest).where(InfoRequest.application_id == application.id)
+                                            .order_by(InfoRequest.id.desc())).all(),
+    }

@@ -1,0 +1,239 @@
+"""The bureau's case handling (SPEC §2, §4): take, request information, check evidence,
+recommend, decide. Each status change goes through ``applications.services.transition``
+(the core state machine, a guarded update, one audit row). Views commit once."""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+
+from ..applications.services import ConcurrentChange, StepError, transition
+from ..audit.services import record
+from ..core import policy as core_policy
+from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, role_may
+from ..db import db, utcnow
+from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
+from ..notifications import notify
+from ..policy.models import Bank, District
+from .models import CaseNote, EvidenceCheck, InfoRequest
+
+EVIDENCE_RULES = ("E08", "E11", "E12")
+
+__all__ = ["ReviewError", "ConcurrentChange", "IllegalTransition"]
+
+
+class ReviewError(ValueError):
+    """A refused review action; ``field`` names the form field the message belongs beside."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+def _require(actor, action: Action) -> None:
+    if not role_may(actor.role, action):
+        raise ReviewError(_l("Your role may not do this."))
+
+
+def _notify_status(application) -> None:
+    notify(application.applicant, application, "status", status=application.status)
+
+
+def take_case(application, *, actor) -> None:
+    _require(actor, Action.take)
+    transition(application, Action.take, actor=actor)
+    application.assigned_officer_id = actor.id
+    _notify_status(application)
+
+
+def request_info(application, *, actor, message: str, documents: list[str]) -> InfoRequest:
+    _require(actor, Action.request_info)
+    if not message.strip():
+        raise ReviewError(_l("Tell the applicant what you need."), "message")
+    transition(application, Action.request_info, actor=actor, message=message, documents=documents or None)
+    info = InfoRequest(application_id=application.id, requested_by_id=actor.id, message=message.strip(),
+                       documents=list(documents))
+    db.session.add(info)
+    notify(application.applicant, application, "info_requested", message=message.strip())
+    return info
+
+
+def open_info_request(application) -> InfoRequest | None:
+    from sqlalchemy import select
+
+    return db.session.scalar(select(InfoRequest).where(InfoRequest.application_id == application.id,
+                                                       InfoRequest.answered_at.is_(None))
+                             .order_by(InfoRequest.id.desc()).limit(1))
+
+
+def answer_info(application, *, actor, answer: str) -> None:
+    """The applicant answers; the case goes back to review."""
+    if not answer.strip():
+        raise StepError(_l("Write a short answer for the officer."), "answer")
+    transition(application, Action.answer_info, actor=actor, message=answer.strip())
+    info = open_info_request(application)
+    if info is not None:
+        info.answer = answer.strip()
+        info.answered_at = utcnow()
+    _notify_status(application)
+
+
+def record_evidence(application, *, actor, rule_id: str, verified: bool, note: str) -> EvidenceCheck:
+    if rule_id not in EVIDENCE_RULES:
+        raise ReviewError(_l("This rule is not checked from evidence."), "rule_id")
+    if application.status != CaseStatus.under_review.value:
+        raise ReviewError(_l("Evidence can be recorded only while the case is under review."))
+    check = EvidenceCheck(application_id=application.id, rule_id=rule_id, verified=verified, note=note.strip(),
+                          checked_by_id=actor.id)
+    db.session.add(check)
+    record("evidence", application, actor=actor, rule=rule_id, verified=verified, note=note.strip() or None)
+    return check
+
+
+def add_note(application, *, actor, body: str) -> CaseNote:
+    if not body.strip():
+        raise ReviewError(_l("The note is empty."), "body")
+    note = CaseNote(application_id=application.id, author_id=actor.id, body=body.strip())
+    db.session.add(note)
+    record("note", application, actor=actor)
+    return note
+
+
+def rerun_eligibility(application, *, actor):
+    return evaluate_case(application, trigger="rerun", actor=actor)
+
+
+def reveal_id(application, *, actor) -> str:
+    """The full resident ID for the case's officer or supervisor; every reveal is audited."""
+    record("reveal_id", application, actor=actor)
+    return application.id_number
+
+
+def limits_for(application) -> tuple[Decimal, int, str]:
+    """(max amount, max term, policy code) for this case under the policy of its application date."""
+    policy = policy_on(application.application_date or date.today())
+    if policy is None:
+        raise ReviewError(_l("No policy version is in force on the application date."))
+    return (core_policy.max_amount(policy, application.loan_type, application.partners_count),
+            core_policy.max_term(policy, application.loan_type), policy.code)
+
+
+def recommend(application, *, actor, decision: str, amount: Decimal | None = None, term_months: int | None = None,
+              bank_code: str | None = None, conditions: str = "", failed_rules: list[str] | None = None,
+              explanation: str = "") -> None:
+    _require(actor, Action.recommend)
+    if decision == "approve":
+        max_amount, max_term, _ = limits_for(application)
+        if amount is None or amount <= 0:
+            raise ReviewError(_l("Give the amount to approve."), "amount")
+        if amount > application.amount:
+            raise ReviewError(_l("The amount cannot be more than the %(requested)s requested.",
+                                 requested=f"¥{application.amount:,.2f}"), "amount")
+        if amount > max_amount:
+            raise ReviewError(_l("The amount is above the policy maximum of %(max)s.", max=f"¥{max_amount:,.2f}"), "amount")
+        if not term_months or not 1 <= term_months <= max_term:
+            raise ReviewError(_l("The term must be between 1 and %(max)d months.", max=max_term), "term_months")
+        if not bank_code or db.session.get(Bank, bank_code) is None:
+            raise ReviewError(_l("Choose the partner bank."), "bank_code")
+    elif decision == "reject":
+        if not failed_rules and not explanation.strip():
+            raise ReviewError(_l("Name the rules that fail or explain the reason."), "explanation")
+        if not explanation.strip():
+            raise ReviewError(_l("Explain the rejection in plain words for the applicant."), "explanation")
+    else:
+        raise ReviewError(_l("Choose approve or reject."), "decision")
+    transition(application, Action.recommend, actor=actor, recommendation=decision,
+               amount=str(amount) if decision == "approve" else None)
+    application.recommendation = decision
+    application.recommended_by_id = actor.id
+    application.recommended_at = utcnow()
+    if decision == "approve":
+        application.recommended_amount = amount
+        application.recommended_term_months = term_months
+        application.recommended_bank_code = bank_code
+        application.conditions = conditions.strip() or None
+        application.rejection_rules = None
+        application.rejection_explanation = None
+    else:
+        application.recommended_amount = None
+        application.rejection_rules = list(failed_rules or [])
+        application.rejection_explanation = explanation.strip()
+    _notify_status(application)
+
+
+def decide(application, *, actor, decision: str, amount: Decimal | None = None, reason: str = "",
+           on: date | None = None) -> None:
+    """approve | reject | send_back by a supervisor who did not recommend the case."""
+    actions = {"approve": Action.approve, "reject": Action.reject, "send_back": Action.send_back}
+    if decision not in actions:
+        raise ReviewError(_l("Choose approve, reject or send back."), "decision")
+    action = actions[decision]
+    _require(actor, action)
+    if application.status in (CaseStatus.approved.value, CaseStatus.rejected.value):
+        raise IllegalTransition(CaseStatus(application.status), action)
+    check_four_eyes(application.recommended_by_id, actor.id, action)
+    on = on or date.today()
+    if decision == "approve":
+        if application.recommendation != "approve":
+            raise ReviewError(_l("The officer recommended rejection; send the case back to change that."))
+        amount = application.recommended_amount if amount is None else amount
+        if amount <= 0 or amount > application.recommended_amount:
+            raise ReviewError(_l("The approved amount must be more than 0 and at most the recommended %(amount)s.",
+                                 amount=f"¥{application.recommended_amount:,.2f}"), "amount")
+        if amount < application.recommended_amount and not reason.strip():
+            raise ReviewError(_l("Give a reason for lowering the amount."), "reason")
+        policy = policy_on(on)
+        lpr = core_policy.lpr_on(lpr_fixings(), on)
+        if policy is None or lpr is None:
+            raise ReviewError(_l("No policy version or LPR fixing is in force today."))
+        cap_class = db.session.get(District, application.district_code).cap_class
+    elif decision == "reject" and application.recommendation != "reject" and not reason.strip():
+        raise ReviewError(_l("Explain why you reject a case recommended for approval."), "reason")
+    elif decision == "send_back" and not reason.strip():
+        raise ReviewError(_l("Tell the officer what to look at again."), "reason")
+
+    transition(application, action, actor=actor, reason=reason.strip() or None,
+               amount=str(amount) if decision == "approve" else None)
+    if decision == "send_back":
+        application.recommendation = None
+        return
+    application.decided_by_id = actor.id
+    application.decided_at = utcnow()
+    application.decision_on = on
+    if decision == "approve":
+        rule = core_policy.borrower_rate_rule(policy, application.loan_type, lpr, cap_class=cap_class)
+        application.approved_amount = amount
+        application.approved_term_months = application.recommended_term_months
+        application.approved_bank_code = application.recommended_bank_code
+        application.amount_lowered_reason = reason.strip() if amount < application.recommended_amount else None
+        application.approval_policy_code = policy.code
+        application.approval_lpr_rate = lpr
+        application.approval_cap_bp = core_policy.cap_bp(policy, cap_class)
+        application.rate_ceiling_rate = core_policy.rate_ceiling(policy, lpr, cap_class)
+        application.borrower_rate_rule_en = rule.text_en
+        application.borrower_rate_rule_zh = rule.text_zh
+        application.valid_until_date = core_policy.validity_end(policy, on)
+    elif reason.strip():
+        application.rejection_explanation = "\n".join(
+            x for x in (application.rejection_explanation, reason.strip()) if x)
+    _notify_status(application)
+
+
+def expire_approvals(today: date) -> int:
+    """Expire approvals whose validity ended with no contract. Idempotent."""
+    from sqlalchemy import select
+
+    from ..applications.models import LoanApplication
+
+    due = db.session.scalars(select(LoanApplication).where(
+        LoanApplication.status == CaseStatus.approved.value, LoanApplication.valid_until_date < today)).all()
+    count = 0
+    for application in due:
+        try:
+            transition(application, Action.expire, valid_until=application.valid_until_date.isoformat())
+        except ConcurrentChange:
+            continue
+        _notify_status(application)
+        count += 1
+    return count

@@ -1,0 +1,255 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
+from ..applications.queries import application_or_404, timeline
+from ..applications.services import ConcurrentChange
+from ..core.workflow import FourEyesViolation, IllegalTransition
+from ..db import db
+from ..eligibility.services import latest_snapshot
+from ..i18n import current_lang
+from ..policy.models import Bank, KeyGroup
+from . import forms, queries, services
+
+bp = Blueprint("review", __name__, url_prefix="/review")
+
+CASE_ROLES = (OFFICER, SUPERVISOR, AUDITOR)
+
+
+def _filter_form() -> forms.QueueFilterForm:
+    lang = current_lang()
+    form = forms.QueueFilterForm(request.args)
+    form.status.choices = forms.status_choices()
+    form.key_group.choices = [("", _("All"))] + [
+        (g.code, g.label(lang)) for g in db.session.scalars(select(KeyGroup).order_by(KeyGroup.sort_order))]
+    form.bank.choices = [("", _("All"))] + [(b.code, b.label(lang)) for b in db.session.scalars(select(Bank))]
+    return form
+
+
+def _filters(form) -> queries.QueueFilters:
+    valid = form.validate()
+    data = form.data
+    return queries.QueueFilters(
+        status=data["status"] or "", key_group=data["key_group"] or "", loan_type=data["loan_type"] or "",
+        bank=data["bank"] or "", q=data["q"] or "", sort=data["sort"] or "submitted",
+        submitted_from=data["submitted_from"] if valid or not form.submitted_from.errors else None,
+        submitted_to=data["submitted_to"] if valid or not form.submitted_to.errors else None,
+        amount_min=Decimal(data["amount_min"]) if data["amount_min"] and not form.amount_min.errors else None,
+        amount_max=Decimal(data["amount_max"]) if data["amount_max"] and not form.amount_max.errors else None,
+    )
+
+
+@bp.get("/")
+@allow(*CASE_ROLES)
+def queue():
+    form = _filter_form()
+    filters = _filters(form)
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    rows, total, counts = queries.queue_page(current_user, filters, page)
+    today = date.today()
+    waiting = {a.id: queries.working_days_waiting(a, today) for a in rows}
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("review/queue.html", form=form, rows=rows, total=total, counts=counts, page=page,
+                           pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,
+                           waiting=waiting, target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
+                           in_review=queries.IN_REVIEW)
+
+
+@bp.get("/decisions")
+@allow(SUPERVISOR)
+def decisions():
+    return redirect(url_for(".queue", status="recommended"))
+
+
+def _case(application_id: int):
+    return application_or_404(application_id, current_user)
+
+
+def _case_page(application, *, status=200, revealed_id=None, **forms_override):
+    lang = current_lang()
+    snapshot = latest_snapshot(application)
+    info_form = forms_override.get("info_form") or forms.RequestInfoForm()
+    info_form.documents.choices = forms.document_choices()
+    recommend_form = forms_override.get("recommend_form") or forms.RecommendForm(
+        data={"amount": str(application.amount) if application.amount else "", "term_months": application.term_months,
+              "bank_code": application.preferred_bank_code})
+    recommend_form.bank_code.choices = [(b.code, b.label(lang)) for b in db.session.scalars(select(Bank))]
+    recommend_form.failed_rules.choices = [(r["id"], f'{r["id"]} {r["name"]}') for r in (snapshot.rules if snapshot else [])]
+    decide_form = forms_override.get("decide_form") or forms.DecideForm()
+    parts = queries.case_parts(application)
+    evidence_rules = [r for r in (snapshot.rules if snapshot else []) if r["id"] in services.EVIDENCE_RULES
+                      and r["result"] != "not_applicable"]
+    can_act = current_user.role in (OFFICER, SUPERVISOR)
+    return render_template(
+        "review/case.html", application=application, snapshot=snapshot, events=timeline(application),
+        info_form=info_form, recommend_form=recommend_form, decide_form=decide_form,
+        evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
+        evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
+        is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
+        waiting=queries.working_days_waiting(application, date.today()),
+        target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
+
+
+@bp.get("/cases/<int:application_id>")
+@allow(*CASE_ROLES)
+def case(application_id: int):
+    return _case_page(_case(application_id))
+
+
+def _done(application, message):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".case", application_id=application.id))
+
+
+def _refused(application, exc):
+    db.session.rollback()
+    if isinstance(exc, FourEyesViolation):
+        message = _("You recommended this case, so another supervisor must decide it (four-eyes rule).")
+    elif isinstance(exc, (IllegalTransition, ConcurrentChange)):
+        db.session.expire_all()
+        status = application.status
+        if status in ("approved", "rejected"):
+            message = _("This case has already been decided (%(status)s). Nothing was changed.",
+                        status=_status_label(status))
+        else:
+            message = _("This action is not possible while the case is “%(status)s”. Nothing was changed.",
+                        status=_status_label(status))
+    else:
+        message = str(exc)
+    flash(message, "danger")
+    return redirect(url_for(".case", application_id=application.id)), 409
+
+
+def _status_label(status):
+    from ..labels import STATUS, label
+
+    return label(STATUS, status)
+
+
+@bp.post("/cases/<int:application_id>/take")
+@allow(OFFICER, SUPERVISOR)
+def take(application_id: int):
+    application = _case(application_id)
+    try:
+        services.take_case(application, actor=current_user)
+    except (IllegalTransition, ConcurrentChange, services.ReviewError) as exc:
+        return _refused(application, exc)
+    return _done(application, _("You are now reviewing this case."))
+
+
+@bp.post("/cases/<int:application_id>/request-info")
+@allow(OFFICER, SUPERVISOR)
+def request_info(application_id: int):
+    application = _case(application_id)
+    form = forms.RequestInfoForm()
+    form.documents.choices = forms.document_choices()
+    if not form.validate_on_submit():
+        return _case_page(application, info_form=form, status=400)
+    try:
+        services.request_info(application, actor=current_user, message=form.message.data, documents=form.documents.data)
+    except (IllegalTransition, ConcurrentChange, services.ReviewError) as exc:
+        return _refused(application, exc)
+    return _done(application, _("The applicant has been asked for more information."))
+
+
+@bp.post("/cases/<int:application_id>/evidence")
+@allow(OFFICER, SUPERVISOR)
+def evidence(application_id: int):
+    application = _case(application_id)
+    form = forms.EvidenceForm()
+    if not form.validate_on_submit():
+        flash(_("Choose verified or not verified."), "danger")
+        return redirect(url_for(".case", application_id=application.id) + "#evidence")
+    try:
+        services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
+                                 verified=form.verified.data == "yes", note=form.note.data or "")
+        services.rerun_eligibility(application, actor=current_user)
+    except services.ReviewError as exc:
+        return _refused(application, exc)
+    return _done(application, _("Check recorded; eligibility re-run."))
+
+
+@bp.post("/cases/<int:application_id>/notes")
+@allow(OFFICER, SUPERVISOR)
+def add_note(application_id: int):
+    application = _case(application_id)
+    form = forms.NoteForm()
+    if not form.validate_on_submit():
+        return _case_page(application, note_form=form, status=400)
+    services.add_note(application, actor=current_user, body=form.body.data)
+    return _done(application, _("Note added."))
+
+
+@bp.post("/cases/<int:application_id>/eligibility")
+@allow(OFFICER, SUPERVISOR)
+def rerun(application_id: int):
+    application = _case(application_id)
+    services.rerun_eligibility(application, actor=current_user)
+    return _done(application, _("Eligibility re-run with today's records."))
+
+
+@bp.post("/cases/<int:application_id>/reveal")
+@allow(OFFICER, SUPERVISOR)
+def reveal(application_id: int):
+    application = _case(application_id)
+    full = services.reveal_id(application, actor=current_user)
+    db.session.commit()
+    return _case_page(application, revealed_id=full)
+
+
+@bp.post("/cases/<int:application_id>/recommend")
+@allow(OFFICER, SUPERVISOR)
+def recommend(application_id: int):
+    application = _case(application_id)
+    form = forms.RecommendForm()
+    form.bank_code.choices = [(b.code, b.code) for b in db.session.scalars(select(Bank))]
+    snapshot = latest_snapshot(application)
+    form.failed_rules.choices = [(r["id"], r["id"]) for r in (snapshot.rules if snapshot else [])]
+    if not form.validate_on_submit():
+        return _case_page(application, recommend_form=form, status=400)
+    try:
+        services.recommend(application, actor=current_user, decision=form.decision.data,
+                           amount=Decimal(form.amount.data) if form.amount.data else None,
+                           term_months=form.term_months.data, bank_code=form.bank_code.data,
+                           conditions=form.conditions.data or "", failed_rules=form.failed_rules.data,
+                           explanation=form.explanation.data or "")
+    except services.ReviewError as exc:
+        if exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
+            db.session.rollback()
+            return _case_page(application, recommend_form=form, status=400)
+        return _refused(application, exc)
+    except (IllegalTransition, ConcurrentChange) as exc:
+        return _refused(application, exc)
+    return _done(application, _("Recommendation recorded; the case goes to a supervisor."))
+
+
+@bp.post("/cases/<int:application_id>/decide")
+@allow(SUPERVISOR)
+def decide(application_id: int):
+    require_role(SUPERVISOR)
+    application = _case(application_id)
+    form = forms.DecideForm()
+    if not form.validate_on_submit():
+        return _case_page(application, decide_form=form, status=400)
+    try:
+        services.decide(application, actor=current_user, decision=form.decision.data,
+                        amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or "")
+    except services.ReviewError as exc:
+        if exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
+            db.session.rollback()
+            return _case_page(application, decide_form=form, status=400)
+        return _refused(application, exc)
+    except (IllegalTransition, ConcurrentChange) as exc:
+        return _refused(application, exc)
+    messages = {"approve": _("Approved."), "reject": _("Rejected."), "send_back": _("Sent back to the officer.")}
+    return _done(application, messages[form.decision.data])
