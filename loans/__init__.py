@@ -88,6 +88,17 @@ def register_blueprints(app: Flask) -> None:
     for bp in (main_bp, auth_bp, applications_bp, admin_bp, review_bp):
         app.register_blueprint(bp)
 
+    from .api.views import bp as api_bp
+    from .eligibility.views import bp as eligibility_bp
+    from .policy.views import bp as policy_bp
+
+    for bp in (eligibility_bp, api_bp, policy_bp):
+        app.register_blueprint(bp)
+
+    from .letters.views import bp as letters_bp
+
+    app.register_blueprint(letters_bp)
+
 
 def register_template_helpers(app: Flask) -> None:
     from . import template_helpers

@@ -61,3 +61,6 @@ def init_app(app) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(demo_data_command)
     app.cli.add_command(cases_cli)
+    from .letters.cli import letters_cli
+
+    app.cli.add_command(letters_cli)

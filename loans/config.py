@@ -37,6 +37,8 @@ DEFAULTS = {
     "REVIEW_TARGET_WORKING_DAYS": 10,
     "MAIL_BACKEND": "console",
     "MAIL_SENDER": "noreply@chenzhou-loans.example",
+    # Public address printed in letters' QR codes (e.g. "https://loans.example.cn"); unset: the request's host.
+    "PUBLIC_BASE_URL": None,
     "SECRET_KEY": None,
     "PERSONAL_DATA_KEY": None,
 }

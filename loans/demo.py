@@ -121,18 +121,29 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
     app.current_step = "review"
     officer = staff["officer.beihu@demo.czloans.cn"] if district == "431002" else staff["officer.suxian@demo.czloans.cn"]
     supervisor = staff["supervisor.city@demo.czloans.cn"]
+    from .eligibility.services import evaluate_case
+    from .review import services as review
+
     for action in PATHS[status]:
         if action is Action.submit:
             app.submitted_at = app.created_at - timedelta(days=rng.randint(1, 30))
             app.application_date = date.today() - timedelta(days=rng.randint(1, 30))
-            from .eligibility.services import evaluate_case
-
             evaluate_case(app, trigger="submission", actor=applicant)
             app_services.transition(app, action, actor=applicant)
         elif action is Action.withdraw:
-            app_services.transition(app, action, actor=applicant, reason="计划有变")
+            app_services.withdraw_application(app, actor=applicant, reason="计划有变")
+        elif action is Action.take:
+            review.take_case(app, actor=officer)
+        elif action is Action.request_info:
+            review.request_info(app, actor=officer, message="请补充上传营业执照。", documents=["business_licence"])
+        elif action is Action.recommend:
+            if status == "rejected":
+                review.recommend(app, actor=officer, decision="reject", failed_rules=["E07"],
+                                 explanation="申请人配偶有未结清的经营贷款，不符合条件。")
+            else:
+                review.recommend(app, actor=officer, decision="approve", amount=app.amount,
+                                 term_months=app.term_months, bank_code=app.preferred_bank_code,
+                                 conditions="按月报送经营情况。")
         elif action in (Action.approve, Action.reject):
-            app_services.transition(app, action, actor=supervisor)
-        else:
-            app_services.transition(app, action, actor=officer)
+            review.decide(app, actor=supervisor, decision=action.value)
     db.session.flush()

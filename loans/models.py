@@ -3,10 +3,11 @@ from .applications.models import (ApplicationKeyGroup, Consent, Document, Eligib
                                   Notification, Partner)
 from .audit.models import AuditEvent
 from .auth.models import User
+from .letters.models import Letter, LetterSequence
 from .review.models import CaseNote, EvidenceCheck, InfoRequest
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 
 __all__ = [
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
-    "KeyGroup", "LoanApplication", "LprFixing", "Notification", "Partner", "PolicyVersion", "User",
+    "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LprFixing", "Notification", "Partner", "PolicyVersion", "User",
 ]

@@ -1,5 +1,8 @@
-"""Security headers on every response."""
+"""Security headers on every response, and input no route should ever see."""
 from __future__ import annotations
+
+from flask import abort, request
+from werkzeug.routing import IntegerConverter
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -21,5 +24,25 @@ def add_security_headers(response):
     return response
 
 
+class DatabaseIdConverter(IntegerConverter):
+    """``<int:…>`` bounded to a database integer, so a huge id is a 404 rather than a database error."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def refuse_nul_bytes():
+    """No honest form or link carries a NUL byte, and PostgreSQL text cannot store one:
+    answer 400 instead of failing in the database."""
+    for values in (request.args, request.form):
+        for key, value in values.items(multi=True):
+            if "\x00" in key or "\x00" in value:
+                abort(400)
+    return None
+
+
 def init_app(app) -> None:
+    # Before the blueprints are registered, so that every route's <int:…> uses it.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_nul_bytes)
     app.after_request(add_security_headers)

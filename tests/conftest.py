@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from flask import g, request_started
 from hypothesis import HealthCheck, settings
 
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -62,17 +63,47 @@ def migrated_template(tmp_path_factory):
     if PG_URL:
         _reset_postgres(PG_URL)
         _upgrade(PG_URL)
+        _snapshot_reference_data(PG_URL)
         return PG_URL
     path = tmp_path_factory.mktemp("template") / "template.sqlite3"
     _upgrade(f"sqlite:///{path}")
     return path
 
 
+_REFERENCE_ROWS: dict = {}
+
+
+def _snapshot_reference_data(url: str) -> None:
+    """Keep the seeded reference rows (as the migrations wrote them) to restore after each test."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    metadata = sa.MetaData()
+    metadata.reflect(engine)
+    with engine.connect() as conn:
+        for name in sorted(REFERENCE_TABLES - {"alembic_version"}):
+            table = metadata.tables[name]
+            _REFERENCE_ROWS[name] = (table, [dict(row._mapping) for row in conn.execute(sa.select(table))])
+    engine.dispose()
+
+
 def _truncate_postgres(db) -> None:
-    tables = [t.name for t in db.metadata.sorted_tables if t.name not in REFERENCE_TABLES]
+    """Empty every table and put the seeded reference data back.
+
+    TRUNCATE … CASCADE also empties tables that merely reference a truncated one (e.g.
+    policy_versions.created_by_id → users), so reference tables are truncated too and
+    refilled; this also undoes reference data an admin test may have changed."""
+    import sqlalchemy as sa
+
     with db.engine.begin() as conn:
+        tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
         conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        # Reference data an admin test may have changed goes back to the seed.
+        for name, (table, rows) in _REFERENCE_ROWS.items():
+            if rows:
+                conn.execute(table.insert(), rows)
+            if rows and "id" in table.c:
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT max(id) FROM {name}))")
     db.engine.dispose()
 
 
@@ -86,7 +117,18 @@ def make_app(migrated_template, tmp_path, **overrides):
         shutil.copy(migrated_template, db_file)
         url = f"sqlite:///{db_file}"
     config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "uploads"), **overrides}
-    return create_app(config)
+    app = create_app(config)
+    request_started.connect(_fresh_g, app)
+    return app
+
+
+def _fresh_g(sender, **extra):
+    """Give every request its own ``g``, as in production.
+
+    The ``app`` fixture keeps an application context pushed for the whole test, and Flask
+    reuses it for each request, so ``g`` would otherwise carry Flask-Login's cached user,
+    the CSRF token and per-request caches from one request (and one client) to the next."""
+    g.__dict__.clear()
 
 
 @pytest.fixture

@@ -40,9 +40,9 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
-def message(code: str, lang: str, **params) -> str:
+def message(problem: str, lang: str, **params) -> str:
     """The message for a problem code; an unknown code is returned as it is."""
-    pair = MESSAGES.get(code)
+    pair = MESSAGES.get(problem)
     if pair is None:
-        return code
+        return problem
     return (pair[1] if lang == "zh" else pair[0]).format(**params)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -71,6 +72,9 @@ def check_credit_code(form, field):
         raise ValidationError(_l("This unified social credit code is not valid (18 characters; the last one is a check character).")) from None
 
 
+MAX_AMOUNT = Decimal("100000000")
+
+
 def check_amount(form, field):
     if not field.data:
         return
@@ -78,6 +82,8 @@ def check_amount(form, field):
         value = money.parse_positive_amount(field.data)
     except ValueError:
         raise ValidationError(_l("Enter an amount in yuan such as 200000 or 150000.50, without commas.")) from None
+    if value > MAX_AMOUNT:  # far above any programme maximum; also keeps it within a database integer
+        raise ValidationError(_l("Enter an amount of at most ¥100,000,000."))
     field.data = str(value)
 
 
@@ -130,9 +136,14 @@ class BusinessForm(StepForm):
         validators=[Optional(), NumberRange(min=0, max=100000)],
         description=_l("Enterprises only."), render_kw={"inputmode": "numeric"})
 
-    def validate_new_key_group_hires(self, field):
-        if self.loan_type.data == "enterprise" and field.data is None and not self.is_draft:
-            raise ValidationError(_l("Enterprises must give the number of key-group people hired this year."))
+    def validate(self, extra_validators=None):
+        # Not an inline validator: Optional() stops the chain on an empty field before it would run.
+        valid = super().validate(extra_validators)
+        hires = self.new_key_group_hires
+        if self.loan_type.data == "enterprise" and hires.data is None and not hires.errors and not self.is_draft:
+            hires.errors = [*hires.errors, _l("Enterprises must give the number of key-group people hired this year.")]
+            return False
+        return valid
 
 
 class LoanForm(StepForm):

@@ -19,6 +19,7 @@ class LoanApplication(db.Model):
     __tablename__ = "loan_applications"
     __table_args__ = (
         Index("ix_loan_applications_district_status", "district_code", "status", "submitted_at"),
+        Index("ix_loan_applications_district_submitted", "district_code", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -131,7 +132,8 @@ class LoanApplication(db.Model):
 
 class ApplicationKeyGroup(db.Model):
     __tablename__ = "application_key_groups"
-    __table_args__ = (UniqueConstraint("application_id", "key_group_code"),)
+    __table_args__ = (UniqueConstraint("application_id", "key_group_code"),
+                      Index("ix_application_key_groups_key_group", "key_group_code", "application_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id", ondelete="CASCADE"))

@@ -61,11 +61,13 @@ def unread_notifications(user, limit: int = 20) -> list[Notification]:
         .order_by(Notification.id.desc()).limit(limit)))
 
 
-def mark_notifications_read(user, application) -> None:
+def mark_notifications_read(user, application) -> bool:
     from sqlalchemy import update
 
     from ..db import utcnow
 
-    db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                  Notification.application_id == application.id,
-                                                  Notification.read_at.is_(None)).values(read_at=utcnow()))
+    """Mark the user's notifications about this case read; True when any were unread."""
+    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
+                                                           Notification.application_id == application.id,
+                                                           Notification.read_at.is_(None)).values(read_at=utcnow()))
+    return result.rowcount > 0

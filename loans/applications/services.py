@@ -243,6 +243,9 @@ def clean_filename(name: str | None) -> str:
     """A display name: no directories, no control characters, bounded length."""
     name = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if ch.isprintable() and ch not in '<>:"|?*').strip(" .")
+    stem, dot, suffix = name.rpartition(".")
+    if len(name) > 150 and dot and 0 < len(suffix) <= 10:  # shorten the stem, keep the extension
+        return stem[:149 - len(suffix)] + "." + suffix
     return name[:150] or "upload"
 
 

@@ -158,6 +158,8 @@ def step(application_id: int, step: str):
     if (response := _draft_or_status(application, step)) is not None:
         return response
     if step == "partners":
+        if not application.is_partnership:  # e.g. the loan type was changed; the step no longer exists
+            return redirect(url_for(".step", application_id=application.id, step="declarations"))
         return partners(application)
     if step == "documents":
         return documents(application)
@@ -334,8 +336,8 @@ def status_page(application, answer_form=None, code=200):
     upload_form = forms.UploadForm()
     upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
-    mark_notifications_read(current_user, application)
-    db.session.commit()
+    if mark_notifications_read(current_user, application):
+        db.session.commit()
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
                            snapshot=latest_snapshot(application), info_request=info_request,

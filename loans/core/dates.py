@@ -7,6 +7,7 @@ of the year before to 20 March.
 
 import calendar
 import re
+from bisect import bisect_right
 from datetime import date, timedelta
 
 import chinese_calendar
@@ -55,14 +56,32 @@ def is_working_day(d: date) -> bool:
         return d.weekday() < 5
 
 
+# Official exceptions to the Monday–Friday week, from chinese_calendar's data: public
+# holidays falling on weekdays (days off) and adjusted weekend workdays (调休, days on).
+_WEEKDAY_HOLIDAYS = sorted(d for d in chinese_calendar.holidays if d.weekday() < 5)
+_WEEKEND_WORKDAYS = sorted(d for d in chinese_calendar.workdays if d.weekday() >= 5)
+
+
+def _weekdays_up_to(d: date) -> int:
+    """Mondays–Fridays from a fixed Monday (0001-01-01) up to and including ``d``."""
+    days = d.toordinal()  # 0001-01-01 is ordinal 1, a Monday
+    weeks, rest = divmod(days, 7)
+    return weeks * 5 + min(rest, 5)
+
+
+def _count_in(sorted_days: list[date], start: date, end: date) -> int:
+    return bisect_right(sorted_days, end) - bisect_right(sorted_days, start)
+
+
 def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end ≤ start)."""
-    count = 0
-    d = start
-    while d < end:
-        d += timedelta(days=1)
-        count += is_working_day(d)
-    return count
+    """Working days after ``start`` up to and including ``end`` (0 when end ≤ start).
+
+    Constant time: weekdays by arithmetic, minus weekday holidays, plus adjusted weekend
+    workdays (a queue page computes this for every row)."""
+    if end <= start:
+        return 0
+    return (_weekdays_up_to(end) - _weekdays_up_to(start)
+            - _count_in(_WEEKDAY_HOLIDAYS, start, end) + _count_in(_WEEKEND_WORKDAYS, start, end))
 
 
 def add_working_days(start: date, n: int) -> date:

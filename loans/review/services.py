@@ -11,9 +11,10 @@ from flask_babel import lazy_gettext as _l
 from ..applications.services import ConcurrentChange, StepError, transition
 from ..audit.services import record
 from ..core import policy as core_policy
-from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, role_may
+from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, next_status, role_may
 from ..db import db, utcnow
 from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
+from ..letters.services import issue_letter
 from ..notifications import notify
 from ..policy.models import Bank, District
 from .models import CaseNote, EvidenceCheck, InfoRequest
@@ -123,6 +124,7 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
               bank_code: str | None = None, conditions: str = "", failed_rules: list[str] | None = None,
               explanation: str = "") -> None:
     _require(actor, Action.recommend)
+    next_status(CaseStatus(application.status), Action.recommend)
     if decision == "approve":
         max_amount, max_term, _ = limits_for(application)
         if amount is None or amount <= 0:
@@ -170,8 +172,9 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
         raise ReviewError(_l("Choose approve, reject or send back."), "decision")
     action = actions[decision]
     _require(actor, action)
-    if application.status in (CaseStatus.approved.value, CaseStatus.rejected.value):
-        raise IllegalTransition(CaseStatus(application.status), action)
+    # The status first: a case that is not (or no longer) recommended gets "not possible
+    # now" / "already decided", not a message about its recommendation.
+    next_status(CaseStatus(application.status), action)
     check_four_eyes(application.recommended_by_id, actor.id, action)
     on = on or date.today()
     if decision == "approve":
@@ -217,6 +220,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     elif reason.strip():
         application.rejection_explanation = "\n".join(
             x for x in (application.rejection_explanation, reason.strip()) if x)
+    issue_letter(application, "approval" if decision == "approve" else "rejection", actor)
     _notify_status(application)
 
 

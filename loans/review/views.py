@@ -54,7 +54,7 @@ def queue():
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total, counts = queries.queue_page(current_user, filters, page)
     today = date.today()
-    waiting = {a.id: queries.working_days_waiting(a, today) for a in rows}
+    waiting = {a.id: queries.working_days_waiting(a, today) for a in rows if a.status in queries.IN_REVIEW}
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("review/queue.html", form=form, rows=rows, total=total, counts=counts, page=page,
                            pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,

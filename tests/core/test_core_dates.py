@@ -1,6 +1,7 @@
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
+from hypothesis import given, strategies as st
 
 from loans.core.dates import (
     add_months,
@@ -104,3 +105,11 @@ def test_add_working_days(start, n, expected):
     assert add_working_days(start, n) == expected
     if n > 0:
         assert working_days_between(start, expected) == n
+
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)), st.integers(min_value=-10, max_value=900))
+def test_working_days_between_matches_a_day_by_day_count(start, span):
+    end = start + timedelta(days=span)
+    expected = sum(is_working_day(start + timedelta(days=i)) for i in range(1, span + 1)) if span > 0 else 0
+    assert working_days_between(start, end) == expected

@@ -1,0 +1,279 @@
+"""Letters as PDF (SPEC §9): plain preformatted values → Jinja template → WeasyPrint.
+
+The renderer fetches nothing but the app's own static files and the CJK font file (a
+restricted URL fetcher raises for anything else). Output is deterministic for the same
+values: the PDF's dates are the decision date, so a re-render gives the same bytes.
+"""
+from __future__ import annotations
+
+import glob
+import logging
+import mimetypes
+import subprocess
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+from flask_babel import force_locale
+from markupsafe import Markup
+
+from ..core.money import capital_numerals, format_rate, format_yuan
+from ..labels import LOAN_TYPE, RULE_NAME
+
+log = logging.getLogger(__name__)
+
+BUREAU = {"zh": "郴州市人力资源和社会保障局", "en": "Chenzhou Human Resources and Social Security Bureau"}
+TITLES = {
+    ("approval", "zh"): "创业担保贷款审批通知书",
+    ("approval", "en"): "Approval Notice: Entrepreneurship Guaranteed Loan",
+    ("rejection", "zh"): "创业担保贷款申请不予批准通知书",
+    ("rejection", "en"): "Notice of Non-Approval: Entrepreneurship Guaranteed Loan Application",
+}
+
+# Tried in order; the first one fontconfig actually has wins (fc-match falls back to any
+# font, so the family it returns is checked).
+FONT_FAMILIES = ("Noto Serif CJK SC", "Noto Sans CJK SC", "WenQuanYi Micro Hei")
+FONT_GLOBS = ("/usr/share/fonts/**/NotoSerifCJK-Regular.ttc", "/usr/share/fonts/**/NotoSansCJK-Regular.ttc",
+              "/usr/share/fonts/**/wqy-microhei.ttc")
+
+
+class LetterRenderError(RuntimeError):
+    """The letter cannot be rendered on this machine (e.g. no CJK font installed)."""
+
+
+@dataclass(frozen=True)
+class CJKFont:
+    family: str
+    path: Path
+
+
+def _fc_match(pattern: str) -> tuple[str, Path] | None:
+    try:
+        out = subprocess.run(["fc-match", "-f", "%{family}|%{file}", pattern], capture_output=True, text=True,
+                             timeout=10, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+    family, _, file = out.partition("|")
+    return (family, Path(file)) if file else None
+
+
+@lru_cache(maxsize=1)
+def cjk_font() -> CJKFont:
+    """The CJK font file to embed, found through fontconfig at run time (WenQuanYi last).
+
+    Only the regular face is loaded through @font-face: each @font-face file is copied
+    for every render, and a second 26 MB face doubles the render time."""
+    for family in FONT_FAMILIES:
+        found = _fc_match(f"{family}:style=Regular")
+        if found and family.split()[0] in found[0] and found[1].is_file():
+            return CJKFont(family, found[1])
+    for family, pattern in zip(FONT_FAMILIES, FONT_GLOBS):
+        paths = sorted(glob.glob(pattern, recursive=True))
+        if paths:
+            return CJKFont(family, Path(paths[0]))
+    raise LetterRenderError("no CJK font found: install fonts-noto-cjk (or fonts-wqy-microhei)")
+
+
+@lru_cache(maxsize=4)
+def _font_characters(path: Path, family: str) -> frozenset[int]:
+    """Code points the font (the face named ``family`` in a collection) has glyphs for."""
+    from fontTools.ttLib import TTCollection, TTFont
+
+    if path.suffix.lower() == ".ttc":
+        faces = TTCollection(str(path), lazy=True).fonts
+        face = next((f for f in faces if f["name"].getDebugName(1) == family), faces[0])
+    else:
+        face = TTFont(str(path), lazy=True)
+    return frozenset(face.getBestCmap())
+
+
+def missing_glyphs(text: str, font: CJKFont | None = None) -> list[str]:
+    """Characters of ``text`` the embedded font cannot show (they would print as blanks)."""
+    font = font or cjk_font()
+    have = _font_characters(font.path, font.family)
+    return sorted({ch for ch in text if not ch.isspace() and ord(ch) not in have})
+
+
+def url_fetcher_for(static_folder: str | Path, font: CJKFont):
+    """A WeasyPrint URL fetcher serving only files under ``static_folder`` and the font file."""
+    static_root = Path(static_folder).resolve()
+    fonts = {font.path.resolve()}
+
+    def fetch(url: str, timeout: int = 10, ssl_context=None):
+        parts = urlsplit(url)
+        if parts.scheme != "file" or parts.netloc not in ("", "localhost"):
+            raise ValueError(f"letter renderer refuses to fetch {url[:80]!r}")
+        path = Path(unquote(parts.path)).resolve()
+        if path not in fonts and not path.is_relative_to(static_root):
+            raise ValueError(f"letter renderer refuses to fetch {url[:80]!r}")
+        if not path.is_file():
+            raise ValueError(f"no such file {url[:80]!r}")
+        mime_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        return {"file_obj": path.open("rb"), "mime_type": mime_type, "redirected_url": url, "filename": path.name}
+
+    return fetch
+
+
+# --- values ------------------------------------------------------------------------
+
+WORDS = {
+    "zh": {
+        "reference": "编号", "applicant": "申请人", "id_number": "公民身份号码", "business": "经营项目（主体）",
+        "loan_type": "贷款类型", "amount": "批准金额", "term": "贷款期限", "bank": "经办银行",
+        "rate_rule": "贷款利率", "borrower_rate_rule": "借款人利息承担", "valid_until": "有效期至",
+        "conditions": "附加条件", "officer": "经办人", "supervisor": "审批人", "verification": "核验码",
+        "application_ref": "申请编号", "none": "无", "failed_rules": "不符合的条件", "explanation": "说明",
+        "appeal_title": "救济途径", "verify_hint": "扫描二维码或访问以下网址核验本通知书的真实性与效力：",
+        "notes_title": "注意事项", "seal": "（盖章）",
+    },
+    "en": {
+        "reference": "Ref.", "applicant": "Applicant", "id_number": "Resident ID", "business": "Business",
+        "loan_type": "Loan type", "amount": "Approved amount", "term": "Term", "bank": "Partner bank",
+        "rate_rule": "Interest rate", "borrower_rate_rule": "Borrower's share", "valid_until": "Valid until",
+        "conditions": "Conditions", "officer": "Case officer", "supervisor": "Approved by",
+        "verification": "Verification code", "application_ref": "Application", "none": "None",
+        "failed_rules": "Conditions not met", "explanation": "Explanation", "appeal_title": "Your right to appeal",
+        "verify_hint": "Scan the QR code or visit this address to check that this letter is genuine and in force:",
+        "notes_title": "Please note", "seal": "(seal)",
+    },
+}
+
+
+def long_date(d: date, lang: str) -> str:
+    if lang == "zh":
+        return f"{d.year}年{d.month}月{d.day}日"
+    return f"{d.day} {d.strftime('%B')} {d.year}"
+
+
+# Letters are stored for good: a Chinese letter must not pick up an English label from a
+# catalogue still being translated, so these labels fall back to fixed Chinese text.
+ZH_LABELS = {
+    "individual": "个人创业贷款", "partnership": "合伙创业贷款", "enterprise": "小微企业贷款",
+    "key_group": "重点群体身份", "age": "法定劳动年龄", "graduate_window": "毕业年限", "amount": "贷款额度",
+    "term": "贷款期限", "loan_history": "既往贷款记录", "other_loans": "其他贷款", "credit": "信用记录",
+    "place": "经营地点", "hiring": "吸纳重点群体就业", "compliance": "工资与社会保险缴纳",
+    "not_employed": "未在固定单位就业", "partners": "合伙人条件", "duplicate": "无其他在办申请",
+}
+
+
+def _in(lang: str, table: dict, code: str) -> str:
+    """``table[code]`` in the letter's language (not the request's)."""
+    with force_locale(lang):
+        text = str(table[code])
+    if lang == "zh" and code in ZH_LABELS:
+        with force_locale("en"):
+            if text == str(table[code]):  # untranslated
+                return ZH_LABELS[code]
+    return text
+
+
+def qr_svg(url: str) -> Markup:
+    """The verification URL as an inline SVG QR code (nothing to fetch)."""
+    import segno
+
+    svg = segno.make(url, error="m").svg_inline(scale=1, border=0, omitsize=True, dark="#000")
+    return Markup(svg)
+
+
+def _rate_rule(application, lang: str) -> str:
+    cap = application.approval_cap_bp
+    ceiling = format_rate(application.rate_ceiling_rate)
+    lpr = format_rate(application.approval_lpr_rate)
+    if lang == "zh":
+        return (f"不超过借款合同签订日一年期贷款市场报价利率（LPR）加 {cap} 个基点；"
+                f"按今日一年期 LPR {lpr}% 计算，上限为 {ceiling}%。")
+    return (f"At most the 1-year LPR on the contract date + {cap} bp; "
+            f"today's ceiling {ceiling} % (1-year LPR {lpr} %).")
+
+
+def _failed_rules(application, snapshot, lang: str) -> list[dict[str, str]]:
+    by_id = {r["id"]: r for r in (snapshot.rules if snapshot else [])}
+    rows = []
+    for rule_id in application.rejection_rules or []:
+        rule = by_id.get(rule_id, {})
+        name = _in(lang, RULE_NAME, rule["name"]) if rule.get("name") in RULE_NAME else rule_id
+        if rule.get("result") == "fail":
+            message = rule.get(f"message_{lang}") or rule.get("message") or ""
+        else:  # the engine passed it; the officer found otherwise on the evidence
+            message = "经审核，不符合该项条件。" if lang == "zh" else "Found not to be met on review."
+        rows.append({"id": rule_id, "name": name, "message": message})
+    return rows
+
+
+def letter_values(application, *, kind: str, reference: str, verification_code: str, lang: str,
+                  verify_url: str, snapshot=None) -> dict:
+    """Everything the template shows, as preformatted strings (no ORM objects)."""
+    on = application.decision_on
+    bank = application.approved_bank
+    values = {
+        "lang": lang, "kind": kind, "w": WORDS[lang], "bureau": BUREAU[lang], "bureau_zh": BUREAU["zh"],
+        "bureau_en": BUREAU["en"], "title": TITLES[(kind, lang)], "reference": reference,
+        "application_ref": application.reference or "", "applicant_name": application.full_name or "",
+        "id_number_masked": application.id_number_masked or "", "business": application.business_name or "",
+        "loan_type": _in(lang, LOAN_TYPE, application.loan_type) if application.loan_type in LOAN_TYPE else "",
+        "district": application.district.label(lang) if application.district else "",
+        "submitted_on": long_date(application.application_date or on, lang),
+        "decision_date": long_date(on, lang), "created_iso": on.isoformat(),
+        "officer": (application.recommended_by.name or application.recommended_by.email)
+        if application.recommended_by else "",
+        "supervisor": (application.decided_by.name or application.decided_by.email) if application.decided_by else "",
+        "verification_code": verification_code, "verify_url": verify_url, "qr_svg": qr_svg(verify_url),
+    }
+    if kind == "approval":
+        values.update({
+            "amount_figures": format_yuan(application.approved_amount),
+            "amount_words": capital_numerals(application.approved_amount),
+            "term": (f"{application.approved_term_months} 个月" if lang == "zh"
+                     else f"{application.approved_term_months} months"),
+            "bank": bank.label(lang) if bank else "",
+            "rate_rule": _rate_rule(application, lang),
+            "borrower_rate_rule": (application.borrower_rate_rule_zh if lang == "zh"
+                                   else application.borrower_rate_rule_en) or "",
+            "valid_until": long_date(application.valid_until_date, lang),
+            "conditions": (application.conditions or "").strip() or WORDS[lang]["none"],
+        })
+    else:
+        values.update({
+            "failed_rules": _failed_rules(application, snapshot, lang),
+            "explanation": (application.rejection_explanation or "").strip(),
+        })
+    return values
+
+
+def render_html(values: dict) -> str:
+    template = current_app.jinja_env.get_template(f"letters/{values['kind']}.html")
+    font = cjk_font()
+    return template.render(**values, font_url=font.path.resolve().as_uri())
+
+
+def render_pdf(values: dict) -> bytes:
+    """The letter as PDF bytes; warns (logger ``loans.letters.render``) about any character
+    the embedded font lacks, which tests turn into failures."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    font = cjk_font()
+    html = render_html(values)
+    text = " ".join(str(v) for v in _strings(values))
+    for ch in missing_glyphs(text, font):
+        log.warning("no glyph for %r (U+%04X) in %s: it would print as .notdef", ch, ord(ch), font.family)
+    static = Path(current_app.static_folder)
+    document = HTML(string=html, base_url=static.resolve().as_uri() + "/",
+                    url_fetcher=url_fetcher_for(static, font))
+    return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=values["reference"].encode())
+
+
+def _strings(values):
+    for key, value in values.items():
+        if key == "qr_svg":
+            continue
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, list):
+            for row in value:
+                yield from _strings(row)
+        elif isinstance(value, dict):
+            yield from _strings(value)

@@ -1,0 +1,164 @@
+"""Issuing, serving and revoking letters. Writes flush; the caller commits once."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from flask import current_app, has_request_context, request, url_for
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+
+from ..audit.services import record
+from ..core.workflow import CaseStatus
+from ..db import db, utcnow
+from ..notifications import notify
+from .models import LETTER_KINDS, Letter, LetterSequence
+
+
+class LetterError(ValueError):
+    """A refused letter action, with a message for the user."""
+
+
+class LetterIntegrityError(RuntimeError):
+    """Stored PDF bytes no longer match their SHA-256."""
+
+
+def _insert_ignore(table):
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def allocate_number(district_code: str, year: int) -> int:
+    """The next letter number for (district, year), within the caller's transaction.
+
+    The counter row is created if missing (a concurrent creator makes this a no-op), then
+    bumped with one UPDATE: PostgreSQL row-locks it and SQLite takes its write lock until
+    commit, so concurrent deciders get distinct, consecutive numbers; a rolled-back
+    decision returns its number with it, so none is ever issued twice."""
+    db.session.execute(_insert_ignore(LetterSequence.__table__).values(
+        district_code=district_code, year=year, last_number=0))
+    db.session.execute(update(LetterSequence)
+                       .where(LetterSequence.district_code == district_code, LetterSequence.year == year)
+                       .values(last_number=LetterSequence.last_number + 1)
+                       .execution_options(synchronize_session=False))
+    return db.session.scalar(select(LetterSequence.last_number).where(
+        LetterSequence.district_code == district_code, LetterSequence.year == year))
+
+
+def format_reference(district_code: str, year: int, number: int) -> str:
+    return f"{district_code}-{year}-{number:05d}"
+
+
+def letter_language(user) -> str:
+    locale = (getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]).lower()
+    return "en" if locale.startswith("en") else "zh"
+
+
+def verify_url(code: str) -> str:
+    """The absolute address printed in the QR code: ``PUBLIC_BASE_URL`` when configured
+    (the bureau's public host), else the host of the current request."""
+    base = current_app.config.get("PUBLIC_BASE_URL")
+    if not base and has_request_context():
+        base = request.host_url
+    path = url_for("letters.verify", code=code) if has_request_context() else f"/verify/{code}"
+    return (base or "http://localhost/").rstrip("/") + path
+
+
+def issue_letter(application, kind: str, actor) -> Letter:
+    """Number, render and store the decision letter, in the deciding transaction."""
+    from ..eligibility.services import latest_snapshot
+    from .render import letter_values, render_pdf
+
+    if kind not in LETTER_KINDS:
+        raise ValueError(f"unknown letter kind {kind!r}")
+    on = application.decision_on or date.today()
+    number = allocate_number(application.district_code, on.year)
+    reference = format_reference(application.district_code, on.year, number)
+    code = secrets.token_urlsafe(16)  # 128 bits
+    lang = letter_language(application.applicant)
+    db.session.flush()  # the relationships the letter shows (bank, decider) are loaded from the rows
+    values = letter_values(application, kind=kind, reference=reference, verification_code=code, lang=lang,
+                           verify_url=verify_url(code),
+                           snapshot=latest_snapshot(application) if kind == "rejection" else None)
+    pdf = render_pdf(values)
+    letter = Letter(application_id=application.id, kind=kind, reference=reference,
+                    district_code=application.district_code, year=on.year, number=number, language=lang,
+                    verification_code=code, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), size_bytes=len(pdf),
+                    generated_by_id=getattr(actor, "id", None))
+    db.session.add(letter)
+    db.session.flush()
+    # No audit row of its own: the decision's row is the event; the letter row records
+    # who generated what (generated_by, generated_at, sha256).
+    return letter
+
+
+def letter_pdf(letter: Letter) -> bytes:
+    """The stored bytes, exactly as issued (checked against the stored SHA-256)."""
+    data = letter.pdf
+    if hashlib.sha256(data).hexdigest() != letter.sha256:
+        raise LetterIntegrityError(f"letter {letter.reference}: stored PDF does not match its SHA-256")
+    return data
+
+
+def revoke_letter(letter: Letter, *, actor, reason: str) -> None:
+    """A supervisor withdraws an approval letter; audited, and the applicant is told."""
+    if actor.role != "supervisor":
+        raise LetterError(_l("Only a supervisor may revoke a letter."))
+    if letter.kind != "approval":
+        raise LetterError(_l("Only approval letters can be revoked."))
+    if letter.is_revoked:
+        raise LetterError(_l("This letter has already been revoked."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise LetterError(_l("Give the reason for revoking the letter."))
+    letter.revoked_at = utcnow()
+    letter.revoked_by_id = actor.id
+    letter.revoke_reason = reason
+    application = letter.application
+    record("letter_revoked", application, actor=actor, reference=letter.reference, reason=reason)
+    notify(application.applicant, application, "letter_revoked", reason=reason)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """What the public verification page may show: no personal data beyond a masked name."""
+
+    reference: str
+    kind: str
+    masked_name: str
+    amount: object
+    decision_on: date | None
+    valid_until: date | None
+    state: str  # valid | expired | revoked | not_approved
+    revoked_at: datetime | None
+
+
+def mask_name(name: str | None) -> str:
+    """``张三丰`` → ``张**``; ``Li Wei`` → ``L*****``."""
+    name = (name or "").strip()
+    return name[:1] + "*" * (len(name) - 1) if name else ""
+
+
+def verification(letter: Letter, today: date | None = None) -> Verification:
+    application = letter.application
+    today = today or date.today()
+    if letter.is_revoked:
+        state = "revoked"
+    elif letter.kind == "rejection":
+        state = "not_approved"
+    elif application.status == CaseStatus.expired.value or (
+            application.status == CaseStatus.approved.value and application.valid_until_date is not None
+            and application.valid_until_date < today):
+        state = "expired"
+    else:
+        state = "valid"
+    return Verification(reference=letter.reference, kind=letter.kind, masked_name=mask_name(application.full_name),
+                        amount=application.approved_amount if letter.kind == "approval" else None,
+                        decision_on=application.decision_on, valid_until=application.valid_until_date,
+                        state=state, revoked_at=letter.revoked_at)

@@ -1,0 +1,156 @@
+"""Shape checks for policy administration; the services decide what is allowed."""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+
+from ..core import money
+from ..core.policy import REGIMES
+
+_DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
+
+
+def parse_decimal(text: str) -> Decimal:
+    """A non-negative decimal with at most four places (percentages, basis points); never a float."""
+    text = (text or "").strip()
+    if not _DECIMAL_RE.fullmatch(text):
+        raise ValueError("not a plain decimal")
+    return Decimal(text)
+
+
+class DecimalTextField(StringField):
+    """Text in, ``Decimal`` out, through one of the exact parsers (``core.money`` for money)."""
+
+    def __init__(self, label=None, validators=None, parser=parse_decimal, message=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.parser = parser
+        self.message = message or _l("Enter a plain number such as 150 or 4.35, without commas or %.")
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not (valuelist[0] or "").strip():
+            self.data = None
+            return
+        try:
+            self.data = self.parser(valuelist[0])
+        except (ValueError, TypeError, ArithmeticError):
+            self.data = None
+            raise ValueError(str(self.message)) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        return "" if self.data is None else f"{self.data:f}"
+
+
+def _money(label):
+    return DecimalTextField(label, validators=[InputRequired()], parser=money.parse_amount,
+                            message=_l("Enter an amount in yuan such as 200000 or 150000.50, without commas."),
+                            render_kw={"inputmode": "decimal"})
+
+
+def _number(label, **kwargs):
+    return DecimalTextField(label, validators=[InputRequired()], render_kw={"inputmode": "decimal"}, **kwargs)
+
+
+def _int(label, **kwargs):
+    return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=100000)],
+                        render_kw={"inputmode": "numeric"}, **kwargs)
+
+
+REGIME_CHOICES = [(r, r) for r in REGIMES]
+
+# Labels of the parameters, shared by the form and the side-by-side table.
+PARAM_LABELS = {
+    "effective_from": _l("In force from"),
+    "regime_individual": _l("Subsidy regime, individual & partnership"),
+    "regime_individual_value": _l("Regime value, individual & partnership (bp for lpr_margin, % for shares)"),
+    "regime_enterprise": _l("Subsidy regime, enterprise"),
+    "regime_enterprise_value": _l("Regime value, enterprise (bp for lpr_margin, % for shares)"),
+    "cap_standard_bp": _l("Rate cap over LPR₀, standard districts (bp)"),
+    "cap_former_poverty_bp": _l("Rate cap over LPR₀, former poverty counties (bp)"),
+    "individual_max": _l("Individual maximum (yuan)"),
+    "partnership_factor_pct": _l("Partnership factor (% of individual maximum per partner)"),
+    "partnership_max": _l("Partnership maximum (yuan)"),
+    "enterprise_max": _l("Enterprise maximum (yuan)"),
+    "max_term_individual": _l("Maximum term, individual & partnership (months)"),
+    "max_term_enterprise": _l("Maximum term, enterprise (months)"),
+    "hire_share_small_pct": _l("New key-group hires, staff up to the threshold (%)"),
+    "hire_share_large_pct": _l("New key-group hires, staff above the threshold (%)"),
+    "hire_staff_threshold": _l("Staff threshold"),
+    "graduate_window_years": _l("Graduate window (years)"),
+    "working_age_min": _l("Working age from (years)"),
+    "retirement_age_male": _l("Working age until, men (years, exclusive)"),
+    "retirement_age_female": _l("Working age until, women (years, exclusive)"),
+    "lifetime_loans": _l("Subsidised loans per person, lifetime"),
+    "consumer_loan_allowed_max": _l("Consumer loans allowed up to (yuan)"),
+    "day_basis": _l("Day-count basis"),
+    "approval_validity_days": _l("Approval validity (days)"),
+}
+MONEY_PARAMS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
+
+
+class PolicyVersionForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=20),
+                                               Regexp(r"^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                                                      message=_l("Letters, digits, dots, dashes and underscores."))],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       description=_l("For example HN-2025."))
+    effective_from = DateField(PARAM_LABELS["effective_from"], validators=[InputRequired()])
+    regime_individual = SelectField(PARAM_LABELS["regime_individual"], choices=REGIME_CHOICES)
+    regime_individual_value = _number(PARAM_LABELS["regime_individual_value"])
+    regime_enterprise = SelectField(PARAM_LABELS["regime_enterprise"], choices=REGIME_CHOICES)
+    regime_enterprise_value = _number(PARAM_LABELS["regime_enterprise_value"])
+    cap_standard_bp = _int(PARAM_LABELS["cap_standard_bp"])
+    cap_former_poverty_bp = _int(PARAM_LABELS["cap_former_poverty_bp"])
+    individual_max = _money(PARAM_LABELS["individual_max"])
+    partnership_factor_pct = _number(PARAM_LABELS["partnership_factor_pct"])
+    partnership_max = _money(PARAM_LABELS["partnership_max"])
+    enterprise_max = _money(PARAM_LABELS["enterprise_max"])
+    max_term_individual = _int(PARAM_LABELS["max_term_individual"])
+    max_term_enterprise = _int(PARAM_LABELS["max_term_enterprise"])
+    hire_share_small_pct = _number(PARAM_LABELS["hire_share_small_pct"])
+    hire_share_large_pct = _number(PARAM_LABELS["hire_share_large_pct"])
+    hire_staff_threshold = _int(PARAM_LABELS["hire_staff_threshold"])
+    graduate_window_years = _int(PARAM_LABELS["graduate_window_years"])
+    working_age_min = _int(PARAM_LABELS["working_age_min"])
+    retirement_age_male = _int(PARAM_LABELS["retirement_age_male"])
+    retirement_age_female = _int(PARAM_LABELS["retirement_age_female"])
+    lifetime_loans = _int(PARAM_LABELS["lifetime_loans"])
+    consumer_loan_allowed_max = _money(PARAM_LABELS["consumer_loan_allowed_max"])
+    day_basis = SelectField(PARAM_LABELS["day_basis"], choices=[("360", "360"), ("365", "365")], coerce=int)
+    approval_validity_days = _int(PARAM_LABELS["approval_validity_days"])
+
+
+class LprFixingForm(FlaskForm):
+    published_on = DateField(_l("Publication date"), validators=[InputRequired()])
+    rate = DecimalTextField(_l("1-year LPR (percent)"), validators=[InputRequired()], parser=money.parse_rate,
+                            message=_l("Enter the rate in percent such as 3.45, without the % sign."),
+                            render_kw={"inputmode": "decimal"})
+
+
+def _text(label, max_length):
+    return StringField(label, validators=[DataRequired(), Length(max=max_length)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v])
+
+
+class KeyGroupForm(FlaskForm):
+    label_zh = _text(_l("Name (Chinese)"), 80)
+    label_en = _text(_l("Name (English)"), 120)
+    evidence_zh = _text(_l("Evidence (Chinese)"), 120)
+    evidence_en = _text(_l("Evidence (English)"), 200)
+    sensitive = BooleanField(_l("Sensitive personal information (evidence is encrypted and needs consent)"))
+    active = BooleanField(_l("Active (offered to applicants)"))
+    sort_order = IntegerField(_l("Order in lists"), validators=[InputRequired(), NumberRange(min=0, max=1000)])
+
+
+class NewKeyGroupForm(KeyGroupForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40),
+                                               Regexp(r"^[a-z][a-z0-9_]*$",
+                                                      message=_l("Lower-case letters, digits and underscores."))],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       description=_l("For example retired_fisherman. It cannot be changed later."))

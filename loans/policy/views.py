@@ -1,0 +1,180 @@
+"""Policy administration (SPEC §5): versions side by side, LPR fixings, key groups.
+
+Admins change; auditors read. Every change goes through ``services`` and is audited.
+"""
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..access import ADMIN, AUDITOR, allow, require_role
+from ..core.money import format_yuan
+from ..db import db
+from . import services
+from .forms import (MONEY_PARAMS, PARAM_LABELS, KeyGroupForm, LprFixingForm, NewKeyGroupForm,
+                    PolicyVersionForm)
+from .models import KeyGroup, LprFixing, PolicyVersion
+
+bp = Blueprint("policy", __name__, url_prefix="/admin/policy")
+
+
+def _version_or_404(code: str) -> PolicyVersion:
+    version = db.session.scalar(select(PolicyVersion).where(PolicyVersion.code == code))
+    if version is None:
+        abort(404)
+    return version
+
+
+def _version_values(form: PolicyVersionForm) -> dict:
+    return {name: form.data[name] for name in ("code", "effective_from", *services.PARAM_FIELDS)}
+
+
+def _version_data(version: PolicyVersion) -> dict:
+    return {name: getattr(version, name) for name in ("code", "effective_from", *services.PARAM_FIELDS)}
+
+
+def _refused(form, exc: services.PolicyError) -> None:
+    if exc.field and hasattr(form, exc.field):
+        getattr(form, exc.field).errors.append(str(exc))
+    else:
+        flash(str(exc), "danger")
+
+
+def _cell(name: str, value) -> str:
+    if name in MONEY_PARAMS:
+        return format_yuan(value)
+    if isinstance(value, Decimal):
+        return f"{value.normalize():f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+@bp.get("/versions")
+@allow(ADMIN, AUDITOR)
+def versions():
+    """Parameters as rows, versions as columns."""
+    all_versions = services.versions()
+    usage = services.usage_counts()
+    rows = [(str(PARAM_LABELS[name]), [_cell(name, getattr(v, name)) for v in all_versions])
+            for name in ("effective_from", *services.PARAM_FIELDS)]
+    rows.append((_("Cases evaluated under it"), [str(usage.get(v.code, 0)) for v in all_versions]))
+    return render_template("policy/versions.html", versions=all_versions, rows=rows,
+                           can_edit=current_user.role == ADMIN)
+
+
+@bp.route("/versions/new", methods=["GET", "POST"])
+@allow(ADMIN)
+def new_version():
+    if request.method == "POST":
+        form = PolicyVersionForm()
+    else:
+        template = services.versions()[-1:] if not request.args.get("from") else [
+            _version_or_404(request.args["from"])]
+        form = PolicyVersionForm(data={**_version_data(template[0]), "code": "", "effective_from": None}
+                                 if template else None)
+    if form.validate_on_submit():
+        try:
+            version = services.add_version(_version_values(form), actor=current_user)
+        except services.PolicyError as exc:
+            _refused(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Policy version %(code)s added.", code=version.code), "success")
+            return redirect(url_for(".versions"))
+    return render_template("policy/version_form.html", form=form, version=None, used=False), \
+        400 if form.errors else 200
+
+
+@bp.route("/versions/<code>/edit", methods=["GET", "POST"])
+@allow(ADMIN)
+def edit_version(code: str):
+    version = _version_or_404(code)
+    used = services.is_used(version)
+    if request.method == "POST":
+        form = PolicyVersionForm()
+    else:
+        data = _version_data(version)
+        if used:
+            data.update(code=services.suggest_code(version.code), effective_from=None)
+        form = PolicyVersionForm(data=data)
+    if form.validate_on_submit():
+        try:
+            saved, created = services.edit_version(version, _version_values(form), actor=current_user)
+        except services.PolicyError as exc:
+            _refused(form, exc)
+        else:
+            db.session.commit()
+            if created:
+                flash(_("Cases already use %(old)s, so it was kept unchanged and your changes were saved as the new "
+                        "version %(new)s.", old=version.code, new=saved.code), "success")
+            else:
+                flash(_("Policy version %(code)s saved.", code=saved.code), "success")
+            return redirect(url_for(".versions"))
+    status = 400 if form.errors else 200
+    return render_template("policy/version_form.html", form=form, version=version, used=used), status
+
+
+@bp.route("/lpr", methods=["GET", "POST"])
+@allow(ADMIN, AUDITOR)
+def lpr():
+    form = LprFixingForm()
+    status = 200
+    if request.method == "POST":
+        require_role(ADMIN)
+        if form.validate_on_submit():
+            try:
+                fixing = services.add_lpr_fixing(form.published_on.data, form.rate.data, actor=current_user)
+            except services.PolicyError as exc:
+                _refused(form, exc)
+            else:
+                db.session.commit()
+                flash(_("LPR fixing of %(date)s added.", date=fixing.published_on.isoformat()), "success")
+                return redirect(url_for(".lpr"))
+        status = 400
+    fixings = db.session.scalars(select(LprFixing).order_by(LprFixing.published_on.desc())).all()
+    return render_template("policy/lpr.html", form=form, fixings=fixings,
+                           can_edit=current_user.role == ADMIN), status
+
+
+@bp.get("/key-groups")
+@allow(ADMIN, AUDITOR)
+def key_groups():
+    groups = db.session.scalars(select(KeyGroup).order_by(KeyGroup.sort_order, KeyGroup.code)).all()
+    return render_template("policy/key_groups.html", groups=groups, can_edit=current_user.role == ADMIN)
+
+
+@bp.route("/key-groups/<code>/edit", methods=["GET", "POST"])
+@allow(ADMIN)
+def edit_key_group(code: str):
+    group = db.get_or_404(KeyGroup, code)
+    form = KeyGroupForm(obj=group) if request.method == "GET" else KeyGroupForm()
+    if form.validate_on_submit():
+        values = {name: form.data[name] for name in services.KEY_GROUP_FIELDS}
+        services.update_key_group(group, values, actor=current_user)
+        db.session.commit()
+        flash(_("Key group %(code)s saved.", code=group.code), "success")
+        return redirect(url_for(".key_groups"))
+    return render_template("policy/key_group_form.html", form=form, group=group), 400 if form.errors else 200
+
+
+@bp.route("/key-groups/new", methods=["GET", "POST"])
+@allow(ADMIN)
+def new_key_group():
+    form = NewKeyGroupForm(data={"active": True, "sort_order": 100}) if request.method == "GET" else NewKeyGroupForm()
+    if form.validate_on_submit():
+        try:
+            group = services.add_key_group({name: form.data[name] for name in ("code", *services.KEY_GROUP_FIELDS)},
+                                           actor=current_user)
+        except services.PolicyError as exc:
+            _refused(form, exc)
+        else:
+            db.session.commit()
+            flash(_("Key group %(code)s added.", code=group.code), "success")
+            return redirect(url_for(".key_groups"))
+    return render_template("policy/key_group_form.html", form=form, group=None), 400 if form.errors else 200

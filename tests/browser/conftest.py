@@ -1,0 +1,126 @@
+"""A live server for Chromium: the app on a fresh migrated SQLite database, real CSRF,
+served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+from __future__ import annotations
+
+import os
+import struct
+import threading
+import zlib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from tests.conftest import PG_URL, make_app
+
+SHOTS = Path(os.environ.get("SCREENSHOT_DIR", "/tmp/shots"))
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run"]
+PASSWORD = "Correct-Horse-42"
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True, "has_touch": True}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+
+TINY_PDF = (b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+            b"trailer<</Root 1 0 R>>\n%%EOF\n")
+
+
+def tiny_png() -> bytes:
+    """A valid 1×1 PNG."""
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
+
+
+@pytest.fixture(scope="module")
+def live_server(migrated_template, tmp_path_factory):
+    if PG_URL:
+        pytest.skip("browser tests run once, on SQLite")
+    from werkzeug.serving import make_server
+
+    from loans.auth.services import create_user
+    from loans.db import db
+
+    app = make_app(migrated_template, tmp_path_factory.mktemp("live"), WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        staff = {
+            "officer": create_user(role="officer", email="officer@test.cn", password=PASSWORD, name="Officer Li",
+                                   district_code="431002", check_password=False),
+            "supervisor": create_user(role="supervisor", email="chief@test.cn", password=PASSWORD,
+                                      name="Supervisor Chen", check_password=False),
+            "supervisor2": create_user(role="supervisor", email="chief2@test.cn", password=PASSWORD,
+                                       name="Supervisor Wang", check_password=False),
+        }
+        db.session.commit()
+        logins = {k: u.email for k, u in staff.items()}
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, logins=logins)
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM}")
+    with sync_api.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def new_context(browser, live_server):
+    """new_context(PHONE | DESKTOP, "zh" | "en") → a fresh browser context (own cookies)."""
+    contexts = []
+
+    def make(kind, lang):
+        ctx = browser.new_context(base_url=live_server.url, locale="zh-CN" if lang == "zh" else "en-US",
+                                  extra_http_headers={"Accept-Language": "zh-CN,zh" if lang == "zh" else "en"},
+                                  **kind)
+        ctx.set_default_timeout(10_000)
+        contexts.append(ctx)
+        return ctx
+
+    yield make
+    for ctx in contexts:
+        ctx.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+OVERFLOWING = """(width) => {
+  // Elements whose box, or whose content (a long unbroken word), reaches past the
+  // viewport's right edge; innermost first. Wide tables may scroll inside their wrapper.
+  if (document.documentElement.scrollWidth <= width + 1) return [];
+  const out = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.closest('.table-responsive')) continue;
+    const r = el.getBoundingClientRect();
+    const right = r.left + Math.max(r.width, el.scrollWidth);
+    if (right > width + 1 && ![...el.children].some(c => c.getBoundingClientRect().left + Math.max(c.getBoundingClientRect().width, c.scrollWidth) > width + 1)) {
+      out.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' ' + Math.round(right) + 'px: ' +
+               (el.textContent || '').trim().slice(0, 60));
+    }
+  }
+  return out.length ? out.slice(0, 10) : ['page is ' + document.documentElement.scrollWidth + 'px wide'];
+}"""
+
+
+def overflowing(page) -> list[str]:
+    """Elements that stick out of the viewport sideways, so the whole page would scroll.
+    (A mobile browser widens its layout viewport to fit them, so compare with the
+    device width, not window.innerWidth.) Wide tables may scroll inside their wrapper."""
+    return page.evaluate(OVERFLOWING, page.viewport_size["width"])

@@ -1,0 +1,41 @@
+"""Small readers for rendered pages: what a user sees beside a field, what a field holds."""
+from __future__ import annotations
+
+import html as html_lib
+import re
+
+
+def field_error(page: str, field_id: str) -> str | None:
+    """The error text shown beside a field (the forms macro renders ``<div id="<id>-error">``)."""
+    match = re.search(rf'<div id="{re.escape(field_id)}-error"[^>]*>(.*?)</div>', page, re.S)
+    return html_lib.unescape(match.group(1)).strip() if match else None
+
+
+def input_value(page: str, name: str) -> str | None:
+    """The ``value`` of the input named ``name`` (None when it has none)."""
+    tag = re.search(rf'<input\b[^>]*\bname="{re.escape(name)}"[^>]*>', page)
+    assert tag, f"no input named {name}"
+    value = re.search(r'\bvalue="([^"]*)"', tag.group(0))
+    return html_lib.unescape(value.group(1)) if value else None
+
+
+def selected_option(page: str, name: str) -> str | None:
+    select = re.search(rf'<select\b[^>]*\bname="{re.escape(name)}"[^>]*>(.*?)</select>', page, re.S)
+    assert select, f"no select named {name}"
+    option = re.search(r'<option\b[^>]*\bselected[^>]*\bvalue="([^"]*)"|<option\b[^>]*\bvalue="([^"]*)"[^>]*\bselected',
+                       select.group(1))
+    return (option.group(1) or option.group(2)) if option else None
+
+
+def is_checked(page: str, name: str, value: str | None = None) -> bool:
+    for tag in re.findall(rf'<input\b[^>]*\bname="{re.escape(name)}"[^>]*>', page):
+        if value is None or f'value="{value}"' in tag:
+            if re.search(r"\bchecked\b", tag):
+                return True
+    return False
+
+
+def text(page: str) -> str:
+    """The page's visible text, roughly: tags removed, entities decoded, blanks collapsed."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return re.sub(r"\s+", " ", html_lib.unescape(re.sub(r"<[^>]+>", " ", page))).strip()
