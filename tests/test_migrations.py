@@ -34,7 +34,8 @@ DISTRICTS = {
     "431028": ("安仁县", "Anren County", "former_poverty"),
     "431081": ("资兴市", "Zixing City", "standard"),
 }
-BANKS = {"ICBC-CZ": "工商银行郴州分行", "ABC-CZ": "农业银行郴州分行", "CZRCB": "郴州农商银行", "PSBC-CZ": "邮储银行郴州分行"}
+BANKS = {"ICBC-CZ": "工商银行郴州分行", "ABC-CZ": "农业银行郴州分行", "CZRCB": "郴州农商银行",
+         "PSBC-CZ": "邮储银行郴州分行"}
 KEY_GROUPS = ("urban_unemployed", "employment_difficulty", "disabled", "veteran", "released_prisoner", "graduate",
               "overcapacity_worker", "returning_migrant", "online_merchant", "poverty_alleviated",
               "rural_self_employed", "retired_fisherman")

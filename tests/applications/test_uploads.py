@@ -12,8 +12,7 @@ from sqlalchemy import select
 from loans.applications.models import Consent, Document
 from loans.audit.models import AuditEvent
 from loans.db import db
-from tests.applications.conftest import (PERSON, Portal, get_application, resident_id, tiny_jpeg, tiny_pdf,
-                                         tiny_png)
+from tests.applications.conftest import PERSON, get_application, resident_id, tiny_jpeg, tiny_pdf, tiny_png
 from tests.conftest import login
 from tests.helpers import field_error, text
 
@@ -178,6 +177,14 @@ def test_hostile_file_names_are_stored_safely(app, portal, client, draft, filena
     disposition = download.headers["Content-Disposition"]
     assert disposition.startswith("attachment")
     assert "\n" not in disposition and "/" not in disposition.split("filename", 1)[1]
+
+
+def test_file_names_are_displayed_escaped(portal, draft):
+    portal.upload(draft, "business_plan", tiny_pdf(), "R&D 'plan' & budget.pdf")
+    assert documents(draft)[0].original_name == "R&D 'plan' & budget.pdf"
+    page = portal.page(draft, "documents")
+    assert "R&amp;D &#39;plan&#39; &amp; budget.pdf" in page
+    assert "R&D 'plan'" not in page
 
 
 def test_chinese_file_name_is_shown_and_downloaded(portal, client, draft):
