@@ -147,7 +147,10 @@ def app(migrated_template, tmp_path):
 
 @pytest.fixture
 def client(app):
-    return app.test_client()
+    """A browser that prefers English; a test wanting Chinese asks for it."""
+    client = app.test_client()
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
 
 
 @pytest.fixture

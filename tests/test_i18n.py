@@ -126,6 +126,8 @@ def test_public_pages_render_in_both_languages(app, client, lang):
 def test_accept_language(app, client, header, lang):
     if header:
         client.environ_base["HTTP_ACCEPT_LANGUAGE"] = header
+    else:
+        client.environ_base.pop("HTTP_ACCEPT_LANGUAGE", None)
     page = client.get("/login").get_data(as_text=True)
     assert_in_language(app, page, lang, "/login")
 
