@@ -85,6 +85,13 @@ AUDIT_ACTION = {
     "letter_revoked": _l("Approval letter revoked"),
     "register": _l("Account registered"),
     "create_user": _l("User created"),
+    "prefill": _l("Started from the eligibility pre-check"),
+    "policy_version_add": _l("Policy version added"),
+    "policy_version_edit": _l("Policy version changed"),
+    "policy_version_supersede": _l("Policy version superseded"),
+    "lpr_fixing_add": _l("LPR fixing added"),
+    "key_group_add": _l("Key group added"),
+    "key_group_edit": _l("Key group changed"),
 }
 
 

@@ -1,6 +1,8 @@
 """Tell applicants what happened: a portal notification and an email, in their language."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _
 
@@ -32,6 +34,20 @@ def notify(user, application, event: str, **params) -> Notification:
     return note
 
 
+mail_log = logging.getLogger("loans.mail")
+
+
+def _console() -> logging.Logger:
+    """The console mail backend: messages are printed where the server logs."""
+    if not mail_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("[mail] %(message)s"))
+        mail_log.addHandler(handler)
+        mail_log.setLevel(logging.INFO)
+        mail_log.propagate = False
+    return mail_log
+
+
 def send_email(user, application, event: str, params: dict) -> None:
     if not user.email or current_app.config["MAIL_BACKEND"] == "none":
         return
@@ -42,6 +58,6 @@ def send_email(user, application, event: str, params: dict) -> None:
         except RuntimeError:
             link = ""
     # The console backend: the message goes to the log (a real backend would hand it to SMTP).
-    current_app.logger.info("email to=%s subject=%s body=%s %s", user.email, application.reference, body, link)
+    _console().info("to=%s subject=%s\n%s\n%s", user.email, application.reference, body, link)
     current_app.extensions.setdefault("sent_emails", []).append(
         {"to": user.email, "event": event, "body": body, "ref": application.reference})
