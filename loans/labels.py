@@ -115,3 +115,10 @@ RULE_NAME = {
     "partners": _l("Partners"),
     "duplicate": _l("No other open application"),
 }
+
+SUBSIDY_REGIME = {
+    "full": _l("Full subsidy (full)"),
+    "lpr_margin": _l("LPR minus a margin (lpr_margin)"),
+    "rate_share": _l("Share of the rate (rate_share)"),
+    "lpr_share": _l("Share of LPR, capped (lpr_share)"),
+}

@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core import money
 from ..core.policy import REGIMES
+from ..labels import SUBSIDY_REGIME
 
 _DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
 
@@ -62,7 +63,7 @@ def _int(label, **kwargs):
                         render_kw={"inputmode": "numeric"}, **kwargs)
 
 
-REGIME_CHOICES = [(r, r) for r in REGIMES]
+REGIME_CHOICES = [(r, SUBSIDY_REGIME[r]) for r in REGIMES]
 
 # Labels of the parameters, shared by the form and the side-by-side table.
 PARAM_LABELS = {

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from ..access import ADMIN, AUDITOR, allow, require_role
 from ..core.money import format_yuan
 from ..db import db
+from ..labels import SUBSIDY_REGIME, label
 from . import services
 from .forms import (MONEY_PARAMS, PARAM_LABELS, KeyGroupForm, LprFixingForm, NewKeyGroupForm,
                     PolicyVersionForm)
@@ -46,6 +47,8 @@ def _refused(form, exc: services.PolicyError) -> None:
 
 
 def _cell(name: str, value) -> str:
+    if name in ("regime_individual", "regime_enterprise"):
+        return label(SUBSIDY_REGIME, value)
     if name in MONEY_PARAMS:
         return format_yuan(value)
     if isinstance(value, Decimal):

@@ -35,7 +35,7 @@ def text(response) -> str:
 
 def row_refs(html: str) -> list[str]:
     """References in the queue table, in display order."""
-    return re.findall(r'<td><a href="/review/cases/\d+">([^<]+)</a></td>', html)
+    return re.findall(r'<td[^>]*><a href="/review/cases/\d+">([^<]+)</a></td>', html)
 
 
 # --- the queue ---------------------------------------------------------------------------
@@ -165,7 +165,7 @@ def test_overdue_cases_highlighted(app, make_case, staff, as_user):
     fresh = make_case()
     decided = make_case("approved", submitted_at=old_day)
     html = text(as_user(staff("officer", district_code="431002")).get("/review/", query_string={"sort": "submitted"}))
-    rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr( class="table-warning")?>\s*<td><a href="/review/cases/\d+">([^<]+)</a>.*?</tr>', html, re.S)}
+    rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr( class="table-warning")?>\s*<td[^>]*><a href="/review/cases/\d+">([^<]+)</a>.*?</tr>', html, re.S)}
     expected = working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), date.today())
     assert expected > 10
     assert 'class="table-warning"' in rows[old.reference] and "overdue" in rows[old.reference]
