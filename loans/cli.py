@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup, with_appcontext
 
-from .db import db
+from .db import db, local_today
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -48,11 +48,9 @@ cases_cli = AppGroup("cases", help="Daily jobs on cases.")
               help="Run as of this date (YYYY-MM-DD); default today.")
 def expire_cases_command(today):
     """Expire approvals not contracted by their validity end. Safe to run repeatedly."""
-    from datetime import date
-
     from .review.services import expire_approvals
 
-    count = expire_approvals(today.date() if today else date.today())
+    count = expire_approvals(today.date() if today else local_today())
     db.session.commit()
     click.echo(f"{count} approval(s) expired")
 

@@ -1,13 +1,14 @@
 """SQLAlchemy base, naming convention and the column types for money, rates and secrets."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
+from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
 from .core.money import from_fen, to_fen
@@ -28,8 +29,17 @@ class Base(DeclarativeBase):
 db = SQLAlchemy(model_class=Base)
 
 
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
+
+
+def local_today() -> date:
+    """Today in Chenzhou: application, decision and expiry dates follow Beijing time,
+    whatever the server's clock zone."""
+    return datetime.now(LOCAL_TZ).date()
 
 
 class UTCDateTime(TypeDecorator):
@@ -106,3 +116,34 @@ class EncryptedText(TypeDecorator):
         if value is None:
             return None
         return current_app.extensions["personal_data"].decrypt_text(value)
+
+
+# --- side effects that must follow the transaction ----------------------------------------
+# Emails go out, and files are removed, only once the change that caused them is committed;
+# a file written for a change that rolls back is removed again.
+
+def after_commit(callback) -> None:
+    db.session.info.setdefault("after_commit", []).append(callback)
+
+
+def on_rollback(callback) -> None:
+    db.session.info.setdefault("on_rollback", []).append(callback)
+
+
+def _run(callbacks) -> None:
+    for callback in callbacks:
+        callback()
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session):
+    session.info.pop("on_rollback", None)
+    _run(session.info.pop("after_commit", []))
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _after_rollback(session, previous_transaction):
+    if session.in_transaction():
+        return  # a savepoint rolled back; the outer transaction may still commit
+    session.info.pop("after_commit", None)
+    _run(session.info.pop("on_rollback", []))

@@ -10,12 +10,12 @@ from sqlalchemy import select
 from stdnum.iso7064 import mod_11_2
 
 from .applications import services as app_services
-from .applications.models import ApplicationKeyGroup, LoanApplication
+from .applications.models import ApplicationKeyGroup
 from .auth.models import User
 from .auth.passwords import hash_password
 from .auth.services import create_user
 from .core.workflow import Action
-from .db import db
+from .db import db, local_today
 
 DEMO_PASSWORD = "Demo-Password-2026"
 MARKER_EMAIL = "admin@demo.czloans.cn"
@@ -127,7 +127,7 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
     for action in PATHS[status]:
         if action is Action.submit:
             app.submitted_at = app.created_at - timedelta(days=rng.randint(1, 30))
-            app.application_date = date.today() - timedelta(days=rng.randint(1, 30))
+            app.application_date = local_today() - timedelta(days=rng.randint(1, 30))
             evaluate_case(app, trigger="submission", actor=applicant)
             app_services.transition(app, action, actor=applicant)
         elif action is Action.withdraw:

@@ -1,7 +1,6 @@
 """Shape checks for each step of the application form. Services decide the rest."""
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
@@ -13,6 +12,7 @@ from wtforms.validators import Length, NumberRange, Optional, StopValidation, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core import money, resident_id
+from ..db import local_today
 from ..labels import DOCUMENT_KIND, EDUCATION, LOAN_TYPE
 
 ID_REASONS = {
@@ -53,7 +53,7 @@ def check_resident_id(form, field):
     if not field.data:
         return
     try:
-        field.data = resident_id.validate(field.data, date.today())
+        field.data = resident_id.validate(field.data, local_today())
     except resident_id.InvalidResidentId as exc:
         raise ValidationError(ID_REASONS[exc.reason]) from None
 
@@ -88,7 +88,7 @@ def check_amount(form, field):
 
 
 def not_in_future(form, field):
-    if field.data and field.data > date.today():
+    if field.data and field.data > local_today():
         raise ValidationError(_l("This date cannot be in the future."))
 
 

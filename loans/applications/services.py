@@ -14,7 +14,7 @@ from ..audit.services import record
 from ..core import resident_id
 from ..core.money import parse_positive_amount
 from ..core.workflow import OPEN_APPLICATION_STATUSES, ACTIVE_LOAN_STATUSES, Action, CaseStatus, IllegalTransition, next_status
-from ..db import db, utcnow
+from ..db import db, local_today, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, Partner
@@ -359,7 +359,7 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
     if other is not None:
         raise StepError(_l("This resident ID already has an open application or loan (%(ref)s).", ref=other.reference))
     application.submitted_at = utcnow()
-    application.application_date = on or date.today()
+    application.application_date = on or local_today()
     application.current_step = "review"
     from ..eligibility.services import evaluate_case
 

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from ..audit.services import record
 from ..core import eligibility, policy as core_policy, resident_id
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
-from ..db import db
+from ..db import db, local_today
 from ..policy.models import District, KeyGroup, LprFixing, PolicyVersion
 
 LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
@@ -110,14 +110,14 @@ def run_engine(application, on: date) -> eligibility.EligibilityResult | None:
 
 def preview_case(application) -> eligibility.EligibilityResult | None:
     """What the engine would say if the applicant submitted today (nothing stored)."""
-    return run_engine(application, application.application_date or date.today())
+    return run_engine(application, application.application_date or local_today())
 
 
 def evaluate_case(application, *, trigger: str, actor=None):
     """Run the engine on the case's application date and store the result as a snapshot."""
     from ..applications.models import EligibilitySnapshot
 
-    on = application.application_date or date.today()
+    on = application.application_date or local_today()
     result = run_engine(application, on)
     if result is None:
         return None
@@ -174,7 +174,7 @@ def precheck_problems(answers: PrecheckInput, *, today: date | None = None) -> d
     problems: dict[str, list[tuple[str, dict]]] = {}
     if answers.id_number is not None:
         try:
-            resident_id.validate(answers.id_number, today or date.today())
+            resident_id.validate(answers.id_number, today or local_today())
         except resident_id.InvalidResidentId as exc:
             problems.setdefault("id_number", []).append((f"id_{exc.reason}", {}))
     unknown = [code for code in dict.fromkeys(answers.key_groups) if code not in known_key_groups()]

@@ -16,7 +16,7 @@ from ..applications import services as application_services
 from ..audit.services import record
 from ..core.eligibility import NEEDS_EVIDENCE
 from ..core.money import parse_amount
-from ..db import db
+from ..db import db, local_today
 from ..extensions import limiter
 from ..i18n import current_lang
 from ..policy.models import District, KeyGroup
@@ -78,7 +78,7 @@ def _load_token(token: str | None) -> dict | None:
 
 def _answers(form: PrecheckForm) -> services.PrecheckInput:
     return services.PrecheckInput(
-        application_date=date.today(), key_groups=tuple(form.key_groups.data or ()),
+        application_date=local_today(), key_groups=tuple(form.key_groups.data or ()),
         loan_type=form.loan_type.data, amount=parse_amount(form.amount.data), term_months=form.term_months.data,
         district_code=form.district_code.data, id_number=form.id_number.data or None,
         birth_date=form.birth_date.data, sex=form.sex.data or None, graduation_date=form.graduation_date.data,

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 
 from ..audit.services import record
 from ..core.workflow import CaseStatus
-from ..db import db, utcnow
+from ..db import db, local_today, utcnow
 from ..notifications import notify
 from .models import LETTER_KINDS, Letter, LetterSequence
 
@@ -77,7 +77,7 @@ def issue_letter(application, kind: str, actor) -> Letter:
 
     if kind not in LETTER_KINDS:
         raise ValueError(f"unknown letter kind {kind!r}")
-    on = application.decision_on or date.today()
+    on = application.decision_on or local_today()
     number = allocate_number(application.district_code, on.year)
     reference = format_reference(application.district_code, on.year, number)
     code = secrets.token_urlsafe(16)  # 128 bits
@@ -147,7 +147,7 @@ def mask_name(name: str | None) -> str:
 
 def verification(letter: Letter, today: date | None = None) -> Verification:
     application = letter.application
-    today = today or date.today()
+    today = today or local_today()
     if letter.is_revoked:
         state = "revoked"
     elif letter.kind == "rejection":

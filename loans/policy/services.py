@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from ..audit.services import record
 from ..core.policy import REGIMES, policy_in_force
-from ..db import db
+from ..db import db, local_today
 from .models import KeyGroup, LprFixing, PolicyVersion
 
 PARAM_FIELDS = PolicyVersion.PARAM_FIELDS
@@ -213,7 +213,7 @@ def edit_version(version: PolicyVersion, values: dict, *, actor) -> tuple[Policy
 
 def add_lpr_fixing(published_on: date, rate: Decimal, *, actor, today: date | None = None) -> LprFixing:
     """A new 1-year LPR fixing (percent) published on ``published_on``."""
-    if published_on > (today or date.today()):
+    if published_on > (today or local_today()):
         raise PolicyError(_l("A fixing cannot be dated in the future."), "published_on")
     if db.session.scalar(select(LprFixing.id).where(LprFixing.published_on == published_on)) is not None:
         raise PolicyError(_l("There is already a fixing published on this date."), "published_on")

@@ -12,7 +12,7 @@ from ..applications.services import ConcurrentChange, StepError, transition
 from ..audit.services import record
 from ..core import policy as core_policy
 from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, next_status, role_may
-from ..db import db, utcnow
+from ..db import db, local_today, utcnow
 from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
 from ..letters.services import issue_letter
 from ..notifications import notify
@@ -113,7 +113,7 @@ def reveal_id(application, *, actor) -> str:
 
 def limits_for(application) -> tuple[Decimal, int, str]:
     """(max amount, max term, policy code) for this case under the policy of its application date."""
-    policy = policy_on(application.application_date or date.today())
+    policy = policy_on(application.application_date or local_today())
     if policy is None:
         raise ReviewError(_l("No policy version is in force on the application date."))
     return (core_policy.max_amount(policy, application.loan_type, application.partners_count),
@@ -176,7 +176,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     # now" / "already decided", not a message about its recommendation.
     next_status(CaseStatus(application.status), action)
     check_four_eyes(application.recommended_by_id, actor.id, action)
-    on = on or date.today()
+    on = on or local_today()
     if decision == "approve":
         if application.recommendation != "approve":
             raise ReviewError(_l("The officer recommended rejection; send the case back to change that."))

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
@@ -12,7 +11,7 @@ from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
 from ..applications.services import ConcurrentChange
 from ..core.workflow import FourEyesViolation, IllegalTransition
-from ..db import db
+from ..db import db, local_today
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
@@ -53,7 +52,7 @@ def queue():
     filters = _filters(form)
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total, counts = queries.queue_page(current_user, filters, page)
-    today = date.today()
+    today = local_today()
     waiting = {a.id: queries.working_days_waiting(a, today) for a in rows if a.status in queries.IN_REVIEW}
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("review/queue.html", form=form, rows=rows, total=total, counts=counts, page=page,
@@ -93,7 +92,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
         evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
-        waiting=queries.working_days_waiting(application, date.today()),
+        waiting=queries.working_days_waiting(application, local_today()),
         target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
 
 
