@@ -141,6 +141,8 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
                 review.recommend(app, actor=officer, decision="reject", failed_rules=["E07"],
                                  explanation="申请人配偶有未结清的经营贷款，不符合条件。")
             else:
+                for rule_id, note in (("E08", "征信报告无不良记录"), ("E12", "社保记录显示无固定工作")):
+                    review.record_evidence(app, actor=officer, rule_id=rule_id, verified=True, note=note)
                 review.recommend(app, actor=officer, decision="approve", amount=app.amount,
                                  term_months=app.term_months, bank_code=app.preferred_bank_code,
                                  conditions="按月报送经营情况。")

@@ -7,7 +7,7 @@ from flask import current_app, url_for
 from flask_babel import force_locale, gettext as _
 
 from .applications.models import Notification
-from .db import db
+from .db import after_commit, db
 from .labels import STATUS, label
 
 
@@ -30,7 +30,10 @@ def notify(user, application, event: str, **params) -> Notification:
     params = {"ref": application.reference, **params}
     note = Notification(user_id=user.id, application_id=application.id, event=event, params=params)
     db.session.add(note)
-    send_email(user, application, event, params)
+    if user.email and current_app.config["MAIL_BACKEND"] != "none":
+        message = _email(user, application, event, params)
+        app = current_app._get_current_object()
+        after_commit(lambda: send_email(app, message))
     return note
 
 
@@ -48,16 +51,19 @@ def _console() -> logging.Logger:
     return mail_log
 
 
-def send_email(user, application, event: str, params: dict) -> None:
-    if not user.email or current_app.config["MAIL_BACKEND"] == "none":
-        return
+def _email(user, application, event: str, params: dict) -> dict:
+    """The email in the recipient's language, composed now (inside the request)."""
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render(event, params)
-        try:
-            link = url_for("applications.status", application_id=application.id, _external=True)
-        except RuntimeError:
-            link = ""
-    # The console backend: the message goes to the log (a real backend would hand it to SMTP).
-    _console().info("to=%s subject=%s\n%s\n%s", user.email, application.reference, body, link)
-    current_app.extensions.setdefault("sent_emails", []).append(
-        {"to": user.email, "event": event, "body": body, "ref": application.reference})
+    try:
+        link = url_for("applications.status", application_id=application.id, _external=True)
+    except RuntimeError:  # outside a request (CLI jobs): no host to link to
+        link = ""
+    return {"to": user.email, "subject": application.reference, "event": event, "body": body, "link": link}
+
+
+def send_email(app, message: dict) -> None:
+    """Hand a committed notification to the mail backend ("console": the server log)."""
+    _console().info("to=%s subject=%s\n%s\n%s", message["to"], message["subject"], message["body"], message["link"])
+    if app.config.get("TESTING"):
+        app.extensions.setdefault("sent_emails", []).append(message)

@@ -14,6 +14,7 @@ from werkzeug.routing.converters import NumberConverter
 from loans.access import PUBLIC, ROLES, declared_roles
 
 from .conftest import login
+from tests.helpers import verify_evidence
 
 ANONYMOUS = "anonymous"
 SKIP_METHODS = {"HEAD", "OPTIONS"}
@@ -79,6 +80,7 @@ def world(app, make_user):
     evaluate_case(case, trigger="submission", actor=applicant)
     app_services.transition(case, Action.submit, actor=applicant)
     review.take_case(case, actor=users["officer"])
+    verify_evidence(case, users["officer"])
     review.recommend(case, actor=users["officer"], decision="approve", amount=case.amount, term_months=24,
                      bank_code="ICBC-CZ")
     review.decide(case, actor=second_supervisor, decision="approve")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 from flask import current_app
@@ -19,7 +20,12 @@ from ..personal_data import vault
 from ..policy.models import KeyGroup
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, Partner
 
-BLOCKING_STATUSES = tuple(s.value for s in (OPEN_APPLICATION_STATUSES | ACTIVE_LOAN_STATUSES))
+# A submitted application or a loan blocks another one for the same person or enterprise
+# (SPEC §6 E14). Drafts do not: anyone can type any ID into a draft, and a draft must not
+# let a stranger block a person or learn that they have a case.
+BLOCKING_STATUSES = tuple(s.value for s in (OPEN_APPLICATION_STATUSES | ACTIVE_LOAN_STATUSES) - {CaseStatus.draft})
+DUPLICATE_MESSAGE = _l("This resident ID already has an open application or loan. One person may hold only one "
+                       "open application; if you think this is wrong, contact the bureau.")
 
 STEPS = ("person", "groups", "business", "loan", "partners", "declarations", "documents", "review")
 
@@ -79,6 +85,13 @@ def start_application(user) -> LoanApplication:
 
 
 EDITABLE_STATUSES = (CaseStatus.draft.value, CaseStatus.info_requested.value)
+# What identifies the case and decides who handles it is fixed at submission; while an
+# officer asks for information the applicant may correct the rest.
+LOCKED_AFTER_SUBMISSION = frozenset({"id_number", "loan_type", "district_code"})
+
+
+def _submitted(application: LoanApplication) -> bool:
+    return application.status != CaseStatus.draft.value
 
 
 def _ensure_editable(application: LoanApplication) -> None:
@@ -86,8 +99,63 @@ def _ensure_editable(application: LoanApplication) -> None:
         raise StepError(_l("This application has been submitted and can no longer be edited here."))
 
 
+def _refuse_after_submission(application: LoanApplication) -> None:
+    if _submitted(application):
+        raise StepError(_l("This cannot be changed after submission. Explain the change to the officer in your answer."))
+
+
+def guard_edit(application: LoanApplication) -> None:
+    """Make a step save stale-proof: it only lands while the case is still editable and
+    nobody changed it since it was read (same guard as ``transition``)."""
+    result = db.session.execute(
+        update(LoanApplication)
+        .where(LoanApplication.id == application.id, LoanApplication.status.in_(EDITABLE_STATUSES),
+               LoanApplication.lock_version == application.lock_version)
+        .values(lock_version=LoanApplication.lock_version + 1)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ConcurrentChange(str(_l("This application was changed elsewhere just now (for example submitted "
+                                      "from another window). Reload it to see its current state.")))
+    db.session.expire(application, ["lock_version"])
+
+
+CORRECTABLE = {
+    "person": ("full_name", "mobile", "household_district_code", "education", "graduation_date"),
+    "groups": (),
+    "business": ("business_name", "credit_code", "business_address", "industry", "business_start_date",
+                 "current_staff", "planned_jobs", "new_key_group_hires"),
+    "loan": ("amount", "term_months", "purpose", "preferred_bank_code"),
+    "declarations": ("declares_no_other_loans", "consents_credit_check", "declares_truthful"),
+}
+
+
+def save_step(application: LoanApplication, step: str, saver, values: dict, *, actor) -> None:
+    """Save one step of the form. A draft remembers the step; a correction made while
+    information is requested is audited field by field (old → new)."""
+    _ensure_editable(application)
+    names = CORRECTABLE.get(step, ())
+    before = {name: getattr(application, name) for name in names}
+    groups_before = list(application.key_group_codes)
+    saver(application, values)
+    if _submitted(application):
+        changes = {name: [_plain(before[name]), _plain(getattr(application, name))]
+                   for name in names if before[name] != getattr(application, name)}
+        if step == "groups" and groups_before != application.key_group_codes:
+            changes["key_groups"] = [groups_before, list(application.key_group_codes)]
+        if changes:
+            record("correct", application, actor=actor, step=step, changes=changes)
+    else:
+        application.current_step = step
+    guard_edit(application)
+
+
+def _plain(value):
+    return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
+
+
 def id_holder_conflict(id_hash: str, *, exclude_application_id: int | None) -> LoanApplication | None:
-    """Another open application or active loan held by the same resident ID (as applicant or partner)."""
+    """Another submitted application or loan held by the same resident ID (as applicant or partner)."""
     as_applicant = select(LoanApplication).where(
         LoanApplication.id_number_hash == id_hash, LoanApplication.status.in_(BLOCKING_STATUSES))
     as_partner = (select(LoanApplication).join(Partner, Partner.application_id == LoanApplication.id)
@@ -106,6 +174,13 @@ def credit_code_conflict(credit_code: str, *, exclude_application_id: int | None
     return db.session.scalar(query.limit(1))
 
 
+def own_draft_with_id(application: LoanApplication, id_hash: str) -> LoanApplication | None:
+    """The same account's other draft for this resident ID (its reference may be shown)."""
+    return db.session.scalar(select(LoanApplication).where(
+        LoanApplication.applicant_id == application.applicant_id, LoanApplication.id != application.id,
+        LoanApplication.status == CaseStatus.draft.value, LoanApplication.id_number_hash == id_hash).limit(1))
+
+
 def _set_id_number(target, number: str) -> None:
     target.id_number = number
     target.id_number_hash = vault().lookup_hash(number)
@@ -115,12 +190,16 @@ def _set_id_number(target, number: str) -> None:
 def save_person(application: LoanApplication, values: dict) -> None:
     _ensure_editable(application)
     number = values.get("id_number")
+    if number and _submitted(application):
+        number = None  # the resident ID cannot change after submission
     if number:
         digest = vault().lookup_hash(number)
-        other = id_holder_conflict(digest, exclude_application_id=application.id)
-        if other is not None:
-            raise StepError(_l("This resident ID already has an open application or loan (%(ref)s). "
-                               "One person may hold only one open application.", ref=other.reference), "id_number")
+        if id_holder_conflict(digest, exclude_application_id=application.id) is not None:
+            raise StepError(DUPLICATE_MESSAGE, "id_number")
+        draft = own_draft_with_id(application, digest)
+        if draft is not None:
+            raise StepError(_l("You already have a draft for this resident ID (%(ref)s). Continue that one, or "
+                               "withdraw it first.", ref=draft.reference), "id_number")
         if any(p.id_number_hash == digest for p in application.partners):
             raise StepError(_l("This resident ID is already listed as a partner."), "id_number")
         _set_id_number(application, number)
@@ -145,14 +224,11 @@ def save_key_groups(application: LoanApplication, codes: list[str]) -> None:
 def save_business(application: LoanApplication, values: dict) -> None:
     _ensure_editable(application)
     code = values.get("credit_code")
-    if code:
-        other = credit_code_conflict(code, exclude_application_id=application.id)
-        if other is not None:
-            raise StepError(_l("This credit code already has an open application or loan (%(ref)s).", ref=other.reference),
-                            "credit_code")
+    if code and credit_code_conflict(code, exclude_application_id=application.id) is not None:
+        raise StepError(_l("This credit code already has an open application or loan."), "credit_code")
     for name in ("loan_type", "business_name", "credit_code", "district_code", "business_address", "industry",
                  "business_start_date", "current_staff", "planned_jobs", "new_key_group_hires"):
-        if name in values:
+        if name in values and not (name in LOCKED_AFTER_SUBMISSION and _submitted(application)):
             value = values[name]
             setattr(application, name, value if value not in ("",) else None)
     if application.loan_type != "partnership":
@@ -170,16 +246,15 @@ def save_loan(application: LoanApplication, values: dict) -> None:
 
 def add_partner(application: LoanApplication, values: dict) -> Partner:
     _ensure_editable(application)
+    _refuse_after_submission(application)
     if application.loan_type != "partnership":
         raise StepError(_l("Partners can only be added to a partnership application."))
     number = values["id_number"]
     digest = vault().lookup_hash(number)
     if digest == application.id_number_hash or any(p.id_number_hash == digest for p in application.partners):
         raise StepError(_l("This person is already part of the application."), "id_number")
-    other = id_holder_conflict(digest, exclude_application_id=application.id)
-    if other is not None:
-        raise StepError(_l("This resident ID already has an open application or loan (%(ref)s).", ref=other.reference),
-                        "id_number")
+    if id_holder_conflict(digest, exclude_application_id=application.id) is not None:
+        raise StepError(DUPLICATE_MESSAGE, "id_number")
     partner = Partner(full_name=values["full_name"], key_group_code=values["key_group_code"],
                       position=len(application.partners))
     _set_id_number(partner, number)
@@ -189,6 +264,7 @@ def add_partner(application: LoanApplication, values: dict) -> Partner:
 
 def remove_partner(application: LoanApplication, partner_id: int) -> None:
     _ensure_editable(application)
+    _refuse_after_submission(application)
     for partner in list(application.partners):
         if partner.id == partner_id:
             application.partners.remove(partner)
@@ -303,6 +379,7 @@ def read_document(document: Document) -> bytes:
 
 def delete_document(application: LoanApplication, document: Document, *, actor) -> None:
     _ensure_editable(application)
+    _refuse_after_submission(application)
     record("delete_document", application, actor=actor, document_id=document.id, sha256=document.sha256)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
     db.session.delete(document)
@@ -355,9 +432,8 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
     missing = missing_items(application)
     if missing:
         raise StepError(missing[0][1])
-    other = id_holder_conflict(application.id_number_hash, exclude_application_id=application.id)
-    if other is not None:
-        raise StepError(_l("This resident ID already has an open application or loan (%(ref)s).", ref=other.reference))
+    if id_holder_conflict(application.id_number_hash, exclude_application_id=application.id) is not None:
+        raise StepError(DUPLICATE_MESSAGE)
     application.submitted_at = utcnow()
     application.application_date = on or local_today()
     application.current_step = "review"

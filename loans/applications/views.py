@@ -127,14 +127,15 @@ def _form_data_for(application, step):
     return {name: getattr(application, name) for name in names}
 
 
-def _note_correction(application, step):
-    """Remember the step of a draft; audit a correction made while information is requested."""
-    if application.status == CaseStatus.info_requested.value:
-        from ..audit.services import record
-
-        record("correct", application, actor=current_user, step=step)
-    else:
-        application.current_step = step
+def _lock_submitted_fields(form, application) -> None:
+    """After submission the resident ID, loan type and district are shown but not editable."""
+    for name in services.LOCKED_AFTER_SUBMISSION:
+        if name in form:
+            if name != "id_number":
+                form[name].data = getattr(application, name)
+            form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
+            form[name].description = _("Fixed at submission.")
+            setattr(form, "keep_" + name, True)
 
 
 def _next_step(application, step):
@@ -170,17 +171,25 @@ def step(application_id: int, step: str):
     form_class, prepare = STEP_FORMS[step]
     form = form_class() if request.method == "POST" else form_class(data=_form_data_for(application, step))
     saver = prepare(application, form)
+    if application.status != CaseStatus.draft.value:
+        _lock_submitted_fields(form, application)
     if request.method == "POST":
         form.is_draft = request.form.get("action") == "draft"
         if form.validate_on_submit():
             values = {k: v for k, v in form.data.items() if k != "csrf_token"}
             try:
-                saver(application, values)
+                services.save_step(application, step, saver, values, actor=current_user)
             except services.StepError as exc:
                 getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger")
+            except services.ConcurrentChange as exc:
+                flash(str(exc), "warning")
+                return redirect(url_for(".index"))
             else:
-                _note_correction(application, step)
                 db.session.commit()
+                if application.status != CaseStatus.draft.value:
+                    flash(_("Your correction has been saved. Send your answer to the officer when you are done."),
+                          "success")
+                    return redirect(url_for(".status", application_id=application.id))
                 if form.is_draft:
                     flash(_("Draft saved. You can come back to it at any time from “My applications”."), "success")
                     return redirect(url_for(".step", application_id=application.id, step=step))
@@ -195,11 +204,15 @@ def partners(application):
     form.key_group_code.choices = [("", "—")] + [(g.code, g.label(lang)) for g in _key_groups()]
     if request.method == "POST" and form.validate_on_submit():
         try:
-            services.add_partner(application, {k: form.data[k] for k in ("full_name", "id_number", "key_group_code")})
+            services.save_step(application, "partners", services.add_partner,
+                               {k: form.data[k] for k in ("full_name", "id_number", "key_group_code")},
+                               actor=current_user)
         except services.StepError as exc:
             (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
+        except services.ConcurrentChange as exc:
+            flash(str(exc), "warning")
+            return redirect(url_for(".index"))
         else:
-            _note_correction(application, "partners")
             db.session.commit()
             flash(_("Partner added."), "success")
             return redirect(url_for(".step", application_id=application.id, step="partners"))

@@ -77,6 +77,7 @@ def answer_info(application, *, actor, answer: str) -> None:
     if info is not None:
         info.answer = answer.strip()
         info.answered_at = utcnow()
+    evaluate_case(application, trigger="answer", actor=actor)
     _notify_status(application)
 
 
@@ -111,13 +112,24 @@ def reveal_id(application, *, actor) -> str:
     return application.id_number
 
 
-def limits_for(application) -> tuple[Decimal, int, str]:
-    """(max amount, max term, policy code) for this case under the policy of its application date."""
-    policy = policy_on(application.application_date or local_today())
-    if policy is None:
-        raise ReviewError(_l("No policy version is in force on the application date."))
-    return (core_policy.max_amount(policy, application.loan_type, application.partners_count),
-            core_policy.max_term(policy, application.loan_type), policy.code)
+def approvable_snapshot(application, *, actor, trigger: str):
+    """Run the engine now and return its snapshot, or refuse approval with the reason:
+    a case is approved only when no rule fails and every evidence check is recorded.
+
+    E04 and E05 judge the *requested* amount and term; an approval may grant less, so for
+    them what counts is the approved amount and term against the engine's maximums
+    (checked by the caller)."""
+    snapshot = evaluate_case(application, trigger=trigger, actor=actor)
+    if snapshot is None:
+        raise ReviewError(_l("The eligibility check cannot run on this case (no policy in force or details missing)."))
+    failed = [r["id"] for r in snapshot.rules if r["result"] == "fail" and r["id"] not in ("E04", "E05")]
+    if failed:
+        raise ReviewError(_l("These rules fail: %(rules)s. Recommend rejection or ask the applicant for a correction.",
+                             rules=", ".join(failed)))
+    pending = [r["id"] for r in snapshot.rules if r["result"] == "needs_evidence"]
+    if pending:
+        raise ReviewError(_l("Record the evidence checks first: %(rules)s.", rules=", ".join(pending)))
+    return snapshot
 
 
 def recommend(application, *, actor, decision: str, amount: Decimal | None = None, term_months: int | None = None,
@@ -126,18 +138,21 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
     _require(actor, Action.recommend)
     next_status(CaseStatus(application.status), Action.recommend)
     if decision == "approve":
-        max_amount, max_term, _ = limits_for(application)
         if amount is None or amount <= 0:
             raise ReviewError(_l("Give the amount to approve."), "amount")
         if amount > application.amount:
             raise ReviewError(_l("The amount cannot be more than the %(requested)s requested.",
                                  requested=f"¥{application.amount:,.2f}"), "amount")
-        if amount > max_amount:
-            raise ReviewError(_l("The amount is above the policy maximum of %(max)s.", max=f"¥{max_amount:,.2f}"), "amount")
-        if not term_months or not 1 <= term_months <= max_term:
-            raise ReviewError(_l("The term must be between 1 and %(max)d months.", max=max_term), "term_months")
         if not bank_code or db.session.get(Bank, bank_code) is None:
             raise ReviewError(_l("Choose the partner bank."), "bank_code")
+        # The limits are the engine's, for this loan type under the policy of the application date.
+        snapshot = approvable_snapshot(application, actor=actor, trigger="recommendation")
+        if amount > snapshot.max_amount:
+            raise ReviewError(_l("The amount is above the policy maximum of %(max)s.",
+                                 max=f"¥{snapshot.max_amount:,.2f}"), "amount")
+        if not term_months or not 1 <= term_months <= snapshot.max_term_months:
+            raise ReviewError(_l("The term must be between 1 and %(max)d months.", max=snapshot.max_term_months),
+                              "term_months")
     elif decision == "reject":
         if not failed_rules and not explanation.strip():
             raise ReviewError(_l("Name the rules that fail or explain the reason."), "explanation")
@@ -191,6 +206,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
         if policy is None or lpr is None:
             raise ReviewError(_l("No policy version or LPR fixing is in force today."))
         cap_class = db.session.get(District, application.district_code).cap_class
+        approvable_snapshot(application, actor=actor, trigger="decision")
     elif decision == "reject" and application.recommendation != "reject" and not reason.strip():
         raise ReviewError(_l("Explain why you reject a case recommended for approval."), "reason")
     elif decision == "send_back" and not reason.strip():

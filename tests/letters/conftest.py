@@ -7,6 +7,7 @@ import logging
 import pytest
 
 from tests.review.conftest import client_for, make_case, staff  # noqa: F401  (fixtures reused)
+from tests.helpers import verify_evidence
 
 WATCHED_LOGGERS = ("weasyprint", "loans.letters.render")
 
@@ -60,6 +61,7 @@ def _recommended(make_case, decision, **fields):  # noqa: F811
     application = make_case("under_review", **fields)
     officer = application.assigned_officer
     if decision == "approve":
+        verify_evidence(application, officer)
         review.recommend(application, actor=officer, decision="approve", amount=application.amount,
                          term_months=application.term_months, bank_code=application.preferred_bank_code,
                          conditions="按月报送经营情况。")

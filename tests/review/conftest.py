@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from stdnum.iso7064 import mod_11_2
 
 from tests.conftest import login
+from tests.helpers import verify_evidence
 
 PASSWORD = "Correct-Horse-42"
 PATHS = {
@@ -61,7 +62,7 @@ def make_case(app, make_user):
     def make(status="submitted", *, district="431002", name=None, business=None, amount=Decimal("100000"),
              term_months=24, bank="ICBC-CZ", group="urban_unemployed", loan_type="individual",
              submitted_at=None, application_date=None, email=True, officer=None, supervisor=None,
-             birth=None, male=True):
+             birth=None, male=True, verified=False):
         n = next(counter)
         applicant = (make_user("applicant", name=name or f"申请人{n}") if email else
                      User(role="applicant", mobile=f"139{n:08d}", name=name or f"申请人{n}", password_hash="x"))
@@ -101,6 +102,8 @@ def make_case(app, make_user):
         for step in PATHS.get(status, ()):
             if step == "take":
                 review.take_case(application, actor=off)
+                if verified:
+                    verify_evidence(application, off)
             elif step == "request_info":
                 review.request_info(application, actor=off, message="请补充营业执照", documents=["business_licence"])
             elif step == "recommend":
@@ -108,6 +111,7 @@ def make_case(app, make_user):
                     review.recommend(application, actor=off, decision="reject", failed_rules=["E07"],
                                      explanation="配偶有未结清经营贷款")
                 else:
+                    verify_evidence(application, off)
                     review.recommend(application, actor=off, decision="approve", amount=application.amount,
                                      term_months=application.term_months, bank_code=application.preferred_bank_code)
             elif step in ("approve", "reject"):

@@ -10,10 +10,12 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from loans.applications.models import LoanApplication, Notification
+from loans.applications.models import EligibilitySnapshot, LoanApplication, Notification
 from loans.audit.models import AuditEvent
 from loans.core.dates import working_days_between
+from loans.core.workflow import Action
 from loans.db import db
+from tests.helpers import verify_evidence
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -229,6 +231,7 @@ def test_request_info_answer_with_upload_and_correction(app, make_case, staff, a
     correct = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == case.id,
                                                          AuditEvent.action == "correct"))
     assert correct is not None and correct.detail["step"] == "loan" and correct.actor_id == case.applicant_id
+    assert correct.detail["changes"] == {"amount": ["100000.00", "90000.00"]}
 
     # an empty answer is refused beside the field
     response = applicant.post(f"/my/applications/{case.id}/answer", data={"answer": "  "})
@@ -255,6 +258,45 @@ def test_request_info_answer_with_upload_and_correction(app, make_case, staff, a
     assert "licence.pdf" in html and "Licence uploaded; I also lowered the amount." in html
     assert [a for a in actions(case) if a in ("take", "request_info", "upload", "correct", "answer_info")] == [
         "take", "request_info", "upload", "correct", "answer_info"]
+
+
+def test_a_correction_cannot_move_the_case_or_change_who_applies(app, make_case, staff, as_user):
+    case = make_case("info_requested", district="431002")
+    applicant = as_user(case.applicant)
+    page = text(applicant.get(f"/my/applications/{case.id}/step/business"))
+    assert re.search(r'<select[^>]*disabled[^>]*id="district_code"|<select[^>]*id="district_code"[^>]*disabled', page)
+    response = applicant.post(f"/my/applications/{case.id}/step/business", data={
+        "loan_type": "enterprise", "business_name": "新名字", "district_code": "431081",
+        "business_address": "郴州市", "industry": "retail", "business_start_date": "2026-01-01",
+        "current_staff": "2", "planned_jobs": "4", "new_key_group_hires": "1"})
+    assert response.status_code == 302, text(response)[:1500]
+    case = reload(case)
+    assert (case.district_code, case.loan_type, case.business_name) == ("431002", "individual", "新名字")
+    # partners and documents cannot be removed after submission
+    assert applicant.post(f"/my/applications/{case.id}/answer", data={"answer": "Renamed."}).status_code == 302
+    snapshots = db.session.scalars(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == case.id)
+                                   .order_by(EligibilitySnapshot.id)).all()
+    assert [s.trigger for s in snapshots] == ["submission", "answer"]
+
+
+def test_a_stale_step_save_does_not_overwrite_a_submitted_case(app, make_case):
+    from sqlalchemy.orm.attributes import set_committed_value
+
+    from loans.applications import services as app_services
+
+    case = make_case("draft")
+    stale_version = case.lock_version
+    app_services.transition(case, Action.submit, actor=case.applicant)
+    db.session.commit()
+    case = reload(case)
+    # as another request that read the draft before it was submitted
+    set_committed_value(case, "status", "draft")
+    set_committed_value(case, "lock_version", stale_version)
+    with pytest.raises(app_services.ConcurrentChange):
+        app_services.save_step(case, "loan", app_services.save_loan, {"amount": "99999999"}, actor=case.applicant)
+    db.session.expire_all()
+    case = reload(case)
+    assert (case.status, case.amount) == ("submitted", Decimal("100000"))
 
 
 def test_evidence_check_recorded_and_rerun_changes_e08(app, make_case, staff, as_user):
@@ -314,7 +356,7 @@ RECOMMEND_OK = {"decision": "approve", "amount": "100000", "term_months": "24", 
     ({"amount": "12,0000"}, "amount", "without commas"),
 ])
 def test_recommend_approve_validations(app, make_case, staff, as_user, change, field, message):
-    case = make_case("under_review")
+    case = make_case("under_review", verified=True)
     oc = as_user(staff("officer", district_code="431002"))
     response = oc.post(f"/review/cases/{case.id}/recommend", data={**RECOMMEND_OK, **change})
     assert response.status_code == 400
@@ -328,7 +370,7 @@ def test_recommend_approve_validations(app, make_case, staff, as_user, change, f
 
 
 def test_recommend_above_policy_max(app, make_case, staff, as_user):
-    case = make_case("under_review", amount=Decimal("350000"))  # HN-2023 individual max 300,000
+    case = make_case("under_review", amount=Decimal("350000"), verified=True)  # HN-2023 individual max 300,000
     oc = as_user(staff("officer", district_code="431002"))
     response = oc.post(f"/review/cases/{case.id}/recommend", data={**RECOMMEND_OK, "amount": "320000"})
     assert response.status_code == 400
@@ -357,7 +399,7 @@ def test_recommend_reject_needs_explanation(app, make_case, staff, as_user):
 
 
 def test_recommend_approve_records_terms(app, make_case, staff, as_user):
-    case = make_case("under_review")
+    case = make_case("under_review", verified=True)
     officer = staff("officer", district_code="431002")
     response = as_user(officer).post(f"/review/cases/{case.id}/recommend",
                                      data={**RECOMMEND_OK, "amount": "80000", "term_months": "36",
@@ -478,6 +520,7 @@ def test_four_eyes_in_the_service(app, make_case, staff):
 
     supervisor = staff("supervisor")
     case = make_case("under_review")
+    verify_evidence(case, supervisor)
     services.recommend(case, actor=supervisor, decision="approve", amount=case.amount, term_months=24,
                        bank_code="ICBC-CZ")
     db.session.commit()
@@ -494,7 +537,7 @@ def test_four_eyes_in_the_service(app, make_case, staff):
 
 def test_four_eyes_over_http(app, make_case, staff, as_user):
     supervisor = staff("supervisor")
-    case = make_case("under_review")
+    case = make_case("under_review", verified=True)
     sc = as_user(supervisor)
     assert sc.post(f"/review/cases/{case.id}/recommend", data=RECOMMEND_OK).status_code == 302
     page = text(sc.get(f"/review/cases/{case.id}"))
@@ -651,6 +694,7 @@ def test_case_history_shows_every_step(app, make_case, staff, as_user):
     oc.post(f"/review/cases/{case.id}/request-info", data={"message": "Licence please"})
     ac.post(f"/my/applications/{case.id}/answer", data={"answer": "Sent"})
     oc.post(f"/review/cases/{case.id}/evidence", data={"rule_id": "E08", "verified": "yes", "note": "clean report"})
+    oc.post(f"/review/cases/{case.id}/evidence", data={"rule_id": "E12", "verified": "yes", "note": "no fixed job"})
     oc.post(f"/review/cases/{case.id}/notes", data={"body": "Looks fine"})
     oc.post(f"/review/cases/{case.id}/recommend", data=RECOMMEND_OK)
     sc.post(f"/review/cases/{case.id}/decide", data={"decision": "approve"})
@@ -699,3 +743,21 @@ def test_recommend_on_a_decided_case_says_so_before_checking_fields(app, make_ca
     response = client.post(f"/review/cases/{case.id}/recommend", data={**RECOMMEND_OK, "amount": "999999"})
     assert response.status_code == 409
     assert "already been decided" in text(client.get(f"/review/cases/{case.id}"))
+
+
+def test_approval_needs_every_rule_to_pass_and_every_check_recorded(app, make_case, staff, as_user):
+    case = make_case("under_review")
+    officer = staff("officer", district_code="431002")
+    oc = as_user(officer)
+    response = oc.post(f"/review/cases/{case.id}/recommend", data=RECOMMEND_OK)
+    assert "Record the evidence checks first: E08, E12" in text(oc.get(response.headers["Location"]))
+    assert reload(case).status == "under_review"
+    oc.post(f"/review/cases/{case.id}/evidence", data={"rule_id": "E08", "verified": "no", "note": "bad credit"})
+    oc.post(f"/review/cases/{case.id}/evidence", data={"rule_id": "E12", "verified": "yes", "note": ""})
+    response = oc.post(f"/review/cases/{case.id}/recommend", data=RECOMMEND_OK)
+    assert "These rules fail: E08" in text(oc.get(response.headers["Location"]))
+    assert reload(case).status == "under_review"
+    # rejecting is still possible
+    response = oc.post(f"/review/cases/{case.id}/recommend", data={
+        "decision": "reject", "failed_rules": ["E08"], "explanation": "Bad credit record."})
+    assert response.status_code == 302 and reload(case).status == "recommended"
