@@ -81,6 +81,7 @@ AUDIT_ACTION = {
     "evidence": _l("Evidence checked"),
     "note": _l("Internal note added"),
     "reveal_id": _l("Full resident ID shown"),
+    "view_document": _l("Sensitive document viewed"),
     "delete_document": _l("Document removed"),
     "letter_revoked": _l("Approval letter revoked"),
     "register": _l("Account registered"),

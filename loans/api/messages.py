@@ -17,6 +17,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "invalid_date": ("Not a valid date; write it as YYYY-MM-DD.", "不是有效日期，请按 YYYY-MM-DD 格式填写。"),
     "invalid_list": ("Not a valid list.", "不是有效的列表。"),
     "too_large": ("Number too large.", "数值过大。"),
+    "out_of_range": ("The number is outside the possible range.", "数值超出合理范围。"),
     "invalid_sex": ("Must be one of: male, female.", "须为 male（男）或 female（女）。"),
     "invalid_loan_type": ("Must be one of: individual, partnership, enterprise.",
                           "须为 individual（个人）、partnership（合伙）或 enterprise（小微企业）之一。"),

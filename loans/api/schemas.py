@@ -25,6 +25,10 @@ def _int(**kwargs) -> fields.Integer:
     return fields.Integer(strict=True, error_messages=_codes("invalid_integer"), **kwargs)
 
 
+def _range(low: int, high: int) -> validate.Range:
+    return validate.Range(min=low, max=high, error="out_of_range")
+
+
 def _bool(**kwargs) -> fields.Boolean:
     return fields.Boolean(error_messages=_codes("invalid_boolean"), **kwargs)
 
@@ -68,16 +72,17 @@ class PrecheckRequestSchema(Schema):
     amount = AmountField(required=True, error_messages=_codes("invalid_amount"),
                          metadata={"description": "Yuan, as a string of digits with at most two decimals.",
                                    "example": "200000"})
-    term_months = _int(required=True)
-    partners = _int(load_default=1, metadata={"description": "People in the partnership, the applicant included."})
+    term_months = _int(required=True, validate=_range(0, 1200))
+    partners = _int(load_default=1, validate=_range(1, 100),
+                    metadata={"description": "People in the partnership, the applicant included."})
     district_code = _str(required=True, metadata={"description": "GB/T 2260 code of the business's district.",
                                                   "example": "431003"})
-    prior_subsidized_loans = _int(load_default=0)
+    prior_subsidized_loans = _int(load_default=0, validate=_range(0, 100))
     prior_overdue = _bool(load_default=False)
     other_loans = _bool(load_default=False, metadata={
         "description": "Other outstanding loans of self or spouse beyond the allowed kinds."})
-    staff = _int(load_default=None, metadata={"description": "Current staff; required for enterprise loans."})
-    new_key_group_hires = _int(load_default=None, metadata={
+    staff = _int(load_default=None, validate=_range(0, 10**7), metadata={"description": "Current staff; required for enterprise loans."})
+    new_key_group_hires = _int(load_default=None, validate=_range(0, 10**7), metadata={
         "description": "Key-group people newly hired this year on labour contracts of 12 months or more; "
                        "required for enterprise loans."})
 

@@ -160,6 +160,14 @@ class PartnerForm(FlaskForm):
     id_number = StringField(_l("Partner's resident ID number"), validators=[Needed(), check_resident_id], filters=[strip],
                             render_kw={"autocomplete": "off", "maxlength": 18})
     key_group_code = SelectField(_l("Partner's key group"), validators=[Needed()])
+    graduation_date = DateField(_l("Partner's graduation date"), validators=[Optional(), not_in_future],
+                                description=_l("Needed if the partner is a college graduate."))
+    declares_no_other_loans = BooleanField(
+        _l("The partner and their spouse have no other outstanding loans beyond the allowed kinds."))
+
+    def validate_graduation_date(self, field):
+        if self.key_group_code.data == "graduate" and not field.data:
+            raise ValidationError(_l("Give the partner's graduation date."))
 
 
 class DeclarationsForm(StepForm):

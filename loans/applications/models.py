@@ -156,6 +156,8 @@ class Partner(db.Model):
     id_number_hash: Mapped[str] = mapped_column(String(64), index=True)
     id_number_masked: Mapped[str] = mapped_column(String(18))
     key_group_code: Mapped[str] = mapped_column(ForeignKey("key_groups.code"))
+    graduation_date: Mapped[date | None] = mapped_column(Date)
+    declares_no_other_loans: Mapped[bool | None]
 
     application: Mapped[LoanApplication] = relationship(back_populates="partners")
     key_group = relationship("KeyGroup", lazy="joined")

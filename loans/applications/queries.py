@@ -23,9 +23,10 @@ def visible_applications(user) -> Select:
     if user.role == "auditor":
         return query.where(staff_visible)
     if user.role == "bank":
-        return query.where(LoanApplication.preferred_bank_code == user.bank_code,
+        # Approved cases assigned to the bank (SPEC §2), whatever the applicant preferred.
+        return query.where(LoanApplication.approved_bank_code == user.bank_code,
                            LoanApplication.status.in_(("approved", "contracted", "active", "overdue", "extended",
-                                                        "settled", "compensated", "declined")))
+                                                        "settled", "compensated")))
     return query.where(False)
 
 

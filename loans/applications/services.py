@@ -14,7 +14,8 @@ from sqlalchemy import select, update
 from ..audit.services import record
 from ..core import resident_id
 from ..core.money import parse_positive_amount
-from ..core.workflow import OPEN_APPLICATION_STATUSES, ACTIVE_LOAN_STATUSES, Action, CaseStatus, IllegalTransition, next_status
+from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, Action, CaseStatus, IllegalTransition,
+                             next_status, role_may)
 from ..db import db, local_today, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
@@ -56,6 +57,8 @@ def transition(application: LoanApplication, action: Action, *, actor=None, **de
     """
     current = CaseStatus(application.status)
     new = next_status(current, action)
+    if actor is not None and not role_may(actor.role, action):
+        raise IllegalTransition(current, action, f"the {actor.role} role may not {action.value}")
     result = db.session.execute(
         update(LoanApplication)
         .where(LoanApplication.id == application.id,
@@ -256,6 +259,8 @@ def add_partner(application: LoanApplication, values: dict) -> Partner:
     if id_holder_conflict(digest, exclude_application_id=application.id) is not None:
         raise StepError(DUPLICATE_MESSAGE, "id_number")
     partner = Partner(full_name=values["full_name"], key_group_code=values["key_group_code"],
+                      graduation_date=values.get("graduation_date"),
+                      declares_no_other_loans=bool(values.get("declares_no_other_loans")),
                       position=len(application.partners))
     _set_id_number(partner, number)
     application.partners.append(partner)
@@ -370,6 +375,11 @@ def store_document(application: LoanApplication, upload, kind: str, *, actor) ->
     record("upload", application, actor=actor, document_id=document.id, kind=kind,
            key_group=document.key_group_code, sha256=document.sha256)
     return document
+
+
+def record_document_view(application: LoanApplication, document: Document, *, actor) -> None:
+    record("view_document", application, actor=actor, document_id=document.id, kind=document.kind,
+           key_group=document.key_group_code)
 
 
 def read_document(document: Document) -> bytes:

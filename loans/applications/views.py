@@ -205,7 +205,8 @@ def partners(application):
     if request.method == "POST" and form.validate_on_submit():
         try:
             services.save_step(application, "partners", services.add_partner,
-                               {k: form.data[k] for k in ("full_name", "id_number", "key_group_code")},
+                               {k: form.data[k] for k in ("full_name", "id_number", "key_group_code",
+                                                          "graduation_date", "declares_no_other_loans")},
                                actor=current_user)
         except services.StepError as exc:
             (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
@@ -341,7 +342,7 @@ def status(application_id: int):
 
 
 def status_page(application, answer_form=None, code=200):
-    from ..eligibility.services import latest_snapshot
+    from ..eligibility.services import submission_snapshot
     from ..review.services import open_info_request
     from .queries import mark_notifications_read
 
@@ -353,7 +354,7 @@ def status_page(application, answer_form=None, code=200):
         db.session.commit()
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
-                           snapshot=latest_snapshot(application), info_request=info_request,
+                           snapshot=submission_snapshot(application), info_request=info_request,
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
                            has_consent=services.has_sensitive_consent(current_user, application)), code
 
@@ -403,6 +404,14 @@ def withdraw(application_id: int):
 def download(application_id: int, document_id: int):
     application = application_or_404(application_id, current_user)
     document = document_or_404(application, document_id)
+    if document.encrypted and current_user.role != APPLICANT:
+        # Sensitive evidence shows the full resident ID or health, criminal or poverty
+        # records (SPEC §11): only the case's officers and supervisors see it, and each
+        # view is recorded; the auditor sees that it exists, not its content.
+        if current_user.role == AUDITOR:
+            abort(403)
+        services.record_document_view(application, document, actor=current_user)
+        db.session.commit()
     data = services.read_document(document)
     return send_file(io.BytesIO(data), mimetype=document.content_type, download_name=document.original_name,
                      as_attachment=request.args.get("download") == "1", max_age=0)

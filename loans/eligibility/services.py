@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import func, select
+from sqlalchemy import or_, select
 
 from ..audit.services import record
 from ..core import eligibility, policy as core_policy, resident_id
@@ -48,17 +48,25 @@ def policy_on(on: date) -> core_policy.PolicyParams | None:
 
 
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
-    """Earlier subsidised loans held by this resident ID in the system's records."""
-    from ..applications.models import LoanApplication
+    """Earlier subsidised loans of this resident ID in the system's records, as borrower or
+    as partner, and whether any of them was ever overdue (E06: "none ever overdue", so a
+    loan that was overdue and was later cured or settled still counts)."""
+    from ..applications.models import LoanApplication, Partner
+    from ..audit.models import AuditEvent
 
     if not id_hash:
         return 0, False
-    rows = db.session.execute(
-        select(LoanApplication.status, func.count()).where(
-            LoanApplication.id_number_hash == id_hash, LoanApplication.id != exclude_id,
-            LoanApplication.status.in_(LOAN_STATUSES)).group_by(LoanApplication.status)).all()
-    count = sum(n for _, n in rows)
-    return count, any(status in OVERDUE_STATUSES for status, _ in rows)
+    rows = db.session.execute(select(LoanApplication.id, LoanApplication.status).where(
+        LoanApplication.id != exclude_id, LoanApplication.status.in_(LOAN_STATUSES),
+        or_(LoanApplication.id_number_hash == id_hash,
+            LoanApplication.id.in_(select(Partner.application_id).where(Partner.id_number_hash == id_hash))))).all()
+    if not rows:
+        return 0, False
+    overdue = any(status in OVERDUE_STATUSES for _, status in rows) or db.session.scalar(
+        select(AuditEvent.id).where(AuditEvent.object_type == LoanApplication.__tablename__,
+                                    AuditEvent.object_id.in_([loan_id for loan_id, _ in rows]),
+                                    AuditEvent.to_state.in_(OVERDUE_STATUSES)).limit(1)) is not None
+    return len(rows), overdue
 
 
 def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduation_date, other_loans: bool,
@@ -86,10 +94,12 @@ def facts_for(application) -> tuple[eligibility.PersonFacts, eligibility.Applica
     person = _person(application.id_number, application.id_number_hash, tuple(application.key_group_codes),
                      application.graduation_date, not bool(application.declares_no_other_loans), application.id)
     partners = tuple(
-        _person(p.id_number, p.id_number_hash, (p.key_group_code,), None, False, application.id)
+        _person(p.id_number, p.id_number_hash, (p.key_group_code,), p.graduation_date,
+                not bool(p.declares_no_other_loans), application.id)
         for p in application.partners
     ) if application.loan_type == "partnership" else None
-    duplicate = id_holder_conflict(application.id_number_hash, exclude_application_id=application.id) is not None or (
+    people = [application.id_number_hash] + [p.id_number_hash for p in application.partners]
+    duplicate = any(id_holder_conflict(h, exclude_application_id=application.id) is not None for h in people) or (
         bool(application.credit_code)
         and credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None)
     facts = eligibility.ApplicationFacts(
@@ -132,6 +142,15 @@ def evaluate_case(application, *, trigger: str, actor=None):
            eligible=result.eligible, snapshot_id=snapshot.id,
            failed=[r.id for r in result.failed] or None)
     return snapshot
+
+
+def submission_snapshot(application):
+    """The result the applicant saw when submitting (SPEC §6: stored with the case)."""
+    from ..applications.models import EligibilitySnapshot
+
+    return db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == application.id,
+                                                               EligibilitySnapshot.trigger == "submission")
+                             .order_by(EligibilitySnapshot.id.desc()).limit(1))
 
 
 def latest_snapshot(application):

@@ -33,7 +33,7 @@ def download(letter_id: int):
 @bp.get("/letters/print")
 @allow(SUPERVISOR)
 def batch():
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
     letters, total = queries.printable_letters(current_user, page)
     pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     return render_template("letters/batch.html", letters=letters, total=total, page=page, pages=pages)
@@ -44,7 +44,7 @@ def batch():
 def batch_pdf():
     from pypdf import PdfWriter
 
-    ids = [int(x) for x in request.form.getlist("letter_id") if x.isdigit()]
+    ids = [int(x) for x in request.form.getlist("letter_id") if x.isdigit() and len(x) <= 9]
     letters = queries.letters_in_scope(current_user, ids)
     if not letters:
         flash(_("Choose at least one letter to print."), "warning")

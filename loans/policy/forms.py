@@ -10,6 +10,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from ..core import money
+from ..applications.forms import MAX_AMOUNT
 from ..core.policy import REGIMES
 from ..labels import SUBSIDY_REGIME
 
@@ -49,13 +50,16 @@ class DecimalTextField(StringField):
 
 
 def _money(label):
-    return DecimalTextField(label, validators=[InputRequired()], parser=money.parse_amount,
+    return DecimalTextField(label, validators=[InputRequired(), NumberRange(min=0, max=MAX_AMOUNT,
+                                                                             message=_l("Enter at most ¥100,000,000."))],
+                            parser=money.parse_amount,
                             message=_l("Enter an amount in yuan such as 200000 or 150000.50, without commas."),
                             render_kw={"inputmode": "decimal"})
 
 
 def _number(label, **kwargs):
-    return DecimalTextField(label, validators=[InputRequired()], render_kw={"inputmode": "decimal"}, **kwargs)
+    return DecimalTextField(label, validators=[InputRequired(), NumberRange(min=0, max=100000)],
+                            render_kw={"inputmode": "decimal"}, **kwargs)
 
 
 def _int(label, **kwargs):

@@ -1,12 +1,19 @@
 from __future__ import annotations
 
+from datetime import date
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..applications.forms import MultiCheckboxField, check_amount, strip
 from ..labels import DOCUMENT_KIND, LOAN_TYPE, STATUS
+
+
+def plausible_date(form, field):
+    if field.data and not date(2000, 1, 1) <= field.data <= date(2100, 12, 31):
+        raise ValidationError(_l("Enter a date between 2000 and 2100."))
 
 
 class QueueFilterForm(FlaskForm):
@@ -19,8 +26,8 @@ class QueueFilterForm(FlaskForm):
     loan_type = SelectField(_l("Loan type"), validators=[Optional()],
                             choices=[("", _l("All"))] + [(k, v) for k, v in LOAN_TYPE.items()])
     bank = SelectField(_l("Bank"), validators=[Optional()])
-    submitted_from = DateField(_l("Submitted from"), validators=[Optional()])
-    submitted_to = DateField(_l("Submitted to"), validators=[Optional()])
+    submitted_from = DateField(_l("Submitted from"), validators=[Optional(), plausible_date])
+    submitted_to = DateField(_l("Submitted to"), validators=[Optional(), plausible_date])
     amount_min = StringField(_l("Amount from"), validators=[Optional(), check_amount], filters=[strip])
     amount_max = StringField(_l("Amount to"), validators=[Optional(), check_amount], filters=[strip])
     sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[

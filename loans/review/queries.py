@@ -18,6 +18,7 @@ from .models import CaseNote, EvidenceCheck, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 25
+MAX_PAGE = 100_000
 IN_REVIEW = ("submitted", "under_review", "info_requested", "recommended")
 SORTS = {
     "submitted": LoanApplication.submitted_at.asc(),

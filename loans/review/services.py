@@ -102,12 +102,29 @@ def add_note(application, *, actor, body: str) -> CaseNote:
     return note
 
 
+IN_REVIEW = (CaseStatus.submitted.value, CaseStatus.under_review.value, CaseStatus.info_requested.value,
+             CaseStatus.recommended.value)
+
+
 def rerun_eligibility(application, *, actor):
+    """Re-run the engine with today's records; only while the case is being reviewed (a
+    decided case keeps the result it was decided on)."""
+    if application.status not in IN_REVIEW:
+        raise ReviewError(_l("Eligibility is re-run only while a case is under review."))
     return evaluate_case(application, trigger="rerun", actor=actor)
+
+
+def can_reveal(user, application) -> bool:
+    """The full resident ID is for the case's own officer and for supervisors (SPEC §11)."""
+    if user.role == "supervisor":
+        return True
+    return user.role == "officer" and application.assigned_officer_id == user.id
 
 
 def reveal_id(application, *, actor) -> str:
     """The full resident ID for the case's officer or supervisor; every reveal is audited."""
+    if not can_reveal(actor, application):
+        raise ReviewError(_l("Only the officer handling this case or a supervisor may see the full resident ID."))
     record("reveal_id", application, actor=actor)
     return application.id_number
 

@@ -50,7 +50,7 @@ def _filters(form) -> queries.QueueFilters:
 def queue():
     form = _filter_form()
     filters = _filters(form)
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
     rows, total, counts = queries.queue_page(current_user, filters, page)
     today = local_today()
     waiting = {a.id: queries.working_days_waiting(a, today) for a in rows if a.status in queries.IN_REVIEW}
@@ -92,6 +92,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
         evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
+        can_reveal=services.can_reveal(current_user, application), in_review=services.IN_REVIEW,
         waiting=queries.working_days_waiting(application, local_today()),
         target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
 
@@ -191,7 +192,10 @@ def add_note(application_id: int):
 @allow(OFFICER, SUPERVISOR)
 def rerun(application_id: int):
     application = _case(application_id)
-    services.rerun_eligibility(application, actor=current_user)
+    try:
+        services.rerun_eligibility(application, actor=current_user)
+    except services.ReviewError as exc:
+        return _refused(application, exc)
     return _done(application, _("Eligibility re-run with today's records."))
 
 
@@ -199,7 +203,10 @@ def rerun(application_id: int):
 @allow(OFFICER, SUPERVISOR)
 def reveal(application_id: int):
     application = _case(application_id)
-    full = services.reveal_id(application, actor=current_user)
+    try:
+        full = services.reveal_id(application, actor=current_user)
+    except services.ReviewError as exc:
+        return _refused(application, exc)
     db.session.commit()
     return _case_page(application, revealed_id=full)
 

@@ -208,3 +208,13 @@ def test_openapi_is_public_and_generated_by_apispec(client):
     from loans.api.views import openapi_spec
 
     assert client.get("/api/v1/openapi.json").get_json() == openapi_spec().to_dict()
+
+
+@pytest.mark.parametrize("field, value", [("partners", -5), ("partners", 0), ("term_months", -1),
+                                          ("staff", -3), ("prior_subsidized_loans", -1)])
+def test_impossible_numbers_are_refused_beside_the_field(client, field, value):
+    body = {"application_date": "2021-06-01", "id_number": "431003199408081555", "key_groups": ["urban_unemployed"],
+            "loan_type": "individual", "amount": "100000", "term_months": 36, "district_code": "431003", field: value}
+    response = client.post("/api/v1/eligibility/precheck", json=body)
+    assert response.status_code == 400
+    assert list(response.get_json()["errors"]) == [field]

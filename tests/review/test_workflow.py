@@ -657,8 +657,8 @@ def test_cases_expire_cli(app, make_case, staff, runner):
 # --- personal data, history --------------------------------------------------------------
 
 def test_reveal_full_id_is_audited(app, make_case, staff, as_user):
-    case = make_case("under_review")
     officer = staff("officer", district_code="431002")
+    case = make_case("under_review", officer=officer)
     oc = as_user(officer)
     page = text(oc.get(f"/review/cases/{case.id}"))
     assert case.id_number not in page and case.id_number_masked in page
@@ -671,6 +671,15 @@ def test_reveal_full_id_is_audited(app, make_case, staff, as_user):
     assert case.id_number not in str(event.detail)
     # the next page view is masked again
     assert case.id_number not in text(oc.get(f"/review/cases/{case.id}"))
+
+
+def test_only_the_case_s_own_officer_may_reveal(app, make_case, staff, as_user):
+    case = make_case("under_review")  # taken by another officer of the district
+    colleague = as_user(staff("officer", district_code="431002"))
+    assert f"/review/cases/{case.id}/reveal" not in text(colleague.get(f"/review/cases/{case.id}"))
+    response = colleague.post(f"/review/cases/{case.id}/reveal")
+    assert response.status_code == 409 and case.id_number not in text(response)
+    assert "reveal_id" not in actions(case)
 
 
 def test_auditor_reads_but_cannot_reveal_or_act(app, make_case, staff, as_user):
@@ -761,3 +770,26 @@ def test_approval_needs_every_rule_to_pass_and_every_check_recorded(app, make_ca
     response = oc.post(f"/review/cases/{case.id}/recommend", data={
         "decision": "reject", "failed_rules": ["E08"], "explanation": "Bad credit record."})
     assert response.status_code == 302 and reload(case).status == "recommended"
+
+
+def test_sensitive_evidence_views_are_recorded_and_hidden_from_the_auditor(app, make_case, staff, as_user):
+    from werkzeug.datastructures import FileStorage
+
+    from loans.applications import services as app_services
+
+    officer = staff("officer", district_code="431002")
+    case = make_case("under_review", officer=officer)
+    app_services.record_consent(case.applicant, case, None)
+    document = app_services.store_document(case, FileStorage(io.BytesIO(TINY_PDF), "id.pdf"), "id_card",
+                                           actor=case.applicant)
+    db.session.commit()
+    url = f"/my/applications/{case.id}/documents/{document.id}"
+    response = as_user(officer).get(url)
+    assert response.status_code == 200 and response.data == TINY_PDF
+    viewed = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == case.id,
+                                                        AuditEvent.action == "view_document"))
+    assert viewed is not None and viewed.actor_id == officer.id and viewed.detail["document_id"] == document.id
+    assert as_user(staff("auditor")).get(url).status_code == 403
+    # the applicant's own copy is not an access to record
+    assert as_user(case.applicant).get(url).status_code == 200
+    assert actions(case).count("view_document") == 1
