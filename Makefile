@@ -12,7 +12,7 @@ PORT   ?= 5000
 # tests, gettext tools, and PostgreSQL for the second database run in CI.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext
 
-.PHONY: run test test-db install system-deps translations bench clean
+.PHONY: run test test-db install system-deps translations translations-update bench clean
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -36,6 +36,13 @@ install: system-deps $(VENV)/.installed translations
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d loans/translations
+
+# After changing user-facing strings: refresh the catalog, then translate the new entries
+# in loans/translations/zh/LC_MESSAGES/messages.po (a test fails while any is missing).
+translations-update: $(VENV)/.installed
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file \
+	  -o loans/translations/messages.pot .
+	$(BIN)/pybabel update -i loans/translations/messages.pot -d loans/translations -l zh --no-fuzzy-matching
 
 instance/config.py:
 	@mkdir -p instance

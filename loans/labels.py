@@ -1,13 +1,13 @@
 """User-facing labels of codes (statuses, roles, loan types, …), translated lazily."""
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_gettext as _l, lazy_pgettext
 
 STATUS = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
     "under_review": _l("Under review"),
-    "info_requested": _l("Information requested"),
+    "info_requested": lazy_pgettext("status", "Information requested"),
     "recommended": _l("Recommended"),
     "approved": _l("Approved"),
     "rejected": _l("Rejected"),
@@ -69,7 +69,7 @@ AUDIT_ACTION = {
     "upload": _l("Document uploaded"),
     "consent": _l("Consent given"),
     "take": _l("Taken for review"),
-    "request_info": _l("Information requested"),
+    "request_info": lazy_pgettext("action", "Information requested"),
     "answer_info": _l("Information provided"),
     "recommend": _l("Recommendation made"),
     "approve": _l("Approved"),
@@ -82,6 +82,15 @@ AUDIT_ACTION = {
     "note": _l("Internal note added"),
     "reveal_id": _l("Full resident ID shown"),
     "view_document": _l("Sensitive document viewed"),
+    "decline": _l("Declined by the bank"),
+    "contract": _l("Loan contract signed"),
+    "disburse": _l("Loan paid out"),
+    "settle": _l("Loan repaid in full"),
+    "become_overdue": _l("Loan overdue"),
+    "cure": _l("Overdue loan brought up to date"),
+    "compensate": _l("Guarantee fund paid the bank"),
+    "extend": _l("Loan extended"),
+    "end_extension": _l("Extension ended"),
     "delete_document": _l("Document removed"),
     "letter_revoked": _l("Approval letter revoked"),
     "register": _l("Account registered"),
@@ -101,7 +110,7 @@ def label(table: dict, code) -> str:
     return str(table.get(code, code or ""))
 
 RULE_NAME = {
-    "key_group": _l("Key group"),
+    "key_group": lazy_pgettext("rule", "Key group"),
     "age": _l("Working age"),
     "graduate_window": _l("Graduate window"),
     "amount": _l("Loan amount"),
@@ -113,7 +122,7 @@ RULE_NAME = {
     "hiring": _l("Key-group hiring"),
     "compliance": _l("Wages and social insurance"),
     "not_employed": _l("Not in a fixed job"),
-    "partners": _l("Partners"),
+    "partners": lazy_pgettext("rule", "Partners"),
     "duplicate": _l("No other open application"),
 }
 
@@ -122,4 +131,37 @@ SUBSIDY_REGIME = {
     "lpr_margin": _l("LPR minus a margin (lpr_margin)"),
     "rate_share": _l("Share of the rate (rate_share)"),
     "lpr_share": _l("Share of LPR, capped (lpr_share)"),
+}
+
+SNAPSHOT_TRIGGER = {
+    "submission": _l("at submission"),
+    "rerun": _l("re-run by staff"),
+    "answer": _l("after the applicant's answer"),
+    "recommendation": _l("at the recommendation"),
+    "decision": _l("at the decision"),
+}
+
+DETAIL_KEY = {
+    "message": _l("Message"),
+    "documents": _l("Documents"),
+    "reason": _l("Reason"),
+    "amount": _l("Amount"),
+    "recommendation": _l("Recommendation"),
+    "rule": _l("Rule"),
+    "verified": _l("Verified"),
+    "note": _l("Note"),
+    "trigger": _l("Trigger"),
+    "policy": _l("Policy version"),
+    "eligible": _l("Eligible"),
+    "failed": _l("Rules that fail"),
+    "step": _l("Step"),
+    "changes": _l("Changes"),
+    "kind": _l("Kind"),
+    "key_group": _l("Key group"),
+    "sha256": "SHA-256",
+    "document_id": _l("Document"),
+    "reference": _l("Reference"),
+    "consent": _l("Consent"),
+    "text_version": _l("Text version"),
+    "valid_until": _l("Valid until"),
 }

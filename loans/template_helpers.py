@@ -49,6 +49,8 @@ def init_app(app) -> None:
         document_kind_label=lambda v: labels.label(labels.DOCUMENT_KIND, v),
         rule_result_label=lambda v: labels.label(labels.RULE_RESULT, v),
         audit_action_label=lambda v: labels.label(labels.AUDIT_ACTION, v),
+        snapshot_trigger_label=lambda v: labels.label(labels.SNAPSHOT_TRIGGER, v),
+        detail_key_label=lambda v: labels.label(labels.DETAIL_KEY, v),
         notification_text=lambda n: _notification_text(n),
         long_date=lambda v: format_date(v, "long") if v else "",
     )

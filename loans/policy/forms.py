@@ -31,7 +31,7 @@ class DecimalTextField(StringField):
     def __init__(self, label=None, validators=None, parser=parse_decimal, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
         self.parser = parser
-        self.message = message or _l("Enter a plain number such as 150 or 4.35, without commas or %.")
+        self.message = message or _l("Enter a plain number such as 150 or 4.35, without commas or a percent sign.")
 
     def process_formdata(self, valuelist):
         if not valuelist or not (valuelist[0] or "").strip():
@@ -73,19 +73,19 @@ REGIME_CHOICES = [(r, SUBSIDY_REGIME[r]) for r in REGIMES]
 PARAM_LABELS = {
     "effective_from": _l("In force from"),
     "regime_individual": _l("Subsidy regime, individual & partnership"),
-    "regime_individual_value": _l("Regime value, individual & partnership (bp for lpr_margin, % for shares)"),
+    "regime_individual_value": _l("Regime value, individual & partnership (basis points for lpr_margin, percent for shares)"),
     "regime_enterprise": _l("Subsidy regime, enterprise"),
-    "regime_enterprise_value": _l("Regime value, enterprise (bp for lpr_margin, % for shares)"),
+    "regime_enterprise_value": _l("Regime value, enterprise (basis points for lpr_margin, percent for shares)"),
     "cap_standard_bp": _l("Rate cap over LPR₀, standard districts (bp)"),
     "cap_former_poverty_bp": _l("Rate cap over LPR₀, former poverty counties (bp)"),
     "individual_max": _l("Individual maximum (yuan)"),
-    "partnership_factor_pct": _l("Partnership factor (% of individual maximum per partner)"),
+    "partnership_factor_pct": _l("Partnership factor (percent of the individual maximum per partner)"),
     "partnership_max": _l("Partnership maximum (yuan)"),
     "enterprise_max": _l("Enterprise maximum (yuan)"),
     "max_term_individual": _l("Maximum term, individual & partnership (months)"),
     "max_term_enterprise": _l("Maximum term, enterprise (months)"),
-    "hire_share_small_pct": _l("New key-group hires, staff up to the threshold (%)"),
-    "hire_share_large_pct": _l("New key-group hires, staff above the threshold (%)"),
+    "hire_share_small_pct": _l("New key-group hires, staff up to the threshold (percent)"),
+    "hire_share_large_pct": _l("New key-group hires, staff above the threshold (percent)"),
     "hire_staff_threshold": _l("Staff threshold"),
     "graduate_window_years": _l("Graduate window (years)"),
     "working_age_min": _l("Working age from (years)"),
@@ -134,7 +134,7 @@ class PolicyVersionForm(FlaskForm):
 class LprFixingForm(FlaskForm):
     published_on = DateField(_l("Publication date"), validators=[InputRequired()])
     rate = DecimalTextField(_l("1-year LPR (percent)"), validators=[InputRequired()], parser=money.parse_rate,
-                            message=_l("Enter the rate in percent such as 3.45, without the % sign."),
+                            message=_l("Enter the rate in percent such as 3.45, without a percent sign."),
                             render_kw={"inputmode": "decimal"})
 
 

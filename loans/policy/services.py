@@ -218,7 +218,7 @@ def add_lpr_fixing(published_on: date, rate: Decimal, *, actor, today: date | No
     if db.session.scalar(select(LprFixing.id).where(LprFixing.published_on == published_on)) is not None:
         raise PolicyError(_l("There is already a fixing published on this date."), "published_on")
     if not (Decimal(0) < rate < Decimal(100)):
-        raise PolicyError(_l("Enter the rate in percent such as 3.45, without the % sign."), "rate")
+        raise PolicyError(_l("Enter the rate in percent such as 3.45, without a percent sign."), "rate")
     fixing = LprFixing(published_on=published_on, rate=rate)
     db.session.add(fixing)
     db.session.flush()

@@ -194,9 +194,9 @@ def test_add_lpr_fixing(client, login_as):
 
 @pytest.mark.parametrize("data, message", [
     ({"published_on": "2025-05-20", "rate": "3.10"}, "already a fixing"),
-    ({"published_on": "2025-06-20", "rate": "3.0%"}, "without the % sign"),
-    ({"published_on": "2025-06-20", "rate": "abc"}, "without the % sign"),
-    ({"published_on": "2025-06-20", "rate": "0"}, "without the % sign"),
+    ({"published_on": "2025-06-20", "rate": "3.0%"}, "without a percent sign"),
+    ({"published_on": "2025-06-20", "rate": "abc"}, "without a percent sign"),
+    ({"published_on": "2025-06-20", "rate": "0"}, "without a percent sign"),
     ({"published_on": (date.today() + timedelta(days=3)).isoformat(), "rate": "3.0"}, "in the future"),
 ])
 def test_lpr_refusals(client, login_as, data, message):
