@@ -35,3 +35,17 @@ def print_letters_command(references, output: Path):
         path = output / f"{letter.reference}.pdf"
         path.write_bytes(data)
         click.echo(f"{path} sha256={letter.sha256}")
+
+
+@letters_cli.command("prepare-font")
+def prepare_font_command():
+    """Build the small letter font once (a few seconds), so the first letter is not slow."""
+    from flask import current_app
+
+    from .render import LetterRenderError, build_letter_font
+
+    try:
+        font = build_letter_font(Path(current_app.instance_path) / "fonts")
+    except LetterRenderError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"letter font ready: {font.path}")

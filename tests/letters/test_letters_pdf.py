@@ -182,3 +182,22 @@ def test_cli_prints_stored_letters(app, runner, decided, tmp_path):
     assert result.exit_code != 0
     assert result.output.strip().splitlines() == ["Error: unknown letter reference: 431002-1999-99999"]
     assert "Traceback" not in result.output
+
+
+def test_a_rare_character_uses_the_full_font_and_prints(decided):
+    # 堃 is outside GB2312: the small letter font lacks it, so the letter embeds the full font.
+    _, letter = decided("approve", name="王堃")
+    assert "王堃" in pdf_text(letter.pdf)
+
+
+def test_common_letters_use_the_small_font(app):
+    from loans.letters.render import cjk_font, letter_font_for
+
+    small = letter_font_for("王小明 郴州市北湖区 ¥200,000.00 人民币贰拾万元整")
+    assert small.path != cjk_font().path and small.path.stat().st_size < cjk_font().path.stat().st_size / 3
+    assert letter_font_for("王堃").path == cjk_font().path
+
+
+def test_prepare_font_cli(runner):
+    result = runner.invoke(args=["letters", "prepare-font"])
+    assert result.exit_code == 0 and "letter font ready" in result.output
