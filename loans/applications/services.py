@@ -16,7 +16,7 @@ from ..core import resident_id
 from ..core.money import parse_positive_amount
 from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, Action, CaseStatus, IllegalTransition,
                              next_status, role_may)
-from ..db import db, local_today, utcnow
+from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, Partner
@@ -364,7 +364,9 @@ def store_document(application: LoanApplication, upload, kind: str, *, actor) ->
     folder = Path(current_app.config["UPLOAD_FOLDER"])
     folder.mkdir(parents=True, exist_ok=True)
     payload = vault().encrypt_bytes(data) if sensitive else data
-    (folder / stored_name).write_bytes(payload)
+    path = folder / stored_name
+    path.write_bytes(payload)
+    on_rollback(lambda: path.unlink(missing_ok=True))  # no file without its database row
     document = Document(application_id=application.id, uploaded_by_id=actor.id, kind=kind,
                         key_group_code=key_group.code if key_group else None,
                         original_name=clean_filename(upload.filename), stored_name=stored_name,
@@ -394,7 +396,7 @@ def delete_document(application: LoanApplication, document: Document, *, actor) 
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name
     db.session.delete(document)
     db.session.flush()
-    path.unlink(missing_ok=True)
+    after_commit(lambda: path.unlink(missing_ok=True))  # the file goes only if the deletion is committed
 
 
 # --- completeness, submission, withdrawal ---------------------------------------------

@@ -117,9 +117,14 @@ def revoke_letter(letter: Letter, *, actor, reason: str) -> None:
     reason = (reason or "").strip()
     if not reason:
         raise LetterError(_l("Give the reason for revoking the letter."))
-    letter.revoked_at = utcnow()
-    letter.revoked_by_id = actor.id
-    letter.revoke_reason = reason
+    # Guarded: of two supervisors revoking at once, one revokes and the other is told.
+    result = db.session.execute(update(Letter).where(Letter.id == letter.id, Letter.revoked_at.is_(None))
+                                .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason)
+                                .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise LetterError(_l("This letter has already been revoked."))
+    db.session.expire(letter, ["revoked_at", "revoked_by_id", "revoke_reason"])
     application = letter.application
     record("letter_revoked", application, actor=actor, reference=letter.reference, reason=reason)
     notify(application.applicant, application, "letter_revoked", reason=reason)

@@ -128,6 +128,26 @@ def _refused(application, exc):
     return redirect(url_for(".case", application_id=application.id)), 409
 
 
+REFUSALS = (IllegalTransition, ConcurrentChange)
+
+
+def _attempt(application, change, success_message, *, form=None, form_name=None):
+    """Run one review action; commit and confirm it, or refuse it with a clear message —
+    beside the form field it concerns when there is one, keeping what was entered."""
+    try:
+        change()
+    except services.ReviewError as exc:
+        if form is not None and exc.field and hasattr(form, exc.field):
+            db.session.rollback()
+            field = getattr(form, exc.field)
+            field.errors = list(field.errors) + [str(exc)]
+            return _case_page(application, status=400, **{form_name: form})
+        return _refused(application, exc)
+    except REFUSALS as exc:
+        return _refused(application, exc)
+    return _done(application, success_message)
+
+
 def _status_label(status):
     from ..labels import STATUS, label
 
@@ -138,11 +158,8 @@ def _status_label(status):
 @allow(OFFICER, SUPERVISOR)
 def take(application_id: int):
     application = _case(application_id)
-    try:
-        services.take_case(application, actor=current_user)
-    except (IllegalTransition, ConcurrentChange, services.ReviewError) as exc:
-        return _refused(application, exc)
-    return _done(application, _("You are now reviewing this case."))
+    return _attempt(application, lambda: services.take_case(application, actor=current_user),
+                    _("You are now reviewing this case."))
 
 
 @bp.post("/cases/<int:application_id>/request-info")
@@ -153,11 +170,9 @@ def request_info(application_id: int):
     form.documents.choices = forms.document_choices()
     if not form.validate_on_submit():
         return _case_page(application, info_form=form, status=400)
-    try:
-        services.request_info(application, actor=current_user, message=form.message.data, documents=form.documents.data)
-    except (IllegalTransition, ConcurrentChange, services.ReviewError) as exc:
-        return _refused(application, exc)
-    return _done(application, _("The applicant has been asked for more information."))
+    return _attempt(application, lambda: services.request_info(
+        application, actor=current_user, message=form.message.data, documents=form.documents.data),
+        _("The applicant has been asked for more information."))
 
 
 @bp.post("/cases/<int:application_id>/evidence")
@@ -168,13 +183,12 @@ def evidence(application_id: int):
     if not form.validate_on_submit():
         flash(_("Choose verified or not verified."), "danger")
         return redirect(url_for(".case", application_id=application.id) + "#evidence")
-    try:
+    def record_and_rerun():
         services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
                                  verified=form.verified.data == "yes", note=form.note.data or "")
         services.rerun_eligibility(application, actor=current_user)
-    except services.ReviewError as exc:
-        return _refused(application, exc)
-    return _done(application, _("Check recorded; eligibility re-run."))
+
+    return _attempt(application, record_and_rerun, _("Check recorded; eligibility re-run."))
 
 
 @bp.post("/cases/<int:application_id>/notes")
@@ -192,11 +206,8 @@ def add_note(application_id: int):
 @allow(OFFICER, SUPERVISOR)
 def rerun(application_id: int):
     application = _case(application_id)
-    try:
-        services.rerun_eligibility(application, actor=current_user)
-    except services.ReviewError as exc:
-        return _refused(application, exc)
-    return _done(application, _("Eligibility re-run with today's records."))
+    return _attempt(application, lambda: services.rerun_eligibility(application, actor=current_user),
+                    _("Eligibility re-run with today's records."))
 
 
 @bp.post("/cases/<int:application_id>/reveal")
@@ -221,21 +232,12 @@ def recommend(application_id: int):
     form.failed_rules.choices = [(r["id"], r["id"]) for r in (snapshot.rules if snapshot else [])]
     if not form.validate_on_submit():
         return _case_page(application, recommend_form=form, status=400)
-    try:
-        services.recommend(application, actor=current_user, decision=form.decision.data,
-                           amount=Decimal(form.amount.data) if form.amount.data else None,
-                           term_months=form.term_months.data, bank_code=form.bank_code.data,
-                           conditions=form.conditions.data or "", failed_rules=form.failed_rules.data,
-                           explanation=form.explanation.data or "")
-    except services.ReviewError as exc:
-        if exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
-            db.session.rollback()
-            return _case_page(application, recommend_form=form, status=400)
-        return _refused(application, exc)
-    except (IllegalTransition, ConcurrentChange) as exc:
-        return _refused(application, exc)
-    return _done(application, _("Recommendation recorded; the case goes to a supervisor."))
+    return _attempt(application, lambda: services.recommend(
+        application, actor=current_user, decision=form.decision.data,
+        amount=Decimal(form.amount.data) if form.amount.data else None, term_months=form.term_months.data,
+        bank_code=form.bank_code.data, conditions=form.conditions.data or "", failed_rules=form.failed_rules.data,
+        explanation=form.explanation.data or ""),
+        _("Recommendation recorded; the case goes to a supervisor."), form=form, form_name="recommend_form")
 
 
 @bp.post("/cases/<int:application_id>/decide")
@@ -246,16 +248,8 @@ def decide(application_id: int):
     form = forms.DecideForm()
     if not form.validate_on_submit():
         return _case_page(application, decide_form=form, status=400)
-    try:
-        services.decide(application, actor=current_user, decision=form.decision.data,
-                        amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or "")
-    except services.ReviewError as exc:
-        if exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
-            db.session.rollback()
-            return _case_page(application, decide_form=form, status=400)
-        return _refused(application, exc)
-    except (IllegalTransition, ConcurrentChange) as exc:
-        return _refused(application, exc)
     messages = {"approve": _("Approved."), "reject": _("Rejected."), "send_back": _("Sent back to the officer.")}
-    return _done(application, messages[form.decision.data])
+    return _attempt(application, lambda: services.decide(
+        application, actor=current_user, decision=form.decision.data,
+        amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or ""),
+        messages[form.decision.data], form=form, form_name="decide_form")

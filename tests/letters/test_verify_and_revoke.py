@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 pytestmark = pytest.mark.pdf  # the letters come from real decisions, which render them
 EN = {"Accept-Language": "en"}
@@ -68,6 +68,13 @@ def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make
     page = app.test_client().get(f"/verify/{letter.verification_code}", headers=EN)
     assert "Revoked" in page.get_data(as_text=True)
     assert supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "again"}).status_code == 409
+    assert db.session.scalar(select(func.count()).select_from(AuditEvent)
+                             .where(AuditEvent.action == "letter_revoked")) == 1
+
+    applicant_page = client_for(app, application.applicant).get(f"/my/applications/{application.id}")
+    text = applicant_page.get_data(as_text=True)
+    assert "Your approval letter was revoked" in text and "申请材料不实" in text
+    assert "Next step: take the approval letter" not in text
 
 
 def test_only_supervisors_revoke(app, decided, make_user):

@@ -793,3 +793,19 @@ def test_sensitive_evidence_views_are_recorded_and_hidden_from_the_auditor(app, 
     # the applicant's own copy is not an access to record
     assert as_user(case.applicant).get(url).status_code == 200
     assert actions(case).count("view_document") == 1
+
+
+def test_an_upload_that_rolls_back_leaves_no_file(app, make_case):
+    from pathlib import Path
+
+    from werkzeug.datastructures import FileStorage
+
+    from loans.applications import services as app_services
+
+    case = make_case("draft")
+    document = app_services.store_document(case, FileStorage(io.BytesIO(TINY_PDF), "plan.pdf"), "business_plan",
+                                           actor=case.applicant)
+    path = Path(app.config["UPLOAD_FOLDER"]) / document.stored_name
+    assert path.is_file()
+    db.session.rollback()
+    assert not path.exists()
