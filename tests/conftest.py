@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -131,9 +132,10 @@ def _fresh_g(sender, **extra):
     g.__dict__.clear()
 
 
-@pytest.fixture
-def app(migrated_template, tmp_path):
-    app = make_app(migrated_template, tmp_path)
+@contextmanager
+def running_app(migrated_template, tmp_path, **config):
+    """An app on a fresh database inside its app context; emptied again afterwards."""
+    app = make_app(migrated_template, tmp_path, **config)
     with app.app_context():
         yield app
         from loans.db import db
@@ -143,6 +145,12 @@ def app(migrated_template, tmp_path):
             _truncate_postgres(db)
         else:
             db.engine.dispose()
+
+
+@pytest.fixture
+def app(migrated_template, tmp_path):
+    with running_app(migrated_template, tmp_path) as app:
+        yield app
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from werkzeug.routing.converters import NumberConverter
 
 from loans.access import PUBLIC, declared_roles
 from loans.db import db
-from tests.conftest import PG_URL, _truncate_postgres, make_app
+from tests.conftest import running_app
 
 
 def is_static(endpoint: str) -> bool:
@@ -98,14 +98,8 @@ def test_login_redirect_keeps_the_query(client):
 @pytest.fixture
 def csrf_app(migrated_template, tmp_path):
     (tmp_path / "csrf").mkdir()
-    app = make_app(migrated_template, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
-    with app.app_context():
+    with running_app(migrated_template, tmp_path / "csrf", WTF_CSRF_ENABLED=True) as app:
         yield app
-        db.session.remove()
-        if PG_URL:
-            _truncate_postgres(db)
-        else:
-            db.engine.dispose()
 
 
 def token_from(page: str) -> str:

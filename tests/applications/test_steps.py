@@ -108,7 +108,7 @@ def test_save_draft_keeps_partial_data(portal):
     response = portal.step(app_id, "person", {"full_name": "王芳", "mobile": "13912345678", "id_number": "",
                                               "household_district_code": "", "education": ""}, action="draft")
     assert response.status_code == 302
-    assert response.headers["Location"].endswith(f"/step/person")
+    assert response.headers["Location"].endswith("/step/person")
     page = portal.page(app_id, "person")
     assert "Draft saved." in page
     assert input_value(page, "full_name") == "王芳"

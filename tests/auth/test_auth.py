@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from loans.audit.models import AuditEvent
 from loans.auth.models import User
 from loans.db import db
-from tests.conftest import PG_URL, _truncate_postgres, login, make_app
+from tests.conftest import login, running_app
 from tests.helpers import field_error, input_value, text
 
 PASSWORD = "Correct-Horse-42"
@@ -222,14 +222,8 @@ def test_logging_in_again_after_logout_works(client, make_user):
 @pytest.fixture
 def limited_app(migrated_template, tmp_path):
     (tmp_path / "limited").mkdir()
-    app = make_app(migrated_template, tmp_path / "limited", RATELIMIT_ENABLED=True)
-    with app.app_context():
+    with running_app(migrated_template, tmp_path / "limited", RATELIMIT_ENABLED=True) as app:
         yield app
-        db.session.remove()
-        if PG_URL:
-            _truncate_postgres(db)
-        else:
-            db.engine.dispose()
 
 
 def _client(app, ip):

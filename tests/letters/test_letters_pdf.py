@@ -9,7 +9,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests.conftest import login
 
 pytestmark = pytest.mark.pdf
 
