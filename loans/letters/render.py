@@ -95,12 +95,14 @@ def _font_characters(path: Path, family: str) -> frozenset[int]:
 # costs ~50 ms a letter. A one-face subset with Latin, punctuation and the 6,763 GB2312
 # hanzi (~4 MB) covers almost every name and address; a letter with a rarer character
 # uses the full font instead, so nothing ever prints blank.
-SUBSET_VERSION = "gb2312-v1"
+SUBSET_VERSION = "gb2312-v2"
 
 
 def _subset_codepoints() -> set[int]:
     points = set(range(0x20, 0x7F)) | set(range(0xA0, 0x180)) | set(range(0x2000, 0x2070))
-    points |= set(range(0x2100, 0x2200)) | set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))
+    points |= set(range(0x2100, 0x2300))  # letterlike symbols, arrows, maths (− ≤ ×)
+    points |= set(range(0x2460, 0x2500)) | set(range(0x25A0, 0x2600))  # ① … ⑳, shapes
+    points |= set(range(0x3000, 0x3040)) | set(range(0xFF00, 0xFFF0))  # CJK punctuation, full-width forms
     for cp in range(0x4E00, 0xA000):
         try:
             chr(cp).encode("gb2312")

@@ -195,6 +195,8 @@ def test_common_letters_use_the_small_font(app):
     small = letter_font_for("王小明 郴州市北湖区 ¥200,000.00 人民币贰拾万元整")
     assert small.path != cjk_font().path and small.path.stat().st_size < cjk_font().path.stat().st_size / 3
     assert letter_font_for("王堃").path == cjk_font().path
+    # the rate rules of English letters use the minus sign and other maths symbols
+    assert letter_font_for("The borrower pays LPR − 1.50 percentage points (1.50 %) ≤ 5.35 %").path == small.path
 
 
 def test_prepare_font_cli(runner):
