@@ -1,6 +1,8 @@
 """Command-line interface (SPEC §10). Bad input exits non-zero with one clear line."""
 from __future__ import annotations
 
+import sys
+
 import click
 from flask.cli import AppGroup, with_appcontext
 
@@ -33,11 +35,14 @@ def create_user_command(role, email, district_code, bank_code, name, password):
 @with_appcontext
 def demo_data_command():
     """Load deterministic demo users and cases; does nothing if they are already there."""
-    from .demo import load_demo_data
+    from .demo import PLAN, demo_data_present, load_demo_data
 
-    created = load_demo_data(echo=click.echo)
-    if not created:
+    if demo_data_present():
         click.echo("demo data already present; nothing changed")
+        return
+    cases = sum(count for _, count in PLAN)
+    with click.progressbar(length=cases, label="demo cases", file=sys.stderr) as bar:
+        load_demo_data(echo=click.echo, progress=bar.update)
 
 
 cases_cli = AppGroup("cases", help="Daily jobs on cases.")

@@ -59,8 +59,14 @@ def make_resident_id(region: str, birth: date, seq: int, male: bool) -> str:
     return body + mod_11_2.calc_check_digit(body)
 
 
-def load_demo_data(echo=print) -> bool:
-    if db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None:
+def demo_data_present() -> bool:
+    return db.session.scalar(select(User.id).where(User.email == MARKER_EMAIL)) is not None
+
+
+def load_demo_data(echo=print, progress=lambda done: None) -> bool:
+    """Returns False (and changes nothing) when the demo data is already there.
+    ``progress(n)`` is called after each case, for a progress bar."""
+    if demo_data_present():
         return False
     staff = {}
     for role, email, name, district, bank in STAFF:
@@ -73,6 +79,7 @@ def load_demo_data(echo=print) -> bool:
         for _ in range(count):
             n += 1
             _demo_application(n, status, rng, shared_hash, staff)
+            progress(1)
     db.session.commit()
     echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for role, email, name, district, bank in STAFF:
