@@ -57,6 +57,9 @@ OPEN_STATUSES = frozenset({S.draft, S.submitted, S.under_review, S.info_requeste
                            S.recommended})
 """Undecided applications; the applicant may still withdraw them."""
 
+IN_REVIEW_STATUSES = OPEN_STATUSES - {S.draft}
+"""Submitted and not yet decided: the bureau's review clock runs."""
+
 OPEN_APPLICATION_STATUSES = OPEN_STATUSES | {S.approved, S.contracted}
 """Applications that block another one for the same person or enterprise (E14)."""
 

@@ -13,13 +13,14 @@ from sqlalchemy.orm import selectinload
 from ..applications.models import ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
 from ..core.dates import working_days_between
+from ..core.workflow import IN_REVIEW_STATUSES
 from ..db import db
 from .models import CaseNote, EvidenceCheck, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 25
 MAX_PAGE = 100_000
-IN_REVIEW = ("submitted", "under_review", "info_requested", "recommended")
+IN_REVIEW = tuple(sorted(s.value for s in IN_REVIEW_STATUSES))
 SORTS = {
     "submitted": LoanApplication.submitted_at.asc(),
     "-submitted": LoanApplication.submitted_at.desc(),

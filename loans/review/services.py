@@ -17,6 +17,7 @@ from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
 from ..letters.services import issue_letter
 from ..notifications import notify
 from ..policy.models import Bank, District
+from . import queries
 from .models import CaseNote, EvidenceCheck, InfoRequest
 
 EVIDENCE_RULES = ("E08", "E11", "E12")
@@ -102,14 +103,12 @@ def add_note(application, *, actor, body: str) -> CaseNote:
     return note
 
 
-IN_REVIEW = (CaseStatus.submitted.value, CaseStatus.under_review.value, CaseStatus.info_requested.value,
-             CaseStatus.recommended.value)
 
 
 def rerun_eligibility(application, *, actor):
     """Re-run the engine with today's records; only while the case is being reviewed (a
     decided case keeps the result it was decided on)."""
-    if application.status not in IN_REVIEW:
+    if application.status not in queries.IN_REVIEW:
         raise ReviewError(_l("Eligibility is re-run only while a case is under review."))
     return evaluate_case(application, trigger="rerun", actor=actor)
 

@@ -92,7 +92,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
         evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
-        can_reveal=services.can_reveal(current_user, application), in_review=services.IN_REVIEW,
+        can_reveal=services.can_reveal(current_user, application), in_review=queries.IN_REVIEW,
         waiting=queries.working_days_waiting(application, local_today()),
         target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
 
