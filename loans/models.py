@@ -1,6 +1,6 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 from .applications.models import (ApplicationKeyGroup, Consent, Document, EligibilitySnapshot, LoanApplication,
-                                  Notification, Partner)
+                                  Notification, OpenCaseClaim, Partner)
 from .audit.models import AuditEvent
 from .auth.models import User
 from .letters.models import Letter, LetterSequence
@@ -9,5 +9,5 @@ from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 
 __all__ = [
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
-    "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LprFixing", "Notification", "Partner", "PolicyVersion", "User",
+    "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
 ]

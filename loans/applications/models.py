@@ -231,3 +231,14 @@ class EligibilitySnapshot(db.Model):
     rules: Mapped[list] = mapped_column(JSON)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class OpenCaseClaim(db.Model):
+    """One row per person (resident-ID hash) or enterprise (credit code) with a submitted,
+    undecided-or-running case: the unique key makes "one open application per person"
+    hold even when two submissions race (SPEC §6 E14)."""
+
+    __tablename__ = "open_case_claims"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)

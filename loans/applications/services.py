@@ -9,7 +9,8 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core import resident_id
@@ -19,7 +20,7 @@ from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, Ac
 from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
-from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, Partner
+from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
 
 # A submitted application or a loan blocks another one for the same person or enterprise
 # (SPEC §6 E14). Drafts do not: anyone can type any ID into a draft, and a draft must not
@@ -71,8 +72,35 @@ def transition(application: LoanApplication, action: Action, *, actor=None, **de
         db.session.rollback()
         raise ConcurrentChange(str(_l("This case was changed by someone else just now. Reload it to see its current state.")))
     db.session.expire(application, ["status", "lock_version", "updated_at"])
+    _update_claims(application, current, new)
     record(action.value, application, from_state=current, to_state=new, actor=actor, **detail)
     return new
+
+
+def claim_keys(application: LoanApplication) -> list[str]:
+    """The people and the enterprise a case holds: applicant, partners, credit code."""
+    keys = [f"id:{application.id_number_hash}"] if application.id_number_hash else []
+    keys += [f"id:{p.id_number_hash}" for p in application.partners]
+    if application.credit_code:
+        keys.append(f"cc:{application.credit_code}")
+    return list(dict.fromkeys(keys))
+
+
+def _update_claims(application: LoanApplication, old: CaseStatus, new: CaseStatus) -> None:
+    """Take the claims when a case starts to block others (submission); release them when
+    it stops (withdrawn, rejected, expired, declined, settled, compensated). The primary key
+    refuses a second holder even when two submissions race."""
+    was, now = old.value in BLOCKING_STATUSES, new.value in BLOCKING_STATUSES
+    if now and not was:
+        for key in claim_keys(application):
+            db.session.add(OpenCaseClaim(key=key, application_id=application.id))
+        try:
+            db.session.flush()
+        except IntegrityError:
+            db.session.rollback()  # the whole change, status included: nothing happened
+            raise StepError(DUPLICATE_MESSAGE) from None
+    elif was and not now:
+        db.session.execute(delete(OpenCaseClaim).where(OpenCaseClaim.application_id == application.id))
 
 
 # --- drafts ---------------------------------------------------------------------------
@@ -177,6 +205,15 @@ def credit_code_conflict(credit_code: str, *, exclude_application_id: int | None
     return db.session.scalar(query.limit(1))
 
 
+def has_blocking_conflict(application: LoanApplication) -> bool:
+    """Whether anyone in the case (applicant, partner) or its enterprise already holds a
+    submitted application or a loan."""
+    people = [application.id_number_hash] + [p.id_number_hash for p in application.partners]
+    return any(id_holder_conflict(h, exclude_application_id=application.id) is not None for h in people if h) or (
+        bool(application.credit_code)
+        and credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None)
+
+
 def own_draft_with_id(application: LoanApplication, id_hash: str) -> LoanApplication | None:
     """The same account's other draft for this resident ID (its reference may be shown)."""
     return db.session.scalar(select(LoanApplication).where(
@@ -196,9 +233,9 @@ def save_person(application: LoanApplication, values: dict) -> None:
     if number and _submitted(application):
         number = None  # the resident ID cannot change after submission
     if number:
+        # Other people's cases are checked only at submission: a draft must not become a
+        # way to learn whether some resident ID has a case.
         digest = vault().lookup_hash(number)
-        if id_holder_conflict(digest, exclude_application_id=application.id) is not None:
-            raise StepError(DUPLICATE_MESSAGE, "id_number")
         draft = own_draft_with_id(application, digest)
         if draft is not None:
             raise StepError(_l("You already have a draft for this resident ID (%(ref)s). Continue that one, or "
@@ -226,9 +263,6 @@ def save_key_groups(application: LoanApplication, codes: list[str]) -> None:
 
 def save_business(application: LoanApplication, values: dict) -> None:
     _ensure_editable(application)
-    code = values.get("credit_code")
-    if code and credit_code_conflict(code, exclude_application_id=application.id) is not None:
-        raise StepError(_l("This credit code already has an open application or loan."), "credit_code")
     for name in ("loan_type", "business_name", "credit_code", "district_code", "business_address", "industry",
                  "business_start_date", "current_staff", "planned_jobs", "new_key_group_hires"):
         if name in values and not (name in LOCKED_AFTER_SUBMISSION and _submitted(application)):
@@ -256,8 +290,6 @@ def add_partner(application: LoanApplication, values: dict) -> Partner:
     digest = vault().lookup_hash(number)
     if digest == application.id_number_hash or any(p.id_number_hash == digest for p in application.partners):
         raise StepError(_l("This person is already part of the application."), "id_number")
-    if id_holder_conflict(digest, exclude_application_id=application.id) is not None:
-        raise StepError(DUPLICATE_MESSAGE, "id_number")
     partner = Partner(full_name=values["full_name"], key_group_code=values["key_group_code"],
                       graduation_date=values.get("graduation_date"),
                       declares_no_other_loans=bool(values.get("declares_no_other_loans")),
@@ -444,7 +476,7 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
     missing = missing_items(application)
     if missing:
         raise StepError(missing[0][1])
-    if id_holder_conflict(application.id_number_hash, exclude_application_id=application.id) is not None:
+    if has_blocking_conflict(application):
         raise StepError(DUPLICATE_MESSAGE)
     application.submitted_at = utcnow()
     application.application_date = on or local_today()

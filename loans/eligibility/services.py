@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask import g
-from sqlalchemy import or_, select
+from sqlalchemy import select, union
 
 from ..audit.services import record
 from ..core import eligibility, policy as core_policy, resident_id
@@ -56,10 +56,13 @@ def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
 
     if not id_hash:
         return 0, False
-    rows = db.session.execute(select(LoanApplication.id, LoanApplication.status).where(
-        LoanApplication.id != exclude_id, LoanApplication.status.in_(LOAN_STATUSES),
-        or_(LoanApplication.id_number_hash == id_hash,
-            LoanApplication.id.in_(select(Partner.application_id).where(Partner.id_number_hash == id_hash))))).all()
+    # Two indexed selects (borrower, partner) rather than one OR, which SQLite would scan.
+    loans = (LoanApplication.id != exclude_id, LoanApplication.status.in_(LOAN_STATUSES))
+    as_borrower = select(LoanApplication.id, LoanApplication.status).where(
+        LoanApplication.id_number_hash == id_hash, *loans)
+    as_partner = select(LoanApplication.id, LoanApplication.status).join(
+        Partner, Partner.application_id == LoanApplication.id).where(Partner.id_number_hash == id_hash, *loans)
+    rows = db.session.execute(union(as_borrower, as_partner)).all()
     if not rows:
         return 0, False
     overdue = any(status in OVERDUE_STATUSES for _, status in rows) or db.session.scalar(
@@ -86,7 +89,7 @@ def evidence_checks(application) -> dict[str, bool]:
 
 def facts_for(application) -> tuple[eligibility.PersonFacts, eligibility.ApplicationFacts] | None:
     """Engine input from a case, or None while the case lacks what the engine needs."""
-    from ..applications.services import credit_code_conflict, id_holder_conflict
+    from ..applications.services import has_blocking_conflict
 
     if not (application.id_number and application.loan_type and application.amount and application.term_months
             and application.district_code):
@@ -98,10 +101,7 @@ def facts_for(application) -> tuple[eligibility.PersonFacts, eligibility.Applica
                 not bool(p.declares_no_other_loans), application.id)
         for p in application.partners
     ) if application.loan_type == "partnership" else None
-    people = [application.id_number_hash] + [p.id_number_hash for p in application.partners]
-    duplicate = any(id_holder_conflict(h, exclude_application_id=application.id) is not None for h in people) or (
-        bool(application.credit_code)
-        and credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None)
+    duplicate = has_blocking_conflict(application)
     facts = eligibility.ApplicationFacts(
         loan_type=application.loan_type, amount=application.amount, term_months=application.term_months,
         district_code=application.district_code, partners_count=application.partners_count, partners=partners,
