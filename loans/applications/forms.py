@@ -170,6 +170,14 @@ class PartnerForm(FlaskForm):
             raise ValidationError(_l("Give the partner's graduation date."))
 
 
+class PartnerFactsForm(FlaskForm):
+    """What may be corrected about a partner after submission (not who they are)."""
+
+    graduation_date = DateField(_l("Partner's graduation date"), validators=[Optional(), not_in_future])
+    declares_no_other_loans = BooleanField(
+        _l("The partner and their spouse have no other outstanding loans beyond the allowed kinds."))
+
+
 class DeclarationsForm(StepForm):
     declares_no_other_loans = BooleanField(
         _l("Neither I nor my spouse has other outstanding loans, except student, poverty-relief, housing or car loans, "

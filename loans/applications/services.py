@@ -299,6 +299,25 @@ def add_partner(application: LoanApplication, values: dict) -> Partner:
     return partner
 
 
+def correct_partner_facts(application: LoanApplication, partner_id: int, values: dict, *, actor) -> None:
+    """A partner's graduation date and other-loans declaration (E13) may be corrected in a
+    draft or while information is requested; who the partners are may not change after
+    submission. A correction after submission is audited field by field."""
+    _ensure_editable(application)
+    partner = next((p for p in application.partners if p.id == partner_id), None)
+    if partner is None:
+        raise StepError(_l("That partner is not on this application."))
+    changes = {}
+    for name in ("graduation_date", "declares_no_other_loans"):
+        new = bool(values.get(name)) if name == "declares_no_other_loans" else values.get(name)
+        if getattr(partner, name) != new:
+            changes[f"{partner.id_number_masked} {name}"] = [_plain(getattr(partner, name)), _plain(new)]
+            setattr(partner, name, new)
+    if changes and _submitted(application):
+        record("correct", application, actor=actor, step="partners", changes=changes)
+    guard_edit(application)
+
+
 def remove_partner(application: LoanApplication, partner_id: int) -> None:
     _ensure_editable(application)
     _refuse_after_submission(application)

@@ -132,7 +132,11 @@ def _lock_submitted_fields(form, application) -> None:
     for name in services.LOCKED_AFTER_SUBMISSION:
         if name in form:
             if name != "id_number":
-                form[name].data = getattr(application, name)
+                value = getattr(application, name)
+                form[name].data = value
+                choices = form[name].choices or []
+                if value and value not in [c[0] for c in choices]:  # e.g. a district since deactivated
+                    form[name].choices = [*choices, (value, value)]
             form[name].render_kw = {**(form[name].render_kw or {}), "disabled": True}
             form[name].description = _("Fixed at submission.")
             setattr(form, "keep_" + name, True)
@@ -217,9 +221,34 @@ def partners(application):
             db.session.commit()
             flash(_("Partner added."), "success")
             return redirect(url_for(".step", application_id=application.id, step="partners"))
+    facts = {p.id: forms.PartnerFactsForm(prefix=f"p{p.id}", data={
+        "graduation_date": p.graduation_date, "declares_no_other_loans": p.declares_no_other_loans})
+        for p in application.partners}
     return render_template("applications/partners.html", application=application, form=form, step="partners",
                            steps=services.steps_for(application), titles=step_titles(),
-                           confirm=forms.ConfirmForm())
+                           confirm=forms.ConfirmForm(), facts=facts,
+                           submitted=application.status != CaseStatus.draft.value)
+
+
+@bp.post("/<int:application_id>/partners/<int:partner_id>/facts")
+@allow(APPLICANT)
+def partner_facts(application_id: int, partner_id: int):
+    application = _own(application_id)
+    form = forms.PartnerFactsForm(prefix=f"p{partner_id}")
+    if not form.validate_on_submit():
+        flash(" ".join(form.graduation_date.errors) or _("Please check the partner's details."), "danger")
+        return redirect(url_for(".step", application_id=application.id, step="partners"))
+    try:
+        services.correct_partner_facts(application, partner_id, form.data, actor=current_user)
+    except services.StepError as exc:
+        flash(str(exc), "danger")
+    except services.ConcurrentChange as exc:
+        flash(str(exc), "warning")
+        return redirect(url_for(".index"))
+    else:
+        db.session.commit()
+        flash(_("Partner details saved."), "success")
+    return redirect(url_for(".step", application_id=application.id, step="partners"))
 
 
 @bp.post("/<int:application_id>/partners/<int:partner_id>/delete")

@@ -809,3 +809,28 @@ def test_an_upload_that_rolls_back_leaves_no_file(app, make_case):
     assert path.is_file()
     db.session.rollback()
     assert not path.exists()
+
+
+def test_partner_facts_can_be_corrected_while_information_is_requested(app, make_case, as_user):
+    from loans.applications.models import Partner
+    from loans.applications.services import _set_id_number
+    from tests.review.conftest import resident_id
+
+    case = make_case("info_requested", loan_type="partnership")
+    partner = Partner(full_name="合伙人", key_group_code="veteran", position=0, declares_no_other_loans=False)
+    _set_id_number(partner, resident_id("431002", date(1990, 3, 3), 91))
+    case.partners.append(partner)
+    db.session.commit()
+    applicant = as_user(case.applicant)
+    page = text(applicant.get(f"/my/applications/{case.id}/step/partners"))
+    assert "Add a partner" not in page and f"/partners/{partner.id}/facts" in page
+    response = applicant.post(f"/my/applications/{case.id}/partners/{partner.id}/facts",
+                              data={f"p{partner.id}-declares_no_other_loans": "y"})
+    assert response.status_code == 302
+    assert reload(case).partners[0].declares_no_other_loans is True
+    correct = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == case.id,
+                                                         AuditEvent.action == "correct"))
+    assert correct.detail["step"] == "partners"
+    # who the partners are stays fixed
+    assert applicant.post(f"/my/applications/{case.id}/partners/{partner.id}/delete").status_code == 302
+    assert len(reload(case).partners) == 1
