@@ -183,6 +183,7 @@ def evidence(application_id: int):
     if not form.validate_on_submit():
         flash(_("Choose verified or not verified."), "danger")
         return redirect(url_for(".case", application_id=application.id) + "#evidence")
+
     def record_and_rerun():
         services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
                                  verified=form.verified.data == "yes", note=form.note.data or "")
