@@ -12,7 +12,7 @@ PORT   ?= 5000
 # tests, gettext tools, and PostgreSQL for the second database run in CI.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext
 
-.PHONY: run test test-db install system-deps translations translations-update bench clean
+.PHONY: run test test-db install system-deps translations letter-font translations-update bench clean
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -32,7 +32,13 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q --disable-pip-version-check -r requirements-dev.txt
 	touch $@
 
-install: system-deps $(VENV)/.installed translations
+install: system-deps $(VENV)/.installed translations letter-font
+
+# The small CJK font letters embed (GB2312 subset of the system font, ~12 s once), built at
+# set-up so the first decision does not wait for it. Kept in instance/fonts.
+letter-font: $(VENV)/.installed
+	@$(BIN)/python -c "from pathlib import Path; from loans.letters.render import build_letter_font; \
+	print('letter font ready:', build_letter_font(Path('instance/fonts')).path)"
 
 translations: $(VENV)/.installed
 	$(BIN)/pybabel compile -d loans/translations

@@ -42,9 +42,13 @@ def live_server(migrated_template, tmp_path_factory):
 
     from loans.auth.services import create_user
     from loans.db import db
+    from loans.letters.render import build_letter_font
 
     app = make_app(migrated_template, tmp_path_factory.mktemp("live"), WTF_CSRF_ENABLED=True)
     with app.app_context():
+        # `make install` builds it; a bare `pytest` on a fresh checkout must not spend the
+        # first decision's click timeout on it.
+        build_letter_font(Path(app.instance_path) / "fonts")
         staff = {
             "officer": create_user(role="officer", email="officer@test.cn", password=PASSWORD, name="Officer Li",
                                    district_code="431002", check_password=False),
