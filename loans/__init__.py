@@ -96,8 +96,12 @@ def register_blueprints(app: Flask) -> None:
         app.register_blueprint(bp)
 
     from .letters.views import bp as letters_bp
+    from .ledger.views import bp as ledger_bp
+    from .servicing.views import bp as servicing_bp
+    from .subsidy.views import bp as subsidy_bp
 
-    app.register_blueprint(letters_bp)
+    for bp in (letters_bp, servicing_bp, ledger_bp, subsidy_bp):
+        app.register_blueprint(bp)
 
 
 def register_template_helpers(app: Flask) -> None:

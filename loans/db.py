@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, Text, event
+from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Text, event
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -99,6 +99,24 @@ class Rate(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(int(value)).scaleb(-4)
+
+
+class ExactDecimal(TypeDecorator):
+    """A derived rate with any number of decimals (a 50 % share of 4.3501 % is 2.17505 %),
+    stored as its exact decimal text."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is None:
+            return None
+        if isinstance(value, float):
+            raise TypeError("rates must be Decimal, never float")
+        return format(Decimal(value).normalize(), "f")
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else Decimal(value)
 
 
 class EncryptedText(TypeDecorator):

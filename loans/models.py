@@ -5,9 +5,12 @@ from .audit.models import AuditEvent
 from .auth.models import User
 from .letters.models import Letter, LetterSequence
 from .review.models import CaseNote, EvidenceCheck, InfoRequest
+from .servicing.models import FollowUpVisit, LedgerImport, Loan, LoanEvent
+from .subsidy.models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 
 __all__ = [
+    "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
     "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
 ]
