@@ -97,10 +97,11 @@ def register_blueprints(app: Flask) -> None:
 
     from .letters.views import bp as letters_bp
     from .ledger.views import bp as ledger_bp
+    from .reports.views import bp as reports_bp
     from .servicing.views import bp as servicing_bp
     from .subsidy.views import bp as subsidy_bp
 
-    for bp in (letters_bp, servicing_bp, ledger_bp, subsidy_bp):
+    for bp in (letters_bp, servicing_bp, ledger_bp, subsidy_bp, reports_bp):
         app.register_blueprint(bp)
 
 

@@ -68,8 +68,9 @@ def init_app(app) -> None:
 
     app.cli.add_command(letters_cli)
     from .ledger import cli as ledger_cli
+    from .reports import cli as reports_cli
     from .servicing import cli as servicing_cli
     from .subsidy import cli as subsidy_cli
 
-    for module in (servicing_cli, ledger_cli, subsidy_cli):
+    for module in (servicing_cli, ledger_cli, subsidy_cli, reports_cli):
         module.init_app(app)
