@@ -32,7 +32,7 @@ RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import dataset, inprocess, load  # noqa: E402
+from bench import dataset, inprocess, ledger, load  # noqa: E402
 from bench.config import BENCH_PASSWORD, app_config, env_for  # noqa: E402
 
 SEARCH_NAMES = ("王伟", "李芳", "陈静", "张强")
@@ -52,7 +52,11 @@ def parse_args(argv=None):
     p.add_argument("--reset-database", action="store_true",
                    help="DROP SCHEMA public CASCADE in --database-url first (destroys its data)")
     p.add_argument("--only", help="comma-separated scenario names to run (default: all)")
+    p.add_argument("--subsidy-loans", type=int, default=100_000,
+                   help="loans for the subsidy compute measurement, in a database of its own (0: skip)")
     p.add_argument("--keep-database", action="store_true", help="keep the SQLite file afterwards")
+    p.add_argument("--ledger-loans", type=int, default=None,
+                   help="loans in the ledger import measurement (default: --applications, at most 100000; 0 skips)")
     return p.parse_args(argv)
 
 
@@ -381,10 +385,17 @@ def main(argv=None) -> int:
     app = create_app(app_config(url, WTF_CSRF_ENABLED=False))
     report["queries_per_page"] = inprocess.safe(inprocess.query_counts, app, inprocess_pages(applicants, case_id))
     report["letter"] = inprocess.safe(inprocess.letter_render, app, first_approved(url))
+    if args.subsidy_loans:
+        from bench import subsidy as subsidy_bench
+
+        print(f"computing a subsidy period for {args.subsidy_loans} loans …", file=sys.stderr)
+        report["subsidy"] = inprocess.safe(subsidy_bench.measure, args.subsidy_loans, RESULTS)
     with app.app_context():
         from loans.db import db
 
         db.engine.dispose()
+
+    report["ledger"] = ledger.run(min(args.applications, 100_000) if args.ledger_loans is None else args.ledger_loans)
 
     report["total_seconds"] = round(time.perf_counter() - t0, 1)
     try:
@@ -409,6 +420,14 @@ def main(argv=None) -> int:
               f" target ≤ {letter['target_ms']} ms")
     else:
         print(f"\nletter render: {letter.get('message') or letter.get('error')}")
+    subsidy = report.get("subsidy") or {}
+    if subsidy.get("available"):
+        print(f"subsidy 2021Q3 for {subsidy['loans']} loans: compute {subsidy['compute_seconds']} s "
+              f"({subsidy['compute_sql_statements']} SQL statements); {subsidy['pdf_lines']}-line statement PDF: "
+              f"median {subsidy['pdf']['zh']['median_ms']} ms (zh), {subsidy['pdf']['en']['median_ms']} ms (en)")
+    elif subsidy:
+        print(f"subsidy: {subsidy.get('error')}")
+    ledger.print_summary(report["ledger"])
     print(f"\nN = {args.applications}, build {info['build_seconds']} s, total {report['total_seconds']} s; "
           f"results in {output}")
     if sqlite_path and not args.keep_database:

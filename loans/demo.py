@@ -1,5 +1,7 @@
-"""Deterministic demo data (SPEC §10 ``demo-data``): a user for every role and about fifty
-applications in varied states, each state reached through the real services."""
+"""Deterministic demo data (SPEC §10 ``demo-data``): a user for every role, about fifty
+applications in varied states and a few loans of the demo bank (ICBC-CZ) in every loan
+state with disbursements and repayments across 2025–2026, each state reached through the
+real services."""
 from __future__ import annotations
 
 import random
@@ -54,6 +56,39 @@ PATHS = {
 }
 
 
+# Loans of the demo bank, from cases approved a week before the contract:
+# (final state, contract date, amount, term months, contract rate, district, events).
+# Events: (kind, date, amount — or the new maturity date for an extension).
+D = date.fromisoformat
+LOAN_PLAN = (
+    ("contracted", D("2026-11-02"), 150000, 24, "3.50", "431002", ()),
+    ("active", D("2025-03-10"), 200000, 36, "3.50", "431002", (
+        ("disbursement", D("2025-03-15"), 120000), ("disbursement", D("2025-05-20"), 80000),
+        ("repayment", D("2025-09-20"), 20000), ("repayment", D("2025-12-20"), 20000),
+        ("repayment", D("2026-03-20"), 20000), ("repayment", D("2026-06-20"), 20000),
+        ("repayment", D("2026-09-20"), 20000))),
+    ("active", D("2025-07-01"), 100000, 24, "4.80", "431003", (
+        ("disbursement", D("2025-07-05"), 100000), ("repayment", D("2025-12-20"), 25000),
+        ("repayment", D("2026-06-20"), 25000))),
+    ("active", D("2025-05-06"), 60000, 24, "3.45", "431002", (
+        ("disbursement", D("2025-05-08"), 60000), ("overdue_start", D("2025-11-01"), None),
+        ("overdue_end", D("2025-12-01"), None), ("repayment", D("2026-03-20"), 10000))),
+    ("overdue", D("2025-04-10"), 150000, 24, "3.50", "431003", (
+        ("disbursement", D("2025-04-15"), 150000), ("repayment", D("2025-10-15"), 30000),
+        ("overdue_start", D("2026-08-01"), None))),
+    ("extended", D("2025-01-08"), 100000, 12, "3.60", "431002", (
+        ("disbursement", D("2025-01-10"), 100000), ("repayment", D("2025-07-10"), 50000),
+        ("extension", D("2025-12-20"), D("2026-12-31")))),
+    ("settled", D("2025-02-05"), 80000, 12, "3.50", "431003", (
+        ("disbursement", D("2025-02-10"), 80000), ("repayment", D("2025-08-10"), 40000),
+        ("repayment", D("2026-02-05"), 40000))),
+    ("compensated", D("2025-02-20"), 100000, 12, "3.50", "431002", (
+        ("disbursement", D("2025-02-25"), 100000), ("repayment", D("2025-08-25"), 20000),
+        ("overdue_start", D("2026-02-21"), None), ("compensation", D("2026-05-20"), 80000))),
+    ("declined", D("2026-11-10"), 100000, 24, "", "431003", ()),
+)
+
+
 def make_resident_id(region: str, birth: date, seq: int, male: bool) -> str:
     body = f"{region}{birth:%Y%m%d}{seq % 100:02d}{(seq % 5) * 2 + (1 if male else 0)}"
     return body + mod_11_2.calc_check_digit(body)
@@ -80,16 +115,53 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
             n += 1
             _demo_application(n, status, rng, shared_hash, staff)
             progress(1)
+    for plan in LOAN_PLAN:
+        n += 1
+        _demo_loan(n, plan, rng, shared_hash, staff)
     db.session.commit()
     echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for role, email, name, district, bank in STAFF:
         echo(f"  {role:<10} {email:<38} {district or bank or ''}")
     echo(f"  {'applicant':<10} {'13800000001 … 13800000%03d' % n:<38} (mobile numbers)")
-    echo(f"{n} demo applications created.")
+    echo(f"{n} demo applications created, {len(LOAN_PLAN) - 1} of them with a loan of ICBC-CZ.")
     return True
 
 
-def _demo_application(n: int, status: str, rng: random.Random, password_hash: str, staff: dict) -> None:
+def _demo_loan(n: int, plan, rng: random.Random, password_hash: str, staff: dict) -> None:
+    """A case approved a week before its contract, then contracted (or declined) and
+    serviced by the demo bank clerk through the servicing services."""
+    from .servicing import services as servicing
+
+    state, contract_on, amount, term, rate, district, events = plan
+    clerk = staff["bank.icbc@demo.czloans.cn"]
+    app = _demo_application(n, "approved", rng, password_hash, staff, decided_on=contract_on - timedelta(days=7),
+                            bank="ICBC-CZ", amount=Decimal(amount), term_months=term, district=district)
+    if state == "declined":
+        servicing.decline_case(app, actor=clerk, reason="担保机构审查未通过：经营场所租赁合同不足一年。")
+        return
+    loan, _ = servicing.record_contract(app, servicing.ContractTerms(
+        contract_no=f"ICBC-CZ-{contract_on:%Y}-{n:04d}", contract_date=contract_on, amount=Decimal(amount),
+        term_months=term, contract_rate=Decimal(rate)), actor=clerk)
+    for kind, on, value in events:
+        if kind == "extension":
+            servicing.record_extension(loan, actor=clerk, on=on, new_maturity_date=value, expected_version=None)
+        elif kind in ("overdue_start", "overdue_end"):
+            recorder = servicing.record_overdue_start if kind == "overdue_start" else servicing.record_overdue_end
+            recorder(loan, actor=clerk, on=on, expected_version=None)
+        else:
+            recorder = {"disbursement": servicing.record_disbursement, "repayment": servicing.record_repayment,
+                        "compensation": servicing.record_compensation}[kind]
+            recorder(loan, actor=clerk, on=on, amount=Decimal(value), expected_version=None)
+    if state in ("active", "extended") and district == "431002":
+        servicing.record_visit(loan, actor=staff["officer.beihu@demo.czloans.cn"],
+                               visited_on=contract_on + timedelta(days=120), owners=1,
+                               employees=app.planned_jobs - 1, note="经营正常，员工均已签订劳动合同。")
+    assert loan.status == state, (loan.loan_ref, loan.status, state)
+
+
+def _demo_application(n: int, status: str, rng: random.Random, password_hash: str, staff: dict, *,
+                      decided_on: date | None = None, bank: str | None = None, amount: Decimal | None = None,
+                      term_months: int | None = None, district: str | None = None):
     male = n % 2 == 1
     name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
     mobile = f"13800000{n:03d}"
@@ -97,7 +169,7 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
                      locale="zh" if n % 3 else "en")
     db.session.add(applicant)
     db.session.flush()
-    district = DISTRICTS[n % len(DISTRICTS)]
+    district = district or DISTRICTS[n % len(DISTRICTS)]
     birth = date(1975 + n % 25, 1 + n % 12, 1 + n % 28)
     group = GROUPS[n % len(GROUPS)]
     app = app_services.start_application(applicant)
@@ -121,7 +193,9 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
     app.amount = Decimal(rng.choice((50000, 80000, 100000, 150000, 200000, 300000)))
     app.term_months = rng.choice((12, 24, 36))
     app.purpose = "购置设备和原材料"
-    app.preferred_bank_code = BANKS[n % len(BANKS)]
+    app.preferred_bank_code = bank or BANKS[n % len(BANKS)]
+    if amount is not None:
+        app.amount, app.term_months = amount, term_months
     app.declares_no_other_loans = True
     app.consents_credit_check = True
     app.declares_truthful = True
@@ -134,7 +208,7 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
     for action in PATHS[status]:
         if action is Action.submit:
             app.submitted_at = app.created_at - timedelta(days=rng.randint(1, 30))
-            app.application_date = local_today() - timedelta(days=rng.randint(1, 30))
+            app.application_date = (decided_on or local_today()) - timedelta(days=rng.randint(1, 30))
             evaluate_case(app, trigger="submission", actor=applicant)
             app_services.transition(app, action, actor=applicant)
         elif action is Action.withdraw:
@@ -154,5 +228,6 @@ def _demo_application(n: int, status: str, rng: random.Random, password_hash: st
                                  term_months=app.term_months, bank_code=app.preferred_bank_code,
                                  conditions="按月报送经营情况。")
         elif action in (Action.approve, Action.reject):
-            review.decide(app, actor=supervisor, decision=action.value)
+            review.decide(app, actor=supervisor, decision=action.value, on=decided_on)
     db.session.flush()
+    return app

@@ -102,6 +102,22 @@ AUDIT_ACTION = {
     "lpr_fixing_add": _l("LPR fixing added"),
     "key_group_add": _l("Key group added"),
     "key_group_edit": _l("Key group changed"),
+    "disbursement": _l("Disbursement recorded"),
+    "repayment": _l("Repayment recorded"),
+    "overdue_start": _l("Overdue period started"),
+    "overdue_end": _l("Overdue period ended"),
+    "extension": _l("Loan extended"),
+    "compensation": _l("Guarantee fund paid the bank"),
+    "visit": _l("Follow-up visit recorded"),
+}
+
+LOAN_EVENT = {
+    "disbursement": _l("Disbursement"),
+    "repayment": _l("Principal repayment"),
+    "overdue_start": _l("Overdue from"),
+    "overdue_end": _l("No longer overdue from"),
+    "extension": _l("Extension (展期)"),
+    "compensation": _l("Compensation by the guarantee fund"),
 }
 
 

@@ -84,9 +84,14 @@ def world(app, make_user):
     review.recommend(case, actor=users["officer"], decision="approve", amount=case.amount, term_months=24,
                      bank_code="ICBC-CZ")
     review.decide(case, actor=second_supervisor, decision="approve")
+    from loans.servicing import services as servicing
+
+    loan, _ = servicing.record_contract(case, servicing.ContractTerms(
+        contract_no="ICBC-2026-0001", contract_date=date.today(), amount=Decimal("100000"), term_months=24,
+        contract_rate=Decimal("3.50")), actor=users["bank"])
     db.session.commit()
     return {"users": users, "other_officer": other_officer, "case_id": case.id, "document_id": document.id,
-            "letter_id": _any_letter_id()}
+            "letter_id": _any_letter_id(), "loan_id": loan.id}
 
 
 class _Upload:
@@ -117,6 +122,8 @@ def url_for_rule(rule, world) -> str:
             values[name] = world["document_id"]
         elif name == "letter_id":
             values[name] = world["letter_id"]
+        elif name == "loan_id":
+            values[name] = world["loan_id"]
         elif name == "step":
             values[name] = "person"
         elif isinstance(rule._converters[name], NumberConverter):
@@ -216,3 +223,18 @@ def test_bank_sees_only_approved_cases_of_its_own_bank(app, world, make_user):
 
     assert world["case_id"] in ids(own_bank)
     assert world["case_id"] not in ids(other_bank)
+
+
+def test_bank_clerk_of_another_bank_gets_404_on_loan_routes(app, world, make_user):
+    other_bank = client_as(app, make_user("bank", bank_code="ABC-CZ"))
+    checked = 0
+    for rule in checked_rules(app):
+        if "loan_id" not in rule.arguments or "bank" not in (declared_roles(app.view_functions[rule.endpoint]) or ()):
+            continue
+        url = url_for_rule(rule, world)
+        for method in sorted(rule.methods - SKIP_METHODS):
+            response = other_bank.open(url, method=method, data={})
+            assert response.status_code == 404, f"{method} {url}: {response.status_code}"
+            checked += 1
+    assert checked >= 7  # the loan page and its six bank actions
+    assert client_as(app, world["users"]["bank"]).get(f"/loans/{world['loan_id']}").status_code == 200

@@ -50,9 +50,15 @@ def policy_on(on: date) -> core_policy.PolicyParams | None:
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
     """Earlier subsidised loans of this resident ID in the system's records, as borrower or
     as partner, and whether any of them was ever overdue (E06: "none ever overdue", so a
-    loan that was overdue and was later cured or settled still counts)."""
+    loan that was overdue and was later cured or settled still counts).
+
+    Cases that reached a loan are counted from the applications (they know the partners);
+    rows of the ``loans`` table — ledger-imported loans, and any loan whose case is not
+    counted already — are added by the borrower's ID hash, so a case with its loan counts
+    once. A loan with an ``overdue_start`` event was overdue."""
     from ..applications.models import LoanApplication, Partner
     from ..audit.models import AuditEvent
+    from ..servicing.models import Loan, LoanEvent
 
     if not id_hash:
         return 0, False
@@ -63,13 +69,22 @@ def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
     as_partner = select(LoanApplication.id, LoanApplication.status).join(
         Partner, Partner.application_id == LoanApplication.id).where(Partner.id_number_hash == id_hash, *loans)
     rows = db.session.execute(union(as_borrower, as_partner)).all()
-    if not rows:
+    case_ids = {case_id for case_id, _ in rows}
+    loan_rows = [(loan_id, application_id) for loan_id, application_id in db.session.execute(
+        select(Loan.id, Loan.application_id).where(Loan.id_number_hash == id_hash))
+        if application_id != exclude_id]
+    own_loans = [loan_id for loan_id, application_id in loan_rows]
+    extra = [loan_id for loan_id, application_id in loan_rows if application_id not in case_ids]
+    if not rows and not extra:
         return 0, False
-    overdue = any(status in OVERDUE_STATUSES for _, status in rows) or db.session.scalar(
+    overdue = any(status in OVERDUE_STATUSES for _, status in rows) or (bool(case_ids) and db.session.scalar(
         select(AuditEvent.id).where(AuditEvent.object_type == LoanApplication.__tablename__,
-                                    AuditEvent.object_id.in_([loan_id for loan_id, _ in rows]),
-                                    AuditEvent.to_state.in_(OVERDUE_STATUSES)).limit(1)) is not None
-    return len(rows), overdue
+                                    AuditEvent.object_id.in_(case_ids),
+                                    AuditEvent.to_state.in_(OVERDUE_STATUSES)).limit(1)) is not None) or (
+        bool(own_loans) and db.session.scalar(
+            select(LoanEvent.id).where(LoanEvent.loan_id.in_(own_loans), LoanEvent.kind == "overdue_start")
+            .limit(1)) is not None)
+    return len(rows) + len(extra), overdue
 
 
 def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduation_date, other_loans: bool,

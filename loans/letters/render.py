@@ -322,18 +322,24 @@ def _letter_text(values: dict) -> str:
 def render_pdf(values: dict) -> bytes:
     """The letter as PDF bytes; warns (logger ``loans.letters.render``) about any character
     the embedded font lacks, which tests turn into failures."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
     text = _letter_text(values)
     font = letter_font_for(text)
     html = render_html(values, font)
     for ch in missing_glyphs(text, font):
         log.warning("no glyph for %r (U+%04X) in %s: it would print as .notdef", ch, ord(ch), font.family)
+    return html_to_pdf(html, font, values["reference"].encode())
+
+
+def html_to_pdf(html: str, font: CJKFont, identifier: bytes) -> bytes:
+    """WeasyPrint with the restricted fetcher (the app's static files and ``font`` only);
+    also used by the subsidy statements."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
     static = Path(current_app.static_folder)
     document = HTML(string=html, base_url=static.resolve().as_uri() + "/",
                     url_fetcher=url_fetcher_for(static, font))
-    return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=values["reference"].encode())
+    return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=identifier)
 
 
 def _strings(values):

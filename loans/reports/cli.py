@@ -1,8 +1,61 @@
-"""CLI commands of the reports module (SPEC §10)."""
+"""CLI commands of the reports module (SPEC §10).
+
+``flask report summary --from DATE --to DATE [--district CODE] --format json|text
+[--lang en|zh]``. JSON keys: ``from``, ``to``, ``district`` (code or null), the figures of
+``core.statistics.Figures.as_json`` — ``loans_issued``, ``people_supported``,
+``enterprises_supported``, ``jobs_declared``, ``jobs_verified`` (ints); ``amount_issued``,
+``subsidy_paid``, ``outstanding_balance``, ``overdue_balance`` (yuan strings with two
+decimals); ``overdue_rate`` (percent string with two decimals, or null) — then
+``summary`` (the sentence in ``--lang``) and ``by_district`` (a list of
+``{"district_code", …the same figures}``). Text: the summary sentence alone.
+"""
 from __future__ import annotations
 
+import json
+import re
+from datetime import date
+
 import click
+from flask.cli import AppGroup
+
+report_cli = AppGroup("report", help="Programme statistics (SPEC §8).")
+
+
+def _date(option: str, text: str) -> date:
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise click.ClickException(f"{option} must be a date like 2021-06-30, not {text!r}") from None
+
+
+@report_cli.command("summary")
+@click.option("--from", "date_from", required=True, metavar="DATE", help="First day, YYYY-MM-DD.")
+@click.option("--to", "date_to", required=True, metavar="DATE", help="Last day, YYYY-MM-DD (inclusive).")
+@click.option("--district", "district_code", default="", metavar="CODE", help="Only this district, e.g. 431002.")
+@click.option("--format", "output_format", type=click.Choice(["json", "text"]), default="text", show_default=True)
+@click.option("--lang", type=click.Choice(["en", "zh"]), default="en", show_default=True,
+              help="Language of the summary sentence.")
+def summary_command(date_from, date_to, district_code, output_format, lang):
+    """Loans issued, people supported, jobs, subsidy paid, balances for a date range."""
+    from .queries import ReportFilters, districts, programme_report
+
+    start, end = _date("--from", date_from), _date("--to", date_to)
+    if end < start:
+        raise click.ClickException(f"--from {start} is after --to {end}")
+    if district_code and not districts(district_code):
+        raise click.ClickException(f"unknown district: {district_code}")
+    report = programme_report(ReportFilters(start=start, end=end, district=district_code))
+    if output_format == "text":
+        click.echo(report.summary(lang))
+        return
+    data = {"from": start.isoformat(), "to": end.isoformat(), "district": district_code or None,
+            **report.total.as_json(), "summary": report.summary(lang),
+            "by_district": [{"district_code": d.code, **figures.as_json()} for d, figures in report.by_district]}
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 def init_app(app) -> None:
     """Register this module's command groups."""
+    app.cli.add_command(report_cli)

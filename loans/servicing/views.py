@@ -1,7 +1,311 @@
 """Bank servicing: approved cases of the clerk's bank, contracts, disbursements,
-repayments, overdue periods, extensions and declines."""
+repayments, overdue periods, extensions, compensation and declines; the loan page for the
+bureau (with follow-up visits) and the applicant's view of their loan."""
 from __future__ import annotations
 
-from flask import Blueprint
+from decimal import Decimal
+from types import SimpleNamespace
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
+from ..applications.services import ConcurrentChange
+from ..core.workflow import CaseStatus, IllegalTransition
+from ..db import db, local_today
+from ..labels import LOAN_EVENT, STATUS, label
+from ..policy.models import District
+from . import forms, queries, services
 
 bp = Blueprint("servicing", __name__)
+
+LOAN_ROLES = (BANK, OFFICER, SUPERVISOR, AUDITOR)
+# Which bank actions each loan status offers (the services check again).
+ACTIONS_BY_STATUS = {
+    "contracted": ("disbursement",),
+    "active": ("disbursement", "repayment", "overdue_start", "extension"),
+    "extended": ("disbursement", "repayment", "overdue_start"),
+    "overdue": ("repayment", "overdue_end", "compensation"),
+}
+RECORDERS = {
+    "disbursement": services.record_disbursement,
+    "repayment": services.record_repayment,
+    "overdue_start": services.record_overdue_start,
+    "overdue_end": services.record_overdue_end,
+    "extension": services.record_extension,
+    "compensation": services.record_compensation,
+}
+
+
+def _success_messages():
+    return {
+        "disbursement": _("Disbursement recorded."),
+        "repayment": _("Repayment recorded."),
+        "overdue_start": _("Overdue period recorded."),
+        "overdue_end": _("End of the overdue period recorded."),
+        "extension": _("Extension recorded."),
+        "compensation": _("Compensation by the guarantee fund recorded; the loan is closed."),
+    }
+
+
+def _page_number() -> int:
+    return min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
+
+
+# --- the list (and, for a bank clerk, the queue of approved cases) ----------------------
+
+@bp.get("/loans/")
+@allow(*LOAN_ROLES)
+def home():
+    form = forms.LoanFilterForm(request.args)
+    valid = form.validate()
+    filters = queries.LoanFilters(status=form.status.data if valid or not form.status.errors else "",
+                                  q=(form.q.data or "")[:100] if not form.q.errors else "")
+    page = _page_number()
+    rows, total, counts, balance = queries.loans_page(current_user, filters, page)
+    awaiting, awaiting_total = queries.awaiting_contract(current_user) if current_user.role == BANK else ([], 0)
+    args = {k: v for k, v in request.args.items() if k != "page"}
+    return render_template("servicing/home.html", form=form, rows=rows, total=total, counts=counts, balance=balance,
+                           page=page, pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,
+                           awaiting=awaiting, awaiting_total=awaiting_total, today=local_today(),
+                           statuses=queries.LOAN_STATUSES)
+
+
+# --- contract or decline an approved case -----------------------------------------------
+
+def _contract_page(application, form=None, decline_form=None, status=200):
+    today = local_today()
+    if form is None:
+        form = forms.ContractForm(data={"amount": str(application.approved_amount or ""),
+                                        "term_months": application.approved_term_months, "contract_date": today})
+    ceiling_today = services.rate_ceiling_on(application.district_code, today) if application.district_code else None
+    return render_template("servicing/contract.html", application=application, form=form,
+                           decline_form=decline_form or forms.DeclineForm(),
+                           problem=services.approval_problem(application)
+                           if application.status == CaseStatus.approved.value else None,
+                           ceiling_today=ceiling_today, today=today), status
+
+
+def _case_refused(application, exc):
+    db.session.rollback()
+    db.session.expire_all()
+    if isinstance(exc, (IllegalTransition, ConcurrentChange)):
+        flash(_("This case is now “%(status)s”, so this is no longer possible. Nothing was changed.",
+                status=label(STATUS, application.status)), "danger")
+    else:
+        flash(str(exc), "danger")
+    return _contract_page(application, status=409)
+
+
+@bp.route("/loans/cases/<int:application_id>/contract", methods=["GET", "POST"])
+@allow(BANK)
+def contract(application_id: int):
+    application = queries.approved_case_or_404(application_id, current_user)
+    if request.method == "GET":
+        if application.status != CaseStatus.approved.value:
+            loan = queries.loan_for_application(application.id)
+            if loan is not None:
+                return redirect(url_for(".loan", loan_id=loan.id))
+        return _contract_page(application)
+    form = forms.ContractForm()
+    if not form.validate_on_submit():
+        return _contract_page(application, form=form, status=400)
+    terms = services.ContractTerms(
+        contract_no=form.contract_no.data, contract_date=form.contract_date.data, amount=Decimal(form.amount.data),
+        term_months=form.term_months.data, contract_rate=Decimal(form.contract_rate.data))
+    try:
+        loan, warnings = services.record_contract(application, terms, actor=current_user)
+    except services.ServicingError as exc:
+        if exc.field and hasattr(form, exc.field):
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(str(exc))
+            return _contract_page(application, form=form, status=400)
+        return _case_refused(application, exc)
+    except (IllegalTransition, ConcurrentChange) as exc:
+        return _case_refused(application, exc)
+    db.session.commit()
+    flash(_("Contract %(no)s recorded; the loan %(ref)s is ready for disbursement.", no=loan.contract_no,
+            ref=loan.loan_ref), "success")
+    for warning in warnings:
+        flash(warning, "warning")
+    return redirect(url_for(".loan", loan_id=loan.id))
+
+
+@bp.post("/loans/cases/<int:application_id>/decline")
+@allow(BANK)
+def decline(application_id: int):
+    application = queries.approved_case_or_404(application_id, current_user)
+    form = forms.DeclineForm()
+    if not form.validate_on_submit():
+        return _contract_page(application, decline_form=form, status=400)
+    try:
+        services.decline_case(application, actor=current_user, reason=form.reason.data)
+    except services.ServicingError as exc:
+        if exc.field and hasattr(form, exc.field):
+            db.session.rollback()
+            getattr(form, exc.field).errors.append(str(exc))
+            return _contract_page(application, decline_form=form, status=400)
+        return _case_refused(application, exc)
+    except (IllegalTransition, ConcurrentChange) as exc:
+        return _case_refused(application, exc)
+    db.session.commit()
+    flash(_("Case %(ref)s declined; the applicant has been told.", ref=application.reference), "success")
+    return redirect(url_for(".home"))
+
+
+# --- the loan page and its actions ----------------------------------------------------
+
+def _event_form(kind, loan, posted=None):
+    form = posted or forms.EVENT_FORMS[kind](prefix=kind, formdata=None,
+                                             data={"version": loan.lock_version, "event_on": local_today()})
+    return form
+
+
+def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_form=None):
+    today = local_today()
+    events = list(loan.events)
+    disbursed = sum((e.amount for e in events if e.kind == "disbursement"), Decimal(0))
+    repaid = sum((e.amount for e in events if e.kind == "repayment"), Decimal(0))
+    is_bank = current_user.role == BANK
+    actions = ACTIONS_BY_STATUS.get(loan.status, ()) if is_bank else ()
+    if disbursed >= loan.amount:
+        actions = tuple(a for a in actions if a != "disbursement")
+    event_forms = {kind: _event_form(kind, loan, posted_form if kind == posted_kind else None) for kind in actions}
+    if "compensation" in event_forms and posted_kind != "compensation":
+        event_forms["compensation"].amount.data = str(services.balance_on(events, today))
+    can_visit = current_user.role in (OFFICER, SUPERVISOR)
+    district = db.session.get(District, loan.district_code)
+    return render_template(
+        "servicing/loan.html", loan=loan, events=events, visits=queries.visits(loan), district=district,
+        balance=services.balance_on(events, today), disbursed=disbursed, repaid=repaid,
+        maturity=services.effective_maturity(loan), overdue_since=services._open_overdue_start(events),
+        event_labels={kind: str(text) for kind, text in LOAN_EVENT.items()},
+        event_forms=event_forms, visit_form=visit_form or (forms.VisitForm(formdata=None, data={"visited_on": today})
+                                                           if can_visit else None),
+        today=today), status
+
+
+def _refused(loan, exc, *, posted_kind=None, posted_form=None, visit_form=None):
+    db.session.rollback()
+    db.session.expire_all()
+    if isinstance(exc, ConcurrentChange):
+        message, code = str(exc), 409
+    elif isinstance(exc, IllegalTransition):
+        message, code = _("This is not possible while the loan is “%(status)s”. Nothing was changed.",
+                          status=label(STATUS, loan.status)), 409
+    else:
+        message, code = str(exc), 400
+    flash(message, "danger")
+    # A stale form is shown afresh (current version); one refused for its content keeps what was typed.
+    keep = code == 400
+    return _loan_page(loan, status=code, posted_kind=posted_kind if keep else None,
+                      posted_form=posted_form if keep else None, visit_form=visit_form if keep else None)
+
+
+@bp.get("/loans/<int:loan_id>")
+@allow(*LOAN_ROLES)
+def loan(loan_id: int):
+    return _loan_page(queries.loan_or_404(loan_id, current_user))
+
+
+def _record(loan_id: int, kind: str):
+    loan = queries.loan_or_404(loan_id, current_user)
+    form = forms.EVENT_FORMS[kind](prefix=kind)
+    if not form.validate_on_submit():
+        return _loan_page(loan, status=400, posted_kind=kind, posted_form=form)
+    values = {"on": form.event_on.data, "expected_version": form.version.data, "note": form.note.data or ""}
+    if hasattr(form, "amount"):
+        values["amount"] = Decimal(form.amount.data)
+    if hasattr(form, "new_maturity_date"):
+        values["new_maturity_date"] = form.new_maturity_date.data
+    try:
+        RECORDERS[kind](loan, actor=current_user, **values)
+    except services.ServicingError as exc:
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            db.session.rollback()
+            field.errors.append(str(exc))
+            return _loan_page(loan, status=400, posted_kind=kind, posted_form=form)
+        return _refused(loan, exc, posted_kind=kind, posted_form=form)
+    except (IllegalTransition, ConcurrentChange) as exc:
+        return _refused(loan, exc, posted_kind=kind, posted_form=form)
+    db.session.commit()
+    flash(_success_messages()[kind], "success")
+    if loan.status in (CaseStatus.settled.value,) and kind == "repayment":
+        flash(_("The balance is zero: the loan is settled."), "success")
+    return redirect(url_for(".loan", loan_id=loan.id))
+
+
+@bp.post("/loans/<int:loan_id>/disbursements")
+@allow(BANK)
+def record_disbursement(loan_id: int):
+    return _record(loan_id, "disbursement")
+
+
+@bp.post("/loans/<int:loan_id>/repayments")
+@allow(BANK)
+def record_repayment(loan_id: int):
+    return _record(loan_id, "repayment")
+
+
+@bp.post("/loans/<int:loan_id>/overdue-start")
+@allow(BANK)
+def record_overdue_start(loan_id: int):
+    return _record(loan_id, "overdue_start")
+
+
+@bp.post("/loans/<int:loan_id>/overdue-end")
+@allow(BANK)
+def record_overdue_end(loan_id: int):
+    return _record(loan_id, "overdue_end")
+
+
+@bp.post("/loans/<int:loan_id>/extension")
+@allow(BANK)
+def record_extension(loan_id: int):
+    return _record(loan_id, "extension")
+
+
+@bp.post("/loans/<int:loan_id>/compensation")
+@allow(BANK)
+def record_compensation(loan_id: int):
+    return _record(loan_id, "compensation")
+
+
+@bp.post("/loans/<int:loan_id>/visits")
+@allow(OFFICER, SUPERVISOR)
+def record_visit(loan_id: int):
+    loan = queries.loan_or_404(loan_id, current_user)
+    form = forms.VisitForm()
+    if not form.validate_on_submit():
+        return _loan_page(loan, status=400, visit_form=form)
+    try:
+        services.record_visit(loan, actor=current_user, visited_on=form.visited_on.data, owners=form.owners.data,
+                              employees=form.employees.data, note=form.note.data or "")
+    except services.ServicingError as exc:
+        db.session.rollback()
+        field = getattr(form, exc.field, None) if exc.field else None
+        if field is not None:
+            field.errors.append(str(exc))
+            return _loan_page(loan, status=400, visit_form=form)
+        return _refused(loan, exc, visit_form=form)
+    db.session.commit()
+    flash(_("Follow-up visit recorded."), "success")
+    return redirect(url_for(".loan", loan_id=loan.id) + "#visits")
+
+
+# --- the applicant's portal ------------------------------------------------------------
+
+@bp.app_template_global("portal_loan")
+def portal_loan(application):
+    """The applicant's loan as their status page shows it, or None before a contract."""
+    if application.status not in queries.LOAN_STATUSES:
+        return None
+    loan = queries.loan_for_application(application.id)
+    if loan is None:
+        return None
+    events = list(loan.events)
+    return SimpleNamespace(loan=loan, balance=services.balance_on(events, local_today()),
+                           maturity=services.effective_maturity(loan),
+                           money_events=[e for e in events if e.kind in ("disbursement", "repayment")])

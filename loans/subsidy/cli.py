@@ -1,8 +1,77 @@
-"""CLI commands of the subsidy module (SPEC §10)."""
+"""CLI commands of the subsidy module (SPEC §10): ``subsidy compute PERIOD`` and
+``subsidy export PERIOD --format csv|xlsx --output FILE``. Bad input exits non-zero with
+one line, never a traceback."""
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import click
+from flask.cli import AppGroup
+
+subsidy_cli = AppGroup("subsidy", help="Quarterly interest-subsidy statements.")
+
+
+@subsidy_cli.command("compute")
+@click.argument("period")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="Run as of this date (YYYY-MM-DD); default today (Beijing time).")
+def compute_command(period, today):
+    """Compute PERIOD, such as 2021Q3: one statement per bank.
+
+    Drafts are recomputed; reviewed, approved and paid statements are left as they are
+    and listed as skipped."""
+    from ..applications.services import ConcurrentChange
+    from ..db import db, local_today
+    from . import services
+
+    on = today.date() if today else local_today()
+    try:
+        code, _, _ = services.computable_period(period, on)  # refused before counting the loans
+        total = services.count_candidate_loans(code)
+        with click.progressbar(length=total, label=f"{code}: loans", file=sys.stderr) as bar:
+            result = services.compute_period_subsidy(code, None, today=on, progress=bar.update)
+    except (services.StatementError, ConcurrentChange) as exc:
+        db.session.rollback()
+        raise click.ClickException(str(exc)) from None
+    db.session.commit()
+    click.echo(f"{result.period} ({result.start} – {result.end}): {result.loans_considered} loan(s) considered")
+    for bank in result.banks:
+        if bank.computed:
+            click.echo(f"  {bank.bank_code:<10} v{bank.version} draft   {bank.line_count:>7} line(s)  "
+                       f"total {bank.total:.2f}")
+    for bank in result.skipped:
+        click.echo(f"  {bank.bank_code:<10} v{bank.version} {bank.status:<8}  skipped (frozen; reopen it to "
+                   f"recompute)  total {bank.total:.2f}")
+    if result.no_policy:
+        click.echo(f"  no policy version in force for {len(result.no_policy)} loan(s), left out: "
+                   + ", ".join(result.no_policy[:20]), err=True)
+
+
+@subsidy_cli.command("export")
+@click.argument("period")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
+@click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
+def export_command(period, fmt, output: Path):
+    """Write the subsidy export of PERIOD (SPEC §10): every bank's current statement."""
+    from . import services
+    from .export import NeverComputed, csv_bytes, export_rows, xlsx_bytes
+
+    try:
+        code, _, _ = services.period_dates(period)
+        data = csv_bytes(code) if fmt == "csv" else xlsx_bytes(code)
+    except services.StatementError as exc:
+        raise click.ClickException(str(exc)) from None
+    except NeverComputed as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
+    rows = len(export_rows(code)) if fmt == "xlsx" else data.count(b"\r\n") - 1
+    click.echo(f"{output}: {rows} row(s)")
 
 
 def init_app(app) -> None:
     """Register this module's command groups."""
+    app.cli.add_command(subsidy_cli)

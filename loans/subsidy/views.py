@@ -1,6 +1,319 @@
-"""Quarterly subsidy statements: compute, review, approve, pay, print, export."""
+"""Quarterly subsidy statements: compute, review, approve, pay, print, export; banks
+compare their own figures. Finance computes and decides payment, a city-wide supervisor
+reviews, the auditor reads, a bank clerk reads its own bank's statements and uploads its
+figures. Views commit once, then redirect."""
 from __future__ import annotations
 
-from flask import Blueprint
+import io
+from decimal import Decimal
 
-bp = Blueprint("subsidy", __name__)
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
+from flask_login import current_user
+
+from ..access import AUDITOR, BANK, FINANCE, SUPERVISOR, allow
+from ..applications.services import ConcurrentChange
+from ..core.dates import quarter_period
+from ..db import db
+from ..i18n import current_lang
+from ..policy.models import Bank
+from . import forms, queries, services
+from .chart import bar_chart
+from .export import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
+from .pdf import render_statement_pdf
+
+bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
+
+READERS = (FINANCE, SUPERVISOR, AUDITOR, BANK)
+WHOLE_CITY = (FINANCE, SUPERVISOR, AUDITOR)
+
+STATUS_LABEL = {
+    "draft": _l("Draft"),
+    "reviewed": _l("Reviewed"),
+    "approved": _l("Approved"),
+    "paid": _l("Paid"),
+    "superseded": _l("Superseded"),
+}
+DIFFERENCE_LABEL = {
+    "not_in_claim": _l("Missing in your figures"),
+    "not_in_statement": _l("Not in the statement"),
+    "amount": _l("Different amount"),
+}
+
+
+@bp.context_processor
+def labels():
+    return {"statement_status": lambda s: str(STATUS_LABEL.get(s, s)),
+            "difference_label": lambda k: str(DIFFERENCE_LABEL.get(k, k)),
+            "is_citywide_supervisor": services.is_citywide_supervisor(current_user),
+            "balance_days_text": lambda d: f"{Decimal(plain_decimal(d)):,}"}
+
+
+@bp.before_request
+def supervisors_city_wide_only():
+    """Statements cover the whole city: a district supervisor has no business here."""
+    if current_user.is_authenticated and current_user.role == SUPERVISOR and current_user.district_code:
+        abort(403)
+
+
+def _period_or_404(period: str) -> str:
+    try:
+        quarter_period(period)
+    except ValueError:
+        abort(404)
+    return period.strip().upper()
+
+
+def _bank_names() -> dict[str, str]:
+    lang = current_lang()
+    return {b.code: b.label(lang) for b in db.session.scalars(db.select(Bank))}
+
+
+# --- lists -----------------------------------------------------------------------------
+
+@bp.get("/")
+@allow(*READERS)
+def index():
+    return _index_page(forms.ComputeForm())
+
+
+def _index_page(form, status=200):
+    periods = queries.periods_overview(current_user)
+    chart = bar_chart([(p.period, p.total) for p in reversed(periods[:12])])
+    return render_template("subsidy/index.html", periods=periods, form=form, chart=chart), status
+
+
+@bp.post("/compute")
+@allow(FINANCE)
+def compute():
+    form = forms.ComputeForm()
+    if not form.validate_on_submit():
+        return _index_page(form, 400)
+    try:
+        result = services.compute_period_subsidy(form.period.data, current_user)
+    except services.StatementError as exc:
+        db.session.rollback()
+        form.period.errors = list(form.period.errors) + [str(exc)]
+        return _index_page(form, 400)
+    except ConcurrentChange as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".index")), 409
+    db.session.commit()
+    computed = [b for b in result.banks if b.computed]
+    flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=result.period, n=len(computed),
+            lines=sum(b.line_count for b in computed)), "success")
+    if result.skipped:
+        flash(_("Left unchanged because they are reviewed, approved or paid: %(banks)s. Reopen one to recompute it.",
+                banks=", ".join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
+    if result.no_policy:
+        flash(_("No policy version was in force for %(n)d loan(s), which were left out: %(refs)s",
+                n=len(result.no_policy), refs=", ".join(result.no_policy[:20])), "warning")
+    return redirect(url_for(".period", period=result.period))
+
+
+@bp.get("/periods/<period>")
+@allow(*READERS)
+def period(period: str):
+    period = _period_or_404(period)
+    statements = queries.period_statements(period, current_user)
+    if not statements:
+        abort(404)
+    names = _bank_names()
+    current = [s for s in statements if s.status != "superseded"]
+    chart = bar_chart([(names.get(s.bank_code, s.bank_code), s.total) for s in current])
+    start, end = quarter_period(period)
+    return render_template("subsidy/period.html", period=period, start=start, end=end, statements=statements,
+                           current=current, names=names, chart=chart,
+                           total=sum((s.total for s in current), Decimal("0.00")))
+
+
+@bp.get("/periods/<period>/export.csv")
+@allow(*WHOLE_CITY)
+def export_csv(period: str):
+    period = _period_or_404(period)
+    try:
+        data = csv_bytes(period)
+    except NeverComputed:
+        abort(404)
+    return _download(data, "text/csv; charset=utf-8", f"subsidy-{period}.csv")
+
+
+@bp.get("/periods/<period>/export.xlsx")
+@allow(*WHOLE_CITY)
+def export_xlsx(period: str):
+    period = _period_or_404(period)
+    try:
+        data = xlsx_bytes(period)
+    except NeverComputed:
+        abort(404)
+    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"subsidy-{period}.xlsx")
+
+
+def _download(data: bytes, mimetype: str, name: str, *, attachment: bool = True):
+    response = send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=attachment,
+                         max_age=0, etag=False)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+# --- one statement ---------------------------------------------------------------------
+
+def _statement_page(statement, *, status=200, pay_form=None, reopen_form=None, upload_form=None):
+    show_all = request.args.get("all") == "1"
+    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
+    per_page = None if show_all else queries.PAGE_SIZE
+    lines = queries.lines_page(statement, page, per_page)
+    pages = max((statement.line_count + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    names = queries.user_names(statement.computed_by_id, statement.reviewed_by_id, statement.approved_by_id,
+                               statement.paid_by_id)
+    lock = {"lock_version": statement.lock_version}
+    start, end = quarter_period(statement.period)
+    return render_template(
+        "subsidy/statement.html", statement=statement, lines=lines, page=page, pages=pages, show_all=show_all,
+        per_page=queries.PAGE_SIZE, names=names, bank_name=_bank_names().get(statement.bank_code, ""),
+        start=start, end=end, versions=queries.versions(statement), claims=queries.claims_for(statement),
+        policy_codes=queries.policy_codes(statement),
+        action_form=forms.StatementActionForm(data=lock),
+        pay_form=pay_form or forms.PayForm(data=lock), reopen_form=reopen_form or forms.ReopenForm(data=lock),
+        upload_form=upload_form or forms.ClaimUploadForm()), status
+
+
+@bp.get("/statements/<int:statement_id>")
+@allow(*READERS)
+def statement(statement_id: int):
+    return _statement_page(queries.statement_or_404(statement_id, current_user))
+
+
+@bp.get("/statements/<int:statement_id>.pdf")
+@allow(*READERS)
+def statement_pdf(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    data = render_statement_pdf(statement, current_lang())
+    return _download(data, "application/pdf", f"subsidy-{statement.period}-{statement.bank_code}"
+                     f"-v{statement.version}.pdf", attachment=request.args.get("download") == "1")
+
+
+def _act(statement, change, success, *, form=None, form_name=None):
+    """Run one workflow action: commit and confirm it, or refuse it (beside the form field
+    it concerns when there is one); a lost race says the statement was already changed."""
+    try:
+        change()
+    except services.StatementError as exc:
+        db.session.rollback()
+        if form is not None and exc.field and hasattr(form, exc.field):
+            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
+            return _statement_page(statement, status=400, **{form_name: form})
+        flash(str(exc), "danger")
+        code = 403 if isinstance(exc, services.NotAllowed) else 409
+        return redirect(url_for(".statement", statement_id=statement.id)), code
+    except ConcurrentChange as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for(".statement", statement_id=statement.id)), 409
+    db.session.commit()
+    flash(success, "success")
+    return redirect(url_for(".statement", statement_id=statement.id))
+
+
+def _lock(form) -> int | None:
+    value = form.lock_version.data
+    return int(value) if value and value.isdigit() else None
+
+
+def _stale_form(statement):
+    flash(_("The form was incomplete or has expired; nothing was changed."), "danger")
+    return redirect(url_for(".statement", statement_id=statement.id)), 400
+
+
+@bp.post("/statements/<int:statement_id>/review")
+@allow(SUPERVISOR)
+def review(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    form = forms.StatementActionForm()
+    if not form.validate_on_submit():
+        return _stale_form(statement)
+    return _act(statement, lambda: services.review_statement(statement, actor=current_user, lock_version=_lock(form)),
+                _("Statement reviewed; finance can now approve it."))
+
+
+@bp.post("/statements/<int:statement_id>/approve")
+@allow(FINANCE)
+def approve(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    form = forms.StatementActionForm()
+    if not form.validate_on_submit():
+        return _stale_form(statement)
+    return _act(statement, lambda: services.approve_statement(statement, actor=current_user,
+                                                              lock_version=_lock(form)),
+                _("Statement approved for payment."))
+
+
+@bp.post("/statements/<int:statement_id>/pay")
+@allow(FINANCE)
+def pay(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    form = forms.PayForm()
+    if not form.validate_on_submit():
+        if form.lock_version.errors or not form.lock_version.data:
+            return _stale_form(statement)
+        return _statement_page(statement, status=400, pay_form=form)
+    return _act(statement, lambda: services.pay_statement(
+        statement, actor=current_user, paid_on=form.paid_on.data, voucher_no=form.voucher_no.data,
+        lock_version=_lock(form)), _("Payment recorded."), form=form, form_name="pay_form")
+
+
+@bp.post("/statements/<int:statement_id>/reopen")
+@allow(FINANCE)
+def reopen(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    form = forms.ReopenForm()
+    if not form.validate_on_submit():
+        if form.lock_version.errors or not form.lock_version.data:
+            return _stale_form(statement)
+        return _statement_page(statement, status=400, reopen_form=form)
+    created = []
+
+    def do():
+        created.append(services.reopen_statement(statement, actor=current_user, reason=form.reason.data,
+                                                 lock_version=_lock(form)))
+
+    response = _act(statement, do, _("Statement reopened as a new draft version, recomputed now."), form=form,
+                    form_name="reopen_form")
+    if created and not isinstance(response, tuple):
+        return redirect(url_for(".statement", statement_id=created[0].id))
+    return response
+
+
+# --- a bank's own figures ----------------------------------------------------------------
+
+@bp.post("/statements/<int:statement_id>/claims")
+@allow(BANK)
+def upload_claim(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    form = forms.ClaimUploadForm()
+    if not form.validate_on_submit():
+        return _statement_page(statement, status=400, upload_form=form)
+    upload = form.file.data
+    data = upload.stream.read(services.MAX_CLAIM_BYTES + 1)
+    try:
+        claim = services.upload_bank_claim(statement, actor=current_user, filename=upload.filename or "", data=data)
+    except services.StatementError as exc:
+        db.session.rollback()
+        form.file.errors = list(form.file.errors) + [str(exc)]
+        return _statement_page(statement, status=400, upload_form=form)
+    db.session.commit()
+    flash(_("Your figures were uploaded; the differences are shown below. Nothing in the statement was changed."),
+          "info")
+    return redirect(url_for(".claim", claim_id=claim.id))
+
+
+@bp.get("/claims/<int:claim_id>")
+@allow(*READERS)
+def claim(claim_id: int):
+    claim = queries.claim_or_404(claim_id, current_user)
+    comparison = queries.compare(claim)
+    return render_template("subsidy/claim.html", claim=claim, comparison=comparison,
+                           bank_name=_bank_names().get(claim.bank_code, ""),
+                           uploader=queries.user_names(claim.uploaded_by_id).get(claim.uploaded_by_id, ""))

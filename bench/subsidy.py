@@ -1,0 +1,161 @@
+"""Subsidy statements, measured in-process on a database of their own (a fresh SQLite file
+under bench/results/, so the HTTP scenarios' data set stays as it is):
+
+* the time to compute one period (2021Q3) for N loans with a few events each — every bank's
+  statement, through ``compute_period_subsidy`` — and the SQL statements it costs;
+* the median render time of a 200-line statement PDF (zh and en).
+"""
+from __future__ import annotations
+
+import random
+import statistics
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+from sqlalchemy import event, insert
+
+SEED = 20211
+BANKS = ("ICBC-CZ", "ABC-CZ", "CZRCB", "PSBC-CZ")
+DISTRICTS = ("431002", "431003", "431021", "431022", "431023", "431024", "431025", "431026", "431027", "431028",
+             "431081")
+PDF_BANK = "BENCH-200"
+PDF_LINES = 200
+
+
+def _loans(n: int, bank_for, start_id: int, rng: random.Random, policy_for, lpr_for):
+    loans, events = [], []
+    for i in range(n):
+        loan_id = start_id + i
+        first = date(2019, 9, 1) + timedelta(days=rng.randrange(0, 750))  # up to 2021-09-20
+        amount = Decimal(rng.choice((50_000, 100_000, 150_000, 200_000, 300_000)))
+        contract = first - timedelta(days=rng.randrange(0, 10))
+        loans.append({
+            "id": loan_id, "loan_ref": f"B{loan_id:07d}", "source": "ledger", "status": "active",
+            "borrower_name": "陈静", "id_number_masked": "431002********1234", "id_number_hash": f"{loan_id:064d}",
+            "district_code": rng.choice(DISTRICTS), "business_name": "小店", "loan_type": "individual", "partners": 1,
+            "jobs_declared": 2, "bank_code": bank_for(i), "contract_no": f"C{loan_id}", "contract_date": contract,
+            "amount": amount, "contract_rate": lpr_for(contract) + Decimal(rng.choice(("1.00", "1.50", "2.00"))),
+            "lpr_rate": lpr_for(contract), "term_months": 36, "maturity_date": first + timedelta(days=1095),
+            "first_disbursement_date": first, "policy_code": policy_for(first), "lock_version": 0,
+        })
+        events.append({"loan_id": loan_id, "event_on": first, "kind": "disbursement", "amount": amount,
+                       "occurrence": 1})
+        if rng.random() < 0.4:
+            events.append({"loan_id": loan_id, "event_on": first + timedelta(days=rng.randrange(30, 700)),
+                           "kind": "repayment", "amount": amount / 2, "occurrence": 1})
+        if rng.random() < 0.05:
+            late = first + timedelta(days=rng.randrange(60, 800))
+            events.append({"loan_id": loan_id, "event_on": late, "kind": "overdue_start", "amount": None,
+                           "occurrence": 1})
+            events.append({"loan_id": loan_id, "event_on": late + timedelta(days=rng.randrange(5, 90)),
+                           "kind": "overdue_end", "amount": None, "occurrence": 1})
+    return loans, events
+
+
+def measure(n_loans: int, results_dir: Path, *, renders: int = 7) -> dict:
+    from flask_migrate import upgrade
+
+    from bench.config import app_config
+    from loans import create_app
+
+    path = results_dir / f"bench-subsidy-{n_loans}.sqlite3"
+    path.unlink(missing_ok=True)
+    app = create_app(app_config(f"sqlite:///{path}"))
+    try:
+        with app.app_context():
+            import logging
+
+            logging.getLogger("alembic").setLevel(logging.WARNING)
+            upgrade()
+            return _measure(app, n_loans, renders)
+    finally:
+        with app.app_context():
+            from loans.db import db
+
+            db.engine.dispose()
+        path.unlink(missing_ok=True)
+
+
+def _measure(app, n_loans: int, renders: int) -> dict:
+    from loans.core.policy import lpr_on, policy_in_force
+    from loans.db import db
+    from loans.eligibility.services import lpr_fixings, policies
+    from loans.personal_data import vault
+    from loans.policy.models import Bank
+    from loans.servicing.models import Loan, LoanEvent
+    from loans.subsidy import services
+    from loans.subsidy.pdf import render_statement_pdf
+
+    rng = random.Random(SEED)
+    known, fixings = policies(), lpr_fixings()
+    token = vault().encrypt_text("431002199001011234")
+
+    def policy_for(d):
+        return policy_in_force(known, d).code
+
+    def lpr_for(d):
+        return lpr_on(fixings, d)
+
+    db.session.add(Bank(code=PDF_BANK, name_zh="基准测试银行", name_en="Benchmark Bank"))
+    started = time.perf_counter()
+    batches = [(n_loans, lambda i: BANKS[i % len(BANKS)], 1),
+               (PDF_LINES, lambda i: PDF_BANK, n_loans + 1)]
+    for count, bank_for, first_id in batches:
+        for offset in range(0, count, 5000):
+            loans, events = _loans(min(5000, count - offset), bank_for, first_id + offset, rng, policy_for, lpr_for)
+            # every PDF loan is current in 2021Q3, so the 200-line statement has 200 lines
+            if bank_for(0) == PDF_BANK:
+                for loan, ev in zip(loans, (e for e in events if e["kind"] == "disbursement")):
+                    loan["first_disbursement_date"] = ev["event_on"] = date(2021, 6, 1)
+                    loan["contract_date"] = date(2021, 5, 28)
+                    loan["maturity_date"] = date(2024, 6, 1)
+                    loan["policy_code"] = "HN-2021"
+                events = [e for e in events if e["kind"] == "disbursement"]
+            for loan in loans:
+                loan["id_number"] = token
+            db.session.execute(insert(Loan), loans)
+            db.session.execute(insert(LoanEvent), events)
+    db.session.commit()
+    build_s = time.perf_counter() - started
+
+    statements = []
+
+    def count(*_args, **_kwargs):
+        statements.append(1)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    started = time.perf_counter()
+    result = services.compute_period_subsidy("2021Q3", None, today=date(2021, 9, 21))
+    db.session.commit()
+    compute_s = time.perf_counter() - started
+    event.remove(db.engine, "before_cursor_execute", count)
+
+    statement = services.current_statement("2021Q3", PDF_BANK)
+    timings = {}
+    for lang in ("zh", "en"):
+        render_statement_pdf(statement, lang)  # warm: font subset, templates
+        runs = []
+        for _ in range(renders):
+            t0 = time.perf_counter()
+            data = render_statement_pdf(statement, lang)
+            runs.append((time.perf_counter() - t0) * 1000)
+        timings[lang] = {"median_ms": round(statistics.median(runs), 1), "min_ms": round(min(runs), 1),
+                         "pages": _pages(data),
+                         "bytes": len(data)}
+    return {
+        "available": True, "loans": n_loans + PDF_LINES, "build_seconds": round(build_s, 2),
+        "period": "2021Q3", "compute_seconds": round(compute_s, 2), "compute_sql_statements": len(statements),
+        "loans_considered": result.loans_considered,
+        "lines": sum(b.line_count for b in result.banks), "total": str(sum(b.total for b in result.banks)),
+        "pdf_lines": statement.line_count, "pdf_renders_per_language": renders, "pdf": timings,
+    }
+
+
+def _pages(data: bytes) -> int:
+    import io
+
+    from pypdf import PdfReader
+
+    return len(PdfReader(io.BytesIO(data)).pages)

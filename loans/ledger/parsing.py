@@ -1,0 +1,286 @@
+"""Reading ledger files (SPEC §10): CSV recognised by its header row, or one XLSX workbook.
+
+Nothing here knows the database. A file becomes a ``Table``: its kind (``loans`` or
+``events``), its columns and its data rows, each row numbered as a spreadsheet shows it
+(the header is row 1). Cell values are text, except what an XLSX cell holds natively
+(numbers, dates), which ``cell_text`` turns into text exactly or refuses.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Callable, Iterable, Iterator
+
+LOAN_COLUMNS = ("loan_ref", "borrower_name", "id_number", "key_group", "district_code", "business_name",
+                "credit_code", "loan_type", "partners", "bank_code", "contract_no", "contract_date", "amount",
+                "contract_rate", "lpr", "term_months", "maturity_date", "jobs_declared")
+EVENT_COLUMNS = ("loan_ref", "date", "kind", "amount")
+COLUMNS = {"loans": LOAN_COLUMNS, "events": EVENT_COLUMNS}
+# Identifiers whose leading zeros or exact digits matter: in XLSX they must be text cells,
+# because a numeric cell has already lost them (or shows 4.31002E+17).
+TEXT_ONLY_COLUMNS = frozenset({"id_number", "credit_code", "district_code", "loan_ref", "contract_no"})
+# Columns that may hold an XLSX number (converted exactly, or refused).
+AMOUNT_COLUMNS = frozenset({"amount"})
+RATE_COLUMNS = frozenset({"contract_rate", "lpr"})
+INTEGER_COLUMNS = frozenset({"partners", "term_months", "jobs_declared"})
+DATE_COLUMNS = frozenset({"contract_date", "maturity_date", "date"})
+
+XLSX_SHEETS = ("loans", "events")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One reason to refuse a run. ``code`` names a message in ``messages.REASONS``;
+    ``params`` fill it (JSON-safe strings). ``row`` is the spreadsheet row (header = 1)."""
+
+    file: str
+    row: int | None
+    column: str | None
+    code: str
+    params: dict = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"file": self.file, "row": self.row, "column": self.column, "code": self.code,
+                "params": dict(self.params)}
+
+
+class FileRefused(Exception):
+    """A file cannot be read at all (encoding, format, header)."""
+
+    def __init__(self, problems: list[Problem]):
+        super().__init__(problems)
+        self.problems = problems
+
+
+@dataclass
+class SourceFile:
+    """An uploaded or given file: its name and bytes."""
+
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+    @property
+    def is_xlsx(self) -> bool:
+        return looks_like_xlsx(self.data)
+
+
+class Table:
+    """One file (or sheet) of a run. Rows are read again on each ``rows()`` call rather than
+    kept as dicts: a 100,000-loan ledger would otherwise hold millions of small objects."""
+
+    def __init__(self, file: str, kind: str, header: list[str], records: Callable[[], Iterable[tuple[int, list]]]):
+        self.file, self.kind = file, kind
+        self.positions = {column: header.index(column) for column in COLUMNS[kind]}
+        self.width = len(header)
+        self._records = records
+        self.count = sum(1 for _ in self.rows())
+
+    def rows(self) -> Iterator[tuple[int, list, bool]]:
+        """(spreadsheet row, cells, wider than the header) for each non-blank data row."""
+        width = self.width
+        for number, cells in self._records():
+            if _blank_row(cells):
+                continue  # a blank line: Excel shows it as an empty row, nothing to import
+            # wider: most often an unquoted thousands separator (200,000) or a comma in a name
+            yield number, cells, len(cells) > width and not _blank_row(cells[width:])
+
+
+def _blank(cell) -> bool:
+    return cell is None or (isinstance(cell, str) and not cell.strip())
+
+
+def _blank_row(cells: list) -> bool:
+    try:
+        return not "".join(cells).strip()  # CSV: all text, checked in C
+    except TypeError:  # XLSX: None, numbers, dates
+        return all(_blank(cell) for cell in cells)
+
+
+def looks_like_xlsx(data: bytes) -> bool:
+    """An XLSX is a zip archive holding ``xl/workbook.xml``."""
+    if not data.startswith(b"PK"):
+        return False
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return "xl/workbook.xml" in archive.namelist()
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return False
+
+
+def decode_text(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GB18030; None when neither, or when the bytes
+    hold a NUL (not a text file). UTF-8 is tried first: GB18030 would decode most UTF-8
+    text into the wrong characters, while GB18030 text is rarely valid UTF-8."""
+    if b"\x00" in data:
+        return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _kind_of(header: list[str]) -> str | None:
+    """The kind whose columns the header mostly has (at least half of them), else None:
+    a header missing a column or two is still recognised, so the message can name them."""
+    names = set(header)
+    scores = {kind: len(names & set(columns)) / len(columns) for kind, columns in COLUMNS.items()}
+    kind = max(scores, key=scores.get)
+    others = [score for other, score in scores.items() if other != kind]
+    if scores[kind] >= 0.5 and all(score < scores[kind] for score in others):
+        return kind
+    return None
+
+
+def _header_problems(name: str, header: list[str], kind: str) -> list[Problem]:
+    problems = []
+    seen = set()
+    for column in header:
+        if column and column in seen:
+            problems.append(Problem(name, 1, column, "duplicate_column"))
+        seen.add(column)
+    for column in COLUMNS[kind]:
+        if column not in seen:
+            problems.append(Problem(name, 1, column, "missing_column"))
+    return problems
+
+
+def _table(name: str, header_cells: list | None, records, sheet_kind: str | None = None) -> Table:
+    """``records``: a callable giving (spreadsheet row number, cells) for the rows after the header."""
+    if header_cells is None:
+        raise FileRefused([Problem(name, None, None, "empty_file")])
+    header = [str(cell).strip().lstrip("\ufeff").lower() if cell is not None else "" for cell in header_cells]
+    kind = sheet_kind or _kind_of(header)
+    if kind is None:
+        raise FileRefused([Problem(name, 1, None, "unknown_header",
+                                   {"loans": ",".join(LOAN_COLUMNS), "events": ",".join(EVENT_COLUMNS)})])
+    problems = _header_problems(name, header, kind)
+    if problems:
+        raise FileRefused(problems)
+    return Table(name, kind, header, records)
+
+
+def read_csv(source: SourceFile) -> Table:
+    text = decode_text(source.data)
+    if text is None:
+        raise FileRefused([Problem(source.name, None, None, "not_text")])
+    def records():
+        # csv.reader numbers records; a quoted field may span lines but stays one spreadsheet row
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader, None)
+        return enumerate(reader, start=2)
+
+    try:
+        header = next(csv.reader(io.StringIO(text, newline="")), None)
+        return _table(source.name, header, records)
+    except csv.Error as exc:
+        raise FileRefused([Problem(source.name, None, None, "bad_csv", {"detail": str(exc)})]) from None
+
+
+def read_xlsx(source: SourceFile) -> list[Table]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
+    except Exception:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
+        raise FileRefused([Problem(source.name, None, None, "bad_xlsx")]) from None
+    try:
+        names = {name.strip().lower(): name for name in workbook.sheetnames}
+        found = [kind for kind in XLSX_SHEETS if kind in names]
+        if not found:
+            raise FileRefused([Problem(source.name, None, None, "no_sheets")])
+        tables = []
+        problems = []
+        for kind in found:
+            sheet = workbook[names[kind]]
+            label = f"{source.name}[{kind}]"
+            # kept in memory: the workbook closes below, and XLSX ledgers are the small ones
+            rows = [(i, list(values)) for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            try:
+                tables.append(_table(label, rows[0][1] if rows else None, lambda rows=rows: iter(rows[1:]), kind))
+            except FileRefused as exc:
+                problems += exc.problems
+        if problems:
+            raise FileRefused(problems)
+        return tables
+    finally:
+        workbook.close()
+
+
+def read_sources(sources: list[SourceFile]) -> list[Table]:
+    """All the tables of a run: any number of CSV files, or exactly one XLSX."""
+    if not sources:
+        raise FileRefused([Problem("", None, None, "no_files")])
+    workbooks = [s for s in sources if s.is_xlsx]
+    if workbooks and len(sources) > 1:
+        raise FileRefused([Problem(workbooks[0].name, None, None, "xlsx_alone")])
+    if workbooks:
+        return read_xlsx(workbooks[0])
+    tables, problems = [], []
+    for source in sources:
+        try:
+            tables.append(read_csv(source))
+        except FileRefused as exc:
+            problems += exc.problems
+    if problems:
+        raise FileRefused(problems)
+    return tables
+
+
+# --- cells -------------------------------------------------------------------------------
+
+class CellRefused(ValueError):
+    """A cell cannot be read: ``code`` names the message, ``params`` fill it."""
+
+    def __init__(self, code: str, **params):
+        super().__init__(code)
+        self.code = code
+        self.params = {k: str(v) for k, v in params.items()}
+
+
+def cell_text(column: str, value) -> str:
+    """The cell as stripped text ('' when empty). XLSX numbers become their exact decimal
+    text where the column allows numbers (amounts, rates, counts), else they are refused;
+    XLSX date cells become ``YYYY-MM-DD`` in date columns.
+
+    openpyxl returns numeric cells as ``int`` or ``float``. A float is converted through
+    ``str`` — Python's shortest repr, which gives back what Excel shows for ordinary values
+    (``90090.5``, ``4.35``) — and then parsed like text, so an amount with more than two
+    decimals (``0.30000000000000004``) or in exponent form is refused, never rounded."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        raise CellRefused("not_text_cell")
+    if isinstance(value, (datetime, date)):
+        if column not in DATE_COLUMNS:
+            raise CellRefused("date_cell")
+        if isinstance(value, datetime):
+            if value.time() != datetime.min.time():
+                raise CellRefused("date_with_time")
+            value = value.date()
+        return value.isoformat()
+    if isinstance(value, (int, float, Decimal)):
+        if column in TEXT_ONLY_COLUMNS:
+            raise CellRefused("numeric_identifier")
+        if column in DATE_COLUMNS:
+            raise CellRefused("bad_date_format")
+        if isinstance(value, float):
+            if value != value or value in (float("inf"), float("-inf")):
+                raise CellRefused("not_a_number")
+            if column in INTEGER_COLUMNS and value.is_integer():
+                return str(int(value))
+            return str(value)
+        return str(value)
+    raise CellRefused("not_text_cell")

@@ -1,0 +1,717 @@
+"""Ledger import (SPEC §10): the bureau's existing loans (台账) into ``loans`` and ``loan_events``.
+
+A run is all-or-nothing: every row of every file is checked first, against the reference
+data, against the other rows of the run and against what is already stored; only when no
+problem is found is anything written, in bulk, and flushed (the caller commits once).
+
+Identity: a loan is its ``loan_ref``; an event is (loan_ref, date, kind, amount, n-th
+occurrence of that combination in its file). Rows already stored change nothing; a stored
+loan_ref with other values is refused, naming the columns that differ. Events may be added
+to stored loans by a later file; balances are then checked over stored + new events.
+
+Money is ``Decimal`` yuan, rates ``Decimal`` percent, dates ``date``.
+"""
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Callable, NamedTuple
+
+from sqlalchemy import bindparam, insert, select, update
+
+from ..audit.services import record
+from ..core import money, resident_id
+from ..core.policy import LOAN_TYPES, lpr_on, policy_in_force
+from ..core.workflow import CaseStatus
+from ..db import db, local_today, utcnow
+from ..eligibility.services import lpr_fixings, policies
+from ..personal_data import vault
+from ..policy.models import Bank, District, KeyGroup
+from ..servicing.models import Loan, LoanEvent, LedgerImport
+from .parsing import LOAN_COLUMNS, CellRefused, FileRefused, Problem, SourceFile, Table, cell_text, read_sources
+
+LEDGER_EVENT_KINDS = ("disbursement", "repayment", "overdue_start", "overdue_end")
+MONEY_KINDS = ("disbursement", "repayment")
+MAX_PROBLEMS = 50
+CHUNK = 1000  # keys per IN (…) when reading what is stored
+WRITE_CHUNK = 5000  # rows per bulk INSERT
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_INT_RE = re.compile(r"[0-9]{1,9}")
+# Same-day order: money first (the balance counts a day's movements together), then an
+# overdue period's end before the next one's start (as servicing.facts reads them).
+_KIND_ORDER = {"disbursement": 0, "repayment": 1, "overdue_end": 2, "overdue_start": 3}
+
+# file column → Loan attribute, for the values a stored loan must match
+LOAN_ATTRIBUTES = {
+    "borrower_name": "borrower_name", "key_group": "key_group_code", "district_code": "district_code",
+    "business_name": "business_name", "credit_code": "credit_code", "loan_type": "loan_type",
+    "partners": "partners", "bank_code": "bank_code", "contract_no": "contract_no",
+    "contract_date": "contract_date", "amount": "amount", "contract_rate": "contract_rate", "lpr": "lpr_rate",
+    "term_months": "term_months", "maturity_date": "maturity_date", "jobs_declared": "jobs_declared",
+}
+MAX_LENGTHS = {"loan_ref": 40, "borrower_name": 100, "business_name": 200, "contract_no": 60}
+
+Progress = Callable[[str, int, int], None]  # (phase "check" | "write", done, total)
+
+
+class LedgerRefused(Exception):
+    """The run is refused: ``problems`` (at most ``MAX_PROBLEMS``) and how many there were."""
+
+    def __init__(self, problems: list[Problem], total: int | None = None):
+        super().__init__(f"{total or len(problems)} problem(s)")
+        self.problems = problems
+        self.total = total if total is not None else len(problems)
+
+    def as_dicts(self) -> list[dict]:
+        items = [p.as_dict() for p in self.problems]
+        if self.total > len(self.problems):
+            items.append(Problem("", None, None, "too_many", {"n": str(self.total - len(self.problems))}).as_dict())
+        return items
+
+
+class _Problems:
+    def __init__(self):
+        self.items: list[Problem] = []
+        self.count = 0
+
+    def add(self, file, row, column, code, **params) -> None:
+        self.count += 1
+        if len(self.items) < MAX_PROBLEMS:
+            self.items.append(Problem(file, row, column, code, {k: str(v) for k, v in params.items()}))
+
+
+@dataclass
+class ImportResult:
+    loans_added: int = 0
+    loans_unchanged: int = 0
+    events_added: int = 0
+    events_unchanged: int = 0
+
+
+@dataclass(slots=True)
+class _Event:
+    file: str | None  # None: already stored
+    row: int | None
+    loan_ref: str
+    event_on: date
+    kind: str
+    amount: Decimal | None
+    occurrence: int
+
+    @property
+    def key(self):
+        return (self.event_on, self.kind, self.amount, self.occurrence)
+
+
+@dataclass
+class _Reference:
+    districts: frozenset
+    banks: frozenset
+    key_groups: frozenset
+    today: date
+    policies: tuple
+    fixings: tuple
+    _lpr: dict = field(default_factory=dict)
+    _policy: dict = field(default_factory=dict)
+
+    def lpr(self, on: date):
+        if on not in self._lpr:
+            self._lpr[on] = lpr_on(self.fixings, on)
+        return self._lpr[on]
+
+    def policy_code(self, on: date) -> str | None:
+        if on not in self._policy:
+            policy = policy_in_force(self.policies, on)
+            self._policy[on] = policy.code if policy else None
+        return self._policy[on]
+
+
+def _reference() -> _Reference:
+    return _Reference(
+        districts=frozenset(db.session.scalars(select(District.code))),
+        banks=frozenset(db.session.scalars(select(Bank.code))),
+        key_groups=frozenset(db.session.scalars(select(KeyGroup.code))),
+        today=local_today(), policies=policies(), fixings=lpr_fixings())
+
+
+# --- one row's cells ---------------------------------------------------------------------
+
+class _Row:
+    """Reads the cells of one row, recording a problem per bad cell (value None then)."""
+
+    __slots__ = ("file", "number", "cells", "positions", "problems", "ok", "cache")
+
+    def __init__(self, table: Table, number: int, cells: list, wide: bool, problems: _Problems, cache: dict):
+        self.file, self.number, self.cells, self.positions = table.file, number, cells, table.positions
+        self.problems, self.ok, self.cache = problems, True, cache
+        if wide:
+            self.refuse(None, "extra_cells", cells=len(cells), columns=table.width)
+
+    def cell(self, column: str):
+        i = self.positions[column]
+        return self.cells[i] if i < len(self.cells) else None
+
+    def refuse(self, column: str | None, code: str, params: dict | None = None, **more) -> None:
+        params = {**(params or {}), **more}
+        self.ok = False
+        self.problems.add(self.file, self.number, column, code, **params)
+
+    def blank(self, column: str) -> bool:
+        value = self.cell(column)
+        return value is None or (isinstance(value, str) and not value.strip())
+
+    def code(self, column: str, required: bool = True) -> str | None:
+        """A value of few distinct ones (district, bank, kind…): one shared string per value,
+        not one per row."""
+        value = self.text(column, required)
+        return None if value is None else self.cache.setdefault(("code", value), value)
+
+    def text(self, column: str, required: bool = True) -> str | None:
+        try:
+            value = cell_text(column, self.cell(column))
+        except CellRefused as exc:
+            self.refuse(column, exc.code, **exc.params)
+            return None
+        if not value:
+            if required:
+                self.refuse(column, "required")
+            return None
+        limit = MAX_LENGTHS.get(column)
+        if limit and len(value) > limit:
+            self.refuse(column, "too_long", max=limit)
+            return None
+        return value
+
+    def amount(self, column: str) -> Decimal | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        cached = self.cache.get(("amount", value))
+        if cached is not None:
+            return cached
+        try:
+            amount = money.parse_amount(value)
+        except ValueError as exc:
+            self.refuse(column, *_number_problem(exc, 2))
+            return None
+        if amount <= 0:
+            self.refuse(column, "not_positive")
+            return None
+        self.cache[("amount", value)] = amount  # equal texts share one Decimal: less time and memory
+        return amount
+
+    def rate(self, column: str, required: bool = True) -> Decimal | None:
+        value = self.text(column, required)
+        if value is None:
+            return None
+        try:
+            return money.parse_rate(value)
+        except ValueError as exc:
+            self.refuse(column, *_number_problem(exc, 4))
+            return None
+
+    def integer(self, column: str, low: int, high: int) -> int | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        if not _INT_RE.fullmatch(value):
+            self.refuse(column, "bad_integer")
+            return None
+        number = int(value)
+        if not low <= number <= high:
+            self.refuse(column, "integer_range", min=low, max=high)
+            return None
+        return number
+
+    def date(self, column: str) -> date | None:
+        value = self.text(column)
+        if value is None:
+            return None
+        cached = self.cache.get(value)
+        if cached is not None:
+            return cached
+        if not _DATE_RE.fullmatch(value):
+            self.refuse(column, "bad_date_format")
+            return None
+        try:
+            day = date(int(value[:4]), int(value[5:7]), int(value[8:]))
+        except ValueError:
+            self.refuse(column, "not_a_date")
+            return None
+        self.cache[value] = day
+        return day
+
+
+def _number_problem(exc: ValueError, places: int) -> tuple:
+    """A translatable reason for ``core.money``'s refusal (its messages are English)."""
+    detail = str(exc)
+    for words, code in (("thousands", "thousands_separator"), ("decimal places", "too_many_decimals"),
+                        ("% sign", "percent_sign"), ("greater than zero", "not_positive"),
+                        ("below 100", "rate_too_high")):
+        if words in detail:
+            return (code, {"places": places}) if code == "too_many_decimals" else (code, {})
+    return "not_a_number", {}
+
+
+def _parse_loan(row: _Row, ref: _Reference) -> dict | None:
+    """The loan's attributes (model names), or None when the row has a problem."""
+    values = {"loan_ref": row.text("loan_ref"), "borrower_name": row.text("borrower_name")}
+    number = row.text("id_number")
+    if number is not None:
+        try:
+            number = resident_id.validate(number, ref.today)
+        except resident_id.InvalidResidentId as exc:
+            row.refuse("id_number", "id_number", reason=exc.reason)
+    values["id_number"] = number
+    loan_type = row.code("loan_type")
+    if loan_type is not None and loan_type not in LOAN_TYPES:
+        row.refuse("loan_type", "unknown_loan_type", value=loan_type)
+    group = row.code("key_group", required=False)
+    if group is None and loan_type in ("individual", "partnership"):
+        row.refuse("key_group", "key_group_required")
+    elif group is not None and group not in ref.key_groups:
+        row.refuse("key_group", "unknown_key_group", value=group)
+    values["key_group_code"] = group
+    district = row.code("district_code")
+    if district is not None and district not in ref.districts:
+        row.refuse("district_code", "unknown_district", value=district)
+    values["district_code"] = district
+    values["business_name"] = row.text("business_name")
+    credit_code = row.text("credit_code", required=False)
+    if credit_code is not None:
+        try:
+            credit_code = resident_id.validate_credit_code(credit_code)
+        except resident_id.InvalidCreditCode:
+            row.refuse("credit_code", "credit_code")
+    values["credit_code"] = credit_code
+    values["loan_type"] = loan_type
+    partners = row.integer("partners", 1, 10_000)
+    if partners is not None and loan_type == "partnership" and partners < 2:
+        row.refuse("partners", "partners_partnership")
+    elif partners is not None and loan_type in ("individual", "enterprise") and partners != 1:
+        row.refuse("partners", "partners_single")
+    values["partners"] = partners
+    bank = row.code("bank_code")
+    if bank is not None and bank not in ref.banks:
+        row.refuse("bank_code", "unknown_bank", value=bank)
+    values["bank_code"] = bank
+    values["contract_no"] = row.text("contract_no")
+    contract_date = values["contract_date"] = row.date("contract_date")
+    values["amount"] = row.amount("amount")
+    values["contract_rate"] = row.rate("contract_rate")
+    lpr = None
+    if not row.blank("lpr"):
+        lpr = row.rate("lpr")
+    elif contract_date is not None:  # blank: the fixing in force on the contract date (SPEC §5)
+        lpr = ref.lpr(contract_date)
+        if lpr is None:
+            row.refuse("lpr", "no_lpr", date=contract_date.isoformat())
+    values["lpr_rate"] = lpr
+    values["term_months"] = row.integer("term_months", 1, 600)
+    maturity = values["maturity_date"] = row.date("maturity_date")
+    if maturity is not None and contract_date is not None and maturity <= contract_date:
+        row.refuse("maturity_date", "maturity_before_contract")
+    values["jobs_declared"] = row.integer("jobs_declared", 0, 1_000_000)
+    return values if row.ok else None
+
+
+def _parse_event(row: _Row) -> tuple | None:
+    loan_ref = row.code("loan_ref")  # shared by the loan's events
+    event_on = row.date("date")
+    kind = row.code("kind")
+    amount = None
+    if kind is not None and kind not in LEDGER_EVENT_KINDS:
+        row.refuse("kind", "unknown_kind", value=kind)
+    elif kind in MONEY_KINDS:
+        amount = row.amount("amount")
+    elif kind is not None and not row.blank("amount"):
+        row.refuse("amount", "amount_not_blank", kind=kind)
+    return (loan_ref, event_on, kind, amount) if row.ok else None
+
+
+class _LoanValues(NamedTuple):
+    """A checked loan row as Loan attributes (a tuple: 100,000 of them stay small)."""
+
+    loan_ref: str
+    borrower_name: str
+    id_number: str
+    key_group_code: str | None
+    district_code: str
+    business_name: str
+    credit_code: str | None
+    loan_type: str
+    partners: int
+    bank_code: str
+    contract_no: str
+    contract_date: date
+    amount: Decimal
+    contract_rate: Decimal
+    lpr_rate: Decimal
+    term_months: int
+    maturity_date: date
+    jobs_declared: int
+    file: str
+    row: int
+
+    def attributes(self) -> dict:
+        values = self._asdict()
+        del values["file"], values["row"]
+        return values
+
+
+class _StoredLoan(NamedTuple):
+    id: int
+    status: str
+    lock_version: int
+    contract_date: date
+    amount: Decimal
+    first_disbursement_date: date | None
+    policy_code: str | None
+
+
+# --- what is stored ----------------------------------------------------------------------
+
+_STORED_LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.status, Loan.lock_version, Loan.id_number_hash,
+                        Loan.contract_date, Loan.amount, Loan.first_disbursement_date, Loan.policy_code,
+                        *(getattr(Loan, attribute) for attribute in set(LOAN_ATTRIBUTES.values())
+                          - {"contract_date", "amount"}))
+
+
+def _chunks(items: list, size: int):
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _stored_loans(refs: list[str]) -> dict[str, dict]:
+    """Stored loans by loan_ref (their columns, without decrypting resident IDs)."""
+    found = {}
+    for chunk in _chunks(refs, CHUNK):
+        for row in db.session.execute(select(*_STORED_LOAN_COLUMNS).where(Loan.loan_ref.in_(chunk))):
+            found[row.loan_ref] = row._asdict()
+    return found
+
+
+def _stored_events(loan_ids: dict[int, str]) -> dict[str, list[_Event]]:
+    events = defaultdict(list)
+    ids = list(loan_ids)
+    for chunk in _chunks(ids, CHUNK):
+        rows = db.session.execute(select(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.kind, LoanEvent.amount,
+                                         LoanEvent.occurrence).where(LoanEvent.loan_id.in_(chunk)))
+        for loan_id, event_on, kind, amount, occurrence in rows:
+            ref = loan_ids[loan_id]
+            events[ref].append(_Event(None, None, ref, event_on, kind, amount, occurrence))
+    return events
+
+
+def _differences(values: _LoanValues, stored: dict) -> list[str]:
+    """The file's columns whose values differ from the stored loan's, in file order (the
+    resident ID compared by its lookup hash: nothing is decrypted)."""
+    differing = {column for column, attribute in LOAN_ATTRIBUTES.items()
+                 if getattr(values, attribute) != stored[attribute]}
+    if vault().lookup_hash(values.id_number) != stored["id_number_hash"]:
+        differing.add("id_number")
+    return [column for column in LOAN_COLUMNS if column in differing]
+
+
+# --- a loan's events ---------------------------------------------------------------------
+
+def derived_state(events) -> tuple[str, date | None]:
+    """(status, first disbursement date) from a loan's events (SPEC §10): no disbursement →
+    contracted; balance 0 after disbursements → settled; an open overdue period → overdue;
+    else active. The guarantee fund's compensation makes it compensated."""
+    ordered = sorted(events, key=lambda e: (e.event_on, _KIND_ORDER.get(e.kind, 9)))
+    balance, first, overdue = Decimal(0), None, False
+    for event in ordered:
+        if event.kind == "disbursement":
+            balance += event.amount
+            first = first or event.event_on
+        elif event.kind == "repayment":
+            balance -= event.amount
+        elif event.kind == "overdue_start":
+            overdue = True
+        elif event.kind == "overdue_end":
+            overdue = False
+    if any(event.kind == "compensation" for event in ordered):
+        return CaseStatus.compensated.value, first
+    if first is None:
+        return CaseStatus.contracted.value, None
+    if balance <= 0:
+        return CaseStatus.settled.value, first
+    if overdue:
+        return CaseStatus.overdue.value, first
+    return CaseStatus.active.value, first
+
+
+def _check_events(loan_ref: str, contract_date: date, amount: Decimal, events: list[_Event],
+                  problems: _Problems, ref: _Reference) -> str | None:
+    """Check one loan's events (stored and new); returns the policy code in force on the
+    first disbursement, recording problems on the new rows."""
+    ordered = sorted(events, key=lambda e: (e.event_on, _KIND_ORDER.get(e.kind, 9)))
+    balance = disbursed = Decimal(0)
+    open_overdue = False
+    blame = next((e for e in ordered if e.file is not None), None)
+    first = None
+    for event in ordered:
+        if event.file is not None:
+            blame = event
+            if event.event_on < contract_date:
+                problems.add(event.file, event.row, "date", "before_contract", date=contract_date.isoformat())
+        if event.kind == "disbursement":
+            balance += event.amount
+            disbursed += event.amount
+            if first is None:
+                first = event
+            if disbursed > amount:
+                problems.add(blame.file, blame.row, "amount", "above_amount", value=loan_ref,
+                             total=f"{disbursed:f}", amount=f"{amount:f}")
+                amount = disbursed  # one message for the first disbursement too many
+        elif event.kind == "repayment":
+            balance -= event.amount
+            if balance < 0:
+                problems.add(blame.file, blame.row, "amount", "negative_balance", value=loan_ref,
+                             balance=f"{balance:f}", date=event.event_on.isoformat())
+                balance = Decimal(0)
+        elif event.kind == "overdue_start":
+            open_overdue = True
+        elif event.kind == "overdue_end":
+            if not open_overdue:
+                problems.add(blame.file, blame.row, "kind", "overdue_end_without_start", value=loan_ref)
+            open_overdue = False
+    if first is None:
+        return None
+    code = ref.policy_code(first.event_on)
+    if code is None:
+        culprit = first if first.file is not None else blame
+        problems.add(culprit.file, culprit.row, "date", "no_policy", date=first.event_on.isoformat())
+    return code
+
+
+# --- the run -----------------------------------------------------------------------------
+
+def begin_import(sources: list[SourceFile], *, actor=None) -> LedgerImport:
+    """The run's record (status ``running``), flushed; the caller commits it so the run
+    stays on record whatever its outcome."""
+    batch = LedgerImport(status="running", files=[{"name": s.name, "sha256": s.sha256, "bytes": len(s.data)}
+                                                  for s in sources],
+                         started_by_id=getattr(actor, "id", None))
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
+               progress: Progress | None = None) -> ImportResult:
+    """Check every row, then write the new loans and events in bulk and flush.
+
+    Raises ``LedgerRefused`` (nothing written) when any row is refused."""
+    progress = progress or (lambda phase, done, total: None)
+    try:
+        tables = read_sources(sources)
+    except FileRefused as exc:
+        raise LedgerRefused(exc.problems[:MAX_PROBLEMS], len(exc.problems)) from None
+    problems = _Problems()
+    loan_tables = [t for t in tables if t.kind == "loans"]
+    event_tables = [t for t in tables if t.kind == "events"]
+    total = sum(t.count for t in tables)
+    # The run's record is not touched until the writing starts: an UPDATE now would lock
+    # it (the whole file, on SQLite) against the progress written beside this transaction.
+    ref = _reference()
+    cache: dict = {}  # parsed dates and amounts by their text
+    done = 0
+
+    # 1. the loans of the run, each checked on its own
+    new_loans: dict[str, _LoanValues] = {}
+    where: dict[str, tuple[str, int]] = {}
+    refused_refs: set[str] = set()
+    for table in loan_tables:
+        for number, cells, wide in table.rows():
+            row = _Row(table, number, cells, wide, problems, cache)
+            values = _parse_loan(row, ref)
+            loan_ref = values["loan_ref"] if values else _text_or_none(row.cell("loan_ref"))
+            if loan_ref is not None:
+                if loan_ref in where:
+                    first_file, first_row = where[loan_ref]
+                    problems.add(table.file, number, "loan_ref", "duplicate_loan_ref", value=loan_ref,
+                                 first=f"{first_file}:{first_row}")
+                    values = None
+                else:
+                    where[loan_ref] = (table.file, number)
+            if values is None:
+                if loan_ref is not None:
+                    refused_refs.add(loan_ref)
+            else:
+                new_loans[loan_ref] = _LoanValues(**values, file=table.file, row=number)
+            done += 1
+            if done % 2000 == 0:
+                progress("check", done, total)
+    del where
+
+    # 2. the events of the run, numbered per file: the n-th (loan_ref, date, kind, amount)
+    new_events: dict[str, list[_Event]] = defaultdict(list)
+    for table in event_tables:
+        seen: dict[tuple, int] = defaultdict(int)
+        for number, cells, wide in table.rows():
+            row = _Row(table, number, cells, wide, problems, cache)
+            parsed = _parse_event(row)
+            if parsed is not None:
+                seen[parsed] += 1
+                new_events[parsed[0]].append(_Event(table.file, number, *parsed, seen[parsed]))
+            done += 1
+            if done % 2000 == 0:
+                progress("check", done, total)
+        del seen
+
+    # 3. against what is stored, a chunk of loans at a time: a stored loan must match its
+    # row; a loan's events are checked over stored + new ones
+    result = ImportResult()
+    derived: dict[str, tuple[str, date | None, str | None]] = {}
+    to_add: dict[str, list[_Event]] = {}
+    stored: dict[str, _StoredLoan] = {}
+    for chunk in _chunks(sorted(set(new_loans) | set(new_events)), CHUNK):
+        found = _stored_loans(chunk)
+        for loan_ref, loan in found.items():
+            values = new_loans.pop(loan_ref, None)
+            if values is not None:
+                result.loans_unchanged += 1
+                differing = _differences(values, loan)
+                if differing:
+                    problems.add(values.file, values.row, "loan_ref", "loan_differs", value=loan_ref,
+                                 columns=", ".join(differing))
+                    refused_refs.add(loan_ref)
+        stored.update({r: _StoredLoan(*(found[r][name] for name in _StoredLoan._fields))
+                       for r in found if r in new_events})
+        stored_events = _stored_events({found[r]["id"]: r for r in found if r in new_events})
+        for loan_ref in chunk:
+            events = new_events.get(loan_ref)
+            if not events or loan_ref in refused_refs:
+                continue
+            loan = new_loans.get(loan_ref) or stored.get(loan_ref)
+            if loan is None:
+                for event in events:
+                    problems.add(event.file, event.row, "loan_ref", "unknown_loan", value=loan_ref)
+                continue
+            existing = stored_events.get(loan_ref, [])
+            keys = {event.key for event in existing}
+            fresh = []
+            for event in events:  # the same identity in two files of a run is one event
+                if event.key not in keys:
+                    keys.add(event.key)
+                    fresh.append(event)
+            result.events_unchanged += len(events) - len(fresh)
+            if not fresh:
+                continue
+            union = existing + fresh
+            code = _check_events(loan_ref, loan.contract_date, loan.amount, union, problems, ref)
+            status, first_on = derived_state(union)
+            derived[loan_ref] = (status, first_on, code)
+            to_add[loan_ref] = fresh
+    del new_events
+    progress("check", total, total)
+    if problems.count:
+        raise LedgerRefused(problems.items, problems.count)
+
+    # 5. write: new loans, their ids, new events, then stored loans' derived state
+    batch.total_rows = total
+    batch.files = [{**f, "rows": sum(t.count for t in tables if t.file == f["name"]
+                                     or t.file.startswith(f["name"] + "["))} for f in batch.files]
+    actor_id = getattr(actor, "id", None)
+    personal = vault()
+    written = 0
+    pending = list(new_loans.values())
+    to_write = len(pending) + sum(len(events) for events in to_add.values())
+    for chunk in _chunks(pending, WRITE_CHUNK):
+        rows = []
+        for values in chunk:
+            status, first_on, code = derived.get(values.loan_ref, (CaseStatus.contracted.value, None, None))
+            number = values.id_number
+            rows.append({**values.attributes(),
+                         "id_number_hash": personal.lookup_hash(number),
+                         "id_number_masked": resident_id.mask(number),
+                         "source": "ledger", "status": status, "first_disbursement_date": first_on,
+                         "policy_code": code, "import_id": batch.id, "created_by_id": actor_id})
+        # Core inserts: one executemany per chunk (the ORM's bulk insert splits a chunk
+        # wherever a nullable column switches between NULL and a value)
+        db.session.execute(insert(Loan.__table__), rows)
+        written += len(rows)
+        progress("write", written, to_write)
+    result.loans_added = len(pending)
+    ids = {r: stored[r].id for r in to_add if r in stored}
+    if pending:
+        ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
+    event_rows = [{"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
+                   "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id}
+                  for loan_ref, events in to_add.items() for e in events]
+    for chunk in _chunks(event_rows, WRITE_CHUNK):
+        db.session.execute(insert(LoanEvent.__table__), chunk)
+        written += len(chunk)
+        progress("write", written, to_write)
+    result.events_added = len(event_rows)
+    _update_stored(stored, derived)
+
+    batch.status = "done"
+    batch.processed_rows = total
+    batch.loans_added, batch.loans_unchanged = result.loans_added, result.loans_unchanged
+    batch.events_added, batch.events_unchanged = result.events_added, result.events_unchanged
+    batch.errors = None
+    batch.finished_at = utcnow()
+    record("ledger_import", batch, actor=actor, to_state="done", files=batch.files,
+           loans_added=result.loans_added, loans_unchanged=result.loans_unchanged,
+           events_added=result.events_added, events_unchanged=result.events_unchanged)
+    db.session.flush()
+    return result
+
+
+def _text_or_none(value) -> str | None:
+    return (value.strip() or None) if isinstance(value, str) else None
+
+
+def _update_stored(stored: dict[str, _StoredLoan], derived: dict) -> None:
+    """Stored loans that gained events: their status, first disbursement and policy, as a
+    guarded update (``lock_version``) so a bank's concurrent change is not overwritten."""
+    changes = []
+    for loan_ref, (status, first_on, code) in derived.items():
+        loan = stored.get(loan_ref)
+        if loan is None:
+            continue
+        if loan.status == CaseStatus.extended.value and status == CaseStatus.active.value:
+            status = loan.status  # an extension the bank recorded stays; the ledger knows none
+        if (status, first_on, code) != (loan.status, loan.first_disbursement_date, loan.policy_code):
+            changes.append({"b_id": loan.id, "b_lock": loan.lock_version, "status": status,
+                            "first_disbursement_date": first_on, "policy_code": code})
+    if not changes:
+        return
+    table = Loan.__table__
+    statement = (update(table).where(table.c.id == bindparam("b_id"), table.c.lock_version == bindparam("b_lock"))
+                 .values(lock_version=table.c.lock_version + 1, updated_at=utcnow()))
+    for chunk in _chunks(changes, WRITE_CHUNK):
+        result = db.session.execute(statement, chunk)
+        if db.engine.dialect.supports_sane_multi_rowcount and result.rowcount != len(chunk):
+            raise LedgerRefused([Problem("", None, None, "changed_meanwhile")])
+
+
+def mark_failed(batch_id: int, problems: list[dict], *, actor=None) -> LedgerImport:
+    """After a rollback: the run's record says why nothing was stored (one audit row)."""
+    batch = db.session.get(LedgerImport, batch_id)
+    batch.status = "failed"
+    batch.errors = problems
+    batch.finished_at = utcnow()
+    batch.loans_added = batch.events_added = 0
+    record("ledger_import", batch, actor=actor, to_state="failed", files=batch.files,
+           problems=sum(1 for p in problems if p["code"] != "too_many"))
+    db.session.flush()
+    return batch
+
+
+def set_progress(batch_id: int, done: int, total: int) -> None:
+    """Progress for the status page, written outside the run's transaction (which shows
+    nothing until it commits). Called only while the run is still reading."""
+    with db.engine.begin() as connection:
+        connection.execute(update(LedgerImport.__table__).where(LedgerImport.__table__.c.id == batch_id)
+                           .values(processed_rows=done, total_rows=total))
+
+
+def recent_imports(limit: int = 50) -> list[LedgerImport]:
+    return list(db.session.scalars(select(LedgerImport).order_by(LedgerImport.id.desc()).limit(limit)))

@@ -1,0 +1,217 @@
+"""Reads for programme statistics (SPEC §8), summed in SQL.
+
+Six queries whatever the data size (districts; loans issued; disbursements; balances;
+paid subsidy lines; paid statement totals), each grouped by district — and the first two
+by month too, for the charts — so a report over 100,000 loans and their events moves a
+few hundred rows into Python. ``core.statistics`` defines the figures and does the rest.
+
+Filters (district, key group, bank, loan type) select *loans*; every figure is over the
+loans they select. Subsidy paid: with no district, key-group or loan-type filter it is
+the sum of the totals of statements marked paid with ``paid_on`` in the range (of the
+filtered bank, if any); with one of those filters it is the sum of the lines of those
+same statements whose loans match. The district table always sums lines, which add up
+to the statements' totals (§7).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, and_, case, func, literal, select, type_coerce
+
+from ..core import statistics as stats
+from ..core.money import from_fen
+from ..db import db
+from ..policy.models import District
+from ..servicing.models import FollowUpVisit, Loan, LoanEvent
+from ..subsidy.models import SubsidyLine, SubsidyStatement
+
+
+@dataclass(frozen=True)
+class ReportFilters:
+    start: date
+    end: date
+    district: str = ""
+    key_group: str = ""
+    bank: str = ""
+    loan_type: str = ""
+
+    @property
+    def filters_loans(self) -> bool:
+        """True when a filter selects loans beyond what a bank's statement already does."""
+        return bool(self.district or self.key_group or self.loan_type)
+
+
+def own_district(user) -> str:
+    """The one district an officer, or a supervisor of one district, may report on; ""
+    for city-wide roles (SPEC §2)."""
+    if user.role in ("officer", "supervisor") and user.district_code:
+        return user.district_code
+    return ""
+
+
+def scoped(filters: ReportFilters, user) -> ReportFilters:
+    """Whatever district the request names, district-bound staff get their own."""
+    district = own_district(user)
+    return replace(filters, district=district) if district else filters
+
+
+@dataclass(frozen=True)
+class Report:
+    filters: ReportFilters
+    total: stats.Figures
+    by_district: list[tuple[District, stats.Figures]]
+    monthly: list[tuple[int, int, int, int]]  # (year, month, loans issued, amount issued in fen)
+
+    def by_period(self, unit: str) -> list[tuple[str, int, Decimal]]:
+        return stats.by_period(self.filters.start, self.filters.end, unit, self.monthly)
+
+    def summary(self, lang: str) -> str:
+        return stats.summary_sentence(self.filters.start, self.filters.end, self.total, lang)
+
+
+def _fen(column):
+    """A Money column as its raw integer fen, so SQL sums stay exact integers."""
+    return type_coerce(column, BigInteger)
+
+
+def _int(value) -> int:
+    return 0 if value is None else int(value)  # PostgreSQL sums bigint as numeric
+
+
+def _loan_conditions(f: ReportFilters) -> list:
+    conditions = []
+    if f.district:
+        conditions.append(Loan.district_code == f.district)
+    if f.key_group:
+        conditions.append(Loan.key_group_code == f.key_group)
+    if f.bank:
+        conditions.append(Loan.bank_code == f.bank)
+    if f.loan_type:
+        conditions.append(Loan.loan_type == f.loan_type)
+    return conditions
+
+
+def _year(column):
+    return func.extract("year", column)
+
+
+def _month(column):
+    return func.extract("month", column)
+
+
+def _issued_rows(f: ReportFilters):
+    """(district, loan type, year, month, loans, Σ partners, Σ jobs declared, Σ jobs verified)
+    over loans first disbursed in the range; jobs verified from each loan's latest visit."""
+    latest_visit = (select(FollowUpVisit.owners + FollowUpVisit.employees_with_contracts)
+                    .where(FollowUpVisit.loan_id == Loan.id)
+                    .order_by(FollowUpVisit.visited_on.desc(), FollowUpVisit.id.desc())
+                    .limit(1).correlate(Loan).scalar_subquery())
+    per_loan = (select(Loan.district_code, Loan.loan_type, _year(Loan.first_disbursement_date).label("year"),
+                       _month(Loan.first_disbursement_date).label("month"), Loan.partners, Loan.jobs_declared,
+                       func.coalesce(latest_visit, 0).label("verified"))
+                .where(Loan.first_disbursement_date.between(f.start, f.end), *_loan_conditions(f))
+                .subquery())
+    c = per_loan.c
+    return db.session.execute(
+        select(c.district_code, c.loan_type, c.year, c.month, func.count(), func.sum(c.partners),
+               func.sum(c.jobs_declared), func.sum(c.verified))
+        .group_by(c.district_code, c.loan_type, c.year, c.month)).all()
+
+
+def _disbursed_rows(f: ReportFilters):
+    """(district, year, month, Σ disbursed fen) of every disbursement dated in the range."""
+    year, month = _year(LoanEvent.event_on), _month(LoanEvent.event_on)
+    return db.session.execute(
+        select(Loan.district_code, year, month, func.sum(_fen(LoanEvent.amount)))
+        .join(Loan, Loan.id == LoanEvent.loan_id)
+        .where(LoanEvent.kind == "disbursement", LoanEvent.event_on.between(f.start, f.end), *_loan_conditions(f))
+        .group_by(Loan.district_code, year, month)).all()
+
+
+def _balance_rows(f: ReportFilters):
+    """(district, outstanding fen, overdue fen) on the range's last day.
+
+    Per loan: balance = disbursements − repayments − compensation dated ≤ that day, at
+    least 0; overdue when more ``overdue_start`` than ``overdue_end`` events are dated ≤
+    that day (an interval's end is exclusive: a loan whose overdue ends on the day is no
+    longer overdue on it; one that starts on the day is)."""
+    amount = _fen(LoanEvent.amount)
+    per_loan = (select(
+        Loan.district_code,
+        func.sum(case((LoanEvent.kind == "disbursement", amount),
+                      (LoanEvent.kind.in_(("repayment", "compensation")), -amount), else_=0)).label("balance"),
+        func.sum(case((LoanEvent.kind == "overdue_start", 1), (LoanEvent.kind == "overdue_end", -1),
+                      else_=0)).label("open_overdue"))
+        .join(Loan, Loan.id == LoanEvent.loan_id)
+        .where(LoanEvent.event_on <= f.end, *_loan_conditions(f))
+        .group_by(LoanEvent.loan_id, Loan.district_code)
+        .subquery())
+    c = per_loan.c
+    positive = c.balance > 0
+    return db.session.execute(
+        select(c.district_code, func.sum(case((positive, c.balance), else_=0)),
+               func.sum(case((and_(positive, c.open_overdue > 0), c.balance), else_=0)))
+        .group_by(c.district_code)).all()
+
+
+def _paid_statements(f: ReportFilters):
+    conditions = [SubsidyStatement.status == "paid", SubsidyStatement.paid_on.between(f.start, f.end)]
+    if f.bank:
+        conditions.append(SubsidyStatement.bank_code == f.bank)
+    return conditions
+
+
+def _subsidy_line_rows(f: ReportFilters):
+    """(district, Σ subsidy fen) of the lines of paid statements whose loans match."""
+    return db.session.execute(
+        select(Loan.district_code, func.sum(_fen(SubsidyLine.subsidy)))
+        .join(SubsidyStatement, SubsidyStatement.id == SubsidyLine.statement_id)
+        .join(Loan, Loan.id == SubsidyLine.loan_id)
+        .where(*_paid_statements(f), *_loan_conditions(f))
+        .group_by(Loan.district_code)).all()
+
+
+def _subsidy_statement_total(f: ReportFilters) -> int:
+    return _int(db.session.scalar(
+        select(func.coalesce(func.sum(_fen(SubsidyStatement.total)), literal(0))).where(*_paid_statements(f))))
+
+
+def districts(only: str = "") -> list[District]:
+    query = select(District).order_by(District.code)
+    if only:
+        query = query.where(District.code == only)
+    return list(db.session.scalars(query))
+
+
+def programme_report(f: ReportFilters) -> Report:
+    """Every §8 figure for the range and filters, by district and in total."""
+    if f.end < f.start:
+        raise ValueError("the range ends before it starts")
+    issued: dict[str, list] = {}
+    monthly: dict[tuple[int, int], list[int]] = {}
+    for district, loan_type, year, month, loans, partners, declared, verified in _issued_rows(f):
+        issued.setdefault(district, []).append(
+            (loan_type, _int(loans), _int(partners), _int(declared), _int(verified)))
+        monthly.setdefault((int(year), int(month)), [0, 0])[0] += _int(loans)
+    disbursed: dict[str, int] = {}
+    for district, year, month, fen in _disbursed_rows(f):
+        disbursed[district] = disbursed.get(district, 0) + _int(fen)
+        monthly.setdefault((int(year), int(month)), [0, 0])[1] += _int(fen)
+    balances = {district: (_int(out), _int(over)) for district, out, over in _balance_rows(f)}
+    subsidy = {district: _int(fen) for district, fen in _subsidy_line_rows(f)}
+
+    by_district = []
+    for district in districts(f.district):
+        code = district.code
+        outstanding, overdue = balances.get(code, (0, 0))
+        figures = stats.issued_figures(issued.get(code, ())) + stats.money_figures(
+            amount_issued_fen=disbursed.get(code, 0), subsidy_paid_fen=subsidy.get(code, 0),
+            outstanding_fen=outstanding, overdue_fen=overdue)
+        by_district.append((district, figures))
+    total = stats.total(figures for _, figures in by_district)
+    if not f.filters_loans:
+        total = stats.with_subsidy_paid(total, from_fen(_subsidy_statement_total(f)))
+    rows = [(year, month, loans, fen) for (year, month), (loans, fen) in sorted(monthly.items())]
+    return Report(filters=f, total=total, by_district=by_district, monthly=rows)

@@ -1,0 +1,123 @@
+"""Reads for the servicing screens: which loans a user may see, the bank's queue of
+approved cases, the loan list (SQL pagination, a bounded number of queries per page) and
+the parts of a loan page."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import selectinload
+
+from ..applications.models import LoanApplication
+from ..core.workflow import CaseStatus
+from ..db import db
+from .models import FollowUpVisit, Loan, LoanEvent
+
+PAGE_SIZE = 25
+MAX_PAGE = 100_000
+AWAITING_LIMIT = 50
+LOAN_STATUSES = tuple(s.value for s in (CaseStatus.contracted, CaseStatus.active, CaseStatus.overdue,
+                                         CaseStatus.extended, CaseStatus.settled, CaseStatus.compensated))
+
+
+def visible_loans(user) -> Select:
+    """Loans within the user's scope (SPEC §2): the bank's own, the officer's district,
+    the supervisor's district or the city, everything for the auditor, the applicant's own."""
+    query = select(Loan)
+    if user.role == "bank":
+        return query.where(Loan.bank_code == user.bank_code)
+    if user.role == "officer":
+        return query.where(Loan.district_code == user.district_code)
+    if user.role == "supervisor":
+        return query.where(Loan.district_code == user.district_code) if user.district_code else query
+    if user.role == "auditor":
+        return query
+    if user.role == "applicant":
+        return query.where(Loan.application_id.in_(
+            select(LoanApplication.id).where(LoanApplication.applicant_id == user.id)))
+    return query.where(False)
+
+
+def loan_or_404(loan_id: int, user) -> Loan:
+    loan = db.session.scalar(visible_loans(user).where(Loan.id == loan_id))
+    if loan is None:
+        abort(404)
+    return loan
+
+
+def approved_case_or_404(application_id: int, user) -> LoanApplication:
+    """A case approved for the clerk's bank, whatever became of it since (contracted,
+    declined, expired: the clerk is told, not shown a 404); 404 for anything else."""
+    application = db.session.scalar(select(LoanApplication).where(
+        LoanApplication.id == application_id, LoanApplication.approved_bank_code == user.bank_code,
+        LoanApplication.approved_amount.is_not(None)))
+    if application is None or user.role != "bank":
+        abort(404)
+    return application
+
+
+def awaiting_contract(user) -> tuple[list[LoanApplication], int]:
+    """The bank's approved cases without a contract yet, soonest validity end first
+    (at most ``AWAITING_LIMIT`` rows, with the total)."""
+    query = select(LoanApplication).where(LoanApplication.approved_bank_code == user.bank_code,
+                                          LoanApplication.status == CaseStatus.approved.value)
+    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(query.order_by(LoanApplication.valid_until_date, LoanApplication.id)
+                              .limit(AWAITING_LIMIT)).all()
+    return list(rows), total
+
+
+@dataclass
+class LoanFilters:
+    status: str = ""
+    q: str = ""
+
+
+def _filtered(user, f: LoanFilters, *, with_status: bool = True):
+    query = visible_loans(user)
+    if with_status and f.status:
+        query = query.where(Loan.status == f.status)
+    q = f.q.strip()
+    if q:
+        like = f"%{q}%"
+        query = query.where(or_(Loan.loan_ref.like(like), Loan.borrower_name.like(like),
+                                Loan.contract_no.like(like), Loan.business_name.like(like)))
+    return query
+
+
+def loans_page(user, f: LoanFilters, page: int) -> tuple[list[Loan], int, dict[str, int], dict[int, Decimal]]:
+    """(rows, total, counts per status, balance today per row) in four queries."""
+    query = _filtered(user, f)
+    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = db.session.scalars(query.order_by(Loan.contract_date.desc(), Loan.id.desc())
+                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    counted = _filtered(user, f, with_status=False).order_by(None).subquery()
+    counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
+    return list(rows), total, counts, balances([loan.id for loan in rows])
+
+
+def balances(loan_ids: list[int], on: date | None = None) -> dict[int, Decimal]:
+    """Outstanding principal per loan (disbursed − repaid, dated ≤ ``on``; all if None)."""
+    if not loan_ids:
+        return {}
+    query = select(LoanEvent.loan_id, LoanEvent.kind, LoanEvent.amount).where(
+        LoanEvent.loan_id.in_(loan_ids), LoanEvent.kind.in_(("disbursement", "repayment")))
+    if on is not None:
+        query = query.where(LoanEvent.event_on <= on)
+    result = {loan_id: Decimal(0) for loan_id in loan_ids}
+    for loan_id, kind, amount in db.session.execute(query):
+        result[loan_id] += amount if kind == "disbursement" else -amount
+    return result
+
+
+def visits(loan: Loan) -> list[FollowUpVisit]:
+    return list(db.session.scalars(select(FollowUpVisit).where(FollowUpVisit.loan_id == loan.id)
+                                   .order_by(FollowUpVisit.visited_on.desc(), FollowUpVisit.id.desc())))
+
+
+def loan_for_application(application_id: int) -> Loan | None:
+    return db.session.scalar(select(Loan).where(Loan.application_id == application_id)
+                             .options(selectinload(Loan.events)))

@@ -1,0 +1,132 @@
+"""The printable statement of one bank and period (SPEC §9): A4 landscape, the lines table
+with its header repeated on every page, page x of y, totals and signature boxes.
+
+The words are fixed per language here (as for the letters): a printed finance document
+must not mix in English labels while the catalogue is being translated. The renderer is
+the letters' one: the same embedded CJK font subset and restricted URL fetcher.
+"""
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from flask import current_app
+
+from ..core.dates import quarter_period
+from ..core.money import capital_numerals, format_rate, format_yuan
+from ..core.policy import policy_source
+from ..db import LOCAL_TZ, db
+from ..letters.render import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
+from ..policy.models import Bank
+from . import queries
+from .export import plain_decimal
+
+log = logging.getLogger(__name__)
+
+TITLE = {"zh": "创业担保贷款财政贴息资金结算表", "en": "Interest Subsidy Statement — Entrepreneurship Guaranteed Loans"}
+STATUS = {
+    "zh": {"draft": "草稿（未审核，不作为拨付依据）", "reviewed": "已审核", "approved": "已审批", "paid": "已拨付",
+           "superseded": "已作废（被新版本取代）"},
+    "en": {"draft": "Draft (not reviewed; not a basis for payment)", "reviewed": "Reviewed", "approved": "Approved",
+           "paid": "Paid", "superseded": "Superseded by a newer version"},
+}
+WORDS = {
+    "zh": {
+        "bank": "经办银行", "period": "贴息期间", "statement": "结算表编号", "status": "状态", "basis": "政策依据",
+        "basis_text": ("按贷款首次发放日适用的政策版本 {versions} 计算；贴息金额 = 贴息积数 × 贴息利率 ÷ 100 ÷ {basis}，"
+                       "每笔贷款每期四舍五入至分；逾期期间及超过贴息期限的天数不予贴息。LPR 为借款合同签订日适用的一年期贷款市场报价利率。"),
+        "no": "序号", "loan_ref": "贷款编号", "borrower": "借款人", "policy": "政策版本", "contract_rate": "合同利率(%)",
+        "lpr": "LPR(%)", "subsidy_rate": "贴息利率(%)", "days": "贴息天数", "balance_days": "贴息积数(元·天)",
+        "subsidy": "贴息金额(元)", "total": "合计", "loans": "笔", "in_words": "合计金额（大写）",
+        "prepared": "制表", "reviewed": "审核", "approved": "审批", "name": "签字", "date": "日期",
+        "paid": "拨付", "paid_on": "拨付日期", "voucher": "凭证号", "days_unit": "天", "to": "至",
+        "no_lines": "本期无应贴息贷款。", "version": "第 {v} 版", "reopened": "重开原因",
+        "page": 'counter(page) " / " counter(pages)', "page_label": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
+        "issuer": "郴州市财政局 · " + BUREAU["zh"], "unit": "金额单位：元",
+    },
+    "en": {
+        "bank": "Partner bank", "period": "Subsidy period", "statement": "Statement", "status": "Status",
+        "basis": "Policy basis",
+        "basis_text": ("Policy version in force on each loan's first disbursement date: {versions}; subsidy = "
+                       "balance-days × subsidy rate ÷ 100 ÷ {basis}, rounded half-up to the fen per loan per period; "
+                       "overdue days and days beyond the subsidy term earn none. LPR: the 1-year Loan Prime Rate in "
+                       "force on the contract date."),
+        "no": "No.", "loan_ref": "Loan ref", "borrower": "Borrower", "policy": "Policy",
+        "contract_rate": "Contract rate %", "lpr": "LPR %", "subsidy_rate": "Subsidy rate %", "days": "Days",
+        "balance_days": "Balance-days (¥·days)", "subsidy": "Subsidy (¥)", "total": "Total", "loans": "loans",
+        "in_words": "Total in words", "prepared": "Prepared by", "reviewed": "Reviewed by", "approved": "Approved by",
+        "name": "Signature", "date": "Date", "paid": "Payment", "paid_on": "Paid on", "voucher": "Voucher no.",
+        "days_unit": "days", "to": "to", "no_lines": "No loan earns a subsidy in this period.",
+        "version": "version {v}", "reopened": "Reopened because",
+        "page": 'counter(page) " / " counter(pages)',
+        "page_label": '"Page " counter(page) " of " counter(pages)',
+        "issuer": "Chenzhou Finance Bureau · " + BUREAU["en"], "unit": "Amounts in yuan",
+    },
+}
+
+
+def _date(dt, lang: str) -> str:
+    if dt is None:
+        return ""
+    day = dt.astimezone(LOCAL_TZ).date() if hasattr(dt, "astimezone") and hasattr(dt, "hour") else dt
+    return long_date(day, lang)
+
+
+def statement_values(statement, lang: str) -> dict:
+    """Everything the PDF shows, preformatted (no ORM objects reach the template)."""
+    w = WORDS[lang]
+    start, end = quarter_period(statement.period)
+    bank = db.session.get(Bank, statement.bank_code)
+    names = queries.user_names(statement.computed_by_id, statement.reviewed_by_id, statement.approved_by_id,
+                               statement.paid_by_id)
+    lines = queries.lines_page(statement, 1, None)
+    codes = sorted({line.policy_code for line in lines})
+    versions = "、".join(f"{c}（{policy_source(c)}）" for c in codes) if lang == "zh" else \
+        "; ".join(f"{c} ({policy_source(c)})" for c in codes)
+    total = statement.total
+    return {
+        "lang": lang, "w": w, "title": TITLE[lang], "bureau_zh": BUREAU["zh"], "bureau_en": BUREAU["en"],
+        "bank": f"{bank.label(lang)}（{bank.code}）" if lang == "zh" else f"{bank.label(lang)} ({bank.code})",
+        "period": statement.period,
+        "period_dates": f"{long_date(start, lang)} {w['to']} {long_date(end, lang)}"
+                        f"（{(end - start).days + 1} {w['days_unit']}）" if lang == "zh" else
+                        f"{long_date(start, lang)} {w['to']} {long_date(end, lang)} ({(end - start).days + 1} days)",
+        "reference": f"{statement.period}-{statement.bank_code}-v{statement.version}",
+        "version": w["version"].format(v=statement.version),
+        "status": STATUS[lang].get(statement.status, statement.status), "is_draft": statement.status == "draft",
+        "basis_text": w["basis_text"].format(versions=versions or "—", basis=360),
+        "reopen_reason": statement.reopen_reason or "",
+        "rows": [{
+            "no": str(i), "loan_ref": line.loan_ref, "borrower": line.borrower_masked, "policy": line.policy_code,
+            "contract_rate": format_rate(line.contract_rate), "lpr": format_rate(line.lpr_rate),
+            "subsidy_rate": format_rate(line.subsidy_rate), "days": str(line.subsidised_days),
+            "balance_days": f"{Decimal(plain_decimal(line.balance_days)):,}", "subsidy": f"{line.subsidy:,.2f}",
+        } for i, line in enumerate(lines, start=1)],
+        "line_count": str(len(lines)), "total": f"{total:,.2f}", "total_yuan": format_yuan(total),
+        "total_words": capital_numerals(total),
+        "prepared_by": names.get(statement.computed_by_id, ""), "prepared_on": _date(statement.computed_at, lang),
+        "reviewed_by": names.get(statement.reviewed_by_id, ""), "reviewed_on": _date(statement.reviewed_at, lang),
+        "approved_by": names.get(statement.approved_by_id, ""), "approved_on": _date(statement.approved_at, lang),
+        "paid_on": long_date(statement.paid_on, lang) if statement.paid_on else "",
+        "voucher_no": statement.voucher_no or "", "paid_by": names.get(statement.paid_by_id, ""),
+        "created_iso": statement.computed_at.astimezone(LOCAL_TZ).date().isoformat(),
+    }
+
+
+def _text(values: dict) -> str:
+    parts = [str(v) for k, v in values.items() if isinstance(v, str)]
+    parts += [str(v) for v in values["w"].values()]
+    parts += [str(v) for row in values["rows"] for v in row.values()]
+    return " ".join(parts)
+
+
+def render_statement_pdf(statement, lang: str) -> bytes:
+    """The statement as PDF bytes in ``lang`` ('zh' or 'en')."""
+    values = statement_values(statement, lang)
+    text = _text(values)
+    font = letter_font_for(text)
+    for ch in missing_glyphs(text, font):
+        log.warning("no glyph for %r (U+%04X) in %s: it would print as .notdef", ch, ord(ch), font.family)
+    template = current_app.jinja_env.get_template("subsidy/statement_pdf.html")
+    html = template.render(**values, font_url=font.path.resolve().as_uri())
+    return html_to_pdf(html, font, values["reference"].encode())

@@ -1,0 +1,163 @@
+"""Reads for the statement pages, exports and PDFs. Lists paginate in SQL; a bank sees
+only its own statements and claims, anything else is a 404."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import abort
+from sqlalchemy import func, select
+
+from ..auth.models import User
+from ..db import db
+from .models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+
+PAGE_SIZE = 50
+MAX_PAGE = 100_000
+
+
+def _scoped(query, user, bank_column):
+    if user.role == "bank":
+        return query.where(bank_column == user.bank_code)
+    return query
+
+
+def statement_or_404(statement_id: int, user) -> SubsidyStatement:
+    statement = db.session.scalar(_scoped(select(SubsidyStatement).where(SubsidyStatement.id == statement_id),
+                                          user, SubsidyStatement.bank_code))
+    if statement is None:
+        abort(404)
+    return statement
+
+
+def claim_or_404(claim_id: int, user) -> BankClaim:
+    claim = db.session.scalar(_scoped(select(BankClaim).where(BankClaim.id == claim_id), user, BankClaim.bank_code))
+    if claim is None:
+        abort(404)
+    return claim
+
+
+@dataclass(frozen=True)
+class PeriodRow:
+    period: str
+    statements: int
+    lines: int
+    total: Decimal
+    statuses: tuple[str, ...]
+
+
+def periods_overview(user) -> list[PeriodRow]:
+    """Every computed period (newest first) with its current statements' totals."""
+    query = _scoped(select(SubsidyStatement.period, SubsidyStatement.status, func.count(SubsidyStatement.id),
+                           func.sum(SubsidyStatement.line_count), func.sum(SubsidyStatement.total))
+                    .where(SubsidyStatement.status != "superseded")
+                    .group_by(SubsidyStatement.period, SubsidyStatement.status), user, SubsidyStatement.bank_code)
+    by_period: dict[str, dict] = {}
+    for period, status, count, lines, total in db.session.execute(query):
+        row = by_period.setdefault(period, {"statements": 0, "lines": 0, "total": Decimal("0.00"), "statuses": set()})
+        row["statements"] += count
+        row["lines"] += int(lines or 0)
+        row["total"] += total or Decimal("0.00")  # SUM keeps the Money type: yuan
+        row["statuses"].add(status)
+    return [PeriodRow(p, v["statements"], v["lines"], v["total"], tuple(sorted(v["statuses"])))
+            for p, v in sorted(by_period.items(), reverse=True)]
+
+
+def period_statements(period: str, user) -> list[SubsidyStatement]:
+    """Every version of every bank's statement of the period, current ones first per bank."""
+    return list(db.session.scalars(_scoped(
+        select(SubsidyStatement).where(SubsidyStatement.period == period)
+        .order_by(SubsidyStatement.bank_code, SubsidyStatement.version.desc()), user, SubsidyStatement.bank_code)))
+
+
+def lines_page(statement: SubsidyStatement, page: int, per_page: int | None = PAGE_SIZE) -> list[SubsidyLine]:
+    """One page of the statement's lines by loan ref (all of them when ``per_page`` is None)."""
+    query = select(SubsidyLine).where(SubsidyLine.statement_id == statement.id).order_by(SubsidyLine.loan_ref)
+    if per_page:
+        query = query.limit(per_page).offset((page - 1) * per_page)
+    return list(db.session.scalars(query))
+
+
+def policy_codes(statement: SubsidyStatement) -> list[str]:
+    return list(db.session.scalars(select(SubsidyLine.policy_code).where(SubsidyLine.statement_id == statement.id)
+                                   .distinct().order_by(SubsidyLine.policy_code)))
+
+
+def user_names(*ids) -> dict[int, str]:
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return {}
+    return {u.id: u.name or u.email or u.mobile or "" for u in db.session.scalars(select(User).where(User.id.in_(wanted)))}
+
+
+def versions(statement: SubsidyStatement) -> list[SubsidyStatement]:
+    return list(db.session.scalars(select(SubsidyStatement).where(
+        SubsidyStatement.period == statement.period, SubsidyStatement.bank_code == statement.bank_code)
+        .order_by(SubsidyStatement.version.desc())))
+
+
+def claims_for(statement: SubsidyStatement) -> list[BankClaim]:
+    return list(db.session.scalars(select(BankClaim).where(
+        BankClaim.period == statement.period, BankClaim.bank_code == statement.bank_code)
+        .order_by(BankClaim.uploaded_at.desc(), BankClaim.id.desc()).limit(20)))
+
+
+def export_lines(period: str) -> list[tuple[str, SubsidyLine]] | None:
+    """(bank code, line) of every current statement of the period, sorted by bank code then
+    loan ref (in Python: database collations order text differently); None when the period
+    was never computed."""
+    computed = db.session.scalar(select(func.count(SubsidyStatement.id)).where(SubsidyStatement.period == period))
+    if not computed:
+        return None
+    rows = db.session.execute(
+        select(SubsidyStatement.bank_code, SubsidyLine).join(SubsidyLine.statement)
+        .where(SubsidyStatement.period == period, SubsidyStatement.status != "superseded")).all()
+    return sorted(((bank, line) for bank, line in rows), key=lambda r: (r[0], r[1].loan_ref))
+
+
+@dataclass(frozen=True)
+class Difference:
+    loan_ref: str
+    ours: Decimal | None
+    theirs: Decimal | None
+
+    @property
+    def kind(self) -> str:
+        if self.ours is None:
+            return "not_in_statement"
+        if self.theirs is None:
+            return "not_in_claim"
+        return "amount"
+
+    @property
+    def delta(self) -> Decimal:
+        return (self.theirs or Decimal("0.00")) - (self.ours or Decimal("0.00"))
+
+
+@dataclass
+class Comparison:
+    statement: SubsidyStatement | None
+    matching: int
+    differences: list[Difference]
+    ours_total: Decimal
+    theirs_total: Decimal
+
+
+def compare(claim: BankClaim) -> Comparison:
+    """The bank's figures against the current statement of its period, line by line."""
+    statement = db.session.scalar(select(SubsidyStatement).where(
+        SubsidyStatement.period == claim.period, SubsidyStatement.bank_code == claim.bank_code,
+        SubsidyStatement.status != "superseded").order_by(SubsidyStatement.version.desc()).limit(1))
+    ours = {} if statement is None else dict(db.session.execute(
+        select(SubsidyLine.loan_ref, SubsidyLine.subsidy).where(SubsidyLine.statement_id == statement.id)).all())
+    theirs = dict(db.session.execute(select(BankClaimLine.loan_ref, BankClaimLine.subsidy)
+                                     .where(BankClaimLine.claim_id == claim.id)).all())
+    differences, matching = [], 0
+    for ref in sorted(set(ours) | set(theirs)):
+        a, b = ours.get(ref), theirs.get(ref)
+        if a is not None and b is not None and a == b:
+            matching += 1
+        else:
+            differences.append(Difference(ref, a, b))
+    return Comparison(statement, matching, differences, sum(ours.values(), Decimal("0.00")),
+                      sum(theirs.values(), Decimal("0.00")))

@@ -1,0 +1,399 @@
+"""Subsidy statements (SPEC §7 Statements): compute a period, then draft → reviewed
+(city-wide supervisor) → approved (finance) → paid (finance); reopen a frozen statement
+as a new version. Every status change is a guarded update on ``lock_version`` with one
+audit row; nothing here commits (views and CLI commands commit once)."""
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..applications.services import ConcurrentChange
+from ..audit.services import record
+from ..core.dates import quarter_period
+from ..core.money import parse_amount
+from ..core.policy import policy_in_force
+from ..core.subsidy import period_subsidy
+from ..db import db, local_today, utcnow
+from ..eligibility.services import policies
+from ..policy.models import Bank, District
+from ..servicing.facts import loan_facts
+from ..servicing.models import Loan, LoanEvent
+from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+
+CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
+CLOSED_LOAN_STATUSES = ("settled", "compensated")
+MAX_CLAIM_BYTES = 5 * 1024 * 1024
+MAX_CLAIM_ROWS = 100_000
+CLAIM_HEADER = ["loan_ref", "subsidy"]
+
+__all__ = ["StatementError", "ConcurrentChange", "compute_period_subsidy", "review_statement",
+           "approve_statement", "pay_statement", "reopen_statement", "upload_bank_claim"]
+
+
+class StatementError(ValueError):
+    """A refused statement action; ``field`` names the form field the message belongs beside."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.field = field
+
+
+class NotAllowed(StatementError):
+    """The user's role (or scope) may not do this to a statement."""
+
+
+def period_dates(period: str) -> tuple[str, date, date]:
+    """``"2021q3"`` → ``("2021Q3", 2021-06-21, 2021-09-20)``; refuses anything else."""
+    try:
+        start, end = quarter_period(period)
+    except ValueError:
+        raise StatementError(_l("“%(period)s” is not a period like 2021Q3.", period=str(period)[:20]),
+                             "period") from None
+    return period.strip().upper(), start, end
+
+
+def mask_name(name: str) -> str:
+    """张三 → 张*, 欧阳小明 → 欧***: the first character, the rest starred (SPEC §11)."""
+    name = (name or "").strip()
+    return name[:1] + "*" * min(max(len(name) - 1, 1), 8) if name else "*"
+
+
+# --- computing ------------------------------------------------------------------------
+
+@dataclass
+class BankResult:
+    bank_code: str
+    version: int
+    status: str
+    line_count: int
+    total: Decimal
+    computed: bool  # False: a frozen statement, left as it was
+
+
+@dataclass
+class ComputeResult:
+    period: str
+    start: date
+    end: date
+    loans_considered: int = 0
+    banks: list[BankResult] = field(default_factory=list)
+    no_policy: list[str] = field(default_factory=list)  # loan refs with no policy version in force
+
+    @property
+    def skipped(self) -> list[BankResult]:
+        return [b for b in self.banks if not b.computed]
+
+
+def _candidate_loans(start: date, end: date, bank_codes):
+    """Loans first disbursed on or before the period's end and not closed (settled or
+    compensated, with their last event) before its start."""
+    last_event = (select(func.max(LoanEvent.event_on)).where(LoanEvent.loan_id == Loan.id)
+                  .correlate(Loan).scalar_subquery())
+    where = [Loan.first_disbursement_date.is_not(None), Loan.first_disbursement_date <= end,
+             ~and_(Loan.status.in_(CLOSED_LOAN_STATUSES), last_event < start)]
+    if bank_codes is not None:
+        where.append(Loan.bank_code.in_(bank_codes))
+    return where
+
+
+LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.bank_code, Loan.district_code, Loan.loan_type, Loan.partners,
+                Loan.contract_rate, Loan.lpr_rate, Loan.maturity_date, Loan.first_disbursement_date,
+                Loan.policy_code, Loan.borrower_name, Loan.id_number_masked)
+
+
+def count_candidate_loans(period: str, bank_codes=None) -> int:
+    _, start, end = period_dates(period)
+    return db.session.scalar(select(func.count(Loan.id)).where(*_candidate_loans(start, end, bank_codes)))
+
+
+def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
+                  progress: Callable[[int], None] | None) -> dict[str, list[dict]]:
+    """Every candidate loan's figures for the period, as line rows grouped by bank (only
+    loans with a subsidy > 0). Loans and their events come in chunks by id: two queries
+    per ``CHUNK`` loans, whatever the number of loans; the id number is never decrypted."""
+    known = policies()
+    by_code = {p.code: p for p in known}
+    cap_class = dict(db.session.execute(select(District.code, District.cap_class)).all())
+    lines: dict[str, list[dict]] = {}
+    where = _candidate_loans(start, end, bank_codes)
+    last_id = 0
+    while True:
+        chunk = db.session.execute(select(*LOAN_COLUMNS).where(*where, Loan.id > last_id)
+                                   .order_by(Loan.id).limit(CHUNK)).all()
+        if not chunk:
+            break
+        last_id = chunk[-1].id
+        events: dict[int, list] = {}
+        for event in db.session.execute(
+                select(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.kind, LoanEvent.amount)
+                .where(LoanEvent.loan_id.in_([loan.id for loan in chunk]), LoanEvent.event_on <= end)
+                .order_by(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.id)):
+            events.setdefault(event.loan_id, []).append(event)
+        for loan in chunk:
+            result.loans_considered += 1
+            facts = loan_facts(loan, cap_class.get(loan.district_code, "standard"), events.get(loan.id, ()))
+            policy = by_code.get(loan.policy_code) or policy_in_force(
+                known, loan.first_disbursement_date or facts.first_disbursement_date)
+            if policy is None:
+                result.no_policy.append(loan.loan_ref)
+                continue
+            figures = period_subsidy(policy, facts, start, end)
+            if figures.subsidy <= 0:
+                continue
+            lines.setdefault(loan.bank_code, []).append({
+                "loan_id": loan.id, "loan_ref": loan.loan_ref,
+                "borrower_masked": f"{mask_name(loan.borrower_name)} {loan.id_number_masked}",
+                "policy_code": policy.code, "contract_rate": loan.contract_rate, "lpr_rate": loan.lpr_rate,
+                "subsidy_rate": figures.subsidy_rate, "subsidised_days": figures.subsidised_days,
+                "balance_days": figures.balance_days, "subsidy": figures.subsidy, "interest": figures.interest,
+            })
+        if progress:
+            progress(len(chunk))
+    return lines
+
+
+def current_statement(period: str, bank_code: str) -> SubsidyStatement | None:
+    """The bank's statement of the period that is not superseded (the latest version)."""
+    return db.session.scalar(select(SubsidyStatement).where(
+        SubsidyStatement.period == period, SubsidyStatement.bank_code == bank_code,
+        SubsidyStatement.status != "superseded").order_by(SubsidyStatement.version.desc()).limit(1))
+
+
+def _store_lines(statement: SubsidyStatement, rows: list[dict], actor) -> None:
+    """Replace a draft's lines with ``rows`` (bulk insert), set its total and audit it."""
+    rows = sorted(rows, key=lambda r: r["loan_ref"])
+    db.session.execute(delete(SubsidyLine).where(SubsidyLine.statement_id == statement.id))
+    if rows:
+        db.session.execute(insert(SubsidyLine), [{**row, "statement_id": statement.id} for row in rows])
+    statement.total = sum((r["subsidy"] for r in rows), Decimal("0.00"))
+    statement.line_count = len(rows)
+    statement.computed_at = utcnow()
+    statement.computed_by_id = getattr(actor, "id", None)
+    db.session.flush()
+    db.session.expire(statement, ["lines"])
+    record("subsidy_compute", statement, actor=actor, to_state=statement.status, period=statement.period,
+           bank=statement.bank_code, version=statement.version, lines=statement.line_count,
+           total=str(statement.total))
+
+
+def _guard(statement: SubsidyStatement, from_statuses, lock_version: int | None = None, **values) -> None:
+    """Change the statement only while it still has a status in ``from_statuses`` and the
+    lock version we (or the form) read; of two concurrent clicks exactly one lands."""
+    expected = statement.lock_version if lock_version is None else lock_version
+    result = db.session.execute(
+        update(SubsidyStatement)
+        .where(SubsidyStatement.id == statement.id, SubsidyStatement.status.in_(from_statuses),
+               SubsidyStatement.lock_version == expected)
+        .values(lock_version=SubsidyStatement.lock_version + 1, **values)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        db.session.rollback()
+        raise ConcurrentChange(str(_l("This statement has already been changed by someone else. "
+                                      "Nothing was changed; here is its current state.")))
+    db.session.expire(statement)
+
+
+def computable_period(period: str, today: date) -> tuple[str, date, date]:
+    """The period's code and dates, refused while it has not ended on ``today``."""
+    code, start, end = period_dates(period)
+    if today <= end:
+        raise StatementError(_l("%(period)s ends on %(end)s; it can be computed from the day after.",
+                                period=code, end=end.isoformat()), "period")
+    return code, start, end
+
+
+def compute_period_subsidy(period: str, actor, *, today: date | None = None, bank_codes=None,
+                           progress: Callable[[int], None] | None = None) -> ComputeResult:
+    """One statement per bank for ``period`` (SPEC §7): a line per loan with a subsidy > 0.
+    Drafts are recomputed in place; reviewed, approved and paid statements are frozen and
+    reported as skipped. Only after the period's last day (Beijing time)."""
+    code, start, end = computable_period(period, today or local_today())
+    result = ComputeResult(code, start, end)
+    codes = list(bank_codes) if bank_codes is not None else list(
+        db.session.scalars(select(Bank.code).order_by(Bank.code)))
+    # Frozen banks first: their loans need no computing.
+    statements = {bank: current_statement(code, bank) for bank in codes}
+    open_banks = [b for b in codes if statements[b] is None or statements[b].status not in FROZEN_STATUSES]
+    lines = _period_lines(start, end, open_banks, result, progress) if open_banks else {}
+    for bank in codes:
+        statement = statements[bank]
+        if statement is not None and statement.status in FROZEN_STATUSES:
+            result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
+                                           statement.total, computed=False))
+            continue
+        if statement is None:
+            statement = SubsidyStatement(period=code, bank_code=bank, version=1, status="draft")
+            db.session.add(statement)
+            try:
+                db.session.flush()
+            except IntegrityError:
+                db.session.rollback()
+                raise ConcurrentChange(str(_l("Someone else is computing this period right now. "
+                                              "Nothing was changed; try again in a moment."))) from None
+        else:
+            _guard(statement, ("draft",))
+        _store_lines(statement, lines.get(bank, []), actor)
+        result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
+                                       statement.total, computed=True))
+    return result
+
+
+# --- the workflow ---------------------------------------------------------------------
+
+def is_citywide_supervisor(user) -> bool:
+    return user.role == "supervisor" and user.district_code is None
+
+
+def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
+    """draft → reviewed, by a city-wide supervisor."""
+    if not is_citywide_supervisor(actor):
+        raise NotAllowed(_l("Only a city-wide supervisor reviews subsidy statements."))
+    _check_status(statement, "draft")
+    _guard(statement, ("draft",), lock_version, status="reviewed", reviewed_by_id=actor.id, reviewed_at=utcnow())
+    record("subsidy_review", statement, actor=actor, from_state="draft", to_state="reviewed")
+
+
+def approve_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
+    """reviewed → approved, by finance."""
+    _require_finance(actor)
+    _check_status(statement, "reviewed")
+    _guard(statement, ("reviewed",), lock_version, status="approved", approved_by_id=actor.id,
+           approved_at=utcnow())
+    record("subsidy_approve", statement, actor=actor, from_state="reviewed", to_state="approved")
+
+
+def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, voucher_no: str,
+                  lock_version: int | None = None) -> None:
+    """approved → paid, by finance, with the payment date and the voucher number."""
+    _require_finance(actor)
+    _check_status(statement, "approved")
+    voucher_no = (voucher_no or "").strip()
+    if paid_on is None:
+        raise StatementError(_l("Give the payment date."), "paid_on")
+    if paid_on > local_today():
+        raise StatementError(_l("The payment date cannot be in the future."), "paid_on")
+    _, _, end = period_dates(statement.period)
+    if paid_on <= end:
+        raise StatementError(_l("The payment date must be after the period's last day (%(end)s).",
+                                end=end.isoformat()), "paid_on")
+    if not voucher_no:
+        raise StatementError(_l("Give the payment voucher number."), "voucher_no")
+    _guard(statement, ("approved",), lock_version, status="paid", paid_on=paid_on, voucher_no=voucher_no,
+           paid_by_id=actor.id)
+    record("subsidy_pay", statement, actor=actor, from_state="approved", to_state="paid",
+           paid_on=paid_on.isoformat(), voucher_no=voucher_no)
+
+
+def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_version: int | None = None,
+                     today: date | None = None) -> SubsidyStatement:
+    """A frozen statement becomes ``superseded``; a new version (draft, recomputed now) takes
+    its place. Finance only, with a reason."""
+    _require_finance(actor)
+    reason = (reason or "").strip()
+    if statement.status not in FROZEN_STATUSES:
+        raise StatementError(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
+                                "simply recomputed."))
+    if not reason:
+        raise StatementError(_l("Give the reason for reopening the statement."), "reason")
+    old_status, period, bank, version = statement.status, statement.period, statement.bank_code, statement.version
+    _guard(statement, FROZEN_STATUSES, lock_version, status="superseded")
+    record("subsidy_reopen", statement, actor=actor, from_state=old_status, to_state="superseded", reason=reason)
+    new = SubsidyStatement(period=period, bank_code=bank, version=version + 1, status="draft",
+                           reopened_from_id=statement.id, reopen_reason=reason)
+    db.session.add(new)
+    db.session.flush()
+    compute_period_subsidy(period, actor, today=today, bank_codes=[bank])
+    return new
+
+
+def _require_finance(actor) -> None:
+    if actor.role != "finance":
+        raise NotAllowed(_l("Only finance staff may do this."))
+
+
+def _check_status(statement: SubsidyStatement, expected: str) -> None:
+    """A statement no longer in ``expected`` was changed by someone else (or is frozen)."""
+    if statement.status != expected:
+        raise ConcurrentChange(str(_l("This statement has already been changed by someone else. "
+                                      "Nothing was changed; here is its current state.")))
+
+
+# --- a bank's own figures ---------------------------------------------------------------
+
+def _decode(data: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise StatementError(_l("The file is neither UTF-8 nor GB18030 text."), "file")
+
+
+def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
+    """``loan_ref,subsidy`` rows, checked: the exact header, a loan ref on every row (once),
+    amounts in yuan with at most two decimals and not negative."""
+    if len(data) > MAX_CLAIM_BYTES:
+        raise StatementError(_l("The file is larger than 5 MB."), "file")
+    if b"\x00" in data:
+        raise StatementError(_l("This is not a CSV text file."), "file")
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader, None)
+        if header is None or [h.strip().lower() for h in header] != CLAIM_HEADER:
+            raise StatementError(_l("The first row must be the header loan_ref,subsidy."), "file")
+        rows, seen = [], set()
+        for number, row in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != 2:
+                raise StatementError(_l("Row %(row)d: expected 2 columns, found %(n)d.", row=number, n=len(row)),
+                                     "file")
+            loan_ref, amount_text = row[0].strip(), row[1].strip()
+            if not loan_ref or len(loan_ref) > 40:
+                raise StatementError(_l("Row %(row)d, loan_ref: missing or longer than 40 characters.",
+                                        row=number), "file")
+            if loan_ref in seen:
+                raise StatementError(_l("Row %(row)d, loan_ref: %(ref)s appears twice.", row=number, ref=loan_ref),
+                                     "file")
+            try:
+                amount = parse_amount(amount_text)
+            except (ValueError, TypeError) as exc:
+                raise StatementError(_l("Row %(row)d, subsidy: %(reason)s.", row=number, reason=str(exc)),
+                                     "file") from None
+            if amount < 0:
+                raise StatementError(_l("Row %(row)d, subsidy: must not be negative.", row=number), "file")
+            seen.add(loan_ref)
+            rows.append((loan_ref, amount))
+            if len(rows) > MAX_CLAIM_ROWS:
+                raise StatementError(_l("The file has more than %(n)d rows.", n=MAX_CLAIM_ROWS), "file")
+    except csv.Error as exc:
+        raise StatementError(_l("The file is not valid CSV: %(reason)s.", reason=str(exc)), "file") from None
+    return rows
+
+
+def upload_bank_claim(statement: SubsidyStatement, *, actor, filename: str, data: bytes) -> BankClaim:
+    """Store a bank's own figures for the statement's period, for comparison only."""
+    if actor.role != "bank" or actor.bank_code != statement.bank_code:
+        raise NotAllowed(_l("Only a clerk of this bank may upload its figures."))
+    rows = parse_claim_csv(data)
+    claim = BankClaim(period=statement.period, bank_code=statement.bank_code,
+                      filename=(filename or "claim.csv")[-200:], sha256=hashlib.sha256(data).hexdigest(),
+                      total=sum((amount for _, amount in rows), Decimal("0.00")), uploaded_by_id=actor.id)
+    db.session.add(claim)
+    db.session.flush()
+    if rows:
+        db.session.execute(insert(BankClaimLine),
+                           [{"claim_id": claim.id, "loan_ref": ref, "subsidy": amount} for ref, amount in rows])
+    record("subsidy_claim_upload", claim, actor=actor, period=claim.period, bank=claim.bank_code, lines=len(rows),
+           total=str(claim.total), sha256=claim.sha256)
+    return claim
