@@ -1,7 +1,7 @@
 """Deterministic demo data (SPEC §10 ``demo-data``): a user for every role, about fifty
 applications in varied states and a few loans of the demo bank (ICBC-CZ) in every loan
 state with disbursements and repayments across 2025–2026, each state reached through the
-real services."""
+real services, and subsidy statements for every finished period (paid, approved, reviewed, draft)."""
 from __future__ import annotations
 
 import random
@@ -18,6 +18,7 @@ from .auth.passwords import hash_password
 from .auth.services import create_user
 from .core.workflow import Action
 from .db import db, local_today
+from .subsidy.models import SubsidyStatement
 
 DEMO_PASSWORD = "Demo-Password-2026"
 MARKER_EMAIL = "admin@demo.czloans.cn"
@@ -118,6 +119,7 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
     for plan in LOAN_PLAN:
         n += 1
         _demo_loan(n, plan, rng, shared_hash, staff)
+    _demo_statements(staff)
     db.session.commit()
     echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for role, email, name, district, bank in STAFF:
@@ -125,6 +127,34 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
     echo(f"  {'applicant':<10} {'13800000001 … 13800000%03d' % n:<38} (mobile numbers)")
     echo(f"{n} demo applications created, {len(LOAN_PLAN) - 1} of them with a loan of ICBC-CZ.")
     return True
+
+
+def _demo_statements(staff: dict) -> None:
+    """Subsidy statements for every finished period of the demo loans, through the real
+    services: the last period left as a draft for finance to work on, the one before it
+    reviewed, the one before approved, older ones paid 30 days after the period."""
+    from .core.dates import period_of, quarter_period
+    from .subsidy import services as subsidy
+
+    finance, chief = staff["finance@demo.czloans.cn"], staff["supervisor.city@demo.czloans.cn"]
+    today = local_today()
+    first = min(plan[1] for plan in LOAN_PLAN)
+    periods, period = [], period_of(first)
+    while quarter_period(period)[1] < today:
+        periods.append(period)
+        period = period_of(quarter_period(period)[1] + timedelta(days=1))
+    for age, period in enumerate(reversed(periods)):
+        subsidy.compute_period_subsidy(period, finance, today=today)
+        if age == 0:
+            continue
+        paid_on = quarter_period(period)[1] + timedelta(days=30)
+        for statement in db.session.scalars(select(SubsidyStatement).where(SubsidyStatement.period == period)):
+            subsidy.review_statement(statement, actor=chief)
+            if age >= 2:
+                subsidy.approve_statement(statement, actor=finance)
+                if age >= 3 and paid_on <= today:
+                    subsidy.pay_statement(statement, actor=finance, paid_on=paid_on,
+                                          voucher_no=f"CZCZ-{period}-{statement.bank_code}")
 
 
 def _demo_loan(n: int, plan, rng: random.Random, password_hash: str, staff: dict) -> None:

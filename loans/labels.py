@@ -109,6 +109,13 @@ AUDIT_ACTION = {
     "extension": _l("Loan extended"),
     "compensation": _l("Guarantee fund paid the bank"),
     "visit": _l("Follow-up visit recorded"),
+    "ledger_import": _l("Loan ledger imported"),
+    "subsidy_compute": _l("Subsidy statement computed"),
+    "subsidy_review": _l("Subsidy statement reviewed"),
+    "subsidy_approve": _l("Subsidy statement approved"),
+    "subsidy_pay": _l("Subsidy statement marked paid"),
+    "subsidy_reopen": _l("Subsidy statement reopened"),
+    "subsidy_claim_upload": _l("Bank's subsidy figures uploaded"),
 }
 
 LOAN_EVENT = {

@@ -15,6 +15,8 @@ HOME_BY_ROLE = {
     "officer": "review.queue",
     "supervisor": "review.queue",
     "auditor": "review.queue",
+    "bank": "servicing.home",
+    "finance": "subsidy.index",
 }
 
 
