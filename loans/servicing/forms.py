@@ -24,7 +24,7 @@ def check_rate(form, field):
         money.parse_rate(field.data)
     except (ValueError, TypeError):
         raise ValidationError(_l("Enter the rate in percent per year with at most four decimals, such as 3.85 "
-                                 "(no % sign).")) from None
+                                 "(without a percent sign).")) from None
 
 
 class LoanFilterForm(FlaskForm):
