@@ -8,7 +8,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from ..core.money import format_yuan
 
-LABEL_WIDTH = 120
+LABEL_WIDTH = 120  # at least; wider for long labels (bank names)
+LABEL_CHAR_WIDTH = 7  # px per character at the 13 px label size (Latin; CJK ~13)
 VALUE_WIDTH = 130
 BAR_HEIGHT = 22
 GAP = 8
@@ -37,11 +38,16 @@ def bar_chart(items: list[tuple[str, Decimal]]) -> Chart | None:
     """``items``: (label, amount in yuan). None when there is nothing to draw."""
     if not items:
         return None
-    room = Decimal(WIDTH - LABEL_WIDTH - VALUE_WIDTH)
+    label_width = max(LABEL_WIDTH, max(_label_px(label) for label, _ in items) + 12)
+    room = Decimal(WIDTH - label_width - VALUE_WIDTH)
     top = max((amount for _, amount in items), default=Decimal(0))
     bars = []
     for i, (label, amount) in enumerate(items):
         length = (room * amount / top).quantize(Decimal("0.1"), ROUND_HALF_UP) if top > 0 else Decimal(0)
         bars.append(Bar(label, format_yuan(amount), i * (BAR_HEIGHT + GAP), max(length, Decimal(0))))
-    return Chart(bars, WIDTH, len(items) * (BAR_HEIGHT + GAP), LABEL_WIDTH, BAR_HEIGHT,
-                 LABEL_WIDTH + int(room) + 6)
+    return Chart(bars, WIDTH, len(items) * (BAR_HEIGHT + GAP), label_width, BAR_HEIGHT,
+                 label_width + int(room) + 6)
+
+
+def _label_px(label: str) -> int:
+    return sum(13 if ord(ch) > 0x2E80 else LABEL_CHAR_WIDTH for ch in label)

@@ -56,6 +56,13 @@ def live_server(migrated_template, tmp_path_factory):
                                       name="Supervisor Chen", check_password=False),
             "supervisor2": create_user(role="supervisor", email="chief2@test.cn", password=PASSWORD,
                                        name="Supervisor Wang", check_password=False),
+            # servicing, subsidy and reports journeys (test_loan_journeys)
+            "bank": create_user(role="bank", email="clerk@test.cn", password=PASSWORD, name="Clerk Zhao",
+                                bank_code="ICBC-CZ", check_password=False),
+            "finance": create_user(role="finance", email="finance@test.cn", password=PASSWORD, name="Finance Sun",
+                                   check_password=False),
+            "citywide": create_user(role="supervisor", email="city@test.cn", password=PASSWORD,
+                                    name="Supervisor Zhou", check_password=False),
         }
         db.session.commit()
         logins = {k: u.email for k, u in staff.items()}

@@ -88,7 +88,7 @@ def test_contract_refusals_beside_the_field(approved, bank_user, as_user):
         ({"amount": "100000.01"}, "amount", "more than the approved ¥100,000.00"),
         ({"amount": "1,000"}, "amount", "without commas"),
         ({"term_months": "25"}, "term_months", "between 1 and the approved 24 months"),
-        ({"contract_rate": "4.35%"}, "contract_rate", "no % sign"),
+        ({"contract_rate": "4.35%"}, "contract_rate", "without a percent sign"),
         ({"contract_rate": "abc"}, "contract_rate", "percent per year"),
         ({"contract_rate": "3.123456"}, "contract_rate", "at most four decimals"),
         ({"contract_no": "  "}, "contract_no", "required"),

@@ -88,3 +88,13 @@ def computed(app, example_ledger):
     services.compute_period_subsidy("2021Q3", None, today=AFTER_Q3_2021)
     db.session.commit()
     return {bank: services.current_statement("2021Q3", bank) for bank in ("ICBC-CZ", "ABC-CZ")}
+
+
+@pytest.fixture(autouse=True)
+def english_messages(app):
+    """Service and CLI messages outside a request follow the app's default language
+    (Chinese); these tests read them in English. Pages choose their own language."""
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        yield
