@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from .conftest import DESKTOP, PASSWORD, PHONE, overflowing, shot
+from .conftest import DESKTOP, PASSWORD, PHONE, SHOTS, overflowing, shot
 from .test_journeys import log_in
 
 pytestmark = pytest.mark.browser
@@ -214,6 +214,20 @@ def test_journey_l1_bank_clerk_services_a_loan_and_the_applicant_sees_it(live_se
     shot(applicant, "l1-applicant-loan-phone-zh")
     assert not overflowing(applicant), overflowing(applicant)
 
+    # The clerk's pages on a phone, in Chinese: the loans as cards, the loan page.
+    clerk_phone = new_context(PHONE, "zh").new_page()
+    log_in(clerk_phone, live_server.logins["bank"])
+    clerk_phone.goto("/loans/")
+    card = clerk_phone.locator("ul.list-group li", has_text=reference)
+    expect(card).to_contain_text("¥130,000.00")
+    shot(clerk_phone, "l1-loans-phone-zh")
+    assert not overflowing(clerk_phone), overflowing(clerk_phone)
+    card.get_by_role("link", name=reference).click()
+    expect(clerk_phone.locator("h1")).to_contain_text(reference)
+    expect(clerk_phone.locator("section[aria-labelledby=events-title] tbody tr")).to_have_count(4)
+    shot(clerk_phone, "l1-bank-loan-phone-zh")
+    assert not overflowing(clerk_phone), overflowing(clerk_phone)
+
 
 def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server, new_context):
     app = live_server.app
@@ -251,6 +265,7 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
     assert response.status == 200, response.status
     assert response.headers["content-type"].startswith("application/pdf"), response.headers
     assert response.body()[:5] == b"%PDF-"
+    (SHOTS / "l2-statement-zh.pdf").write_bytes(response.body())  # for a look beside the screenshots
 
     supervisor = new_context(DESKTOP, "en").new_page()
     log_in(supervisor, live_server.logins["citywide"])
