@@ -67,6 +67,8 @@ class Loan(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     application = relationship("LoanApplication")
+    bank = relationship("Bank")
+    district = relationship("District")
     events: Mapped[list["LoanEvent"]] = relationship(
         back_populates="loan", order_by="(LoanEvent.event_on, LoanEvent.id)", cascade="all, delete-orphan")
 

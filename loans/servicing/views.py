@@ -16,6 +16,7 @@ from ..core.workflow import CaseStatus, IllegalTransition
 from ..db import db, local_today
 from ..labels import LOAN_EVENT, STATUS, label
 from ..policy.models import District
+from ..subsidy import queries as subsidy_queries
 from . import forms, queries, services
 
 bp = Blueprint("servicing", __name__)
@@ -181,6 +182,7 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
         balance=services.balance_on(events, today), disbursed=disbursed, repaid=repaid,
         maturity=services.effective_maturity(loan), overdue_since=services._open_overdue_start(events),
         event_labels={kind: str(text) for kind, text in LOAN_EVENT.items()},
+        subsidy_history=subsidy_queries.loan_subsidy_history(loan.id),
         event_forms=event_forms, visit_form=visit_form or (forms.VisitForm(formdata=None, data={"visited_on": today})
                                                            if can_visit else None),
         today=today), status
@@ -308,4 +310,5 @@ def portal_loan(application):
     events = list(loan.events)
     return SimpleNamespace(loan=loan, balance=services.balance_on(events, local_today()),
                            maturity=services.effective_maturity(loan),
-                           money_events=[e for e in events if e.kind in ("disbursement", "repayment")])
+                           money_events=[e for e in events if e.kind in ("disbursement", "repayment")],
+                           subsidy_history=subsidy_queries.loan_subsidy_history(loan.id))

@@ -161,3 +161,12 @@ def compare(claim: BankClaim) -> Comparison:
             differences.append(Difference(ref, a, b))
     return Comparison(statement, matching, differences, sum(ours.values(), Decimal("0.00")),
                       sum(theirs.values(), Decimal("0.00")))
+
+
+def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyStatement, SubsidyLine]]:
+    """The loan's line in each period's current statement (superseded versions left out),
+    newest period first: what the loan earned, and whether it was paid."""
+    return db.session.execute(
+        select(SubsidyStatement, SubsidyLine).join(SubsidyLine, SubsidyLine.statement_id == SubsidyStatement.id)
+        .where(SubsidyLine.loan_id == loan_id, SubsidyStatement.status != "superseded")
+        .order_by(SubsidyStatement.period.desc())).tuples().all()

@@ -41,10 +41,15 @@ DIFFERENCE_LABEL = {
 }
 
 
+@bp.app_template_global("statement_status")
+def statement_status(status: str) -> str:
+    """A statement's status in the reader's language (also on loan pages)."""
+    return str(STATUS_LABEL.get(status, status))
+
+
 @bp.context_processor
 def labels():
-    return {"statement_status": lambda s: str(STATUS_LABEL.get(s, s)),
-            "difference_label": lambda k: str(DIFFERENCE_LABEL.get(k, k)),
+    return {"difference_label": lambda k: str(DIFFERENCE_LABEL.get(k, k)),
             "is_citywide_supervisor": services.is_citywide_supervisor(current_user),
             "balance_days_text": lambda d: f"{Decimal(plain_decimal(d)):,}"}
 
