@@ -71,6 +71,16 @@ REASONS = {
     "too_many": _l("… and %(n)s more problems not shown."),
     "changed_meanwhile": _l("A stored loan changed while the import ran; nothing was stored. Import the files "
                             "again."),
+    "xlsx_too_large": _l("The workbook unpacks to more than 1 GB; split the ledger into CSV files."),
+    "amount_too_large": _l("At most %(max)s yuan."),
+    "date_out_of_range": _l("Must be a date from %(first)s to %(last)s."),
+    "event_in_future": _l("Dated after today (%(today)s)."),
+    "serviced_in_app": _l("Loan %(value)s came from an application and its bank records its events in the app; "
+                          "they cannot be imported."),
+    "another_run": _l("Another ledger import is running; nothing was stored. Import the files again when it has "
+                      "finished."),
+    "stored_meanwhile": _l("Another import stored some of these loans or events while this one ran; nothing was "
+                           "stored. Import the files again (rows already stored are then left unchanged)."),
     "internal": _l("The import stopped on an unexpected error; nothing was stored. Please report it."),
 }
 

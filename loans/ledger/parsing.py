@@ -31,6 +31,11 @@ INTEGER_COLUMNS = frozenset({"partners", "term_months", "jobs_declared"})
 DATE_COLUMNS = frozenset({"contract_date", "maturity_date", "date"})
 
 XLSX_SHEETS = ("loans", "events")
+# A workbook is a zip: a few kilobytes can declare gigabytes of XML, or a used range up to
+# column XFD and row 1,048,576 that a reader would pad with empty cells. A ledger has 18
+# columns; a 100,000-loan workbook unpacks to some 200 MB.
+XLSX_MAX_UNPACKED_BYTES = 1024 * 1024 * 1024
+XLSX_MAX_COLUMNS = 64
 
 
 @dataclass(frozen=True)
@@ -190,6 +195,8 @@ def read_csv(source: SourceFile) -> Table:
 def read_xlsx(source: SourceFile) -> list[Table]:
     from openpyxl import load_workbook
 
+    if _unpacked_size(source.data) > XLSX_MAX_UNPACKED_BYTES:
+        raise FileRefused([Problem(source.name, None, None, "xlsx_too_large")])
     try:
         workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
@@ -204,8 +211,17 @@ def read_xlsx(source: SourceFile) -> list[Table]:
         for kind in found:
             sheet = workbook[names[kind]]
             label = f"{source.name}[{kind}]"
-            # kept in memory: the workbook closes below, and XLSX ledgers are the small ones
-            rows = [(i, list(values)) for i, values in enumerate(sheet.iter_rows(values_only=True), start=1)]
+            # kept in memory: the workbook closes below, and XLSX ledgers are the small ones;
+            # blank rows are not kept (a stray cell on row 1,048,576 makes a million of them),
+            # except the header's row, and the used range is not trusted for the width
+            sheet.reset_dimensions()
+            rows = [(i, list(values)) for i, values in
+                    enumerate(sheet.iter_rows(max_col=XLSX_MAX_COLUMNS, values_only=True), start=1)
+                    if i == 1 or not _blank_row(values)]
+            if rows:  # the header's width is its last named column, not the padded range
+                header = rows[0][1]
+                while header and _blank(header[-1]):
+                    header.pop()
             try:
                 tables.append(_table(label, rows[0][1] if rows else None, lambda rows=rows: iter(rows[1:]), kind))
             except FileRefused as exc:
@@ -215,6 +231,16 @@ def read_xlsx(source: SourceFile) -> list[Table]:
         return tables
     finally:
         workbook.close()
+
+
+def _unpacked_size(data: bytes) -> int:
+    """The bytes a workbook's parts unpack to, as its zip directory declares them (Python's
+    zipfile never inflates a member beyond its declared size)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return 0  # not a readable zip: load_workbook says so
 
 
 def read_sources(sources: list[SourceFile]) -> list[Table]:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from contextlib import contextmanager
 
 from flask import current_app
 from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
 
 from ..db import db
-from .parsing import SourceFile
+from .parsing import Problem, SourceFile
 from .services import ImportResult, LedgerRefused, Progress, begin_import, mark_failed, run_import, set_progress
 
 log = logging.getLogger(__name__)
@@ -22,6 +24,17 @@ ANALYZE_AFTER_ROWS = 10_000
 INTERNAL = {"file": "", "row": None, "column": None, "code": "internal", "params": {}}
 
 _threads: dict[int, threading.Thread] = {}
+_run_lock = threading.Lock()  # one run at a time in this process (PostgreSQL also locks across processes)
+
+
+@contextmanager
+def _one_run_here():
+    if not _run_lock.acquire(blocking=False):
+        raise LedgerRefused([Problem("", None, None, "another_run")])
+    try:
+        yield
+    finally:
+        _run_lock.release()
 
 
 def start(sources: list[SourceFile], *, actor=None) -> int:
@@ -38,13 +51,18 @@ def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
 
     batch = db.session.get(LedgerImport, batch_id)
     try:
-        result = run_import(batch, sources, actor=actor, progress=progress)
-        db.session.commit()
+        with _one_run_here():
+            result = run_import(batch, sources, actor=actor, progress=progress)
+            db.session.commit()
         _refresh_statistics(result)
         return result, None
     except LedgerRefused as exc:
         db.session.rollback()
         problems = exc.as_dicts()
+    except IntegrityError:  # another process stored the same loan_ref or event meanwhile
+        log.warning("ledger import %s collided with a concurrent change", batch_id, exc_info=True)
+        db.session.rollback()
+        problems = [Problem("", None, None, "stored_meanwhile").as_dict()]
     except Exception:  # a bug, not bad input: the run is still recorded as failed
         log.exception("ledger import %s failed", batch_id)
         db.session.rollback()
@@ -77,7 +95,7 @@ def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: i
         from ..auth.models import User
 
         with app.app_context():
-            actor = db.session.get(User, actor_id) if actor_id else None
+            actor = None
             last = [0.0]
 
             def progress(phase, done, total):
@@ -87,7 +105,11 @@ def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: i
                     set_progress(batch_id, done, total)
 
             try:
+                actor = db.session.get(User, actor_id) if actor_id else None
                 execute(batch_id, sources, actor=actor, progress=progress)
+            except Exception:  # noqa: BLE001 — nobody waits on this thread: record it, never leave it "running"
+                log.exception("ledger import %s: recording its failure failed", batch_id)
+                _mark_failed_quietly(batch_id)
             finally:
                 db.session.remove()
                 _threads.pop(batch_id, None)
@@ -95,6 +117,16 @@ def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: i
     thread = threading.Thread(target=work, name=f"ledger-import-{batch_id}", daemon=True)
     _threads[batch_id] = thread
     thread.start()
+
+
+def _mark_failed_quietly(batch_id: int) -> None:
+    try:
+        db.session.rollback()
+        mark_failed(batch_id, [dict(INTERNAL)])
+        db.session.commit()
+    except Exception:  # noqa: BLE001 — the database itself is failing; the log has it
+        log.exception("ledger import %s could not be marked failed", batch_id)
+        db.session.rollback()
 
 
 def wait(batch_id: int, timeout: float | None = None) -> None:

@@ -20,8 +20,9 @@ from datetime import date
 from decimal import Decimal
 from typing import Callable, NamedTuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 
+from ..applications.forms import MAX_AMOUNT
 from ..audit.services import record
 from ..core import money, resident_id
 from ..core.policy import LOAN_TYPES, lpr_on, policy_in_force
@@ -40,6 +41,12 @@ CHUNK = 1000  # keys per IN (…) when reading what is stored
 WRITE_CHUNK = 5000  # rows per bulk INSERT
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _INT_RE = re.compile(r"[0-9]{1,9}")
+# The range the app's date fields accept: a ledger date outside it is a typing error
+# (0201-06-10), and far dates break every day-by-day computation downstream.
+FIRST_DATE, LAST_DATE = date(2000, 1, 1), date(2100, 12, 31)
+# One run at a time (PostgreSQL advisory lock key, any constant): two admins importing
+# the same file at once would otherwise both find its rows new.
+RUN_LOCK_KEY = 431_000_010
 # Same-day order: money first (the balance counts a day's movements together), then an
 # overdue period's end before the next one's start (as servicing.facts reads them).
 _KIND_ORDER = {"disbursement": 0, "repayment": 1, "overdue_end": 2, "overdue_start": 3}
@@ -200,6 +207,9 @@ class _Row:
         if amount <= 0:
             self.refuse(column, "not_positive")
             return None
+        if amount > MAX_AMOUNT:  # also keeps it within the database's integer fen
+            self.refuse(column, "amount_too_large", max=f"{MAX_AMOUNT:f}")
+            return None
         self.cache[("amount", value)] = amount  # equal texts share one Decimal: less time and memory
         return amount
 
@@ -240,6 +250,9 @@ class _Row:
             day = date(int(value[:4]), int(value[5:7]), int(value[8:]))
         except ValueError:
             self.refuse(column, "not_a_date")
+            return None
+        if not FIRST_DATE <= day <= LAST_DATE:
+            self.refuse(column, "date_out_of_range", first=FIRST_DATE.isoformat(), last=LAST_DATE.isoformat())
             return None
         self.cache[value] = day
         return day
@@ -318,9 +331,11 @@ def _parse_loan(row: _Row, ref: _Reference) -> dict | None:
     return values if row.ok else None
 
 
-def _parse_event(row: _Row) -> tuple | None:
+def _parse_event(row: _Row, today: date) -> tuple | None:
     loan_ref = row.code("loan_ref")  # shared by the loan's events
     event_on = row.date("date")
+    if event_on is not None and event_on > today:  # it would count in today's balance and status
+        row.refuse("date", "event_in_future", today=today.isoformat())
     kind = row.code("kind")
     amount = None
     if kind is not None and kind not in LEDGER_EVENT_KINDS:
@@ -364,6 +379,7 @@ class _LoanValues(NamedTuple):
 
 class _StoredLoan(NamedTuple):
     id: int
+    source: str
     status: str
     lock_version: int
     contract_date: date
@@ -374,7 +390,7 @@ class _StoredLoan(NamedTuple):
 
 # --- what is stored ----------------------------------------------------------------------
 
-_STORED_LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.status, Loan.lock_version, Loan.id_number_hash,
+_STORED_LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.source, Loan.status, Loan.lock_version, Loan.id_number_hash,
                         Loan.contract_date, Loan.amount, Loan.first_disbursement_date, Loan.policy_code,
                         *(getattr(Loan, attribute) for attribute in set(LOAN_ATTRIBUTES.values())
                           - {"contract_date", "amount"}))
@@ -512,6 +528,7 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
         tables = read_sources(sources)
     except FileRefused as exc:
         raise LedgerRefused(exc.problems[:MAX_PROBLEMS], len(exc.problems)) from None
+    _one_run_at_a_time()
     problems = _Problems()
     loan_tables = [t for t in tables if t.kind == "loans"]
     event_tables = [t for t in tables if t.kind == "events"]
@@ -555,7 +572,7 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
         seen: dict[tuple, int] = defaultdict(int)
         for number, cells, wide in table.rows():
             row = _Row(table, number, cells, wide, problems, cache)
-            parsed = _parse_event(row)
+            parsed = _parse_event(row, ref.today)
             if parsed is not None:
                 seen[parsed] += 1
                 new_events[parsed[0]].append(_Event(table.file, number, *parsed, seen[parsed]))
@@ -592,6 +609,12 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
             if loan is None:
                 for event in events:
                     problems.add(event.file, event.row, "loan_ref", "unknown_loan", value=loan_ref)
+                continue
+            if getattr(loan, "source", "ledger") != "ledger":
+                # its bank records it in the app, where each change also moves the case
+                # through the state machine; a status set here would leave the case behind
+                for event in events:
+                    problems.add(event.file, event.row, "loan_ref", "serviced_in_app", value=loan_ref)
                 continue
             existing = stored_events.get(loan_ref, [])
             keys = {event.key for event in existing}
@@ -664,13 +687,25 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
     return result
 
 
+def _one_run_at_a_time() -> None:
+    """On PostgreSQL, hold a transaction-scoped lock for the rest of the run, taken before
+    anything stored is read; a second run at the same time is refused at once rather than
+    left waiting behind a long one. (SQLite writes one transaction at a time anyway, and
+    the runner keeps a process to one run; a clash left over ends as ``stored_meanwhile``.)"""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    if not db.session.scalar(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": RUN_LOCK_KEY}):
+        raise LedgerRefused([Problem("", None, None, "another_run")])
+
+
 def _text_or_none(value) -> str | None:
     return (value.strip() or None) if isinstance(value, str) else None
 
 
 def _update_stored(stored: dict[str, _StoredLoan], derived: dict) -> None:
     """Stored loans that gained events: their status, first disbursement and policy, as a
-    guarded update (``lock_version``) so a bank's concurrent change is not overwritten."""
+    guarded update (``lock_version``) so a bank's concurrent change is not overwritten
+    (and a bank's form opened before the import is refused as stale)."""
     changes = []
     for loan_ref, (status, first_on, code) in derived.items():
         loan = stored.get(loan_ref)
@@ -678,9 +713,10 @@ def _update_stored(stored: dict[str, _StoredLoan], derived: dict) -> None:
             continue
         if loan.status == CaseStatus.extended.value and status == CaseStatus.active.value:
             status = loan.status  # an extension the bank recorded stays; the ledger knows none
-        if (status, first_on, code) != (loan.status, loan.first_disbursement_date, loan.policy_code):
-            changes.append({"b_id": loan.id, "b_lock": loan.lock_version, "status": status,
-                            "first_disbursement_date": first_on, "policy_code": code})
+        # every loan that gained events, even with its status unchanged: the events were
+        # checked against the history read above, which a bank may have changed meanwhile
+        changes.append({"b_id": loan.id, "b_lock": loan.lock_version, "status": status,
+                        "first_disbursement_date": first_on, "policy_code": code})
     if not changes:
         return
     table = Loan.__table__

@@ -290,9 +290,10 @@ def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal |
         raise ServicingError(_l("No money can be paid out while the loan is overdue."))
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
-    if on > effective_maturity(loan):
+    # the contract's maturity: an extension (展期) gives more time to repay, not to draw
+    if on > loan.maturity_date:
         raise ServicingError(_l("The date cannot be after the maturity date %(date)s.",
-                                date=effective_maturity(loan).isoformat()), "event_on")
+                                date=loan.maturity_date.isoformat()), "event_on")
     amount = _positive(amount)
     disbursed = sum((e.amount for e in loan.events if e.kind == "disbursement"), Decimal(0))
     if disbursed + amount > loan.amount:
