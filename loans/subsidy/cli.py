@@ -26,6 +26,10 @@ def compute_command(period, today):
     from . import services
 
     on = today.date() if today else local_today()
+    if on > local_today():
+        # A later "today" would compute a period that has not ended yet (SPEC §7).
+        raise click.ClickException(f"--today {on} is after today ({local_today()}); a period is computed "
+                                   "only after its last day")
     try:
         code, _, _ = services.computable_period(period, on)  # refused before counting the loans
         total = services.count_candidate_loans(code)

@@ -39,8 +39,7 @@ def export_rows(period: str) -> list[tuple]:
     lines = queries.export_lines(period)
     if lines is None:
         raise NeverComputed(f"{period} has never been computed; run `subsidy compute {period}` first")
-    return [(period, bank, line.loan_ref, line.contract_rate, line.lpr_rate, line.subsidy_rate,
-             line.subsidised_days, line.balance_days, line.subsidy) for bank, line in lines]
+    return [(period, *line) for line in lines]
 
 
 def _text_row(row: tuple) -> list[str]:

@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from ..applications.services import ConcurrentChange
 from ..audit.services import record
 from ..core.dates import quarter_period
-from ..core.money import parse_amount
+from ..core.money import format_yuan, parse_amount
 from ..core.policy import policy_in_force
 from ..core.subsidy import period_subsidy
 from ..db import db, local_today, utcnow
@@ -33,6 +33,9 @@ CHUNK = 2000  # loans per round trip: one query for the loans, one for their eve
 CLOSED_LOAN_STATUSES = ("settled", "compensated")
 MAX_CLAIM_BYTES = 5 * 1024 * 1024
 MAX_CLAIM_ROWS = 100_000
+# Far above any loan's subsidy for a quarter (4,000,000 × 100 % × 92 ÷ 360 ≈ 1,022,222), and
+# low enough that 100,000 such lines still fit the database's 64-bit fen columns.
+MAX_CLAIM_AMOUNT = Decimal("100000000.00")
 CLAIM_HEADER = ["loan_ref", "subsidy"]
 
 __all__ = ["StatementError", "ConcurrentChange", "compute_period_subsidy", "review_statement",
@@ -372,6 +375,9 @@ def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
                                      "file") from None
             if amount < 0:
                 raise StatementError(_l("Row %(row)d, subsidy: must not be negative.", row=number), "file")
+            if amount > MAX_CLAIM_AMOUNT:
+                raise StatementError(_l("Row %(row)d, subsidy: more than %(max)s, which no loan earns in a "
+                                        "period.", row=number, max=format_yuan(MAX_CLAIM_AMOUNT)), "file")
             seen.add(loan_ref)
             rows.append((loan_ref, amount))
             if len(rows) > MAX_CLAIM_ROWS:

@@ -91,6 +91,8 @@ def test_cli_lists_frozen_statements_as_skipped(app, runner, computed, staff):
     (["subsidy", "compute", "2021Q5"], "not a period like 2021Q3"),
     (["subsidy", "compute", "2021Q3", "--today", "2021-09-20"], "ends on 2021-09-20"),
     (["subsidy", "compute", "2099Q1"], "can be computed from the day after"),
+    # a --today in the future must not open a period that has not ended
+    (["subsidy", "compute", "2099Q1", "--today", "2099-03-21"], "is after today"),
     (["subsidy", "export", "2021Q3", "--format", "csv", "--output", "OUT"], "never been computed"),
     (["subsidy", "export", "nonsense", "--format", "csv", "--output", "OUT"], "not a period"),
     (["subsidy", "export", "2021Q3", "--format", "pdf", "--output", "OUT"], "Invalid value for '--format'"),

@@ -176,6 +176,9 @@ def test_bank_uploads_its_figures_and_sees_the_differences(app, computed, people
     (b"loan_ref,subsidy\nEX-A,-1\n", "must not be negative"),
     (b"loan_ref,subsidy\nEX-A\n", "expected 2 columns"),
     (b"\x89PNG\r\n\x1a\n\x00\x00", "not a CSV"),
+    # amounts beyond the database's 64-bit fen columns were a 500, not a message
+    (b"loan_ref,subsidy\nEX-A," + b"9" * 40 + b"\n", "Row 2, subsidy: more than ¥100,000,000.00"),
+    (b"loan_ref,subsidy\nEX-A,99999999999999999.99\n", "Row 2, subsidy: more than"),
 ])
 def test_bad_bank_files_are_refused_beside_the_field(app, computed, people, content, message):
     response = claim_upload(client_for(app, people["icbc"]), computed["ICBC-CZ"].id, content)
