@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import date
 from decimal import Decimal
@@ -29,6 +30,8 @@ BLOCKING_STATUSES = tuple(s.value for s in (OPEN_APPLICATION_STATUSES | ACTIVE_L
 DUPLICATE_MESSAGE = _l("This resident ID already has an open application or loan. One person may hold only one "
                        "open application; if you think this is wrong, contact the bureau.")
 
+APPLICATION_REFERENCE = re.compile(r"A[0-9]{4}-[0-9]{6}")
+"""An online application's reference; its loan carries it as ``loan_ref``."""
 STEPS = ("person", "groups", "business", "loan", "partners", "declarations", "documents", "review")
 
 

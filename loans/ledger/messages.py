@@ -58,6 +58,8 @@ REASONS = {
     "maturity_before_contract": _l("The maturity date must be after the contract date."),
     "no_lpr": _l("No LPR fixing was published on or before the contract date %(date)s; give the lpr."),
     "duplicate_loan_ref": _l("Loan %(value)s appears twice (first in %(first)s)."),
+    "reserved_loan_ref": _l("%(value)s has the form of an online application's reference (A2026-000123), which "
+                            "its loan will carry; give the ledger loan another reference."),
     "loan_differs": _l("Loan %(value)s is already stored with different values in: %(columns)s."),
     # events
     "unknown_kind": _l("Unknown kind %(value)s (disbursement, repayment, overdue_start or overdue_end)."),

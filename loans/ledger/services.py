@@ -23,6 +23,7 @@ from typing import Callable, NamedTuple
 from sqlalchemy import bindparam, insert, select, text, update
 
 from ..applications.forms import MAX_AMOUNT
+from ..applications.services import APPLICATION_REFERENCE
 from ..audit.services import record
 from ..core import money, resident_id
 from ..core.policy import LOAN_TYPES, lpr_on, policy_in_force
@@ -598,6 +599,12 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
                     problems.add(values.file, values.row, "loan_ref", "loan_differs", value=loan_ref,
                                  columns=", ".join(differing))
                     refused_refs.add(loan_ref)
+        for loan_ref in chunk:
+            values = new_loans.get(loan_ref)
+            if values is not None and APPLICATION_REFERENCE.fullmatch(loan_ref):
+                # the bank's contract for that online application will take this loan_ref
+                problems.add(values.file, values.row, "loan_ref", "reserved_loan_ref", value=loan_ref)
+                refused_refs.add(loan_ref)
         stored.update({r: _StoredLoan(*(found[r][name] for name in _StoredLoan._fields))
                        for r in found if r in new_events})
         stored_events = _stored_events({found[r]["id"]: r for r in found if r in new_events})

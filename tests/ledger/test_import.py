@@ -133,6 +133,8 @@ LOAN_CASES = [
     ("blank required value", {"borrower_name": ""}, "borrower_name", "required"),
     ("partnership of one", {"loan_type": "partnership", "partners": "1"}, "partners", "partners_partnership"),
     ("non-integer term", {"term_months": "36.5"}, "term_months", "bad_integer"),
+    # not in SPEC §10's list: an online application's loan will carry this reference
+    ("application reference", {"loan_ref": "A2026-000123"}, "loan_ref", "reserved_loan_ref"),
 ]
 
 
