@@ -36,21 +36,22 @@ LOAN_HEADER = ("loan_ref,borrower_name,id_number,key_group,district_code,busines
                "jobs_declared").split(",")
 
 
-def ledger_files(n: int, seed: int = SEED) -> tuple[bytes, bytes, int]:
-    """(loans.csv, events.csv, number of events) for n loans, UTF-8."""
+def ledger_files(n: int, seed: int = SEED, *, start: date = date(2019, 9, 1),
+                 span_days: int = 2000) -> tuple[bytes, bytes, int]:
+    """(loans.csv, events.csv, number of events) for n loans, UTF-8; contract dates spread
+    over ``span_days`` from ``start``, events up to ~385 days after the contract."""
     rng = random.Random(seed)
     loans, events = io.StringIO(), io.StringIO()
     lw, ew = csv.writer(loans, lineterminator="\n"), csv.writer(events, lineterminator="\n")
     lw.writerow(LOAN_HEADER)
     ew.writerow(("loan_ref", "date", "kind", "amount"))
     n_events = 0
-    start = date(2019, 9, 1)
     for i in range(n):
         ref = f"BL-{i:07d}"
         district = DISTRICTS[i % len(DISTRICTS)]
         number = resident_id(district, i, bool(i % 2))
         name = SURNAMES[rng.randrange(len(SURNAMES))] + GIVEN[rng.randrange(len(GIVEN))]
-        contract = start + timedelta(days=rng.randrange(2000))
+        contract = start + timedelta(days=rng.randrange(span_days))
         amount = rng.choice((50000, 100000, 150000, 200000))
         rate = rng.choice(("4.35", "4.50", "5.35", "3.95"))
         lw.writerow((ref, name, number, GROUPS[i % len(GROUPS)], district, name + "小店", "", "individual", 1,

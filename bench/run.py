@@ -4,7 +4,8 @@
                                   [--output bench/results/latest.json] [--database-url URL]
 
 1. builds a deterministic data set of N applications in a fresh SQLite file under
-   bench/results/ (or the PostgreSQL database given by --database-url);
+   bench/results/ (or the PostgreSQL database given by --database-url), then N loans
+   (ledger import, events, follow-up visits, four periods of subsidy statements) in it;
 2. serves it with gunicorn (2 sync workers) on 127.0.0.1 and drives each page with a
    pure-Python load generator for S seconds: req/s, p50, p95, errors;
 3. counts SQL statements per page in-process (bounded whatever the page or N), with
@@ -32,10 +33,16 @@ RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import dataset, inprocess, ledger, load  # noqa: E402
+from bench import dataset, inprocess, ledger, load, loanbook  # noqa: E402
 from bench.config import BENCH_PASSWORD, app_config, env_for  # noqa: E402
 
 SEARCH_NAMES = ("王伟", "李芳", "陈静", "张强")
+OFFICER = ("officer.431002@bench.example", BENCH_PASSWORD)
+SUPERVISOR = ("supervisor.city@bench.example", BENCH_PASSWORD)
+BANK_CLERK = ("bank.icbc@bench.example", BENCH_PASSWORD)  # ICBC-CZ: a quarter of the loans
+FINANCE = (loanbook.FINANCE_EMAIL, BENCH_PASSWORD)
+HALF_YEAR = "/reports/?from=2021-01-01&to=2021-06-30"
+YEAR_DISTRICT = "/reports/?from=2024-01-01&to=2024-12-31&district=431002"  # the officer's own district anyway
 
 
 def parse_args(argv=None):
@@ -52,6 +59,9 @@ def parse_args(argv=None):
     p.add_argument("--reset-database", action="store_true",
                    help="DROP SCHEMA public CASCADE in --database-url first (destroys its data)")
     p.add_argument("--only", help="comma-separated scenario names to run (default: all)")
+    p.add_argument("--loans", type=int, default=None,
+                   help="loans in the benchmark database for the loan, report and subsidy pages "
+                        "(default: --applications; 0: none)")
     p.add_argument("--subsidy-loans", type=int, default=100_000,
                    help="loans for the subsidy compute measurement, in a database of its own (0: skip)")
     p.add_argument("--keep-database", action="store_true", help="keep the SQLite file afterwards")
@@ -83,7 +93,7 @@ def prepare_database(args) -> tuple[str, Path | None]:
     return f"sqlite:///{path}", path
 
 
-def build(url: str, n: int) -> dict:
+def build(url: str, n: int, n_loans: int = 0) -> dict:
     from flask_migrate import upgrade
 
     from loans import create_app
@@ -97,6 +107,15 @@ def build(url: str, n: int) -> dict:
         upgrade()
         migrate_s = time.perf_counter() - started
         info = dataset.build(app, n)
+        from loans.db import db
+
+        db.engine.dispose()
+    loans_started = time.perf_counter()
+    info["loans"] = loanbook.build(app, n_loans)
+    info["loans_seconds"] = round(time.perf_counter() - loans_started, 2)
+    info["rows"].update({k: info["loans"][k] for k in ("loans", "loan_events", "follow_up_visits")
+                         if k in info["loans"]})
+    with app.app_context():
         from loans.db import db
 
         db.engine.dispose()
@@ -204,9 +223,8 @@ class Server:
 
 # --- scenarios --------------------------------------------------------------------------
 
-def scenarios(applicants: list[dict], case_id: int | None) -> list[load.Scenario]:
-    officer = ("officer.431002@bench.example", BENCH_PASSWORD)
-    supervisor = ("supervisor.city@bench.example", BENCH_PASSWORD)
+def scenarios(applicants: list[dict], case_id: int | None, loans: dict | None = None) -> list[load.Scenario]:
+    officer, supervisor = OFFICER, SUPERVISOR
 
     def applicant_login(t):
         return applicants[t % len(applicants)]["mobile"], BENCH_PASSWORD
@@ -240,12 +258,49 @@ def scenarios(applicants: list[dict], case_id: int | None) -> list[load.Scenario
                                     login=lambda t: officer,
                                     description="GET /review/cases/<id>: officer's case page "
                                                 "(history, eligibility, forms)"))
+    result += loan_scenarios(loans or {})
     return result
 
 
-def inprocess_pages(applicants, case_id) -> list[dict]:
-    officer = ("officer.431002@bench.example", BENCH_PASSWORD)
-    supervisor = ("supervisor.city@bench.example", BENCH_PASSWORD)
+def loan_scenarios(loans: dict) -> list[load.Scenario]:
+    """The loan, report and subsidy pages (when the data set has loans)."""
+    if not loans.get("loan_id"):
+        return []
+    in_scope = loans.get("loans_in_scope", 0)
+    result = [
+        load.Scenario("bank_loans_list", lambda t, n: "/loans/", login=lambda t: BANK_CLERK, expect=b"BL-",
+                      description=f"GET /loans/: ICBC-CZ bank clerk's loan list page 1 ({in_scope} loans in scope; "
+                                  "counts per status, balances, approved cases awaiting a contract)"),
+        load.Scenario("bank_loans_list_page200", lambda t, n: "/loans/?page=200", login=lambda t: BANK_CLERK,
+                      description="GET /loans/?page=200: ICBC-CZ clerk's loan list, deep page (offset 4975)"),
+        load.Scenario("loan_page", lambda t, n, i=loans["loan_id"]: f"/loans/{i}", login=lambda t: BANK_CLERK,
+                      expect=b"BL-",
+                      description="GET /loans/<id>: ICBC-CZ clerk's loan page (events, visits, subsidy history, "
+                                  "event forms)"),
+        load.Scenario("reports_half_year", lambda t, n: HALF_YEAR, login=lambda t: SUPERVISOR,
+                      description="GET /reports/?from=2021-01-01&to=2021-06-30: city-wide supervisor, every "
+                                  "district, by month"),
+        load.Scenario("reports_year_district", lambda t, n: YEAR_DISTRICT, login=lambda t: OFFICER,
+                      description="GET /reports/?from=2024-01-01&to=2024-12-31: officer 431002, own district, "
+                                  "one year"),
+    ]
+    if loans.get("statement_id"):
+        result += [
+            load.Scenario("subsidy_period_page", lambda t, n, p=loans["period"]: f"/subsidy/periods/{p}",
+                          login=lambda t: FINANCE,
+                          description=f"GET /subsidy/periods/{loans['period']}: finance, the period's statements "
+                                      "(one per bank)"),
+            load.Scenario("subsidy_statement_page",
+                          lambda t, n, i=loans["statement_id"]: f"/subsidy/statements/{i}",
+                          login=lambda t: FINANCE, expect=b"BL-",
+                          description=f"GET /subsidy/statements/<id>: finance, ICBC-CZ {loans['period']} statement "
+                                      f"({loans.get('statement_lines')} lines), first page of 50 lines"),
+        ]
+    return result
+
+
+def inprocess_pages(applicants, case_id, loans: dict | None = None) -> list[dict]:
+    officer, supervisor = OFFICER, SUPERVISOR
     pages = [
         {"name": "officer queue page 1", "path": "/review/", "login": officer},
         {"name": "officer queue page 2", "path": "/review/?page=2", "login": officer},
@@ -263,6 +318,23 @@ def inprocess_pages(applicants, case_id) -> list[dict]:
                       "login": (a["mobile"], BENCH_PASSWORD)})
     if case_id:
         pages.append({"name": "officer case page", "path": f"/review/cases/{case_id}", "login": officer})
+    loans = loans or {}
+    if loans.get("loan_id"):
+        pages += [
+            {"name": "bank loans list page 1", "path": "/loans/", "login": BANK_CLERK},
+            {"name": "bank loans list page 200", "path": "/loans/?page=200", "login": BANK_CLERK},
+            {"name": "bank loan page", "path": f"/loans/{loans['loan_id']}", "login": BANK_CLERK},
+            {"name": "reports half-year, city-wide", "path": HALF_YEAR, "login": supervisor},
+            {"name": "reports one year, one district", "path": YEAR_DISTRICT, "login": officer},
+        ]
+    if loans.get("statement_id"):
+        pages += [
+            {"name": "subsidy period page", "path": f"/subsidy/periods/{loans['period']}", "login": FINANCE},
+            {"name": "subsidy statement page 1", "path": f"/subsidy/statements/{loans['statement_id']}",
+             "login": FINANCE},
+            {"name": "subsidy statement page 200", "login": FINANCE,
+             "path": f"/subsidy/statements/{loans['statement_id']}?page=200"},
+        ]
     return pages
 
 
@@ -337,14 +409,16 @@ def main(argv=None) -> int:
     url, sqlite_path = prepare_database(args)
     report = {"environment": environment(args, url)}
     print(f"building {args.applications} applications in {sqlite_path or url.split('@')[-1]} …", file=sys.stderr)
-    info = build(url, args.applications)
-    print(f"built in {info['build_seconds']} s (migrations {info['migrate_seconds']} s): {info['rows']}",
-          file=sys.stderr)
+    info = build(url, args.applications, args.applications if args.loans is None else args.loans)
+    print(f"built in {info['build_seconds']} s (migrations {info['migrate_seconds']} s, loans "
+          f"{info['loans_seconds']} s): {info['rows']}", file=sys.stderr)
     report["dataset"] = info
     report["environment"]["build_seconds"] = info["build_seconds"]
 
     applicants = pick_applicants(url, args.concurrency)
     case_id = pick_case(url)
+    loan_picks = loanbook.picks(url) if info["loans"].get("loans") else {}
+    info["loan_picks"] = loan_picks
     wanted = set(args.only.split(",")) if args.only else None
     results = []
     server = None
@@ -353,7 +427,7 @@ def main(argv=None) -> int:
         server.wait_ready()
         print(f"gunicorn ({args.workers} sync workers) on 127.0.0.1:{server.port}; "
               f"{args.seconds:g} s per scenario, {args.concurrency} client threads", file=sys.stderr)
-        for scenario in scenarios(applicants, case_id):
+        for scenario in scenarios(applicants, case_id, loan_picks):
             if wanted and scenario.name not in wanted:
                 continue
             try:
@@ -383,7 +457,8 @@ def main(argv=None) -> int:
     from loans import create_app
 
     app = create_app(app_config(url, WTF_CSRF_ENABLED=False))
-    report["queries_per_page"] = inprocess.safe(inprocess.query_counts, app, inprocess_pages(applicants, case_id))
+    report["queries_per_page"] = inprocess.safe(inprocess.query_counts, app,
+                                                  inprocess_pages(applicants, case_id, loan_picks))
     report["letter"] = inprocess.safe(inprocess.letter_render, app, first_approved(url))
     if args.subsidy_loans:
         from bench import subsidy as subsidy_bench
