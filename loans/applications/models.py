@@ -20,6 +20,8 @@ class LoanApplication(db.Model):
     __table_args__ = (
         Index("ix_loan_applications_district_status", "district_code", "status", "submitted_at"),
         Index("ix_loan_applications_district_submitted", "district_code", "submitted_at", "id"),
+        # a bank's approved cases awaiting a contract, soonest validity end first
+        Index("ix_loan_applications_bank_awaiting", "approved_bank_code", "status", "valid_until_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

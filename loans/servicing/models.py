@@ -28,6 +28,9 @@ class Loan(db.Model):
     __table_args__ = (
         Index("ix_loans_bank_code_status", "bank_code", "status"),
         Index("ix_loans_district_code_status", "district_code", "status"),
+        # the loan lists of a bank and of a district, newest contract first, paginated
+        Index("ix_loans_bank_code_contract", "bank_code", "contract_date", "id"),
+        Index("ix_loans_district_code_contract", "district_code", "contract_date", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
