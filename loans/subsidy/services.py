@@ -370,9 +370,9 @@ def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
                                      "file")
             try:
                 amount = parse_amount(amount_text)
-            except (ValueError, TypeError) as exc:
-                raise StatementError(_l("Row %(row)d, subsidy: %(reason)s.", row=number, reason=str(exc)),
-                                     "file") from None
+            except (ValueError, TypeError):
+                raise StatementError(_l("Row %(row)d, subsidy: not an amount in yuan such as 1022.22 (at most two "
+                                        "decimals, no thousands separators).", row=number), "file") from None
             if amount < 0:
                 raise StatementError(_l("Row %(row)d, subsidy: must not be negative.", row=number), "file")
             if amount > MAX_CLAIM_AMOUNT:

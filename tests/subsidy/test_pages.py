@@ -170,8 +170,8 @@ def test_bank_uploads_its_figures_and_sees_the_differences(app, computed, people
 
 @pytest.mark.parametrize("content, message", [
     (b"ref,amount\nEX-A,1\n", "header loan_ref,subsidy"),
-    (b"loan_ref,subsidy\nEX-A,12abc\n", "Row 2, subsidy"),
-    (b"loan_ref,subsidy\nEX-A,1.234\n", "Row 2, subsidy"),
+    (b"loan_ref,subsidy\nEX-A,12abc\n", "Row 2, subsidy: not an amount in yuan"),
+    (b"loan_ref,subsidy\nEX-A,1.234\n", "Row 2, subsidy: not an amount in yuan"),
     (b"loan_ref,subsidy\nEX-A,1\nEX-A,2\n", "Row 3, loan_ref: EX-A appears twice"),
     (b"loan_ref,subsidy\nEX-A,-1\n", "must not be negative"),
     (b"loan_ref,subsidy\nEX-A\n", "expected 2 columns"),
