@@ -17,7 +17,8 @@ settings.register_profile("dev", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 PG_URL = os.environ.get("TEST_DATABASE_URL")
-REFERENCE_TABLES = {"districts", "banks", "key_groups", "policy_versions", "lpr_fixings", "alembic_version"}
+REFERENCE_TABLES = {"districts", "banks", "key_groups", "policy_versions", "lpr_fixings", "calendar_days",
+                    "alembic_version"}
 
 BASE_CONFIG = {
     "TESTING": True,

@@ -3,14 +3,18 @@
 Interest is settled on the 20th of March, June, September and December, so the subsidy
 period ``2021Q3`` runs from 2021-06-21 to 2021-09-20 inclusive and Q1 from 21 December
 of the year before to 20 March.
+
+Working days follow a ``WorkingCalendar``: the official public holidays and adjusted
+workdays (调休) as data, which the app loads from its ``calendar_days`` table.
 """
 
 import calendar
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
 from datetime import date, timedelta
-
-import chinese_calendar
+from enum import Enum
+from typing import Iterable
 
 _PERIOD_RE = re.compile(r"([0-9]{4})Q([1-4])")
 _SETTLEMENT_DAY = 20
@@ -47,19 +51,11 @@ def add_months(d: date, n: int) -> date:
     return date(year, month, min(d.day, calendar.monthrange(year, month)[1]))
 
 
-def is_working_day(d: date) -> bool:
-    """Mainland China working day: public holidays off, adjusted weekend workdays (调休)
-    on. Years the calendar data does not cover fall back to Monday–Friday."""
-    try:
-        return chinese_calendar.is_workday(d)
-    except NotImplementedError:
-        return d.weekday() < 5
+class DayKind(str, Enum):
+    """An official exception to the Monday–Friday week."""
 
-
-# Official exceptions to the Monday–Friday week, from chinese_calendar's data: public
-# holidays falling on weekdays (days off) and adjusted weekend workdays (调休, days on).
-_WEEKDAY_HOLIDAYS = sorted(d for d in chinese_calendar.holidays if d.weekday() < 5)
-_WEEKEND_WORKDAYS = sorted(d for d in chinese_calendar.workdays if d.weekday() >= 5)
+    holiday = "holiday"   # a public holiday: no work, also on a weekday
+    workday = "workday"   # an adjusted workday (调休): work, also on a weekend
 
 
 def _weekdays_up_to(d: date) -> int:
@@ -69,29 +65,80 @@ def _weekdays_up_to(d: date) -> int:
     return weeks * 5 + min(rest, 5)
 
 
-def _count_in(sorted_days: list[date], start: date, end: date) -> int:
+def _count_in(sorted_days: tuple[date, ...], start: date, end: date) -> int:
+    """Days of ``sorted_days`` after ``start`` up to and including ``end``."""
     return bisect_right(sorted_days, end) - bisect_right(sorted_days, start)
 
 
-def working_days_between(start: date, end: date) -> int:
-    """Working days after ``start`` up to and including ``end`` (0 when end ≤ start).
-
-    Constant time: weekdays by arithmetic, minus weekday holidays, plus adjusted weekend
-    workdays (a queue page computes this for every row)."""
-    if end <= start:
-        return 0
-    return (_weekdays_up_to(end) - _weekdays_up_to(start)
-            - _count_in(_WEEKDAY_HOLIDAYS, start, end) + _count_in(_WEEKEND_WORKDAYS, start, end))
+def _contains(sorted_days: tuple[date, ...], d: date) -> bool:
+    i = bisect_left(sorted_days, d)
+    return i < len(sorted_days) and sorted_days[i] == d
 
 
-def add_working_days(start: date, n: int) -> date:
-    """The ``n``-th working day after ``start`` (before it when ``n`` is negative);
-    ``start`` itself when ``n`` is 0."""
-    step = timedelta(days=1 if n >= 0 else -1)
-    remaining = abs(n)
-    d = start
-    while remaining:
-        d += step
-        if is_working_day(d):
-            remaining -= 1
-    return d
+@dataclass(frozen=True)
+class WorkingCalendar:
+    """Mainland China's working days, from the official arrangement as data.
+
+    ``weekday_holidays`` are public holidays falling on Monday–Friday (days off) and
+    ``weekend_workdays`` the adjusted Saturdays and Sundays (days on), both sorted;
+    ``covered_years`` are the years whose arrangement has been entered.
+
+    A year that is not covered still counts Monday–Friday — there is nothing better to
+    count — but it is never taken for an ordinary year silently: ``missing_years`` names
+    it, so every page and command that counts across it can say the count is provisional.
+    """
+
+    weekday_holidays: tuple[date, ...] = ()
+    weekend_workdays: tuple[date, ...] = ()
+    covered_years: frozenset[int] = frozenset()
+
+    @classmethod
+    def from_days(cls, days: Iterable[tuple[date, DayKind | str]],
+                  covered_years: Iterable[int] | None = None) -> "WorkingCalendar":
+        """From (date, kind) pairs. Holidays on weekends and workdays on weekdays change
+        nothing and are left out. The covered years are the years of ``days`` unless given."""
+        days = [(d, DayKind(kind)) for d, kind in days]
+        return cls(
+            weekday_holidays=tuple(sorted({d for d, kind in days if kind is DayKind.holiday and d.weekday() < 5})),
+            weekend_workdays=tuple(sorted({d for d, kind in days if kind is DayKind.workday and d.weekday() >= 5})),
+            covered_years=frozenset(covered_years if covered_years is not None else (d.year for d, _ in days)),
+        )
+
+    def is_covered(self, year: int) -> bool:
+        return year in self.covered_years
+
+    def missing_years(self, start: date, end: date) -> tuple[int, ...]:
+        """Years from ``start`` to ``end`` (both included) whose arrangement is missing."""
+        return tuple(y for y in range(min(start, end).year, max(start, end).year + 1) if y not in self.covered_years)
+
+    def is_working_day(self, d: date) -> bool:
+        if d.weekday() < 5:
+            return not _contains(self.weekday_holidays, d)
+        return _contains(self.weekend_workdays, d)
+
+    def working_days_between(self, start: date, end: date) -> int:
+        """Working days after ``start`` up to and including ``end`` (0 when end ≤ start).
+
+        Constant time in the span (logarithmic in the number of exceptions): weekdays by
+        arithmetic, minus weekday holidays, plus adjusted weekend workdays — a queue page
+        computes this for every row."""
+        if end <= start:
+            return 0
+        return (_weekdays_up_to(end) - _weekdays_up_to(start)
+                - _count_in(self.weekday_holidays, start, end) + _count_in(self.weekend_workdays, start, end))
+
+    def working_days_from_to(self, first: date, last: date) -> int:
+        """Working days from ``first`` to ``last``, both included (0 when last < first)."""
+        return self.working_days_between(first - timedelta(days=1), last)
+
+    def add_working_days(self, start: date, n: int) -> date:
+        """The ``n``-th working day after ``start`` (before it when ``n`` is negative);
+        ``start`` itself when ``n`` is 0."""
+        step = timedelta(days=1 if n >= 0 else -1)
+        remaining = abs(n)
+        d = start
+        while remaining:
+            d += step
+            if self.is_working_day(d):
+                remaining -= 1
+        return d

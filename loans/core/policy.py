@@ -197,10 +197,17 @@ def policy_in_force(policies, on: date) -> PolicyParams | None:
     return max(candidates, key=lambda p: p.effective_from, default=None)
 
 
-def lpr_on(fixings, on: date) -> Decimal | None:
-    """The latest LPR fixing (date, percent) published on or before ``on``."""
+def lpr_fixing_on(fixings, on: date) -> tuple[date, Decimal] | None:
+    """The latest LPR fixing (publication date, percent) published on or before ``on``."""
     candidates = [fixing for fixing in fixings if fixing[0] <= on]
-    return max(candidates, key=lambda fixing: fixing[0], default=(None, None))[1]
+    latest = max(candidates, key=lambda fixing: fixing[0], default=None)
+    return None if latest is None else (latest[0], latest[1])
+
+
+def lpr_on(fixings, on: date) -> Decimal | None:
+    """The rate of the latest LPR fixing published on or before ``on`` (percent)."""
+    fixing = lpr_fixing_on(fixings, on)
+    return None if fixing is None else fixing[1]
 
 
 def _check_loan_type(loan_type: str) -> None:

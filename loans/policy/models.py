@@ -3,9 +3,10 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
+from ..core.dates import DayKind
 from ..core.policy import PolicyParams
 from ..db import Money, Rate, UTCDateTime, db, utcnow
 
@@ -117,3 +118,19 @@ class LprFixing(db.Model):
     published_on: Mapped[date] = mapped_column(Date, unique=True)
     rate: Mapped[Decimal] = mapped_column(Rate)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CalendarDay(db.Model):
+    """An official exception to the Monday–Friday week: a public holiday or an adjusted
+    workday (调休), with the festival's name. Seeded from chinesecalendar (migration
+    0011); the State Council's arrangement for each next year is entered by an admin."""
+
+    __tablename__ = "calendar_days"
+    __table_args__ = (CheckConstraint(f"kind IN ('{DayKind.holiday.value}', '{DayKind.workday.value}')",
+                                      name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    calendar_date: Mapped[date] = mapped_column(Date, unique=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(60), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

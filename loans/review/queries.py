@@ -7,14 +7,14 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
-from ..core.dates import working_days_between
+from ..core.dates import WorkingCalendar
 from ..core.workflow import IN_REVIEW_STATUSES
-from ..db import db
+from ..db import contains_text, db
 from .models import CaseNote, EvidenceCheck, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -78,9 +78,8 @@ def _filtered(user, f: QueueFilters, *, with_status: bool = True):
         query = query.where(LoanApplication.amount <= f.amount_max)
     q = f.q.strip()
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(LoanApplication.full_name.like(like), LoanApplication.reference.like(like),
-                                LoanApplication.business_name.like(like), LoanApplication.id_number_masked.like(like)))
+        query = query.where(contains_text(q, LoanApplication.full_name, LoanApplication.reference,
+                                          LoanApplication.business_name, LoanApplication.id_number_masked))
     return query
 
 
@@ -97,10 +96,14 @@ def queue_page(user, f: QueueFilters, page: int):
     return rows, total, counts
 
 
-def working_days_waiting(application, today: date) -> int | None:
-    if application.submitted_at is None:
-        return None
-    return working_days_between(application.submitted_at.astimezone(LOCAL_TZ).date(), today)
+def submitted_on(application) -> date | None:
+    return application.submitted_at.astimezone(LOCAL_TZ).date() if application.submitted_at else None
+
+
+def working_days_waiting(application, today: date, calendar: WorkingCalendar) -> int | None:
+    """Working days from the day after submission up to and including ``today``."""
+    on = submitted_on(application)
+    return None if on is None else calendar.working_days_between(on, today)
 
 
 def case_parts(application) -> dict:

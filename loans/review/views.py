@@ -15,6 +15,7 @@ from ..db import db, local_today
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
+from ..policy.queries import working_calendar
 from . import forms, queries, services
 
 bp = Blueprint("review", __name__, url_prefix="/review")
@@ -53,12 +54,16 @@ def queue():
     page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
     rows, total, counts = queries.queue_page(current_user, filters, page)
     today = local_today()
-    waiting = {a.id: queries.working_days_waiting(a, today) for a in rows if a.status in queries.IN_REVIEW}
+    calendar = working_calendar()
+    counted = [a for a in rows if a.status in queries.IN_REVIEW and a.submitted_at is not None]
+    waiting = {a.id: queries.working_days_waiting(a, today, calendar) for a in counted}
+    # a year without holidays counts Monday–Friday: say so rather than pass it off as exact
+    missing_years = calendar.missing_years(min(queries.submitted_on(a) for a in counted), today) if counted else ()
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("review/queue.html", form=form, rows=rows, total=total, counts=counts, page=page,
                            pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,
                            waiting=waiting, target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
-                           in_review=queries.IN_REVIEW)
+                           in_review=queries.IN_REVIEW, missing_years=missing_years)
 
 
 @bp.get("/decisions")
@@ -93,7 +98,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
         can_reveal=services.can_reveal(current_user, application), in_review=queries.IN_REVIEW,
-        waiting=queries.working_days_waiting(application, local_today()),
+        waiting=queries.working_days_waiting(application, local_today(), working_calendar()),
         target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
 
 

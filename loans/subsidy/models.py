@@ -61,6 +61,9 @@ class SubsidyLine(db.Model):
     policy_code: Mapped[str] = mapped_column(String(20))
     contract_rate: Mapped[Decimal] = mapped_column(Rate)
     lpr_rate: Mapped[Decimal] = mapped_column(Rate)
+    # the LPR fixing the loan's LPR₀ is (published on or before its contract date); None
+    # when the rate came from a ledger and matches no fixing
+    lpr_published_on: Mapped[date | None] = mapped_column(Date)
     subsidy_rate: Mapped[Decimal] = mapped_column(ExactDecimal)
     subsidised_days: Mapped[int]
     balance_days: Mapped[Decimal] = mapped_column(Money)

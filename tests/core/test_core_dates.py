@@ -3,14 +3,9 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import given, strategies as st
 
-from loans.core.dates import (
-    add_months,
-    add_working_days,
-    is_working_day,
-    period_of,
-    quarter_period,
-    working_days_between,
-)
+import chinese_calendar
+
+from loans.core.dates import DayKind, WorkingCalendar, add_months, period_of, quarter_period
 
 
 @pytest.mark.parametrize("code, start, end, days", [
@@ -63,6 +58,17 @@ def test_add_months(d, n, expected):
     assert add_months(d, n) == expected
 
 
+# The official arrangement as chinesecalendar has it (2004–2026), as the migration seeds it.
+OFFICIAL = WorkingCalendar.from_days(
+    [(d, DayKind.holiday) for d in chinese_calendar.holidays] + [(d, DayKind.workday) for d in chinese_calendar.workdays])
+
+
+def test_the_official_calendar_covers_2004_to_2026():
+    assert OFFICIAL.covered_years == frozenset(range(2004, 2027))
+    assert OFFICIAL.missing_years(date(2025, 12, 1), date(2027, 2, 1)) == (2027,)
+    assert OFFICIAL.missing_years(date(2024, 1, 1), date(2026, 12, 31)) == ()
+
+
 @pytest.mark.parametrize("d, working", [
     (date(2024, 9, 27), True),
     (date(2024, 9, 28), False),
@@ -71,15 +77,23 @@ def test_add_months(d, n, expected):
     (date(2024, 10, 7), False),  # Monday inside the National Day holiday
     (date(2024, 10, 8), True),
     (date(2024, 10, 12), True),  # Saturday, adjusted workday
+    (date(2025, 1, 26), True),   # Sunday before the Spring Festival, adjusted workday
+    (date(2025, 1, 28), False),  # Spring Festival's eve, a holiday since 2025
+    (date(2025, 2, 4), False),
+    (date(2025, 2, 5), True),
+    (date(2026, 2, 14), True),   # Saturday, adjusted workday
+    (date(2026, 2, 16), False),
     (date(2026, 10, 1), False),
     (date(2026, 10, 7), False),
     (date(2026, 10, 9), True),
     (date(2026, 10, 10), True),  # Saturday, adjusted workday
-    (date(2035, 10, 1), True),   # not covered: Monday–Friday fallback
+    (date(2035, 10, 1), True),   # not covered: Monday–Friday, and missing_years says so
     (date(2035, 10, 6), False),
 ])
 def test_is_working_day(d, working):
-    assert is_working_day(d) is working
+    assert OFFICIAL.is_working_day(d) is working
+    if d.year <= 2026:
+        assert chinese_calendar.is_workday(d) is working
 
 
 @pytest.mark.parametrize("start, end, days", [
@@ -88,10 +102,22 @@ def test_is_working_day(d, working):
     (date(2024, 9, 30), date(2024, 10, 8), 1),
     (date(2024, 10, 8), date(2024, 10, 8), 0),
     (date(2024, 10, 9), date(2024, 10, 8), 0),
-    (date(2035, 1, 5), date(2035, 1, 12), 5),     # fallback Monday–Friday
+    (date(2025, 1, 24), date(2025, 2, 5), 3),     # 1-26 (Sunday workday), 1-27, 2-5
+    (date(2025, 12, 31), date(2026, 1, 5), 2),    # New Year 1-1 to 1-3 off, Sunday 1-4 on
+    (date(2035, 1, 5), date(2035, 1, 12), 5),     # not covered: Monday–Friday
 ], ids=lambda v: str(v))
 def test_working_days_between(start, end, days):
-    assert working_days_between(start, end) == days
+    assert OFFICIAL.working_days_between(start, end) == days
+
+
+@pytest.mark.parametrize("first, last, days", [
+    (date(2024, 10, 1), date(2024, 10, 31), 19),  # 23 weekdays − 5 holidays + Saturday 10-12
+    (date(2024, 9, 29), date(2024, 9, 29), 1),
+    (date(2024, 9, 28), date(2024, 9, 28), 0),
+    (date(2024, 10, 2), date(2024, 10, 1), 0),
+], ids=lambda v: str(v))
+def test_working_days_from_to_counts_both_ends(first, last, days):
+    assert OFFICIAL.working_days_from_to(first, last) == days
 
 
 @pytest.mark.parametrize("start, n, expected", [
@@ -102,14 +128,56 @@ def test_working_days_between(start, end, days):
     (date(2024, 10, 8), -1, date(2024, 9, 30)),
 ], ids=lambda v: str(v))
 def test_add_working_days(start, n, expected):
-    assert add_working_days(start, n) == expected
+    assert OFFICIAL.add_working_days(start, n) == expected
     if n > 0:
-        assert working_days_between(start, expected) == n
+        assert OFFICIAL.working_days_between(start, expected) == n
 
+
+def test_exceptions_that_change_nothing_are_left_out():
+    calendar = WorkingCalendar.from_days([(date(2027, 2, 6), "holiday"), (date(2027, 2, 8), "workday"),
+                                          (date(2027, 2, 9), "holiday"), (date(2027, 2, 13), "workday")])
+    assert calendar.weekday_holidays == (date(2027, 2, 9),)
+    assert calendar.weekend_workdays == (date(2027, 2, 13),)
+    assert calendar.covered_years == {2027}
+
+
+def test_an_unknown_kind_is_refused():
+    with pytest.raises(ValueError):
+        WorkingCalendar.from_days([(date(2027, 1, 1), "festival")])
+
+
+def test_an_empty_calendar_counts_monday_to_friday_and_says_every_year_is_missing():
+    calendar = WorkingCalendar()
+    assert calendar.working_days_between(date(2027, 1, 1), date(2027, 1, 31)) == 20
+    assert calendar.missing_years(date(2026, 12, 1), date(2027, 1, 1)) == (2026, 2027)
+
+
+def _day_by_day(calendar, start, end):
+    return sum(calendar.is_working_day(start + timedelta(days=i)) for i in range((end - start).days + 1)[1:])
+
+
+def _by_weekday_rule(d, holidays, workdays):
+    """The rule spelled out without the calendar's sorted tuples."""
+    return d in workdays if d.weekday() >= 5 else d not in holidays
+
+
+_dates = st.dates(min_value=date(2024, 1, 1), max_value=date(2028, 12, 31))
+
+
+@given(st.sets(_dates, max_size=60), st.sets(_dates, max_size=30), _dates, st.integers(min_value=-10, max_value=900))
+def test_any_calendar_matches_a_day_by_day_count(holidays, workdays, start, span):
+    workdays = workdays - holidays
+    calendar = WorkingCalendar.from_days([(d, "holiday") for d in holidays] + [(d, "workday") for d in workdays])
+    end = start + timedelta(days=span)
+    expected = sum(_by_weekday_rule(start + timedelta(days=i), holidays, workdays) for i in range(1, span + 1))
+    assert calendar.working_days_between(start, end) == expected
+    assert calendar.working_days_from_to(start, end) == expected + (
+        _by_weekday_rule(start, holidays, workdays) if span >= 0 else 0)
+    if 0 <= span <= 60:
+        assert calendar.add_working_days(start, calendar.working_days_between(start, end)) <= end
 
 
 @given(st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)), st.integers(min_value=-10, max_value=900))
-def test_working_days_between_matches_a_day_by_day_count(start, span):
+def test_the_official_calendar_matches_a_day_by_day_count(start, span):
     end = start + timedelta(days=span)
-    expected = sum(is_working_day(start + timedelta(days=i)) for i in range(1, span + 1)) if span > 0 else 0
-    assert working_days_between(start, end) == expected
+    assert OFFICIAL.working_days_between(start, end) == (_day_by_day(OFFICIAL, start, end) if span > 0 else 0)

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from loans.applications.models import EligibilitySnapshot, LoanApplication, Notification
 from loans.audit.models import AuditEvent
-from loans.core.dates import working_days_between
+from loans.policy.queries import working_calendar
 from loans.core.workflow import Action
 from loans.db import db
 from tests.helpers import verify_evidence
@@ -145,7 +145,10 @@ def test_queue_counts_per_status(app, make_case, staff, as_user):
 
 
 def test_working_day_clock_counts_holidays_and_adjusted_workdays(app, make_case):
-    from loans.review.queries import working_days_waiting
+    from loans.review.queries import working_days_waiting as waiting
+
+    def working_days_waiting(case, today):
+        return waiting(case, today, working_calendar())
 
     # Friday 2025-01-24, 10:00 in Chenzhou, before the Spring Festival holiday (28 Jan–4 Feb),
     # with Sunday 26 Jan an adjusted workday.
@@ -168,7 +171,7 @@ def test_overdue_cases_highlighted(app, make_case, staff, as_user):
     decided = make_case("approved", submitted_at=old_day)
     html = text(as_user(staff("officer", district_code="431002")).get("/review/", query_string={"sort": "submitted"}))
     rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr( class="table-warning")?>\s*<td[^>]*><a href="/review/cases/\d+">([^<]+)</a>.*?</tr>', html, re.S)}
-    expected = working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), date.today())
+    expected = working_calendar().working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), date.today())
     assert expected > 10
     assert 'class="table-warning"' in rows[old.reference] and "overdue" in rows[old.reference]
     assert f">{expected} <span" in rows[old.reference]

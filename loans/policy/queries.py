@@ -1,0 +1,166 @@
+"""Reads of reference data that runs out: the working calendar (holidays and adjusted
+workdays) and whether the LPR table and the calendar are up to date.
+
+``working_calendar()`` is what every working-day count uses. It is cached per process
+and keyed by a cheap fingerprint of the table (one aggregate query per call), so a day
+changed on the admin page counts at once in every worker, without a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from threading import Lock
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+
+from ..core.dates import DayKind, WorkingCalendar
+from ..core.money import format_rate
+from ..db import db
+from .models import CalendarDay, LprFixing
+
+LPR_PUBLICATION_DAY = 20
+CALENDAR_WARNING_FROM = (11, 1)  # the State Council publishes next year's arrangement around November
+
+_cache: dict[tuple, WorkingCalendar] = {}
+_cache_lock = Lock()
+_CACHE_SIZE = 8
+
+
+def _fingerprint() -> tuple:
+    count, last_id, last_change = db.session.execute(
+        select(func.count(CalendarDay.id), func.max(CalendarDay.id), func.max(CalendarDay.updated_at))).one()
+    return str(db.engine.url), count, last_id, last_change
+
+
+def working_calendar() -> WorkingCalendar:
+    """The official arrangement as entered, loaded again only when the table changed."""
+    key = _fingerprint()
+    calendar = _cache.get(key)
+    if calendar is None:
+        rows = db.session.execute(select(CalendarDay.calendar_date, CalendarDay.kind)).all()
+        calendar = WorkingCalendar.from_days((day, kind) for day, kind in rows)
+        with _cache_lock:
+            if len(_cache) >= _CACHE_SIZE:
+                _cache.clear()
+            _cache[key] = calendar
+    return calendar
+
+
+def calendar_days(year: int) -> dict[date, CalendarDay]:
+    return {d.calendar_date: d for d in db.session.scalars(
+        select(CalendarDay).where(CalendarDay.calendar_date >= date(year, 1, 1),
+                                  CalendarDay.calendar_date <= date(year, 12, 31)))}
+
+
+def calendar_years() -> list[int]:
+    """Years with an arrangement entered, oldest first."""
+    first, last = db.session.execute(select(func.min(CalendarDay.calendar_date),
+                                            func.max(CalendarDay.calendar_date))).one()
+    if first is None:
+        return []
+    covered = working_calendar().covered_years
+    return [y for y in range(first.year, last.year + 1) if y in covered]
+
+
+# --- festival names ----------------------------------------------------------------------
+
+# The names chinesecalendar gives (the migration's seed), in the reader's language; a name
+# an admin typed is shown as typed.
+FESTIVAL_NAMES = {
+    "New Year's Day": _l("New Year's Day"),
+    "Spring Festival": _l("Spring Festival"),
+    "Tomb-sweeping Day": _l("Tomb-sweeping Day"),
+    "Labour Day": _l("Labour Day"),
+    "Dragon Boat Festival": _l("Dragon Boat Festival"),
+    "National Day": _l("National Day"),
+    "Mid-autumn Festival": _l("Mid-autumn Festival"),
+    "Anti-Fascist 70th Day": _l("70th anniversary of the victory in the War of Resistance"),
+}
+
+
+def festival_name(name: str | None) -> str:
+    return str(FESTIVAL_NAMES.get(name or "", name or ""))
+
+
+# --- what is running out ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ReferenceWarning:
+    """Reference data that is missing today. ``topic`` is ``calendar`` or ``lpr``; the
+    message is lazy, in the reader's language when shown."""
+
+    topic: str
+    message: object
+
+    def __str__(self) -> str:
+        return str(self.message)
+
+
+def calendar_warnings(today: date, calendar: WorkingCalendar | None = None) -> list[ReferenceWarning]:
+    """This year without an arrangement (counts are Monday–Friday only), and from
+    1 November next year without one."""
+    calendar = calendar or working_calendar()
+    warnings = []
+    if not calendar.is_covered(today.year):
+        warnings.append(ReferenceWarning("calendar", _l(
+            "No public holidays have been entered for %(year)s: working days in %(year)s count Monday to Friday "
+            "only, so deadlines may be wrong. Enter the State Council's arrangement on the calendar page.",
+            year=today.year)))
+    if (today.month, today.day) >= CALENDAR_WARNING_FROM and not calendar.is_covered(today.year + 1):
+        warnings.append(ReferenceWarning("calendar", _l(
+            "No public holidays have been entered for %(year)s yet. Enter the State Council's arrangement on the "
+            "calendar page as soon as it is published, before 1 January.", year=today.year + 1)))
+    return warnings
+
+
+def lpr_publication_day(year: int, month: int, calendar: WorkingCalendar | None = None) -> date:
+    """The day the month's 1-year LPR is published: the 20th, or the next working day."""
+    calendar = calendar or working_calendar()
+    day = date(year, month, LPR_PUBLICATION_DAY)
+    while not calendar.is_working_day(day):
+        day += timedelta(days=1)
+    return day
+
+
+def latest_lpr_fixing(on: date | None = None) -> LprFixing | None:
+    query = select(LprFixing).order_by(LprFixing.published_on.desc()).limit(1)
+    if on is not None:
+        query = query.where(LprFixing.published_on <= on)
+    return db.session.scalar(query)
+
+
+def lpr_warnings(today: date, calendar: WorkingCalendar | None = None) -> list[ReferenceWarning]:
+    """No fixing entered for this month once it should have been published (from the
+    21st, or the day after a publication moved past a weekend or holiday)."""
+    if today.day <= LPR_PUBLICATION_DAY or today <= lpr_publication_day(today.year, today.month, calendar):
+        return []
+    month_start = today.replace(day=1)
+    latest = latest_lpr_fixing(today)
+    if latest is not None and latest.published_on >= month_start:
+        return []
+    if latest is None:
+        message = _l("No 1-year LPR fixing has been entered for %(month)s. It is published on the 20th; enter it on "
+                     "the LPR page.", month=month_start.strftime("%Y-%m"))
+    else:
+        message = _l("No 1-year LPR fixing has been entered for %(month)s. It is published on the 20th; until it "
+                     "is entered, contracts, letters and subsidies use the fixing of %(date)s (%(rate)s%%).",
+                     month=month_start.strftime("%Y-%m"), date=latest.published_on.isoformat(),
+                     rate=format_rate(latest.rate))
+    return [ReferenceWarning("lpr", message)]
+
+
+# Who is told on their home page (SPEC §2: admins keep the reference data; supervisors
+# answer for deadlines; finance for the subsidy's LPR).
+WARNED_ROLES = {"calendar": ("admin", "supervisor"), "lpr": ("admin", "finance")}
+
+
+def reference_warnings(today: date, role: str | None = None) -> list[ReferenceWarning]:
+    """The warnings for ``role``'s home page, or all of them (the daily jobs) when None."""
+    calendar = working_calendar()
+    warnings = []
+    if role is None or role in WARNED_ROLES["calendar"]:
+        warnings += calendar_warnings(today, calendar)
+    if role is None or role in WARNED_ROLES["lpr"]:
+        warnings += lpr_warnings(today, calendar)
+    return warnings
