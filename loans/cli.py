@@ -53,11 +53,14 @@ cases_cli = AppGroup("cases", help="Daily jobs on cases.")
               help="Run as of this date (YYYY-MM-DD); default today.")
 def expire_cases_command(today):
     """Expire approvals not contracted by their validity end. Safe to run repeatedly."""
+    from .policy.cli import log_reference_warnings
     from .review.services import expire_approvals
 
-    count = expire_approvals(today.date() if today else local_today())
+    on = today.date() if today else local_today()
+    count = expire_approvals(on)
     db.session.commit()
     click.echo(f"{count} approval(s) expired")
+    log_reference_warnings(on)
 
 
 def init_app(app) -> None:
@@ -68,9 +71,10 @@ def init_app(app) -> None:
 
     app.cli.add_command(letters_cli)
     from .ledger import cli as ledger_cli
+    from .policy import cli as policy_cli
     from .reports import cli as reports_cli
     from .servicing import cli as servicing_cli
     from .subsidy import cli as subsidy_cli
 
-    for module in (servicing_cli, ledger_cli, subsidy_cli, reports_cli):
+    for module in (servicing_cli, ledger_cli, subsidy_cli, reports_cli, policy_cli):
         module.init_app(app)

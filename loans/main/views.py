@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user
 
 from ..access import STAFF_ROLES, allow, public
-from ..db import db
+from ..db import db, local_today
 from ..urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -18,6 +18,18 @@ HOME_BY_ROLE = {
     "bank": "servicing.home",
     "finance": "subsidy.index",
 }
+
+
+@bp.app_context_processor
+def home_warnings():
+    """Reference data running out (no holidays for next year, no LPR fixing this month),
+    on the home page of the roles that must act on it."""
+    if not (current_user.is_authenticated and request.endpoint
+            and request.endpoint == HOME_BY_ROLE.get(current_user.role)):
+        return {}
+    from ..policy.queries import reference_warnings
+
+    return {"home_warnings": reference_warnings(local_today(), current_user.role)}
 
 
 @bp.get("/")

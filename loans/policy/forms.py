@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
@@ -159,3 +160,22 @@ class NewKeyGroupForm(KeyGroupForm):
                                                       message=_l("Lower-case letters, digits and underscores."))],
                        filters=[lambda v: v.strip() if isinstance(v, str) else v],
                        description=_l("For example retired_fisherman. It cannot be changed later."))
+
+
+CALENDAR_KINDS = [("holiday", _l("Public holiday (no work)")), ("workday", _l("Adjusted workday (调休, work)")),
+                  ("", _l("Ordinary day (remove the entry)"))]
+
+
+class CalendarDayForm(FlaskForm):
+    calendar_date = DateField(_l("Date"), validators=[InputRequired()])
+    kind = SelectField(_l("The day is"), choices=CALENDAR_KINDS)
+    name = StringField(_l("Festival"), validators=[Length(max=60)],
+                       filters=[lambda v: v.strip() if isinstance(v, str) else v],
+                       description=_l("For example 春节 or Spring Festival; also on an adjusted workday."))
+
+
+class CalendarImportForm(FlaskForm):
+    file = FileField(_l("Holiday arrangement (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))],
+                     description=_l("Header date,kind,name; kind holiday or workday; UTF-8. All rows or none are "
+                                    "stored; rows already stored are left unchanged."),
+                     render_kw={"accept": ".csv,text/csv"})

@@ -1,4 +1,5 @@
-"""Changes to policy versions, LPR fixings and key groups (SPEC §5). Every change is audited.
+"""Changes to policy versions, LPR fixings, key groups and the holiday calendar (SPEC §5).
+Every change is audited.
 
 History is never rewritten: a version that cases already used is not edited but
 superseded by a new version, and no change may move an evaluated case to another
@@ -7,6 +8,7 @@ version. Views commit once after these return; nothing here commits.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
@@ -14,10 +16,14 @@ from typing import NamedTuple
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from sqlalchemy.exc import IntegrityError
+
 from ..audit.services import record
+from ..core.dates import DayKind
 from ..core.policy import REGIMES, policy_in_force
-from ..db import db, local_today
-from .models import KeyGroup, LprFixing, PolicyVersion
+from ..db import db, local_today, utcnow
+from .calendar_file import NAME_MAX, CalendarRow
+from .models import CalendarDay, KeyGroup, LprFixing, PolicyVersion
 
 PARAM_FIELDS = PolicyVersion.PARAM_FIELDS
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
@@ -254,3 +260,91 @@ def add_key_group(values: dict, *, actor) -> KeyGroup:
     db.session.flush()
     _key_group_record("key_group_add", group, actor, **{name: values[name] for name in KEY_GROUP_FIELDS})
     return group
+
+
+# --- the holiday calendar ---------------------------------------------------------------
+
+@dataclass
+class CalendarImportResult:
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    years: tuple[int, ...] = ()
+
+
+def _check_day(on: date, kind: DayKind, name: str) -> None:
+    if kind is DayKind.workday and on.weekday() < 5:
+        raise PolicyError(_l("%(date)s is a Monday to Friday, a working day already: only a Saturday or Sunday can be "
+                             "an adjusted workday.", date=on.isoformat()), "kind")
+    if len(name) > NAME_MAX:
+        raise PolicyError(_l("At most %(max)s characters.", max=NAME_MAX), "name")
+
+
+def _flush_calendar() -> None:
+    """Flush; a day another admin stored meanwhile is refused, not a server error."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise PolicyError(_l("Another change to the same days was saved meanwhile; nothing was changed. Try "
+                             "again.")) from None
+
+
+def set_calendar_day(on: date, kind: DayKind | str, name: str, *, actor) -> CalendarDay:
+    """Mark ``on`` as a public holiday or an adjusted workday, with the festival's name."""
+    kind, name = DayKind(kind), (name or "").strip()
+    _check_day(on, kind, name)
+    day = db.session.scalar(select(CalendarDay).where(CalendarDay.calendar_date == on))
+    if day is None:
+        day = CalendarDay(calendar_date=on, kind=kind.value, name=name, updated_at=utcnow())
+        db.session.add(day)
+        _flush_calendar()
+        record("calendar_day_add", day, actor=actor, date=on.isoformat(), kind=kind.value, name=name)
+        return day
+    changes = _changes(day, {"kind": kind.value, "name": name}, ("kind", "name"))
+    if changes:
+        day.kind, day.name, day.updated_at = kind.value, name, utcnow()
+        _flush_calendar()
+        record("calendar_day_edit", day, actor=actor, date=on.isoformat(), changes=changes)
+    return day
+
+
+def remove_calendar_day(on: date, *, actor) -> bool:
+    """Make ``on`` an ordinary day again; False when it was one already."""
+    day = db.session.scalar(select(CalendarDay).where(CalendarDay.calendar_date == on))
+    if day is None:
+        return False
+    record("calendar_day_remove", day, actor=actor, date=on.isoformat(), kind=day.kind, name=day.name)
+    db.session.delete(day)
+    db.session.flush()
+    return True
+
+
+def import_calendar_days(rows: list[CalendarRow], *, actor, source: str) -> CalendarImportResult:
+    """Store checked rows (``calendar_file.read_calendar_csv``): new days added, days with
+    another kind or name changed, the same rows again change nothing. One audit row."""
+    for row in rows:
+        _check_day(row.calendar_date, row.kind, row.name)
+    dates = [row.calendar_date for row in rows]
+    existing = {d.calendar_date: d for d in db.session.scalars(
+        select(CalendarDay).where(CalendarDay.calendar_date.in_(dates)))} if dates else {}
+    result = CalendarImportResult(years=tuple(sorted({on.year for on in dates})))
+    added, changed, now = [], {}, utcnow()
+    for row in rows:
+        day = existing.get(row.calendar_date)
+        if day is None:
+            db.session.add(CalendarDay(calendar_date=row.calendar_date, kind=row.kind.value, name=row.name,
+                                       updated_at=now))
+            added.append(row.calendar_date.isoformat())
+        elif (day.kind, day.name) != (row.kind.value, row.name):
+            changed[row.calendar_date.isoformat()] = _changes(day, {"kind": row.kind.value, "name": row.name},
+                                                              ("kind", "name"))
+            day.kind, day.name, day.updated_at = row.kind.value, row.name, now
+        else:
+            result.unchanged += 1
+    result.added, result.changed = len(added), len(changed)
+    if added or changed:
+        _flush_calendar()
+        record("calendar_import", object_type="calendar_days", object_id=None, actor=actor, file=source,
+               years=list(result.years), added=added or None, changed=changed or None, unchanged=result.unchanged)
+    return result

@@ -1,24 +1,30 @@
-"""Policy administration (SPEC §5): versions side by side, LPR fixings, key groups.
+"""Policy administration (SPEC §5): versions side by side, LPR fixings, key groups, and the
+holiday calendar (admins only: a year at a glance, one day at a time or a CSV import).
 
 Admins change; auditors read. Every change goes through ``services`` and is audited.
 """
 from __future__ import annotations
 
+import calendar as month_calendar
 from datetime import date
 from decimal import Decimal
+from pathlib import PurePath
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from babel.dates import get_day_names, get_month_names
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import ADMIN, AUDITOR, allow, require_role
 from ..core.money import format_yuan
-from ..db import db
+from ..db import db, local_today
 from ..labels import SUBSIDY_REGIME, label
-from . import services
-from .forms import (MONEY_PARAMS, PARAM_LABELS, KeyGroupForm, LprFixingForm, NewKeyGroupForm,
-                    PolicyVersionForm)
+from . import queries, services
+from .calendar_file import FIRST_YEAR, LAST_YEAR, MAX_BYTES, CalendarFileRefused, read_calendar_csv
+from .forms import (MONEY_PARAMS, PARAM_LABELS, CalendarDayForm, CalendarImportForm, KeyGroupForm, LprFixingForm,
+                    NewKeyGroupForm, PolicyVersionForm)
 from .models import KeyGroup, LprFixing, PolicyVersion
 
 bp = Blueprint("policy", __name__, url_prefix="/admin/policy")
@@ -181,3 +187,105 @@ def new_key_group():
             flash(_("Key group %(code)s added.", code=group.code), "success")
             return redirect(url_for(".key_groups"))
     return render_template("policy/key_group_form.html", form=form, group=None), 400 if form.errors else 200
+
+
+# --- the holiday calendar ---------------------------------------------------------------
+
+def _year_arg(default: int) -> int:
+    year = request.args.get("year", type=int)
+    return year if year is not None and FIRST_YEAR <= year <= LAST_YEAR else default
+
+
+def _month_grids(year: int, days: dict, today: date) -> list[dict]:
+    """Twelve months of weeks (Monday first); a cell is None outside the month."""
+    locale = get_locale()
+    names = get_month_names("wide", context="stand-alone", locale=locale)
+    grids = []
+    for month in range(1, 13):
+        weeks = []
+        for week in month_calendar.Calendar(firstweekday=0).monthdatescalendar(year, month):
+            weeks.append([{"on": d, "entry": days.get(d), "weekend": d.weekday() >= 5, "today": d == today}
+                          if d.month == month else None for d in week])
+        grids.append({"month": month, "name": names[month], "weeks": weeks})
+    return grids
+
+
+def _calendar_page(year: int, *, day_form=None, import_form=None, problems=(), status=200):
+    today = local_today()
+    days = queries.calendar_days(year)
+    locale = get_locale()
+    working = queries.working_calendar()
+    return render_template(
+        "policy/calendar.html", year=year, grids=_month_grids(year, days, today),
+        entries=[days[d] for d in sorted(days)], covered=working.is_covered(year),
+        working_days=working.working_days_from_to(date(year, 1, 1), date(year, 12, 31)),
+        day_names=get_day_names("abbreviated", locale=locale), day_names_wide=get_day_names("wide", locale=locale),
+        festival=queries.festival_name, first_year=FIRST_YEAR, last_year=LAST_YEAR,
+        day_form=day_form or _day_form(year, days), import_form=import_form or CalendarImportForm(),
+        problems=problems, warnings=queries.calendar_warnings(today, working)), status
+
+
+def _day_form(year: int, days: dict) -> CalendarDayForm:
+    """The form for the day named in ``?date=`` (a click on the grid), else empty."""
+    try:
+        on = date.fromisoformat(request.args.get("date", ""))
+    except ValueError:
+        on = None
+    if on is None or on.year != year:
+        return CalendarDayForm(formdata=None)
+    entry = days.get(on)
+    return CalendarDayForm(formdata=None, data={"calendar_date": on, "kind": entry.kind if entry else "holiday",
+                                                "name": entry.name if entry else ""})
+
+
+@bp.get("/calendar")
+@allow(ADMIN)
+def calendar():
+    return _calendar_page(_year_arg(local_today().year))
+
+
+@bp.post("/calendar/day")
+@allow(ADMIN)
+def calendar_day():
+    form = CalendarDayForm()
+    year = _year_arg(local_today().year)
+    if form.validate_on_submit():
+        on = form.calendar_date.data
+        try:
+            if not form.kind.data:
+                removed = services.remove_calendar_day(on, actor=current_user)
+                message = (_("%(date)s is an ordinary day again.", date=on.isoformat()) if removed
+                           else _("%(date)s was an ordinary day already; nothing was changed.", date=on.isoformat()))
+            else:
+                services.set_calendar_day(on, form.kind.data, form.name.data, actor=current_user)
+                message = _("%(date)s saved.", date=on.isoformat())
+        except services.PolicyError as exc:
+            _refused(form, exc)
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for(".calendar", year=on.year))
+        year = on.year if FIRST_YEAR <= on.year <= LAST_YEAR else year
+    return _calendar_page(year, day_form=form, status=400)
+
+
+@bp.post("/calendar/import")
+@allow(ADMIN)
+def calendar_import():
+    form = CalendarImportForm()
+    year = _year_arg(local_today().year)
+    if not form.validate_on_submit():
+        return _calendar_page(year, import_form=form, status=400)
+    upload = form.file.data
+    name = PurePath((upload.filename or "").replace("\\", "/")).name[:120] or "upload.csv"
+    try:
+        rows = read_calendar_csv(name, upload.stream.read(MAX_BYTES + 1))
+        result = services.import_calendar_days(rows, actor=current_user, source=name)
+    except CalendarFileRefused as exc:
+        return _calendar_page(year, import_form=form, problems=[p.text() for p in exc.problems], status=400)
+    except services.PolicyError as exc:
+        return _calendar_page(year, import_form=form, problems=[str(exc)], status=400)
+    db.session.commit()
+    flash(_("%(file)s imported: %(added)d day(s) added, %(changed)d changed, %(unchanged)d unchanged.", file=name,
+            added=result.added, changed=result.changed, unchanged=result.unchanged), "success")
+    return redirect(url_for(".calendar", year=result.years[0] if result.years else year))

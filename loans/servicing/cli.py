@@ -15,11 +15,14 @@ loans_cli = AppGroup("loans", help="Daily jobs on loans.")
 def check_command(today):
     """Mark loans overdue that are past their (extended) maturity with money still out.
     Safe to run repeatedly."""
+    from ..policy.cli import log_reference_warnings
     from .services import check_loans
 
-    looked_at, made_overdue = check_loans(today.date() if today else local_today())
+    on = today.date() if today else local_today()
+    looked_at, made_overdue = check_loans(on)
     db.session.commit()
     click.echo(f"{looked_at} loan(s) past maturity and not overdue; {made_overdue} became overdue")
+    log_reference_warnings(on)
 
 
 def init_app(app) -> None:
