@@ -12,7 +12,7 @@ PORT   ?= 5000
 # tests, gettext tools, and PostgreSQL for the second database run in CI.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext
 
-.PHONY: run test test-db install system-deps translations letter-font translations-update bench clean
+.PHONY: run test test-db install demo-base-url system-deps translations letter-font translations-update bench clean
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -56,7 +56,13 @@ instance/config.py:
 	print('SECRET_KEY = %r' % secrets.token_hex(32)); print('PERSONAL_DATA_KEY = %r' % secrets.token_urlsafe(32))" > $@
 	@echo "wrote $@ with new random keys"
 
-run: install instance/config.py
+# The demo's public address (links in letters and messages); a config written before it
+# was required gets it added.
+demo-base-url: instance/config.py
+	@grep -q '^PUBLIC_BASE_URL' instance/config.py || \
+	  echo "PUBLIC_BASE_URL = 'http://$(HOST):$(PORT)'" >> instance/config.py
+
+run: install instance/config.py demo-base-url
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
 	$(FLASK) run --host $(HOST) --port $(PORT)

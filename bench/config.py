@@ -19,6 +19,7 @@ BASE = {
     "PASSWORD_HASH_MEMORY_COST": 8,
     "PASSWORD_HASH_PARALLELISM": 1,
     "MAIL_BACKEND": "console",
+    "PUBLIC_BASE_URL": "http://127.0.0.1:8000",
 }
 
 

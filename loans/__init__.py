@@ -8,7 +8,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from .config import DEFAULTS, check_required
+from .config import DEFAULTS, ConfigError, check_required
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     )
     configure(app, test_config)
     register_extensions(app)
+    check_personal_data_key(app)
     register_security(app)
     register_i18n(app)
     register_blueprints(app)
@@ -63,6 +64,15 @@ def register_extensions(app: Flask) -> None:
 
     init_login(app, login_manager)
     del babel  # initialised with its selector in register_i18n
+
+
+def check_personal_data_key(app: Flask) -> None:
+    from . import personal_data
+
+    try:
+        personal_data.check_stored_key(app)
+    except personal_data.WrongKeyError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def register_security(app: Flask) -> None:

@@ -65,7 +65,15 @@ def enforce() -> None:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
     if current_user.role not in roles:
         abort(403)
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        # A password an administrator reset is for one login only: choose your own first.
+        if _wants_json():
+            return jsonify({"errors": {"auth": ["password change required"]}}), 403
+        return redirect(url_for("auth.change_password"))
     return None
+
+
+PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "main.set_language"})
 
 
 def require_role(*roles: str) -> None:

@@ -28,6 +28,10 @@ DEFAULTS = {
     "RATELIMIT_HEADERS_ENABLED": True,
     "LOGIN_RATE_LIMIT": "10 per minute",
     "LOGIN_ACCOUNT_RATE_LIMIT": "5 per minute",
+    # Per account, from any address: 5 failures free, then 30 s, 60 s, … up to 15 minutes.
+    "LOGIN_BACKOFF_FREE_FAILURES": 5,
+    "LOGIN_BACKOFF_BASE_SECONDS": 30,
+    "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
     "API_RATE_LIMIT": "60 per minute",
     # argon2id; tests lower these so the suite stays fast.
     "PASSWORD_HASH_TIME_COST": 3,
@@ -37,13 +41,19 @@ DEFAULTS = {
     "REVIEW_TARGET_WORKING_DAYS": 10,
     "MAIL_BACKEND": "console",
     "MAIL_SENDER": "noreply@chenzhou-loans.example",
-    # Public address printed in letters' QR codes (e.g. "https://loans.example.cn"); unset: the request's host.
+    # The bureau's public address (e.g. "https://loans.example.cn"): the only source of the
+    # links in letters, QR codes and messages, never the request's Host header. Required
+    # outside tests; https turns on HSTS and secure cookies.
     "PUBLIC_BASE_URL": None,
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
+    "PROXY_HOPS": 0,
     "SECRET_KEY": None,
     "PERSONAL_DATA_KEY": None,
 }
 
 REQUIRED_SECRETS = ("SECRET_KEY", "PERSONAL_DATA_KEY")
+# Outside tests these are required too (SPEC §10); the demo's instance/config.py sets it.
+REQUIRED_SETTINGS = ("PUBLIC_BASE_URL",)
 
 
 class ConfigError(RuntimeError):
@@ -51,7 +61,8 @@ class ConfigError(RuntimeError):
 
 
 def check_required(config) -> None:
-    missing = [name for name in REQUIRED_SECRETS if not config.get(name)]
+    required = REQUIRED_SECRETS if config.get("TESTING") else REQUIRED_SECRETS + REQUIRED_SETTINGS
+    missing = [name for name in required if not config.get(name)]
     if missing:
         raise ConfigError(
             "missing configuration: "
@@ -60,3 +71,17 @@ def check_required(config) -> None:
             + " / LOANS_".join(missing)
             + "; `make run` writes a local instance/config.py for the demo)"
         )
+    base = config.get("PUBLIC_BASE_URL")
+    if base and not str(base).startswith(("https://", "http://")):
+        raise ConfigError(f"PUBLIC_BASE_URL must start with https:// or http://, not {base!r}")
+    try:
+        hops = int(config.get("PROXY_HOPS") or 0)
+    except (TypeError, ValueError):
+        hops = -1
+    if hops < 0:
+        raise ConfigError(f"PROXY_HOPS must be a whole number of trusted proxies (0 or more), not {config.get('PROXY_HOPS')!r}")
+    config["PROXY_HOPS"] = hops
+    if base and str(base).startswith("https://"):
+        # Served over TLS: the browser must never send the cookies in clear.
+        config["SESSION_COOKIE_SECURE"] = True
+        config["REMEMBER_COOKIE_SECURE"] = True

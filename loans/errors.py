@@ -12,8 +12,10 @@ def _json_wanted() -> bool:
 
 
 def handle_http(error: HTTPException):
+    # What the exception would have sent itself (Allow on 405, Retry-After on 429), minus its body type.
+    headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _json_wanted():
-        return jsonify({"errors": {"request": [error.description or error.name]}}), error.code
+        return jsonify({"errors": {"request": [error.description or error.name]}}), error.code, headers
     messages = {
         400: _("The request could not be understood. Please go back and try again."),
         403: _("You do not have permission to see this page."),
@@ -23,7 +25,7 @@ def handle_http(error: HTTPException):
         429: _("Too many attempts. Please wait a minute and try again."),
     }
     message = messages.get(error.code, error.description)
-    return render_template("errors/error.html", code=error.code, message=message), error.code
+    return render_template("errors/error.html", code=error.code, message=message), error.code, headers
 
 
 def handle_csrf(error: CSRFError):

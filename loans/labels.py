@@ -95,6 +95,8 @@ AUDIT_ACTION = {
     "letter_revoked": _l("Approval letter revoked"),
     "register": _l("Account registered"),
     "create_user": _l("User created"),
+    "change_password": _l("Password changed"),
+    "reset_password": _l("Password reset by an administrator"),
     "prefill": _l("Started from the eligibility pre-check"),
     "policy_version_add": _l("Policy version added"),
     "policy_version_edit": _l("Policy version changed"),

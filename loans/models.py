@@ -2,7 +2,8 @@
 from .applications.models import (ApplicationKeyGroup, Consent, Document, EligibilitySnapshot, LoanApplication,
                                   Notification, OpenCaseClaim, Partner)
 from .audit.models import AuditEvent
-from .auth.models import User
+from .auth.models import LoginThrottle, User
+from .personal_data import KeyCheck
 from .letters.models import Letter, LetterSequence
 from .review.models import CaseNote, EvidenceCheck, InfoRequest
 from .servicing.models import FollowUpVisit, LedgerImport, Loan, LoanEvent
@@ -12,5 +13,5 @@ from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 __all__ = [
     "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
-    "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
+    "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
 ]

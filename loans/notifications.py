@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import logging
 
-from flask import current_app, url_for
+from flask import current_app
 from flask_babel import force_locale, gettext as _
 
 from .applications.models import Notification
 from .db import after_commit, db
 from .labels import STATUS, label
+from .urls import public_url
 
 
 def render(event: str, params: dict) -> str:
@@ -55,10 +56,7 @@ def _email(user, application, event: str, params: dict) -> dict:
     """The email in the recipient's language, composed now (inside the request)."""
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render(event, params)
-    try:
-        link = url_for("applications.status", application_id=application.id, _external=True)
-    except RuntimeError:  # outside a request (CLI jobs): no host to link to
-        link = ""
+    link = public_url("applications.status", application_id=application.id)
     return {"to": user.email, "subject": application.reference, "event": event, "body": body, "link": link}
 
 

@@ -1,7 +1,8 @@
 """Security headers on every response, and input no route should ever see."""
 from __future__ import annotations
 
-from flask import abort, request
+from flask import abort, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.routing import IntegerConverter
 
 CSP = (
@@ -21,6 +22,8 @@ def add_security_headers(response):
     headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
     if response.mimetype == "text/html":
         headers.setdefault("Cache-Control", "no-store")
+    if (current_app.config.get("PUBLIC_BASE_URL") or "").startswith("https://"):
+        headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
     return response
 
 
@@ -42,6 +45,12 @@ def refuse_nul_bytes():
 
 
 def init_app(app) -> None:
+    hops = app.config.get("PROXY_HOPS") or 0
+    if hops:
+        # Behind N trusted reverse proxies the client is the N-th address from the right of
+        # X-Forwarded-For; without this every user would share the proxy's address (and its
+        # rate limits). Never trusted when not configured: a client could claim any address.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     # Before the blueprints are registered, so that every route's <int:…> uses it.
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(refuse_nul_bytes)

@@ -26,7 +26,8 @@ def tmp_root(tmp_path, monkeypatch):
 
 
 def write_instance_config(root, **values):
-    lines = [f"{key} = {value!r}" for key, value in values.items()]
+    values.setdefault("PUBLIC_BASE_URL", "https://loans.example.cn")
+    lines = [f"{key} = {value!r}" for key, value in values.items() if value is not None]
     (root / "instance" / "config.py").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -91,6 +92,7 @@ def test_environment_overrides_instance_config(tmp_root, monkeypatch):
 def test_secrets_from_environment_alone_are_enough(tmp_root, monkeypatch):
     monkeypatch.setenv("LOANS_SECRET_KEY", "s3cret-from-env")
     monkeypatch.setenv("LOANS_PERSONAL_DATA_KEY", "pd-key-from-env")
+    monkeypatch.setenv("LOANS_PUBLIC_BASE_URL", "https://loans.example.cn")
     app = create_app()
     assert app.config["PERSONAL_DATA_KEY"] == "pd-key-from-env"
 
@@ -102,6 +104,7 @@ def test_the_personal_data_key_comes_from_configuration(tmp_root, monkeypatch):
     for key in ("pd-key-one", "pd-key-two"):
         monkeypatch.setenv("LOANS_SECRET_KEY", "s3cret")
         monkeypatch.setenv("LOANS_PERSONAL_DATA_KEY", key)
+        monkeypatch.setenv("LOANS_PUBLIC_BASE_URL", "https://loans.example.cn")
         app = create_app()
         hashes.add(app.extensions["personal_data"].lookup_hash("431002199003151117"))
     assert len(hashes) == 2

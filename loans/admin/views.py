@@ -1,14 +1,15 @@
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 
 from ..access import ADMIN, AUDITOR, ROLES, allow
 from ..auth.forms import StaffUserForm
+from flask_wtf import FlaskForm
 from ..auth.models import User
-from ..auth.services import AccountError, create_user
+from ..auth.services import AccountError, create_user, reset_password
 from ..db import db
 from ..i18n import current_lang
 from ..labels import ROLE
@@ -48,7 +49,27 @@ def users():
             db.session.commit()
             flash(_("User %(email)s created.", email=user.email), "success")
             return redirect(url_for(".users"))
+    return _users_page(form)
+
+
+def _users_page(form, *, reset_user=None, temporary_password=None, status=200):
     staff = db.session.scalars(select(User).where(User.role != "applicant").order_by(User.role, User.email)).all()
     applicants = db.session.scalar(select(func.count()).select_from(User).where(User.role == "applicant"))
     return render_template("admin/users.html", form=form, staff=staff, applicants=applicants,
-                           can_create=current_user.role == ADMIN)
+                           can_create=current_user.role == ADMIN, reset_form=FlaskForm(),
+                           reset_user=reset_user, temporary_password=temporary_password), status
+
+
+@bp.post("/users/<int:user_id>/reset-password")
+@allow(ADMIN)
+def reset_user_password(user_id: int):
+    """A one-time password, shown once on this page (never stored in a cookie or a log);
+    the user must choose their own at the next login."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role == "applicant":
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        abort(400)
+    temporary = reset_password(user, actor=current_user)
+    db.session.commit()
+    return _users_page(_staff_form(), reset_user=user, temporary_password=temporary)

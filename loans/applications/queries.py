@@ -37,6 +37,23 @@ def application_or_404(application_id: int, user) -> LoanApplication:
     return application
 
 
+def may_see_sensitive(user, application: LoanApplication) -> bool:
+    """The one rule for sensitive personal data leaving the server (SPEC §11): the full
+    resident ID and the evidence of health, criminal record or poverty go to the applicant
+    who owns the case, the officer assigned to it and supervisors whose scope covers it —
+    not to other officers of the district, the bank, finance or the auditor.
+
+    Callers have already scoped ``application`` to ``user`` (``application_or_404``); the
+    supervisor's district is checked here again so the rule stands on its own."""
+    if user.role == "applicant":
+        return application.applicant_id == user.id
+    if user.role == "officer":
+        return application.assigned_officer_id is not None and application.assigned_officer_id == user.id
+    if user.role == "supervisor":
+        return user.district_code is None or user.district_code == application.district_code
+    return False
+
+
 def document_or_404(application: LoanApplication, document_id: int) -> Document:
     document = db.session.scalar(select(Document).where(Document.id == document_id,
                                                         Document.application_id == application.id))

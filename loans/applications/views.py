@@ -13,7 +13,7 @@ from ..db import db
 from ..i18n import current_lang
 from ..policy.models import Bank, District, KeyGroup
 from . import forms, services
-from .queries import application_or_404, document_or_404, own_applications, timeline
+from .queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
 
 bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
@@ -433,14 +433,23 @@ def withdraw(application_id: int):
 def download(application_id: int, document_id: int):
     application = application_or_404(application_id, current_user)
     document = document_or_404(application, document_id)
-    if document.encrypted and current_user.role != APPLICANT:
-        # Sensitive evidence shows the full resident ID or health, criminal or poverty
-        # records (SPEC §11): only the case's officers and supervisors see it, and each
-        # view is recorded; the auditor sees that it exists, not its content.
-        if current_user.role == AUDITOR:
+    if document.encrypted:
+        # Sensitive evidence (SPEC §11): the rule of may_see_sensitive, for every way it
+        # leaves the server; other staff see that it exists, not its content.
+        if not may_see_sensitive(current_user, application):
             abort(403)
-        services.record_document_view(application, document, actor=current_user)
-        db.session.commit()
+        if current_user.role != APPLICANT:
+            services.record_document_view(application, document, actor=current_user)
+            db.session.commit()
     data = services.read_document(document)
-    return send_file(io.BytesIO(data), mimetype=document.content_type, download_name=document.original_name,
-                     as_attachment=request.args.get("download") == "1", max_age=0)
+    # Only images open in the browser, and in a sandbox; anything else (a PDF could carry
+    # script or be an HTML polyglot) is a download, opened outside the app's origin.
+    inline = document.content_type in INLINE_TYPES and request.args.get("download") != "1"
+    response = send_file(io.BytesIO(data), mimetype=document.content_type, download_name=document.original_name,
+                         as_attachment=not inline, max_age=0)
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'; img-src 'self'"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+INLINE_TYPES = frozenset({"image/jpeg", "image/png"})

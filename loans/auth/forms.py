@@ -65,3 +65,14 @@ class StaffUserForm(NewPasswordMixin, FlaskForm):
     def validate_login(self, field):
         if not looks_like_email(field.data):
             raise ValidationError(_l("Enter a valid email address."))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+                                     render_kw={"autocomplete": "current-password"})
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
+                             description=_l("At least 8 characters; not a common password."),
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("Repeat the new password"),
+                            validators=[DataRequired(), EqualTo("password", _l("The passwords do not match."))],
+                            render_kw={"autocomplete": "new-password"})

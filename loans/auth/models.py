@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     session_token: Mapped[str] = mapped_column(String(64), default=new_session_token)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when an admin resets the password: the next login must choose a new one.
+    must_change_password: Mapped[bool] = mapped_column(default=False)
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     district = relationship("District", lazy="joined")
     bank = relationship("Bank", lazy="joined")
@@ -49,3 +52,18 @@ class User(UserMixin, db.Model):
     @property
     def is_staff(self) -> bool:
         return self.role != "applicant"
+
+
+class LoginThrottle(db.Model):
+    """Failed logins per account name, whatever the client address: after a few, each
+    further attempt must wait an exponentially growing delay (never a permanent lockout).
+
+    Keyed by a keyed hash of the login as typed (normalised), so unknown names are slowed
+    exactly like real accounts and the table reveals no logins."""
+
+    __tablename__ = "login_throttles"
+
+    login_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(default=0)
+    blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

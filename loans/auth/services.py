@@ -1,15 +1,23 @@
 """Account changes: registration, staff users, login bookkeeping, logout."""
 from __future__ import annotations
 
+import math
+import secrets
+from datetime import datetime, timedelta
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import or_, select
+from sqlalchemy import case, delete, or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..access import ROLES, ROLES_NEEDING_BANK, ROLES_NEEDING_DISTRICT
 from ..audit.services import record
 from ..core.resident_id import valid_mobile
 from ..db import db, utcnow
+from ..personal_data import vault
 from ..policy.models import Bank, District
-from .models import User, new_session_token
+from .models import LoginThrottle, User, new_session_token
 from .passwords import hash_password, password_problems, verify_password
 
 
@@ -93,3 +101,88 @@ def authenticate(login: str, password: str) -> User | None:
 def end_sessions(user: User) -> None:
     """Invalidate every session cookie issued to this user."""
     user.session_token = new_session_token()
+
+
+# --- per-account login throttling ---------------------------------------------------------
+# The address-based limit slows one client; this slows guesses at one account from any
+# number of addresses. After a few failures each attempt waits twice as long as the last
+# (capped), and the count is forgotten a day after the last failure: slow, never locked.
+
+def _throttle_key(login: str) -> str:
+    return vault().lookup_hash("login-throttle:" + (login or "").strip().lower())
+
+
+def login_wait_seconds(login: str, *, now: datetime | None = None) -> int:
+    """Seconds before this account name may be tried again (0: now)."""
+    now = now or utcnow()
+    blocked_until = db.session.scalar(
+        select(LoginThrottle.blocked_until).where(LoginThrottle.login_hash == _throttle_key(login)))
+    if blocked_until is None or blocked_until <= now:
+        return 0
+    return math.ceil((blocked_until - now).total_seconds())
+
+
+def backoff_seconds(failures: int, config) -> int:
+    """The wait after ``failures`` consecutive failures: none for the first few, then
+    doubling from the base up to the cap."""
+    extra = failures - config["LOGIN_BACKOFF_FREE_FAILURES"]
+    if extra < 0:
+        return 0
+    return min(config["LOGIN_BACKOFF_MAX_SECONDS"], config["LOGIN_BACKOFF_BASE_SECONDS"] * 2 ** min(extra, 30))
+
+
+def record_failed_login(login: str, *, now: datetime | None = None) -> int:
+    """Count a failure for this account name (atomically: concurrent guesses all count)
+    and return the wait it imposes, in seconds."""
+    now = now or utcnow()
+    key = _throttle_key(login)
+    forget_before = now - timedelta(days=1)
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    table = LoginThrottle.__table__
+    statement = insert(table).values(login_hash=key, failures=1, last_failure_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.login_hash],
+        set_={"failures": case((table.c.last_failure_at < forget_before, 1), else_=table.c.failures + 1),
+              "last_failure_at": now})
+    failures = db.session.execute(statement.returning(table.c.failures)).scalar_one()
+    wait = backoff_seconds(failures, current_app.config)
+    if wait:
+        db.session.execute(update(LoginThrottle).where(LoginThrottle.login_hash == key)
+                           .values(blocked_until=now + timedelta(seconds=wait)))
+    return wait
+
+
+def clear_failed_logins(login: str) -> None:
+    db.session.execute(delete(LoginThrottle).where(LoginThrottle.login_hash == _throttle_key(login)))
+
+
+# --- passwords ----------------------------------------------------------------------------
+
+def change_password(user: User, *, current: str, new: str) -> None:
+    """The user's own change: the current password proves it is them; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise AccountError(_l("The current password is not right."), "current_password")
+    if verify_password(user.password_hash, new):
+        raise AccountError(_l("Choose a password different from the current one."), "password")
+    problems = password_problems(new, identifiers=tuple(v for v in (user.email, user.mobile) if v))
+    if problems:
+        raise AccountError(problems[0], "password")
+    user.password_hash = hash_password(new)
+    user.must_change_password = False
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    record("change_password", user, actor=user)
+
+
+def reset_password(user: User, *, actor) -> str:
+    """An admin's reset: a one-time password for the admin to hand over; the user must
+    choose their own at the next login, and every session of theirs ends now."""
+    if user.role == "applicant":
+        raise AccountError(_l("Applicants reset their own password; staff accounts only here."))
+    temporary = "-".join(secrets.token_hex(3) for _ in range(3))
+    user.password_hash = hash_password(temporary)
+    user.must_change_password = True
+    user.password_changed_at = utcnow()
+    end_sessions(user)
+    record("reset_password", user, actor=actor)
+    return temporary

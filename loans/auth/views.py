@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import allow, public, ROLES
@@ -10,16 +10,24 @@ from ..extensions import limiter
 from ..i18n import current_lang
 from ..urls import safe_next
 from . import services
-from .forms import LoginForm, RegisterForm
+from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
 
 def _login_account_key() -> str:
-    """Throttle guesses per (client, account): an attacker slows only themselves."""
+    """Throttle guesses per (client, account): an attacker slows only themselves. The
+    per-account backoff in the service slows guesses from every address."""
     from flask_limiter.util import get_remote_address
 
     return f"{get_remote_address()}|{(request.form.get('login') or '').strip().lower()}"
+
+
+def _wait_text(seconds: int) -> str:
+    if seconds < 60:
+        return ngettext("%(num)d second", "%(num)d seconds", seconds)
+    minutes = -(-seconds // 60)
+    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -30,18 +38,50 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.index"))
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
+        wait = services.login_wait_seconds(form.login.data)
+        user = None if wait else services.authenticate(form.login.data, form.password.data)
         if user is None:
-            form.password.errors.append(_("The mobile number/email or password is not right."))
+            if not wait:
+                wait = services.record_failed_login(form.login.data)
+                db.session.commit()
+            if wait:
+                status = 429
+                form.password.errors.append(_(
+                    "Too many wrong passwords for this account. For its safety, wait %(wait)s before trying again.",
+                    wait=_wait_text(wait)))
+            else:
+                form.password.errors.append(_("The mobile number/email or password is not right."))
         else:
+            services.clear_failed_logins(form.login.data)
             session.clear()
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
             db.session.commit()
+            if user.must_change_password:
+                flash(_("Your password was reset by an administrator. Choose a new password to continue."), "warning")
+                return redirect(url_for(".change_password"))
             return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", form=form)
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@allow(*ROLES)
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, current=form.current_password.data, new=form.password.data)
+        except services.AccountError as exc:
+            getattr(form, exc.field or "password").errors.append(str(exc))
+        else:
+            db.session.commit()
+            login_user(current_user._get_current_object())  # the new session token: this session stays, others end
+            flash(_("Your password has been changed. Other sessions were logged out."), "success")
+            return redirect(url_for("main.index"))
+    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
 
 
 @bp.route("/register", methods=["GET", "POST"])

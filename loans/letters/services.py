@@ -6,7 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask import current_app, has_request_context, request, url_for
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
@@ -14,6 +14,7 @@ from ..audit.services import record
 from ..core.workflow import CaseStatus
 from ..db import db, local_today, utcnow
 from ..notifications import notify
+from ..urls import public_url
 from .models import LETTER_KINDS, Letter, LetterSequence
 
 
@@ -61,13 +62,8 @@ def letter_language(user) -> str:
 
 
 def verify_url(code: str) -> str:
-    """The absolute address printed in the QR code: ``PUBLIC_BASE_URL`` when configured
-    (the bureau's public host), else the host of the current request."""
-    base = current_app.config.get("PUBLIC_BASE_URL")
-    if not base and has_request_context():
-        base = request.host_url
-    path = url_for("letters.verify", code=code) if has_request_context() else f"/verify/{code}"
-    return (base or "http://localhost/").rstrip("/") + path
+    """The absolute address printed in the QR code, on the bureau's public host."""
+    return public_url("letters.verify", code=code)
 
 
 def issue_letter(application, kind: str, actor) -> Letter:

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
+from ..applications.queries import may_see_sensitive
 from ..applications.services import ConcurrentChange, StepError, transition
 from ..audit.services import record
 from ..core import policy as core_policy
@@ -115,9 +116,7 @@ def rerun_eligibility(application, *, actor):
 
 def can_reveal(user, application) -> bool:
     """The full resident ID is for the case's own officer and for supervisors (SPEC §11)."""
-    if user.role == "supervisor":
-        return True
-    return user.role == "officer" and application.assigned_officer_id == user.id
+    return user.role in ("officer", "supervisor") and may_see_sensitive(user, application)
 
 
 def reveal_id(application, *, actor) -> str:

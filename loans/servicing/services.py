@@ -261,6 +261,10 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
     row and, for a loan from an application, the same status change on the case."""
     old, new = _guarded_change(loan, action, expected_version)
     event.recorded_by_id = getattr(actor, "id", None)
+    # Two equal payments on one day are two events (instalments paid in two transfers):
+    # number repeats as the ledger does, the n-th of its (date, kind, amount).
+    event.occurrence = 1 + sum(1 for e in loan.events
+                               if (e.event_on, e.kind, e.amount) == (event.event_on, event.kind, event.amount))
     loan.events.append(event)
     db.session.flush()
     record(event.kind, loan, from_state=old if new != old else None, to_state=new if new != old else None,

@@ -329,12 +329,15 @@ def test_staff_see_documents_of_submitted_cases_in_their_scope(app, make_user, p
 
     expected = {docs[0].id: tiny_pdf(), docs[1].id: tiny_png()}
     for url, document in zip(urls, docs):
-        for client in (beihu, city):
-            response = client.get(url)
-            assert response.status_code == 200
-            assert response.data == expected[document.id]
+        response = city.get(url)
+        assert response.status_code == 200
+        assert response.data == expected[document.id]
         assert suxian.get(url).status_code == 404
         assert bank.get(url).status_code == 403
+    # An officer of the district who does not handle the case sees the ordinary evidence,
+    # not the sensitive one (SPEC §11: the assigned officer and supervisors only).
+    assert beihu.get(urls[0]).data == tiny_pdf()
+    assert beihu.get(urls[1]).status_code == 403
 
 
 def test_documents_list_on_the_status_page(portal, client, submitted_with_sensitive_evidence):
@@ -343,3 +346,59 @@ def test_documents_list_on_the_status_page(portal, client, submitted_with_sensit
     page = text(client.get(f"/my/applications/{app_id}").get_data(as_text=True))
     assert "card.pdf" in page and "disability.png" in page
     assert "encrypted" in page
+
+
+def test_sensitive_evidence_goes_only_to_the_assigned_officer_and_supervisors(
+        app, make_user, portal, submitted_with_sensitive_evidence):
+    """One rule for every way a sensitive document leaves the server (issue 8, finding 1):
+    the download, the inline view and the case page's link and preview."""
+    from loans.applications.models import LoanApplication
+    from loans.review import services as review
+
+    app_id, docs = submitted_with_sensitive_evidence
+    assert portal.submit(app_id).status_code == 302
+    sensitive = next(d for d in docs if d.encrypted)
+    url = f"/my/applications/{app_id}/documents/{sensitive.id}"
+    from tests.review.conftest import client_for
+
+    assigned_user = make_user("officer", district_code="431002")
+    review.take_case(db.session.get(LoanApplication, app_id), actor=assigned_user)
+    db.session.commit()
+    assigned = client_for(app, assigned_user)
+    colleague = client_for(app, make_user("officer", district_code="431002"))
+    district_supervisor = client_for(app, make_user("supervisor", district_code="431002"))
+    other_supervisor = client_for(app, make_user("supervisor", district_code="431003"))
+    auditor = client_for(app, make_user("auditor"))
+
+    for client in (assigned, district_supervisor):
+        assert client.get(url).data == tiny_png()
+        assert client.get(url + "?download=1").data == tiny_png()
+    for client in (colleague, auditor):
+        assert client.get(url).status_code == 403
+        assert client.get(url + "?download=1").status_code == 403
+    assert other_supervisor.get(url).status_code == 404  # not their district's case at all
+
+    case_page = f"/review/cases/{app_id}"
+    assert url in assigned.get(case_page).get_data(as_text=True)
+    seen_by_colleague = colleague.get(case_page).get_data(as_text=True)
+    assert url not in seen_by_colleague and "disability.png" in seen_by_colleague
+    # every view by staff is in the audit trail
+    views = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "view_document")).all()
+    assert len(views) == 4 and all(v.detail["document_id"] == sensitive.id for v in views)
+
+
+def test_uploads_are_served_so_they_cannot_run_in_the_app(portal, client, submitted_with_sensitive_evidence):
+    """A PDF (which may carry script, or be an HTML polyglot) is always a download; an image
+    opens inline but sandboxed."""
+    app_id, docs = submitted_with_sensitive_evidence
+    pdf = next(d for d in docs if d.content_type == "application/pdf")
+    png = next(d for d in docs if d.content_type == "image/png")
+    response = client.get(f"/my/applications/{app_id}/documents/{pdf.id}")
+    assert response.headers["Content-Disposition"].startswith("attachment")
+    assert "sandbox" in response.headers["Content-Security-Policy"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    response = client.get(f"/my/applications/{app_id}/documents/{png.id}")
+    assert response.headers["Content-Disposition"].startswith("inline")
+    assert response.headers["Content-Security-Policy"].startswith("sandbox")
+    assert client.get(f"/my/applications/{app_id}/documents/{png.id}?download=1").headers[
+        "Content-Disposition"].startswith("attachment")

@@ -4,6 +4,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from loans.audit.models import AuditEvent
@@ -252,11 +253,68 @@ def test_repeated_wrong_logins_are_throttled_without_locking_the_user_out(limite
     assert refused.status_code == 429  # even the right password is not tried
     assert "Too many attempts" in refused.get_data(as_text=True)
 
-    # The real user, from their own network, logs in at once.
+    # The account itself is slowed too, whatever the address: the real user waits a short,
+    # stated time (never a lockout), then logs in.
     user = _client(limited_app, "198.51.100.7")
+    response = user.post("/login", data={"login": "victim@example.cn", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "wait" in response.get_data(as_text=True)
+    _time_passes()
     response = user.post("/login", data={"login": "victim@example.cn", "password": PASSWORD})
     assert response.status_code == 302
     assert user.get("/my/applications/").status_code == 200
+
+
+def _time_passes():
+    """The backoff's wait runs out (as if its seconds had passed)."""
+    from datetime import timedelta
+
+    from loans.auth.models import LoginThrottle
+    from loans.db import utcnow
+
+    db.session.execute(sa.update(LoginThrottle).values(blocked_until=utcnow() - timedelta(seconds=1)))
+    db.session.commit()
+
+
+def test_one_account_is_slowed_whatever_the_address(app):
+    """30 guesses at one account from 30 addresses (no address-based limit at all here):
+    after 5 failures each further attempt must wait, and the password is not even tried."""
+    from loans.auth.models import LoginThrottle
+
+    _make_victim()
+    codes = []
+    for i in range(30):
+        attacker = _client(app, f"203.0.113.{i + 1}")
+        codes.append(attacker.post("/login", data={"login": "victim@example.cn", "password": f"guess-{i}"}).status_code)
+    assert codes[:4] == [200] * 4
+    assert codes[5:] == [429] * 25  # the 5th failure starts the wait
+    # Refused attempts are not counted: the wait stays the first step, not 2^25 of them.
+    throttle = db.session.scalar(sa.select(LoginThrottle))
+    assert throttle.failures == 5
+    # The right password during the wait is refused too, with the wait in the message.
+    response = _client(app, "198.51.100.7").post("/login", data={"login": "victim@example.cn", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "30 seconds" in response.get_data(as_text=True)
+    _time_passes()
+    response = _client(app, "198.51.100.7").post("/login", data={"login": "victim@example.cn", "password": PASSWORD})
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LoginThrottle)) == 0  # success forgets
+
+
+def test_the_wait_doubles_and_is_capped(app):
+    from loans.auth.services import backoff_seconds
+
+    waits = [backoff_seconds(n, app.config) for n in range(1, 15)]
+    assert waits[:4] == [0, 0, 0, 0]
+    assert waits[4:9] == [30, 60, 120, 240, 480]
+    assert max(waits) == 900 and waits[-1] == 900
+
+
+def test_an_unknown_account_is_slowed_like_a_real_one(app):
+    """The wait does not tell which logins exist."""
+    codes = [_client(app, f"203.0.113.{i}").post("/login", data={"login": "nobody@example.cn", "password": "x"}).status_code
+             for i in range(1, 8)]
+    assert codes == [200, 200, 200, 200, 429, 429, 429]
 
 
 def test_one_client_cannot_spray_many_accounts(limited_app):

@@ -202,3 +202,26 @@ def test_common_letters_use_the_small_font(app):
 def test_prepare_font_cli(runner):
     result = runner.invoke(args=["letters", "prepare-font"])
     assert result.exit_code == 0 and "letter font ready" in result.output
+
+
+def test_a_forged_host_header_never_reaches_a_letter(app, make_case, staff):
+    """The QR code and printed address of a stored, immutable letter come from
+    PUBLIC_BASE_URL alone, whatever Host the deciding request carried (issue 8, finding 7)."""
+    from loans.db import db
+    from loans.letters.queries import letters_for
+    from tests.letters.conftest import _recommended
+
+    from loans.review import services as review
+
+    app.config["PUBLIC_BASE_URL"] = None  # as in the tests: the fixed test address, never the Host
+    application = _recommended(make_case, "approve")
+    db.session.commit()
+    supervisor = staff("supervisor")
+    with app.test_request_context(f"/review/cases/{application.id}/decide", method="POST",
+                                  headers={"Host": "evil.example"}):
+        review.decide(application, actor=supervisor, decision="approve")
+    db.session.commit()
+    (letter,) = letters_for(application)
+    text = flat(pdf_text(letter.pdf))
+    assert "evil.example" not in text
+    assert f"http://localhost/verify/{letter.verification_code}" in text

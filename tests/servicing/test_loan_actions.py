@@ -308,3 +308,21 @@ def _ledger_loan(**fields) -> Loan:
     db.session.add(loan)
     db.session.commit()
     return loan
+
+
+def test_two_equal_repayments_on_one_day_are_two_events(contracted, bank_user, as_user):
+    """Instalments paid in two transfers: ¥100 twice on one day is two repayments, numbered
+    like the ledger's identical rows, never a 500 (issue 8, finding 2)."""
+    loan = contracted(contract_date=date(2025, 1, 15))
+    client = as_user(bank_user)
+    assert post(client, loan, "disbursement", event_on="2025-01-20", amount="1000").status_code == 302
+    assert post(client, loan, "disbursement", event_on="2025-01-20", amount="1000").status_code == 302
+    for _ in range(3):
+        assert post(client, loan, "repayment", event_on="2025-02-20", amount="100").status_code == 302
+    loan = reload(loan)
+    repayments = [e for e in loan.events if e.kind == "repayment"]
+    assert [(e.amount, e.occurrence) for e in repayments] == [(Decimal("100"), 1), (Decimal("100"), 2),
+                                                              (Decimal("100"), 3)]
+    assert sorted(e.occurrence for e in loan.events if e.kind == "disbursement") == [1, 2]
+    page = text(client.get(f"/loans/{loan.id}").get_data(as_text=True))
+    assert "Balance today ¥1,700.00" in page
