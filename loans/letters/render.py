@@ -244,15 +244,29 @@ def qr_svg(url: str) -> Markup:
     return Markup(svg)
 
 
+def _lpr_published_on(application) -> date | None:
+    """The publication date of the fixing the decision used (the latest on the decision
+    date, as ``review.services.decide`` took it), so a stale fixing shows on the letter."""
+    from ..policy.queries import latest_lpr_fixing
+
+    if application.decision_on is None or application.approval_lpr_rate is None:
+        return None
+    fixing = latest_lpr_fixing(application.decision_on)
+    return fixing.published_on if fixing is not None and fixing.rate == application.approval_lpr_rate else None
+
+
 def _rate_rule(application, lang: str) -> str:
     cap = application.approval_cap_bp
     ceiling = format_rate(application.rate_ceiling_rate)
     lpr = format_rate(application.approval_lpr_rate)
+    published = _lpr_published_on(application)
     if lang == "zh":
+        source = f"（{long_date(published, lang)}公布）" if published else ""
         return (f"不超过借款合同签订日一年期贷款市场报价利率（LPR）加 {cap} 个基点；"
-                f"按今日一年期 LPR {lpr}% 计算，上限为 {ceiling}%。")
+                f"按今日一年期 LPR {lpr}%{source}计算，上限为 {ceiling}%。")
+    source = f", published on {long_date(published, lang)}" if published else ""
     return (f"At most the 1-year LPR on the contract date + {cap} bp; "
-            f"today's ceiling {ceiling} % (1-year LPR {lpr} %).")
+            f"today's ceiling {ceiling} % (1-year LPR {lpr} %{source}).")
 
 
 def _failed_rules(application, snapshot, lang: str) -> list[dict[str, str]]:

@@ -16,6 +16,7 @@ from ..core.workflow import CaseStatus, IllegalTransition
 from ..db import db, local_today
 from ..labels import LOAN_EVENT, STATUS, label
 from ..policy.models import District
+from ..policy.queries import latest_lpr_fixing
 from ..subsidy import queries as subsidy_queries
 from . import forms, queries, services
 
@@ -81,11 +82,13 @@ def _contract_page(application, form=None, decline_form=None, status=200):
         form = forms.ContractForm(data={"amount": str(application.approved_amount or ""),
                                         "term_months": application.approved_term_months, "contract_date": today})
     ceiling_today = services.rate_ceiling_on(application.district_code, today) if application.district_code else None
+    fixing_today = latest_lpr_fixing(today)
     return render_template("servicing/contract.html", application=application, form=form,
                            decline_form=decline_form or forms.DeclineForm(),
                            problem=services.approval_problem(application)
                            if application.status == CaseStatus.approved.value else None,
-                           ceiling_today=ceiling_today, today=today), status
+                           ceiling_today=ceiling_today, lpr_published_on=fixing_today and fixing_today.published_on,
+                           today=today), status
 
 
 def _case_refused(application, exc):

@@ -40,6 +40,8 @@ def compute_command(period, today):
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"{result.period} ({result.start} – {result.end}): {result.loans_considered} loan(s) considered")
+    if result.latest_lpr_published_on:
+        click.echo(f"  LPR₀ of the loans: fixings published up to {result.latest_lpr_published_on}")
     for bank in result.banks:
         if bank.computed:
             click.echo(f"  {bank.bank_code:<10} v{bank.version} draft   {bank.line_count:>7} line(s)  "

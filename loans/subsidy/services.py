@@ -20,10 +20,10 @@ from ..applications.services import ConcurrentChange
 from ..audit.services import record
 from ..core.dates import quarter_period
 from ..core.money import format_yuan, parse_amount
-from ..core.policy import policy_in_force
+from ..core.policy import lpr_fixing_on, policy_in_force
 from ..core.subsidy import period_subsidy
 from ..db import db, local_today, utcnow
-from ..eligibility.services import policies
+from ..eligibility.services import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
@@ -90,6 +90,8 @@ class ComputeResult:
     loans_considered: int = 0
     banks: list[BankResult] = field(default_factory=list)
     no_policy: list[str] = field(default_factory=list)  # loan refs with no policy version in force
+    # the newest LPR fixing any line's LPR₀ is: a stale LPR table shows here
+    latest_lpr_published_on: date | None = None
 
     @property
     def skipped(self) -> list[BankResult]:
@@ -109,7 +111,7 @@ def _candidate_loans(start: date, end: date, bank_codes):
 
 
 LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.bank_code, Loan.district_code, Loan.loan_type, Loan.partners,
-                Loan.contract_rate, Loan.lpr_rate, Loan.maturity_date, Loan.first_disbursement_date,
+                Loan.contract_date, Loan.contract_rate, Loan.lpr_rate, Loan.maturity_date, Loan.first_disbursement_date,
                 Loan.policy_code, Loan.borrower_name, Loan.id_number_masked)
 
 
@@ -126,6 +128,7 @@ def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
     known = policies()
     by_code = {p.code: p for p in known}
     cap_class = dict(db.session.execute(select(District.code, District.cap_class)).all())
+    fixings = lpr_fixings()
     lines: dict[str, list[dict]] = {}
     where = _candidate_loans(start, end, bank_codes)
     last_id = 0
@@ -152,10 +155,17 @@ def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
             figures = period_subsidy(policy, facts, start, end)
             if figures.subsidy <= 0:
                 continue
+            fixing = lpr_fixing_on(fixings, loan.contract_date)
+            # a ledger may give its own LPR₀, which then matches no fixing
+            published_on = fixing[0] if fixing is not None and fixing[1] == loan.lpr_rate else None
+            if published_on and (result.latest_lpr_published_on is None
+                                 or published_on > result.latest_lpr_published_on):
+                result.latest_lpr_published_on = published_on
             lines.setdefault(loan.bank_code, []).append({
                 "loan_id": loan.id, "loan_ref": loan.loan_ref,
                 "borrower_masked": f"{mask_name(loan.borrower_name)} {loan.id_number_masked}",
                 "policy_code": policy.code, "contract_rate": loan.contract_rate, "lpr_rate": loan.lpr_rate,
+                "lpr_published_on": published_on,
                 "subsidy_rate": figures.subsidy_rate, "subsidised_days": figures.subsidised_days,
                 "balance_days": figures.balance_days, "subsidy": figures.subsidy, "interest": figures.interest,
             })

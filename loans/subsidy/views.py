@@ -108,6 +108,9 @@ def compute():
     computed = [b for b in result.banks if b.computed]
     flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=result.period, n=len(computed),
             lines=sum(b.line_count for b in computed)), "success")
+    if result.latest_lpr_published_on:
+        flash(_("The loans’ LPR₀ are fixings published up to %(date)s.",
+                date=result.latest_lpr_published_on.isoformat()), "info")
     if result.skipped:
         flash(_("Left unchanged because they are reviewed, approved or paid: %(banks)s. Reopen one to recompute it.",
                 banks=", ".join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
