@@ -78,13 +78,13 @@ def workdays_command(first, last):
 
 
 def log_reference_warnings(today=None) -> None:
-    """For the daily jobs: what runs out, in the log and on stderr (cron mails it)."""
+    """For the daily jobs: what runs out, as warnings in the app's log (on stderr unless
+    logging is configured otherwise; cron mails it)."""
     from .queries import reference_warnings
 
     with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
         for warning in reference_warnings(today or local_today()):
             current_app.logger.warning("%s", warning)
-            click.echo(f"warning: {warning}", err=True)
 
 
 def init_app(app) -> None:
