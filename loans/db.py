@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Integer, MetaData, String, Text, event
+from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, MetaData, String, Text, event, or_
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -40,6 +40,18 @@ def local_today() -> date:
     """Today in Chenzhou: application, decision and expiry dates follow Beijing time,
     whatever the server's clock zone."""
     return datetime.now(LOCAL_TZ).date()
+
+
+LIKE_ESCAPE = "\\"
+
+
+def contains_text(text: str, *columns) -> ColumnElement[bool]:
+    """Any of ``columns`` contains ``text`` literally: ``%``, ``_`` and ``\\`` in a search
+    term match themselves, not any characters (LIKE with an escape character, which both
+    SQLite and PostgreSQL honour)."""
+    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
+    pattern = f"%{escaped}%"
+    return or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in columns))
 
 
 class UTCDateTime(TypeDecorator):

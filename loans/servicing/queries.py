@@ -8,12 +8,12 @@ from datetime import date
 from decimal import Decimal
 
 from flask import abort
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import LoanApplication
 from ..core.workflow import CaseStatus
-from ..db import db
+from ..db import contains_text, db
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
@@ -82,9 +82,7 @@ def _filtered(user, f: LoanFilters, *, with_status: bool = True):
         query = query.where(Loan.status == f.status)
     q = f.q.strip()
     if q:
-        like = f"%{q}%"
-        query = query.where(or_(Loan.loan_ref.like(like), Loan.borrower_name.like(like),
-                                Loan.contract_no.like(like), Loan.business_name.like(like)))
+        query = query.where(contains_text(q, Loan.loan_ref, Loan.borrower_name, Loan.contract_no, Loan.business_name))
     return query
 
 
