@@ -31,6 +31,8 @@ REASONS = {
     "not_text_cell": _l("This cell holds a value that is neither text nor a number."),
     "date_cell": _l("This cell holds a date; a date is not allowed here."),
     "date_with_time": _l("This date cell also holds a time of day; give the date only."),
+    "formula_like": _l("A code or reference cannot start with %(first)s: a spreadsheet would run the cell as a "
+                       "formula."),
     "numeric_identifier": _l("This cell is a number; format the column as text in the spreadsheet and type the "
                              "value again (numbers lose leading zeros and digits)."),
     "not_a_number": _l("Not a number."),

@@ -24,6 +24,10 @@ COLUMNS = {"loans": LOAN_COLUMNS, "events": EVENT_COLUMNS}
 # Identifiers whose leading zeros or exact digits matter: in XLSX they must be text cells,
 # because a numeric cell has already lost them (or shows 4.31002E+17).
 TEXT_ONLY_COLUMNS = frozenset({"id_number", "credit_code", "district_code", "loan_ref", "contract_no"})
+# Codes and references: none starts like a spreadsheet formula (``=``, ``+``, ``-``, ``@``),
+# so one that does is refused rather than carried into the exports. Names are free text,
+# kept, and neutralised where the app writes them into a file.
+IDENTIFIER_COLUMNS = TEXT_ONLY_COLUMNS | {"key_group", "loan_type", "bank_code", "kind"}
 # Columns that may hold an XLSX number (converted exactly, or refused).
 AMOUNT_COLUMNS = frozenset({"amount"})
 RATE_COLUMNS = frozenset({"contract_rate", "lpr"})

@@ -33,7 +33,9 @@ from ..eligibility.services import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
 from ..servicing.models import Loan, LoanEvent, LedgerImport
-from .parsing import LOAN_COLUMNS, CellRefused, FileRefused, Problem, SourceFile, Table, cell_text, read_sources
+from ..spreadsheets import looks_like_formula
+from .parsing import (IDENTIFIER_COLUMNS, LOAN_COLUMNS, CellRefused, FileRefused, Problem, SourceFile, Table,
+                      cell_text, read_sources)
 
 LEDGER_EVENT_KINDS = ("disbursement", "repayment", "overdue_start", "overdue_end")
 MONEY_KINDS = ("disbursement", "repayment")
@@ -190,6 +192,9 @@ class _Row:
         limit = MAX_LENGTHS.get(column)
         if limit and len(value) > limit:
             self.refuse(column, "too_long", max=limit)
+            return None
+        if column in IDENTIFIER_COLUMNS and looks_like_formula(value):
+            self.refuse(column, "formula_like", first=value[0])
             return None
         return value
 

@@ -2,15 +2,16 @@
 
 One row per district in scope, then a ``total`` row; the columns are the JSON keys of
 ``core.statistics.Figures.as_json`` (money with two decimals, the overdue rate in
-percent, empty when nothing is outstanding)."""
+percent, empty when nothing is outstanding). Text that could run as a formula is
+neutralised (``loans.spreadsheets``)."""
 from __future__ import annotations
 
-import csv
 import io
 from decimal import Decimal
 
 from openpyxl import Workbook
 
+from .. import spreadsheets
 from .queries import Report
 
 FIGURE_COLUMNS = ("loans_issued", "amount_issued", "people_supported", "enterprises_supported", "jobs_declared",
@@ -41,12 +42,7 @@ def _text(value) -> str:
 
 
 def to_csv(report: Report, lang: str) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for row in table_rows(report, lang):
-        writer.writerow([_text(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
+    return spreadsheets.csv_bytes(HEADER, ([_text(v) for v in row] for row in table_rows(report, lang)), bom=True)
 
 
 def to_xlsx(report: Report, lang: str) -> bytes:
@@ -57,7 +53,7 @@ def to_xlsx(report: Report, lang: str) -> bytes:
     sheet.title = "by_district"
     sheet.append(HEADER)
     for row in table_rows(report, lang):
-        sheet.append(list(row))
+        spreadsheets.append_row(sheet, row)
     for column, name in enumerate(HEADER, start=1):
         if name in MONEY_COLUMNS or name == "overdue_rate":
             for (cell,) in sheet.iter_rows(min_row=2, min_col=column, max_col=column):
@@ -68,7 +64,7 @@ def to_xlsx(report: Report, lang: str) -> bytes:
     for key, value in (("from", f.start.isoformat()), ("to", f.end.isoformat()), ("district", f.district),
                        ("key_group", f.key_group), ("bank", f.bank), ("loan_type", f.loan_type),
                        ("summary", report.summary(lang))):
-        summary.append([key, value])
+        spreadsheets.append_row(summary, [key, value])
     summary.column_dimensions["B"].width = 100
     out = io.BytesIO()
     book.save(out)

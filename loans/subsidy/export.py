@@ -5,15 +5,17 @@ rates in percent with at least two decimals and no trailing zeros beyond them (`
 ``1.975``); money with exactly two decimals; ``balance_days`` in yuan·days as an exact
 decimal without trailing zeros (``18400000``, ``270271.5`` when a balance has fen).
 
-XLSX: the same rows and columns. Codes and loan refs are text cells; figures are numeric
-cells written from the exact decimal text (``1.975`` is stored as ``1.975``), so finance
-staff can sum and filter them in Excel, with number formats that show them as in the CSV.
+XLSX: the same rows and columns. Codes and loan refs are text cells, never formulas;
+figures are numeric cells written from the exact decimal text (``1.975`` is stored as
+``1.975``), so finance staff can sum and filter them in Excel, with number formats that
+show them as in the CSV.
 """
 from __future__ import annotations
 
 import io
 from decimal import Decimal
 
+from .. import spreadsheets
 from ..core.money import format_rate
 from . import queries
 
@@ -50,15 +52,9 @@ def _text_row(row: tuple) -> list[str]:
 
 def csv_bytes(period: str) -> bytes:
     """No csv module quoting is needed: codes and refs never hold commas or quotes (the
-    ledger refuses them), but a ref that did would be quoted rather than corrupt a row."""
-    import csv
-
-    out = io.StringIO(newline="")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADER)
-    for row in export_rows(period):
-        writer.writerow(_text_row(row))
-    return out.getvalue().encode("utf-8")
+    ledger refuses them), but a ref that did would be quoted rather than corrupt a row; one
+    that starts like a formula is neutralised (``spreadsheets.csv_cell``)."""
+    return spreadsheets.csv_bytes(HEADER, (_text_row(row) for row in export_rows(period)))
 
 
 def _rate_format(d: Decimal) -> str:
@@ -79,16 +75,14 @@ def xlsx_bytes(period: str) -> bytes:
         cell.font = Font(bold=True)
     for row in rows:
         period_, bank, ref, contract_rate, lpr, subsidy_rate, days, balance_days, subsidy = row
-        sheet.append([period_, bank, ref, contract_rate.normalize(), lpr.normalize(), subsidy_rate.normalize(),
-                      days, Decimal(plain_decimal(balance_days)), subsidy])
+        spreadsheets.append_row(sheet, [period_, bank, ref, contract_rate.normalize(), lpr.normalize(),
+                                        subsidy_rate.normalize(), days, Decimal(plain_decimal(balance_days)), subsidy])
         r = sheet.max_row
         for column, value in zip("DEF", (contract_rate, lpr, subsidy_rate)):
             sheet[f"{column}{r}"].number_format = _rate_format(value)
         sheet[f"G{r}"].number_format = "0"
         sheet[f"H{r}"].number_format = "0" if balance_days == balance_days.to_integral_value() else "0.00"
         sheet[f"I{r}"].number_format = "0.00"
-        for column in "ABC":
-            sheet[f"{column}{r}"].data_type = "s"
     for column, width in zip("ABCDEFGHI", (9, 12, 22, 14, 8, 13, 16, 16, 12)):
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A2"
