@@ -6,13 +6,13 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, IntegerField, SelectField, SelectMultipleField, StringField,
-                     TextAreaField)
+from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..core import money, resident_id
 from ..db import local_today
+from ..forms import BoundedIntegerField
 from ..labels import DOCUMENT_KIND, EDUCATION, LOAN_TYPE
 
 ID_REASONS = {
@@ -127,11 +127,13 @@ class BusinessForm(StepForm):
     industry = StringField(_l("Industry"), validators=[Needed(), Length(max=100)], filters=[strip],
                            description=_l("For example: catering, retail, repair, farming, online shop."))
     business_start_date = DateField(_l("Business start date (planned or actual)"), validators=[Needed()])
-    current_staff = IntegerField(_l("Current staff (employees)"), validators=[Needed(), NumberRange(min=0, max=100000)],
-                                 render_kw={"inputmode": "numeric"})
-    planned_jobs = IntegerField(_l("Jobs the business will create (owners and employees)"),
-                                validators=[Needed(), NumberRange(min=0, max=100000)], render_kw={"inputmode": "numeric"})
-    new_key_group_hires = IntegerField(
+    current_staff = BoundedIntegerField(_l("Current staff (employees)"),
+                                        validators=[Needed(), NumberRange(min=0, max=100000)],
+                                        render_kw={"inputmode": "numeric"})
+    planned_jobs = BoundedIntegerField(_l("Jobs the business will create (owners and employees)"),
+                                       validators=[Needed(), NumberRange(min=0, max=100000)],
+                                       render_kw={"inputmode": "numeric"})
+    new_key_group_hires = BoundedIntegerField(
         _l("Key-group people newly hired this year on labour contracts of 12 months or more"),
         validators=[Optional(), NumberRange(min=0, max=100000)],
         description=_l("Enterprises only."), render_kw={"inputmode": "numeric"})
@@ -149,8 +151,8 @@ class BusinessForm(StepForm):
 class LoanForm(StepForm):
     amount = StringField(_l("Loan amount (yuan)"), validators=[Needed(), check_amount], filters=[strip],
                          render_kw={"inputmode": "decimal"})
-    term_months = IntegerField(_l("Term (months)"), validators=[Needed(), NumberRange(min=1, max=120)],
-                               render_kw={"inputmode": "numeric"})
+    term_months = BoundedIntegerField(_l("Term (months)"), validators=[Needed(), NumberRange(min=1, max=120)],
+                                      render_kw={"inputmode": "numeric"})
     purpose = TextAreaField(_l("What will the loan be used for?"), validators=[Needed(), Length(max=2000)], filters=[strip])
     preferred_bank_code = SelectField(_l("Preferred partner bank"), validators=[Needed()])
 

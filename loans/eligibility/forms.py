@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
 from ..applications.forms import MultiCheckboxField, check_amount, check_resident_id, not_in_future, strip
+from ..forms import BoundedIntegerField
 from ..labels import LOAN_TYPE
 
 OUTSIDE = "outside"  # the district choice for a business outside Chenzhou
@@ -25,21 +26,22 @@ class PrecheckForm(FlaskForm):
                             choices=[("", "—")] + [(k, v) for k, v in LOAN_TYPE.items()])
     amount = StringField(_l("Loan amount (yuan)"), validators=[DataRequired(), check_amount], filters=[strip],
                          render_kw={"inputmode": "decimal"})
-    term_months = IntegerField(_l("Term (months)"), validators=[InputRequired(), NumberRange(min=1, max=600)],
-                               render_kw={"inputmode": "numeric"})
-    partners = IntegerField(_l("People in the partnership, you included"), default=1,
-                            validators=[Optional(), NumberRange(min=1, max=100)],
-                            description=_l("Partnership loans only."), render_kw={"inputmode": "numeric"})
+    term_months = BoundedIntegerField(_l("Term (months)"), validators=[InputRequired(), NumberRange(min=1, max=600)],
+                                      render_kw={"inputmode": "numeric"})
+    partners = BoundedIntegerField(_l("People in the partnership, you included"), default=1,
+                                   validators=[Optional(), NumberRange(min=1, max=100)],
+                                   description=_l("Partnership loans only."), render_kw={"inputmode": "numeric"})
     district_code = SelectField(_l("Where is (or will be) the business?"), validators=[DataRequired()])
-    prior_subsidized_loans = IntegerField(_l("Earlier subsidised guaranteed loans you have had"), default=0,
-                                          validators=[Optional(), NumberRange(min=0, max=100)],
-                                          render_kw={"inputmode": "numeric"})
+    prior_subsidized_loans = BoundedIntegerField(_l("Earlier subsidised guaranteed loans you have had"), default=0,
+                                                 validators=[Optional(), NumberRange(min=0, max=100)],
+                                                 render_kw={"inputmode": "numeric"})
     prior_overdue = BooleanField(_l("One of those loans was overdue at some time"))
     other_loans = BooleanField(_l("I or my spouse have other outstanding loans (besides student, poverty-relief, "
                                   "housing or car loans, or consumer loans of at most ¥50,000)"))
-    staff = IntegerField(_l("Current staff (employees)"), validators=[Optional(), NumberRange(min=0, max=100000)],
-                         description=_l("Enterprises only."), render_kw={"inputmode": "numeric"})
-    new_key_group_hires = IntegerField(
+    staff = BoundedIntegerField(_l("Current staff (employees)"),
+                                validators=[Optional(), NumberRange(min=0, max=100000)],
+                                description=_l("Enterprises only."), render_kw={"inputmode": "numeric"})
+    new_key_group_hires = BoundedIntegerField(
         _l("Key-group people newly hired this year on labour contracts of 12 months or more"),
         validators=[Optional(), NumberRange(min=0, max=100000)], description=_l("Enterprises only."),
         render_kw={"inputmode": "numeric"})

@@ -7,12 +7,13 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from ..core import money
 from ..applications.forms import MAX_AMOUNT
 from ..core.policy import REGIMES
+from ..forms import BoundedIntegerField
 from ..labels import SUBSIDY_REGIME
 
 _DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
@@ -64,8 +65,8 @@ def _number(label, **kwargs):
 
 
 def _int(label, **kwargs):
-    return IntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=100000)],
-                        render_kw={"inputmode": "numeric"}, **kwargs)
+    return BoundedIntegerField(label, validators=[InputRequired(), NumberRange(min=0, max=100000)],
+                               render_kw={"inputmode": "numeric"}, **kwargs)
 
 
 REGIME_CHOICES = [(r, SUBSIDY_REGIME[r]) for r in REGIMES]
@@ -151,7 +152,7 @@ class KeyGroupForm(FlaskForm):
     evidence_en = _text(_l("Evidence (English)"), 200)
     sensitive = BooleanField(_l("Sensitive personal information (evidence is encrypted and needs consent)"))
     active = BooleanField(_l("Active (offered to applicants)"))
-    sort_order = IntegerField(_l("Order in lists"), validators=[InputRequired(), NumberRange(min=0, max=1000)])
+    sort_order = BoundedIntegerField(_l("Order in lists"), validators=[InputRequired(), NumberRange(min=0, max=1000)])
 
 
 class NewKeyGroupForm(KeyGroupForm):

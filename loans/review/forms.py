@@ -4,10 +4,11 @@ from datetime import date
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, HiddenField, IntegerField, RadioField, SelectField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..applications.forms import MultiCheckboxField, check_amount, strip
+from ..forms import BoundedIntegerField
 from ..labels import DOCUMENT_KIND, LOAN_TYPE, STATUS
 
 
@@ -60,7 +61,7 @@ class RecommendForm(FlaskForm):
     decision = RadioField(_l("Recommendation"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))],
                           validators=[DataRequired(_l("Choose approve or reject."))])
     amount = StringField(_l("Amount to approve (yuan)"), validators=[Optional(), check_amount], filters=[strip])
-    term_months = IntegerField(_l("Term (months)"), validators=[Optional(), NumberRange(min=1, max=120)])
+    term_months = BoundedIntegerField(_l("Term (months)"), validators=[Optional(), NumberRange(min=1, max=120)])
     bank_code = SelectField(_l("Partner bank"), validators=[Optional()])
     conditions = TextAreaField(_l("Conditions (optional)"), validators=[Optional(), Length(max=2000)], filters=[strip])
     failed_rules = MultiCheckboxField(_l("Rules that fail"), choices=[], validators=[Optional()])

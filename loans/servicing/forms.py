@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
 from ..applications.forms import check_amount, strip
 from ..core import money
+from ..forms import BoundedIntegerField
 from ..labels import STATUS
 from ..review.forms import plausible_date
 from .queries import LOAN_STATUSES
@@ -42,8 +43,8 @@ class ContractForm(FlaskForm):
     contract_date = DateField(_l("Contract date"), validators=[DataRequired(DATE_REQUIRED), plausible_date])
     amount = StringField(_l("Contract amount (yuan)"), validators=[DataRequired(), check_amount], filters=[strip],
                          render_kw={"inputmode": "decimal"})
-    term_months = IntegerField(_l("Term (months)"), validators=[DataRequired(), NumberRange(min=1, max=120)],
-                               render_kw={"inputmode": "numeric"})
+    term_months = BoundedIntegerField(_l("Term (months)"), validators=[DataRequired(), NumberRange(min=1, max=120)],
+                                      render_kw={"inputmode": "numeric"})
     contract_rate = StringField(_l("Contract rate (% per year)"), validators=[DataRequired(), check_rate],
                                 filters=[strip], render_kw={"inputmode": "decimal"},
                                 description=_l("Fixed for the life of the loan, e.g. 3.85."))
@@ -58,7 +59,7 @@ class _EventForm(FlaskForm):
     """``version``: the loan's lock version when the page was shown; a second submission
     of the same form (or a change by someone else meanwhile) is refused."""
 
-    version = IntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
+    version = BoundedIntegerField(widget=HiddenInput(), validators=[InputRequired(), NumberRange(min=0, max=2**31 - 1)])
     event_on = DateField(_l("Date"), validators=[DataRequired(DATE_REQUIRED), plausible_date])
     note = StringField(_l("Note (optional)"), validators=[Optional(), Length(max=500)], filters=[strip])
 
@@ -94,11 +95,12 @@ class CompensationForm(_EventForm):
 
 class VisitForm(FlaskForm):
     visited_on = DateField(_l("Visit date"), validators=[DataRequired(DATE_REQUIRED), plausible_date])
-    owners = IntegerField(_l("Owners working in the business"),
-                          validators=[InputRequired(), NumberRange(min=0, max=1000)], render_kw={"inputmode": "numeric"})
-    employees = IntegerField(_l("Employees with labour contracts"),
-                             validators=[InputRequired(), NumberRange(min=0, max=100000)],
-                             render_kw={"inputmode": "numeric"})
+    owners = BoundedIntegerField(_l("Owners working in the business"),
+                                 validators=[InputRequired(), NumberRange(min=0, max=1000)],
+                                 render_kw={"inputmode": "numeric"})
+    employees = BoundedIntegerField(_l("Employees with labour contracts"),
+                                    validators=[InputRequired(), NumberRange(min=0, max=100000)],
+                                    render_kw={"inputmode": "numeric"})
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=2000)], filters=[strip])
 
 

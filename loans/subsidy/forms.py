@@ -4,10 +4,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..applications.forms import strip
+from ..forms import BoundedIntegerField
 from ..review.forms import plausible_date
 
 PERIOD_PATTERN = r"^[0-9]{4}[Qq][1-4]$"
@@ -50,4 +51,4 @@ class LinesPageForm(FlaskForm):
     class Meta:
         csrf = False
 
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
+    page = BoundedIntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
