@@ -53,16 +53,6 @@ def calendar_days(year: int) -> dict[date, CalendarDay]:
                                   CalendarDay.calendar_date <= date(year, 12, 31)))}
 
 
-def calendar_years() -> list[int]:
-    """Years with an arrangement entered, oldest first."""
-    first, last = db.session.execute(select(func.min(CalendarDay.calendar_date),
-                                            func.max(CalendarDay.calendar_date))).one()
-    if first is None:
-        return []
-    covered = working_calendar().covered_years
-    return [y for y in range(first.year, last.year + 1) if y in covered]
-
-
 # --- festival names ----------------------------------------------------------------------
 
 # The names chinesecalendar gives (the migration's seed), in the reader's language; a name
