@@ -9,12 +9,13 @@ from pathlib import Path
 from flask import Flask
 
 from .config import DEFAULTS, ConfigError, check_required
+from .unit_of_work import UnitOfWorkFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = Flask(
+    app = UnitOfWorkFlask(
         __name__,
         instance_path=str(ROOT / "instance"),
         instance_relative_config=True,

@@ -7,6 +7,7 @@ import click
 from flask.cli import AppGroup, with_appcontext
 
 from .db import db, local_today
+from .errors import Refused
 
 users_cli = AppGroup("users", help="Manage user accounts.")
 
@@ -20,12 +21,12 @@ users_cli = AppGroup("users", help="Manage user accounts.")
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
 def create_user_command(role, email, district_code, bank_code, name, password):
     """Create a user (password prompted unless --password is given)."""
-    from .auth.services import AccountError, create_user
+    from .auth.services import create_user
 
     try:
         user = create_user(role=role, email=email, password=password, name=name, district_code=district_code,
                            bank_code=bank_code)
-    except AccountError as exc:
+    except Refused as exc:
         raise click.ClickException(str(exc)) from None
     db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 
 from . import labels
+from .errors import refusal_messages
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
 from .i18n import current_lang
@@ -57,7 +58,8 @@ def init_app(app) -> None:
 
     @app.context_processor
     def inject():
-        return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()}}
+        return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()},
+                "refusal_messages": refusal_messages}
 
 
 def _notification_text(note) -> str:

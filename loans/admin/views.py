@@ -9,11 +9,12 @@ from ..access import ADMIN, AUDITOR, ROLES, allow
 from ..auth.forms import StaffUserForm
 from flask_wtf import FlaskForm
 from ..auth.models import User
-from ..auth.services import AccountError, create_user, reset_password
+from ..auth.services import create_user, reset_password
 from ..db import db
 from ..i18n import current_lang
 from ..labels import ROLE
 from ..policy.models import Bank, District
+from ..errors import Refused
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -43,7 +44,7 @@ def users():
             user = create_user(role=form.role.data, email=form.login.data, password=form.password.data,
                                name=form.name.data, district_code=form.district_code.data or None,
                                bank_code=form.bank_code.data or None, actor=current_user)
-        except AccountError as exc:
+        except Refused as exc:
             getattr(form, exc.field or "login").errors.append(str(exc))
         else:
             db.session.commit()

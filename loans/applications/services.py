@@ -22,6 +22,7 @@ from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
+from ..errors import ConcurrentChange, Refused
 
 # A submitted application or a loan blocks another one for the same person or enterprise
 # (SPEC §6 E14). Drafts do not: anyone can type any ID into a draft, and a draft must not
@@ -33,18 +34,6 @@ DUPLICATE_MESSAGE = _l("This resident ID already has an open application or loan
 APPLICATION_REFERENCE = re.compile(r"A[0-9]{4}-[0-9]{6}")
 """An online application's reference; its loan carries it as ``loan_ref``."""
 STEPS = ("person", "groups", "business", "loan", "partners", "declarations", "documents", "review")
-
-
-class StepError(ValueError):
-    """Input the service refuses; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
-
-
-class ConcurrentChange(RuntimeError):
-    """Someone else changed the case first; nothing was changed."""
 
 
 def steps_for(application: LoanApplication) -> tuple[str, ...]:
@@ -101,7 +90,7 @@ def _update_claims(application: LoanApplication, old: CaseStatus, new: CaseStatu
             db.session.flush()
         except IntegrityError:
             db.session.rollback()  # the whole change, status included: nothing happened
-            raise StepError(DUPLICATE_MESSAGE) from None
+            raise Refused(DUPLICATE_MESSAGE) from None
     elif was and not now:
         db.session.execute(delete(OpenCaseClaim).where(OpenCaseClaim.application_id == application.id))
 
@@ -130,12 +119,12 @@ def _submitted(application: LoanApplication) -> bool:
 
 def _ensure_editable(application: LoanApplication) -> None:
     if application.status not in EDITABLE_STATUSES:
-        raise StepError(_l("This application has been submitted and can no longer be edited here."))
+        raise Refused(_l("This application has been submitted and can no longer be edited here."))
 
 
 def _refuse_after_submission(application: LoanApplication) -> None:
     if _submitted(application):
-        raise StepError(_l("This cannot be changed after submission. Explain the change to the officer in your answer."))
+        raise Refused(_l("This cannot be changed after submission. Explain the change to the officer in your answer."))
 
 
 def guard_edit(application: LoanApplication) -> None:
@@ -256,10 +245,10 @@ def save_person(application: LoanApplication, values: dict) -> None:
         digest = vault().lookup_hash(number)
         draft = own_draft_with_id(application, digest)
         if draft is not None:
-            raise StepError(_l("You already have a draft for this resident ID (%(ref)s). Continue that one, or "
+            raise Refused(_l("You already have a draft for this resident ID (%(ref)s). Continue that one, or "
                                "withdraw it first.", ref=draft.reference), "id_number")
         if any(p.id_number_hash == digest for p in application.partners):
-            raise StepError(_l("This resident ID is already listed as a partner."), "id_number")
+            raise Refused(_l("This resident ID is already listed as a partner."), "id_number")
         _set_id_number(application, number)
     for name in ("full_name", "mobile", "household_district_code", "education", "graduation_date"):
         if name in values:
@@ -303,11 +292,11 @@ def add_partner(application: LoanApplication, values: dict) -> Partner:
     _ensure_editable(application)
     _refuse_after_submission(application)
     if application.loan_type != "partnership":
-        raise StepError(_l("Partners can only be added to a partnership application."))
+        raise Refused(_l("Partners can only be added to a partnership application."))
     number = values["id_number"]
     digest = vault().lookup_hash(number)
     if digest == application.id_number_hash or any(p.id_number_hash == digest for p in application.partners):
-        raise StepError(_l("This person is already part of the application."), "id_number")
+        raise Refused(_l("This person is already part of the application."), "id_number")
     partner = Partner(full_name=values["full_name"], key_group_code=values["key_group_code"],
                       graduation_date=values.get("graduation_date"),
                       declares_no_other_loans=bool(values.get("declares_no_other_loans")),
@@ -324,7 +313,7 @@ def correct_partner_facts(application: LoanApplication, partner_id: int, values:
     _ensure_editable(application)
     partner = next((p for p in application.partners if p.id == partner_id), None)
     if partner is None:
-        raise StepError(_l("That partner is not on this application."))
+        raise Refused(_l("That partner is not on this application."))
     changes = {}
     for name in ("graduation_date", "declares_no_other_loans"):
         new = bool(values.get(name)) if name == "declares_no_other_loans" else values.get(name)
@@ -343,7 +332,7 @@ def remove_partner(application: LoanApplication, partner_id: int) -> None:
         if partner.id == partner_id:
             application.partners.remove(partner)
             return
-    raise StepError(_l("That partner is not on this application."))
+    raise Refused(_l("That partner is not on this application."))
 
 
 def save_declarations(application: LoanApplication, values: dict) -> None:
@@ -404,29 +393,29 @@ def is_sensitive_kind(kind: str, key_group: KeyGroup | None) -> bool:
 
 
 def store_document(application: LoanApplication, upload, kind: str, *, actor) -> Document:
-    """Check and store one uploaded file; raises ``StepError`` with a clear reason."""
+    """Check and store one uploaded file; raises ``Refused`` with a clear reason."""
     key_group = None
     if kind.startswith("key_group:"):
         code = kind.split(":", 1)[1]
         if code not in application.key_group_codes:
-            raise StepError(_l("Choose one of the key groups you claimed."), "kind")
+            raise Refused(_l("Choose one of the key groups you claimed."), "kind")
         key_group = db.session.get(KeyGroup, code)
         kind = "key_group"
     elif kind not in ("id_card", "business_licence", "business_plan", "other"):
-        raise StepError(_l("Choose what kind of document this is."), "kind")
+        raise Refused(_l("Choose what kind of document this is."), "kind")
     sensitive = is_sensitive_kind(kind, key_group)
     if sensitive and not has_sensitive_consent(actor, application):
-        raise StepError(_l("This document contains sensitive personal information. Give your consent above before uploading it."),
+        raise Refused(_l("This document contains sensitive personal information. Give your consent above before uploading it."),
                         "file")
     limit = current_app.config["MAX_UPLOAD_BYTES"]
     data = upload.stream.read(limit + 1)
     if not data:
-        raise StepError(_l("The file is empty."), "file")
+        raise Refused(_l("The file is empty."), "file")
     if len(data) > limit:
-        raise StepError(_l("The file is larger than 10 MB. Please upload a smaller file."), "file")
+        raise Refused(_l("The file is larger than 10 MB. Please upload a smaller file."), "file")
     sniffed = sniff_type(data[:16])
     if sniffed is None:
-        raise StepError(_l("Only PDF, JPEG or PNG files can be uploaded; this file is something else, whatever its name says."),
+        raise Refused(_l("Only PDF, JPEG or PNG files can be uploaded; this file is something else, whatever its name says."),
                         "file")
     mime, ext = sniffed
     stored_name = f"{uuid.uuid4().hex}.{ext}" + (".enc" if sensitive else "")
@@ -512,9 +501,9 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
         raise IllegalTransition(CaseStatus(application.status), Action.submit)
     missing = missing_items(application)
     if missing:
-        raise StepError(missing[0][1])
+        raise Refused(missing[0][1])
     if has_blocking_conflict(application):
-        raise StepError(DUPLICATE_MESSAGE)
+        raise Refused(DUPLICATE_MESSAGE)
     application.submitted_at = utcnow()
     application.application_date = on or local_today()
     application.current_step = "review"

@@ -14,6 +14,7 @@ from ..i18n import current_lang
 from ..policy.models import Bank, District, KeyGroup
 from . import forms, services
 from .queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
+from ..errors import Refused
 
 bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
@@ -183,7 +184,7 @@ def step(application_id: int, step: str):
             values = {k: v for k, v in form.data.items() if k != "csrf_token"}
             try:
                 services.save_step(application, step, saver, values, actor=current_user)
-            except services.StepError as exc:
+            except Refused as exc:
                 getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger")
             except services.ConcurrentChange as exc:
                 flash(str(exc), "warning")
@@ -212,7 +213,7 @@ def partners(application):
                                {k: form.data[k] for k in ("full_name", "id_number", "key_group_code",
                                                           "graduation_date", "declares_no_other_loans")},
                                actor=current_user)
-        except services.StepError as exc:
+        except Refused as exc:
             (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
         except services.ConcurrentChange as exc:
             flash(str(exc), "warning")
@@ -240,7 +241,7 @@ def partner_facts(application_id: int, partner_id: int):
         return redirect(url_for(".step", application_id=application.id, step="partners"))
     try:
         services.correct_partner_facts(application, partner_id, form.data, actor=current_user)
-    except services.StepError as exc:
+    except Refused as exc:
         flash(str(exc), "danger")
     except services.ConcurrentChange as exc:
         flash(str(exc), "warning")
@@ -259,7 +260,7 @@ def delete_partner(application_id: int, partner_id: int):
         abort(400)
     try:
         services.remove_partner(application, partner_id)
-    except services.StepError as exc:
+    except Refused as exc:
         flash(str(exc), "danger")
     else:
         db.session.commit()
@@ -308,7 +309,7 @@ def upload(application_id: int):
     if form.validate_on_submit():
         try:
             services.store_document(application, form.file.data, form.kind.data, actor=current_user)
-        except services.StepError as exc:
+        except Refused as exc:
             getattr(form, exc.field or "file").errors.append(str(exc))
         else:
             db.session.commit()
@@ -327,7 +328,7 @@ def delete_document(application_id: int, document_id: int):
         abort(400)
     try:
         services.delete_document(application, document, actor=current_user)
-    except services.StepError as exc:
+    except Refused as exc:
         flash(str(exc), "danger")
     else:
         db.session.commit()
@@ -352,7 +353,7 @@ def submit(application_id: int):
         abort(400)
     try:
         services.submit_application(application, actor=current_user)
-    except services.StepError as exc:
+    except Refused as exc:
         flash(str(exc), "danger")
         return redirect(url_for(".step", application_id=application.id, step="review"))
     except (IllegalTransition, services.ConcurrentChange):
@@ -399,7 +400,7 @@ def answer(application_id: int):
         return status_page(application, answer_form=form, code=400)
     try:
         answer_info(application, actor=current_user, answer=form.answer.data)
-    except services.StepError as exc:
+    except Refused as exc:
         form.answer.errors.append(str(exc))
         return status_page(application, answer_form=form, code=400)
     except (IllegalTransition, services.ConcurrentChange):

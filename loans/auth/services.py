@@ -19,14 +19,7 @@ from ..personal_data import vault
 from ..policy.models import Bank, District
 from .models import LoginThrottle, User, new_session_token
 from .passwords import hash_password, password_problems, verify_password
-
-
-class AccountError(ValueError):
-    """A refused account change; ``field`` names the form field it belongs to."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
+from ..errors import Refused
 
 
 def find_by_login(login: str) -> User | None:
@@ -36,7 +29,7 @@ def find_by_login(login: str) -> User | None:
 
 def register_applicant(*, name: str, login: str, password: str, locale: str | None) -> User:
     if find_by_login(login) is not None:
-        raise AccountError(_l("An account with this mobile number or email already exists. Log in instead."), "login")
+        raise Refused(_l("An account with this mobile number or email already exists. Log in instead."), "login")
     user = User(name=name, role="applicant", locale=locale, password_hash=hash_password(password))
     if valid_mobile(login):
         user.mobile = login
@@ -50,24 +43,24 @@ def register_applicant(*, name: str, login: str, password: str, locale: str | No
 
 def create_user(*, role: str, email: str, password: str, name: str = "", district_code: str | None = None,
                 bank_code: str | None = None, actor=None, check_password: bool = True) -> User:
-    """Create a staff (or applicant) account; raises AccountError with a clear reason."""
+    """Create a staff (or applicant) account; raises Refused with a clear reason."""
     email = email.strip().lower()
     if role not in ROLES:
-        raise AccountError(_l("Unknown role %(role)s.", role=role), "role")
+        raise Refused(_l("Unknown role %(role)s.", role=role), "role")
     if check_password:
         problems = password_problems(password, identifiers=(email,))
         if problems:
-            raise AccountError(problems[0], "password")
+            raise Refused(problems[0], "password")
     if find_by_login(email) is not None:
-        raise AccountError(_l("A user with this email already exists."), "login")
+        raise Refused(_l("A user with this email already exists."), "login")
     if role in ROLES_NEEDING_DISTRICT and not district_code:
-        raise AccountError(_l("This role needs a district."), "district_code")
+        raise Refused(_l("This role needs a district."), "district_code")
     if role in ROLES_NEEDING_BANK and not bank_code:
-        raise AccountError(_l("This role needs a bank."), "bank_code")
+        raise Refused(_l("This role needs a bank."), "bank_code")
     if district_code and db.session.get(District, district_code) is None:
-        raise AccountError(_l("Unknown district %(code)s.", code=district_code), "district_code")
+        raise Refused(_l("Unknown district %(code)s.", code=district_code), "district_code")
     if bank_code and db.session.get(Bank, bank_code) is None:
-        raise AccountError(_l("Unknown bank %(code)s.", code=bank_code), "bank_code")
+        raise Refused(_l("Unknown bank %(code)s.", code=bank_code), "bank_code")
     if role not in ROLES_NEEDING_BANK:
         bank_code = None
     if role not in (*ROLES_NEEDING_DISTRICT, "supervisor"):
@@ -161,12 +154,12 @@ def clear_failed_logins(login: str) -> None:
 def change_password(user: User, *, current: str, new: str) -> None:
     """The user's own change: the current password proves it is them; other sessions end."""
     if not verify_password(user.password_hash, current):
-        raise AccountError(_l("The current password is not right."), "current_password")
+        raise Refused(_l("The current password is not right."), "current_password")
     if verify_password(user.password_hash, new):
-        raise AccountError(_l("Choose a password different from the current one."), "password")
+        raise Refused(_l("Choose a password different from the current one."), "password")
     problems = password_problems(new, identifiers=tuple(v for v in (user.email, user.mobile) if v))
     if problems:
-        raise AccountError(problems[0], "password")
+        raise Refused(problems[0], "password")
     user.password_hash = hash_password(new)
     user.must_change_password = False
     user.password_changed_at = utcnow()
@@ -178,7 +171,7 @@ def reset_password(user: User, *, actor) -> str:
     """An admin's reset: a one-time password for the admin to hand over; the user must
     choose their own at the next login, and every session of theirs ends now."""
     if user.role == "applicant":
-        raise AccountError(_l("Applicants reset their own password; staff accounts only here."))
+        raise Refused(_l("Applicants reset their own password; staff accounts only here."))
     temporary = "-".join(secrets.token_hex(3) for _ in range(3))
     user.password_hash = hash_password(temporary)
     user.must_change_password = True

@@ -11,6 +11,7 @@ from ..i18n import current_lang
 from ..urls import safe_next
 from . import services
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from ..errors import Refused
 
 bp = Blueprint("auth", __name__)
 
@@ -74,7 +75,7 @@ def change_password():
     if form.validate_on_submit():
         try:
             services.change_password(current_user, current=form.current_password.data, new=form.password.data)
-        except services.AccountError as exc:
+        except Refused as exc:
             getattr(form, exc.field or "password").errors.append(str(exc))
         else:
             db.session.commit()
@@ -95,7 +96,7 @@ def register():
         try:
             user = services.register_applicant(name=form.name.data, login=form.login.data,
                                                password=form.password.data, locale=current_lang())
-        except services.AccountError as exc:
+        except Refused as exc:
             getattr(form, exc.field or "login").errors.append(str(exc))
         else:
             db.session.commit()

@@ -22,6 +22,7 @@ from ..i18n import current_lang
 from ..policy.models import District, KeyGroup
 from . import services
 from .forms import OUTSIDE, PrecheckForm, StartForm
+from ..errors import Refused
 
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
 
@@ -170,7 +171,7 @@ def start():
         abort(403)
     try:
         application = _draft_from(answers)
-    except (application_services.StepError, ValueError, TypeError, KeyError):
+    except (Refused, ValueError, TypeError, KeyError):
         db.session.rollback()
         flash(_("Some answers could not be carried over. Please answer the questions again."), "warning")
         return redirect(url_for(".precheck"))

@@ -16,10 +16,7 @@ from ..db import db, local_today, utcnow
 from ..notifications import notify
 from ..urls import public_url
 from .models import LETTER_KINDS, Letter, LetterSequence
-
-
-class LetterError(ValueError):
-    """A refused letter action, with a message for the user."""
+from ..errors import Refused
 
 
 class LetterIntegrityError(RuntimeError):
@@ -105,21 +102,21 @@ def letter_pdf(letter: Letter) -> bytes:
 def revoke_letter(letter: Letter, *, actor, reason: str) -> None:
     """A supervisor withdraws an approval letter; audited, and the applicant is told."""
     if actor.role != "supervisor":
-        raise LetterError(_l("Only a supervisor may revoke a letter."))
+        raise Refused(_l("Only a supervisor may revoke a letter."))
     if letter.kind != "approval":
-        raise LetterError(_l("Only approval letters can be revoked."))
+        raise Refused(_l("Only approval letters can be revoked."))
     if letter.is_revoked:
-        raise LetterError(_l("This letter has already been revoked."))
+        raise Refused(_l("This letter has already been revoked."))
     reason = (reason or "").strip()
     if not reason:
-        raise LetterError(_l("Give the reason for revoking the letter."))
+        raise Refused(_l("Give the reason for revoking the letter."))
     # Guarded: of two supervisors revoking at once, one revokes and the other is told.
     result = db.session.execute(update(Letter).where(Letter.id == letter.id, Letter.revoked_at.is_(None))
                                 .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason)
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
         db.session.rollback()
-        raise LetterError(_l("This letter has already been revoked."))
+        raise Refused(_l("This letter has already been revoked."))
     db.session.expire(letter, ["revoked_at", "revoked_by_id", "revoke_reason"])
     application = letter.application
     record("letter_revoked", application, actor=actor, reference=letter.reference, reason=reason)

@@ -12,6 +12,7 @@ from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow, public
 from ..db import db
 from . import queries, services
 from .forms import RevokeForm
+from ..errors import Refused
 
 bp = Blueprint("letters", __name__)
 
@@ -68,7 +69,7 @@ def revoke(letter_id: int):
         return redirect(back), 400
     try:
         services.revoke_letter(letter, actor=current_user, reason=form.reason.data)
-    except services.LetterError as exc:
+    except Refused as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(back), 409

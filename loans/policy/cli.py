@@ -14,6 +14,7 @@ from flask.cli import AppGroup
 from flask_babel import force_locale
 
 from ..db import db, local_today
+from ..errors import Refused
 
 calendar_cli = AppGroup("calendar", help="Public holidays and adjusted workdays (调休).")
 
@@ -52,7 +53,7 @@ def import_command(path, lang):
                 click.echo(problem.text(), err=True)
             raise click.ClickException(f"calendar import refused ({len(exc.problems)} problem(s) shown); "
                                        f"nothing was stored") from None
-        except services.PolicyError as exc:
+        except Refused as exc:
             raise click.ClickException(f"calendar import refused: {exc}; nothing was stored") from None
     db.session.commit()
     years = ", ".join(str(y) for y in result.years)

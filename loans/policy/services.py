@@ -24,19 +24,12 @@ from ..core.policy import REGIMES, policy_in_force
 from ..db import db, local_today, utcnow
 from .calendar_file import NAME_MAX, CalendarRow
 from .models import CalendarDay, KeyGroup, LprFixing, PolicyVersion
+from ..errors import Refused
 
 PARAM_FIELDS = PolicyVersion.PARAM_FIELDS
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
 KEY_GROUP_CODE_RE = re.compile(r"[a-z][a-z0-9_]{0,39}")
 KEY_GROUP_FIELDS = ("label_zh", "label_en", "evidence_zh", "evidence_en", "sensitive", "active", "sort_order")
-
-
-class PolicyError(ValueError):
-    """A change the rules refuse; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
 
 
 MONEY_FIELDS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
@@ -112,7 +105,7 @@ def _check_history(after_spans: list[_Span]) -> None:
     before = [_Span(v.effective_from, v.id) for v in versions()]
     moved = _first_moved_case(before, after_spans)
     if moved is not None:
-        raise PolicyError(_l("Cases applied on %(date)s were evaluated under another version; a version starting "
+        raise Refused(_l("Cases applied on %(date)s were evaluated under another version; a version starting "
                              "on this date would change their policy. Choose a later date.", date=moved.isoformat()),
                           "effective_from")
 
@@ -120,17 +113,17 @@ def _check_history(after_spans: list[_Span]) -> None:
 def _check_identity(values: dict, exclude_id: int | None) -> None:
     code = values["code"]
     if not CODE_RE.fullmatch(code or ""):
-        raise PolicyError(_l("Letters, digits, dots, dashes and underscores."), "code")
+        raise Refused(_l("Letters, digits, dots, dashes and underscores."), "code")
     same_code = select(PolicyVersion.id).where(PolicyVersion.code == code)
     same_day = select(PolicyVersion.code).where(PolicyVersion.effective_from == values["effective_from"])
     if exclude_id is not None:
         same_code = same_code.where(PolicyVersion.id != exclude_id)
         same_day = same_day.where(PolicyVersion.id != exclude_id)
     if db.session.scalar(same_code.limit(1)) is not None:
-        raise PolicyError(_l("Another version already has this code."), "code")
+        raise Refused(_l("Another version already has this code."), "code")
     other = db.session.scalar(same_day.limit(1))
     if other is not None:
-        raise PolicyError(_l("Version %(code)s already starts on this date; each version needs its own start date.",
+        raise Refused(_l("Version %(code)s already starts on this date; each version needs its own start date.",
                              code=other), "effective_from")
 
 
@@ -138,7 +131,7 @@ def _check_params(values: dict) -> None:
     """Values a policy can sensibly hold; each refusal names its field."""
     def need(ok: bool, field: str, message) -> None:
         if not ok:
-            raise PolicyError(message, field)
+            raise Refused(message, field)
 
     for kind in ("individual", "enterprise"):
         regime, value = values[f"regime_{kind}"], values[f"regime_{kind}_value"]
@@ -197,7 +190,7 @@ def edit_version(version: PolicyVersion, values: dict, *, actor) -> tuple[Policy
     Returns (the version holding the values, whether it is a new version)."""
     if is_used(version):
         if values["code"] == version.code:
-            raise PolicyError(_l("Cases already use %(code)s, so your changes become a new version: give it a new "
+            raise Refused(_l("Cases already use %(code)s, so your changes become a new version: give it a new "
                                  "code.", code=version.code), "code")
         new = add_version(values, actor=actor)
         record("policy_version_supersede", version, actor=actor, code=version.code, new_code=new.code,
@@ -220,11 +213,11 @@ def edit_version(version: PolicyVersion, values: dict, *, actor) -> tuple[Policy
 def add_lpr_fixing(published_on: date, rate: Decimal, *, actor, today: date | None = None) -> LprFixing:
     """A new 1-year LPR fixing (percent) published on ``published_on``."""
     if published_on > (today or local_today()):
-        raise PolicyError(_l("A fixing cannot be dated in the future."), "published_on")
+        raise Refused(_l("A fixing cannot be dated in the future."), "published_on")
     if db.session.scalar(select(LprFixing.id).where(LprFixing.published_on == published_on)) is not None:
-        raise PolicyError(_l("There is already a fixing published on this date."), "published_on")
+        raise Refused(_l("There is already a fixing published on this date."), "published_on")
     if not (Decimal(0) < rate < Decimal(100)):
-        raise PolicyError(_l("Enter the rate in percent such as 3.45, without a percent sign."), "rate")
+        raise Refused(_l("Enter the rate in percent such as 3.45, without a percent sign."), "rate")
     fixing = LprFixing(published_on=published_on, rate=rate)
     db.session.add(fixing)
     db.session.flush()
@@ -252,9 +245,9 @@ def update_key_group(group: KeyGroup, values: dict, *, actor) -> KeyGroup:
 def add_key_group(values: dict, *, actor) -> KeyGroup:
     code = values["code"]
     if not KEY_GROUP_CODE_RE.fullmatch(code or ""):
-        raise PolicyError(_l("Lower-case letters, digits and underscores."), "code")
+        raise Refused(_l("Lower-case letters, digits and underscores."), "code")
     if db.session.get(KeyGroup, code) is not None:
-        raise PolicyError(_l("A key group with this code already exists."), "code")
+        raise Refused(_l("A key group with this code already exists."), "code")
     group = KeyGroup(code=code, **{name: values[name] for name in KEY_GROUP_FIELDS})
     db.session.add(group)
     db.session.flush()
@@ -274,10 +267,10 @@ class CalendarImportResult:
 
 def _check_day(on: date, kind: DayKind, name: str) -> None:
     if kind is DayKind.workday and on.weekday() < 5:
-        raise PolicyError(_l("%(date)s is a Monday to Friday, a working day already: only a Saturday or Sunday can be "
+        raise Refused(_l("%(date)s is a Monday to Friday, a working day already: only a Saturday or Sunday can be "
                              "an adjusted workday.", date=on.isoformat()), "kind")
     if len(name) > NAME_MAX:
-        raise PolicyError(_l("At most %(max)s characters.", max=NAME_MAX), "name")
+        raise Refused(_l("At most %(max)s characters.", max=NAME_MAX), "name")
 
 
 def _flush_calendar() -> None:
@@ -286,7 +279,7 @@ def _flush_calendar() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise PolicyError(_l("Another change to the same days was saved meanwhile; nothing was changed. Try "
+        raise Refused(_l("Another change to the same days was saved meanwhile; nothing was changed. Try "
                              "again.")) from None
 
 

@@ -26,6 +26,7 @@ from .calendar_file import FIRST_YEAR, LAST_YEAR, MAX_BYTES, CalendarFileRefused
 from .forms import (MONEY_PARAMS, PARAM_LABELS, CalendarDayForm, CalendarImportForm, KeyGroupForm, LprFixingForm,
                     NewKeyGroupForm, PolicyVersionForm)
 from .models import KeyGroup, LprFixing, PolicyVersion
+from ..errors import Refused
 
 bp = Blueprint("policy", __name__, url_prefix="/admin/policy")
 
@@ -45,7 +46,7 @@ def _version_data(version: PolicyVersion) -> dict:
     return {name: getattr(version, name) for name in ("code", "effective_from", *services.PARAM_FIELDS)}
 
 
-def _refused(form, exc: services.PolicyError) -> None:
+def _refused(form, exc: Refused) -> None:
     if exc.field and hasattr(form, exc.field):
         getattr(form, exc.field).errors.append(str(exc))
     else:
@@ -90,7 +91,7 @@ def new_version():
     if form.validate_on_submit():
         try:
             version = services.add_version(_version_values(form), actor=current_user)
-        except services.PolicyError as exc:
+        except Refused as exc:
             _refused(form, exc)
         else:
             db.session.commit()
@@ -115,7 +116,7 @@ def edit_version(code: str):
     if form.validate_on_submit():
         try:
             saved, created = services.edit_version(version, _version_values(form), actor=current_user)
-        except services.PolicyError as exc:
+        except Refused as exc:
             _refused(form, exc)
         else:
             db.session.commit()
@@ -139,7 +140,7 @@ def lpr():
         if form.validate_on_submit():
             try:
                 fixing = services.add_lpr_fixing(form.published_on.data, form.rate.data, actor=current_user)
-            except services.PolicyError as exc:
+            except Refused as exc:
                 _refused(form, exc)
             else:
                 db.session.commit()
@@ -180,7 +181,7 @@ def new_key_group():
         try:
             group = services.add_key_group({name: form.data[name] for name in ("code", *services.KEY_GROUP_FIELDS)},
                                            actor=current_user)
-        except services.PolicyError as exc:
+        except Refused as exc:
             _refused(form, exc)
         else:
             db.session.commit()
@@ -259,7 +260,7 @@ def calendar_day():
             else:
                 services.set_calendar_day(on, form.kind.data, form.name.data, actor=current_user)
                 message = _("%(date)s saved.", date=on.isoformat())
-        except services.PolicyError as exc:
+        except Refused as exc:
             _refused(form, exc)
         else:
             db.session.commit()
@@ -283,7 +284,7 @@ def calendar_import():
         result = services.import_calendar_days(rows, actor=current_user, source=name)
     except CalendarFileRefused as exc:
         return _calendar_page(year, import_form=form, problems=[p.text() for p in exc.problems], status=400)
-    except services.PolicyError as exc:
+    except Refused as exc:
         return _calendar_page(year, import_form=form, problems=[str(exc)], status=400)
     db.session.commit()
     flash(_("%(file)s imported: %(added)d day(s) added, %(changed)d changed, %(unchanged)d unchanged.", file=name,

@@ -9,7 +9,7 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from ..applications.queries import may_see_sensitive
-from ..applications.services import ConcurrentChange, StepError, transition
+from ..applications.services import transition
 from ..audit.services import record
 from ..core import policy as core_policy
 from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, next_status, role_may
@@ -20,23 +20,16 @@ from ..notifications import notify
 from ..policy.models import Bank, District
 from . import queries
 from .models import CaseNote, EvidenceCheck, InfoRequest
+from ..errors import ConcurrentChange, Refused
 
 EVIDENCE_RULES = ("E08", "E11", "E12")
 
-__all__ = ["ReviewError", "ConcurrentChange", "IllegalTransition"]
-
-
-class ReviewError(ValueError):
-    """A refused review action; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
+__all__ = ["Refused", "ConcurrentChange", "IllegalTransition"]
 
 
 def _require(actor, action: Action) -> None:
     if not role_may(actor.role, action):
-        raise ReviewError(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."))
 
 
 def _notify_status(application) -> None:
@@ -53,7 +46,7 @@ def take_case(application, *, actor) -> None:
 def request_info(application, *, actor, message: str, documents: list[str]) -> InfoRequest:
     _require(actor, Action.request_info)
     if not message.strip():
-        raise ReviewError(_l("Tell the applicant what you need."), "message")
+        raise Refused(_l("Tell the applicant what you need."), "message")
     transition(application, Action.request_info, actor=actor, message=message, documents=documents or None)
     info = InfoRequest(application_id=application.id, requested_by_id=actor.id, message=message.strip(),
                        documents=list(documents))
@@ -73,7 +66,7 @@ def open_info_request(application) -> InfoRequest | None:
 def answer_info(application, *, actor, answer: str) -> None:
     """The applicant answers; the case goes back to review."""
     if not answer.strip():
-        raise StepError(_l("Write a short answer for the officer."), "answer")
+        raise Refused(_l("Write a short answer for the officer."), "answer")
     transition(application, Action.answer_info, actor=actor, message=answer.strip())
     info = open_info_request(application)
     if info is not None:
@@ -85,9 +78,9 @@ def answer_info(application, *, actor, answer: str) -> None:
 
 def record_evidence(application, *, actor, rule_id: str, verified: bool, note: str) -> EvidenceCheck:
     if rule_id not in EVIDENCE_RULES:
-        raise ReviewError(_l("This rule is not checked from evidence."), "rule_id")
+        raise Refused(_l("This rule is not checked from evidence."), "rule_id")
     if application.status != CaseStatus.under_review.value:
-        raise ReviewError(_l("Evidence can be recorded only while the case is under review."))
+        raise Refused(_l("Evidence can be recorded only while the case is under review."))
     check = EvidenceCheck(application_id=application.id, rule_id=rule_id, verified=verified, note=note.strip(),
                           checked_by_id=actor.id)
     db.session.add(check)
@@ -97,20 +90,18 @@ def record_evidence(application, *, actor, rule_id: str, verified: bool, note: s
 
 def add_note(application, *, actor, body: str) -> CaseNote:
     if not body.strip():
-        raise ReviewError(_l("The note is empty."), "body")
+        raise Refused(_l("The note is empty."), "body")
     note = CaseNote(application_id=application.id, author_id=actor.id, body=body.strip())
     db.session.add(note)
     record("note", application, actor=actor)
     return note
 
 
-
-
 def rerun_eligibility(application, *, actor):
     """Re-run the engine with today's records; only while the case is being reviewed (a
     decided case keeps the result it was decided on)."""
     if application.status not in queries.IN_REVIEW:
-        raise ReviewError(_l("Eligibility is re-run only while a case is under review."))
+        raise Refused(_l("Eligibility is re-run only while a case is under review."))
     return evaluate_case(application, trigger="rerun", actor=actor)
 
 
@@ -122,7 +113,7 @@ def can_reveal(user, application) -> bool:
 def reveal_id(application, *, actor) -> str:
     """The full resident ID for the case's officer or supervisor; every reveal is audited."""
     if not can_reveal(actor, application):
-        raise ReviewError(_l("Only the officer handling this case or a supervisor may see the full resident ID."))
+        raise Refused(_l("Only the officer handling this case or a supervisor may see the full resident ID."))
     record("reveal_id", application, actor=actor)
     return application.id_number
 
@@ -136,14 +127,14 @@ def approvable_snapshot(application, *, actor, trigger: str):
     (checked by the caller)."""
     snapshot = evaluate_case(application, trigger=trigger, actor=actor)
     if snapshot is None:
-        raise ReviewError(_l("The eligibility check cannot run on this case (no policy in force or details missing)."))
+        raise Refused(_l("The eligibility check cannot run on this case (no policy in force or details missing)."))
     failed = [r["id"] for r in snapshot.rules if r["result"] == "fail" and r["id"] not in ("E04", "E05")]
     if failed:
-        raise ReviewError(_l("These rules fail: %(rules)s. Recommend rejection or ask the applicant for a correction.",
+        raise Refused(_l("These rules fail: %(rules)s. Recommend rejection or ask the applicant for a correction.",
                              rules=", ".join(failed)))
     pending = [r["id"] for r in snapshot.rules if r["result"] == "needs_evidence"]
     if pending:
-        raise ReviewError(_l("Record the evidence checks first: %(rules)s.", rules=", ".join(pending)))
+        raise Refused(_l("Record the evidence checks first: %(rules)s.", rules=", ".join(pending)))
     return snapshot
 
 
@@ -154,27 +145,27 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
     next_status(CaseStatus(application.status), Action.recommend)
     if decision == "approve":
         if amount is None or amount <= 0:
-            raise ReviewError(_l("Give the amount to approve."), "amount")
+            raise Refused(_l("Give the amount to approve."), "amount")
         if amount > application.amount:
-            raise ReviewError(_l("The amount cannot be more than the %(requested)s requested.",
+            raise Refused(_l("The amount cannot be more than the %(requested)s requested.",
                                  requested=f"¥{application.amount:,.2f}"), "amount")
         if not bank_code or db.session.get(Bank, bank_code) is None:
-            raise ReviewError(_l("Choose the partner bank."), "bank_code")
+            raise Refused(_l("Choose the partner bank."), "bank_code")
         # The limits are the engine's, for this loan type under the policy of the application date.
         snapshot = approvable_snapshot(application, actor=actor, trigger="recommendation")
         if amount > snapshot.max_amount:
-            raise ReviewError(_l("The amount is above the policy maximum of %(max)s.",
+            raise Refused(_l("The amount is above the policy maximum of %(max)s.",
                                  max=f"¥{snapshot.max_amount:,.2f}"), "amount")
         if not term_months or not 1 <= term_months <= snapshot.max_term_months:
-            raise ReviewError(_l("The term must be between 1 and %(max)d months.", max=snapshot.max_term_months),
+            raise Refused(_l("The term must be between 1 and %(max)d months.", max=snapshot.max_term_months),
                               "term_months")
     elif decision == "reject":
         if not failed_rules and not explanation.strip():
-            raise ReviewError(_l("Name the rules that fail or explain the reason."), "explanation")
+            raise Refused(_l("Name the rules that fail or explain the reason."), "explanation")
         if not explanation.strip():
-            raise ReviewError(_l("Explain the rejection in plain words for the applicant."), "explanation")
+            raise Refused(_l("Explain the rejection in plain words for the applicant."), "explanation")
     else:
-        raise ReviewError(_l("Choose approve or reject."), "decision")
+        raise Refused(_l("Choose approve or reject."), "decision")
     transition(application, Action.recommend, actor=actor, recommendation=decision,
                amount=str(amount) if decision == "approve" else None)
     application.recommendation = decision
@@ -199,7 +190,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     """approve | reject | send_back by a supervisor who did not recommend the case."""
     actions = {"approve": Action.approve, "reject": Action.reject, "send_back": Action.send_back}
     if decision not in actions:
-        raise ReviewError(_l("Choose approve, reject or send back."), "decision")
+        raise Refused(_l("Choose approve, reject or send back."), "decision")
     action = actions[decision]
     _require(actor, action)
     # The status first: a case that is not (or no longer) recommended gets "not possible
@@ -209,23 +200,23 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     on = on or local_today()
     if decision == "approve":
         if application.recommendation != "approve":
-            raise ReviewError(_l("The officer recommended rejection; send the case back to change that."))
+            raise Refused(_l("The officer recommended rejection; send the case back to change that."))
         amount = application.recommended_amount if amount is None else amount
         if amount <= 0 or amount > application.recommended_amount:
-            raise ReviewError(_l("The approved amount must be more than 0 and at most the recommended %(amount)s.",
+            raise Refused(_l("The approved amount must be more than 0 and at most the recommended %(amount)s.",
                                  amount=f"¥{application.recommended_amount:,.2f}"), "amount")
         if amount < application.recommended_amount and not reason.strip():
-            raise ReviewError(_l("Give a reason for lowering the amount."), "reason")
+            raise Refused(_l("Give a reason for lowering the amount."), "reason")
         policy = policy_on(on)
         lpr = core_policy.lpr_on(lpr_fixings(), on)
         if policy is None or lpr is None:
-            raise ReviewError(_l("No policy version or LPR fixing is in force today."))
+            raise Refused(_l("No policy version or LPR fixing is in force today."))
         cap_class = db.session.get(District, application.district_code).cap_class
         approvable_snapshot(application, actor=actor, trigger="decision")
     elif decision == "reject" and application.recommendation != "reject" and not reason.strip():
-        raise ReviewError(_l("Explain why you reject a case recommended for approval."), "reason")
+        raise Refused(_l("Explain why you reject a case recommended for approval."), "reason")
     elif decision == "send_back" and not reason.strip():
-        raise ReviewError(_l("Tell the officer what to look at again."), "reason")
+        raise Refused(_l("Tell the officer what to look at again."), "reason")
 
     transition(application, action, actor=actor, reason=reason.strip() or None,
                amount=str(amount) if decision == "approve" else None)

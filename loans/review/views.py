@@ -9,7 +9,6 @@ from sqlalchemy import select
 
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
-from ..applications.services import ConcurrentChange
 from ..core.workflow import FourEyesViolation, IllegalTransition
 from ..db import db, local_today
 from ..eligibility.services import latest_snapshot
@@ -17,6 +16,7 @@ from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
 from ..policy.queries import working_calendar
 from . import forms, queries, services
+from ..errors import ConcurrentChange, Refused
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -141,7 +141,7 @@ def _attempt(application, change, success_message, *, form=None, form_name=None)
     beside the form field it concerns when there is one, keeping what was entered."""
     try:
         change()
-    except services.ReviewError as exc:
+    except Refused as exc:
         if form is not None and exc.field and hasattr(form, exc.field):
             db.session.rollback()
             field = getattr(form, exc.field)
@@ -222,7 +222,7 @@ def reveal(application_id: int):
     application = _case(application_id)
     try:
         full = services.reveal_id(application, actor=current_user)
-    except services.ReviewError as exc:
+    except Refused as exc:
         return _refused(application, exc)
     db.session.commit()
     return _case_page(application, revealed_id=full)

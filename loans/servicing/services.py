@@ -19,7 +19,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
-from ..applications.services import ConcurrentChange, transition
+from ..applications.services import transition
 from ..audit.services import record
 from ..core import policy as core_policy
 from ..core.dates import add_months
@@ -31,8 +31,9 @@ from ..labels import STATUS, label
 from ..notifications import notify
 from ..policy.models import District
 from .models import FollowUpVisit, Loan, LoanEvent
+from ..errors import ConcurrentChange, Refused
 
-__all__ = ["ServicingError", "ConcurrentChange", "IllegalTransition"]
+__all__ = ["Refused", "ConcurrentChange", "IllegalTransition"]
 
 S = CaseStatus
 ONE_DAY = timedelta(days=1)
@@ -44,33 +45,25 @@ STALE_MESSAGE = _l("This loan was changed just now (by someone else, or this for
                    "Nothing was recorded; check the loan below and enter it again if it is still needed.")
 
 
-class ServicingError(ValueError):
-    """A refused change; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
-
-
 def _require(actor, action: Action) -> None:
     if actor is not None and not role_may(actor.role, action):
-        raise ServicingError(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."))
 
 
 def _check_date(on: date | None, *, loan_start: date, today: date, field: str = "event_on") -> date:
     if on is None:
-        raise ServicingError(_l("Enter the date."), field)
+        raise Refused(_l("Enter the date."), field)
     if on > today:
-        raise ServicingError(_l("The date cannot be in the future."), field)
+        raise Refused(_l("The date cannot be in the future."), field)
     if on < loan_start:
-        raise ServicingError(_l("The date cannot be before the contract date %(date)s.",
+        raise Refused(_l("The date cannot be before the contract date %(date)s.",
                                 date=loan_start.isoformat()), field)
     return on
 
 
 def _positive(amount: Decimal | None, field: str = "amount") -> Decimal:
     if amount is None or amount <= 0:
-        raise ServicingError(_l("Enter an amount greater than zero."), field)
+        raise Refused(_l("Enter an amount greater than zero."), field)
     return amount
 
 
@@ -133,40 +126,40 @@ def record_contract(application, terms: ContractTerms, *, actor, today: date | N
     today = today or local_today()
     problem = approval_problem(application)
     if problem:
-        raise ServicingError(problem)
+        raise Refused(problem)
     contract_no = (terms.contract_no or "").strip()
     if not contract_no:
-        raise ServicingError(_l("Enter the contract number."), "contract_no")
+        raise Refused(_l("Enter the contract number."), "contract_no")
     on = terms.contract_date
     if on is None:
-        raise ServicingError(_l("Enter the contract date."), "contract_date")
+        raise Refused(_l("Enter the contract date."), "contract_date")
     if on > today:
-        raise ServicingError(_l("The contract date cannot be in the future."), "contract_date")
+        raise Refused(_l("The contract date cannot be in the future."), "contract_date")
     if application.decision_on and on < application.decision_on:
-        raise ServicingError(_l("The contract date cannot be before the approval on %(date)s.",
+        raise Refused(_l("The contract date cannot be before the approval on %(date)s.",
                                 date=application.decision_on.isoformat()), "contract_date")
     if application.valid_until_date and on > application.valid_until_date:
-        raise ServicingError(_l("The contract date cannot be after the approval's validity end %(date)s.",
+        raise Refused(_l("The contract date cannot be after the approval's validity end %(date)s.",
                                 date=application.valid_until_date.isoformat()), "contract_date")
     amount = _positive(terms.amount)
     if amount > application.approved_amount:
-        raise ServicingError(_l("The amount cannot be more than the approved %(amount)s.",
+        raise Refused(_l("The amount cannot be more than the approved %(amount)s.",
                                 amount=format_yuan(application.approved_amount)), "amount")
     if not terms.term_months or not 1 <= terms.term_months <= application.approved_term_months:
-        raise ServicingError(_l("The term must be between 1 and the approved %(n)d months.",
+        raise Refused(_l("The term must be between 1 and the approved %(n)d months.",
                                 n=application.approved_term_months), "term_months")
     if terms.contract_rate is None or terms.contract_rate <= 0:
-        raise ServicingError(_l("Enter the contract rate in percent, such as 3.85."), "contract_rate")
+        raise Refused(_l("Enter the contract rate in percent, such as 3.85."), "contract_rate")
     ceiling = rate_ceiling_on(application.district_code, on)
     if ceiling is None:
-        raise ServicingError(_l("No policy version or LPR fixing is in force on the contract date."), "contract_date")
+        raise Refused(_l("No policy version or LPR fixing is in force on the contract date."), "contract_date")
     lpr0, ceiling_rate = ceiling
     bank_code = application.approved_bank_code
     if db.session.scalar(select(Loan.id).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no)):
-        raise ServicingError(_l("This bank already has a loan with contract number %(no)s.", no=contract_no),
+        raise Refused(_l("This bank already has a loan with contract number %(no)s.", no=contract_no),
                              "contract_no")
     if db.session.scalar(select(Loan.id).where(Loan.loan_ref == application.reference)):
-        raise ServicingError(_l("A loan with the reference %(ref)s already exists.", ref=application.reference))
+        raise Refused(_l("A loan with the reference %(ref)s already exists.", ref=application.reference))
 
     transition(application, Action.contract, actor=actor, contract_no=contract_no, amount=str(amount),
                contract_date=on.isoformat())
@@ -202,7 +195,7 @@ def decline_case(application, *, actor, reason: str) -> None:
     _require(actor, Action.decline)
     next_status(S(application.status), Action.decline)
     if not (reason or "").strip():
-        raise ServicingError(_l("Give the reason; the applicant will see it."), "reason")
+        raise Refused(_l("Give the reason; the applicant will see it."), "reason")
     transition(application, Action.decline, actor=actor, reason=reason.strip())
     notify(application.applicant, application, "status", status=application.status)
 
@@ -280,7 +273,7 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
 
 def _refuse_terminal(loan: Loan) -> None:
     if loan.status in (S.settled.value, S.compensated.value):
-        raise ServicingError(_l("This loan is closed (%(status)s); nothing more can be recorded on it.",
+        raise Refused(_l("This loan is closed (%(status)s); nothing more can be recorded on it.",
                                 status=label(STATUS, loan.status)))
 
 
@@ -291,24 +284,24 @@ def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal |
     _require(actor, Action.disburse)
     _refuse_terminal(loan)
     if loan.status not in DISBURSABLE:
-        raise ServicingError(_l("No money can be paid out while the loan is overdue."))
+        raise Refused(_l("No money can be paid out while the loan is overdue."))
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     # the contract's maturity: an extension (展期) gives more time to repay, not to draw
     if on > loan.maturity_date:
-        raise ServicingError(_l("The date cannot be after the maturity date %(date)s.",
+        raise Refused(_l("The date cannot be after the maturity date %(date)s.",
                                 date=loan.maturity_date.isoformat()), "event_on")
     amount = _positive(amount)
     disbursed = sum((e.amount for e in loan.events if e.kind == "disbursement"), Decimal(0))
     if disbursed + amount > loan.amount:
-        raise ServicingError(_l("That would pay out %(total)s in all, more than the contract amount %(amount)s "
+        raise Refused(_l("That would pay out %(total)s in all, more than the contract amount %(amount)s "
                                 "(%(left)s left to pay out).", total=format_yuan(disbursed + amount),
                                 amount=format_yuan(loan.amount), left=format_yuan(loan.amount - disbursed)), "amount")
     first = loan.first_disbursement_date
     if first is None or on < first:
         policy = core_policy.policy_in_force(policies(), on)
         if policy is None:
-            raise ServicingError(_l("No policy version is in force on %(date)s.", date=on.isoformat()), "event_on")
+            raise Refused(_l("No policy version is in force on %(date)s.", date=on.isoformat()), "event_on")
         loan.first_disbursement_date = on
         loan.policy_code = policy.code
     action = Action.disburse if loan.status == S.contracted.value else None
@@ -322,18 +315,18 @@ def record_repayment(loan: Loan, *, actor, on: date | None, amount: Decimal | No
     _require(actor, Action.settle)
     _refuse_terminal(loan)
     if loan.status not in REPAYABLE:
-        raise ServicingError(_l("Nothing has been paid out on this loan yet."))
+        raise Refused(_l("Nothing has been paid out on this loan yet."))
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     amount = _positive(amount)
     events = list(loan.events)
     balance = balance_on(events, on)
     if amount > balance:
-        raise ServicingError(_l("The repayment is more than the balance of %(balance)s on %(date)s.",
+        raise Refused(_l("The repayment is more than the balance of %(balance)s on %(date)s.",
                                 balance=format_yuan(balance), date=on.isoformat()), "amount")
     event = LoanEvent(event_on=on, kind="repayment", amount=amount, note=note or None)
     if not _never_negative(events + [event]):
-        raise ServicingError(_l("With this repayment the balance would fall below zero later on (repayments "
+        raise Refused(_l("With this repayment the balance would fall below zero later on (repayments "
                                 "recorded after %(date)s already bring it down).", date=on.isoformat()), "amount")
     remaining = balance_on(events + [event], max(today, on))
     action = Action.settle if remaining == 0 else None
@@ -350,10 +343,10 @@ def record_overdue_start(loan: Loan, *, actor, on: date | None, expected_version
     events = list(loan.events)
     last_end = _last_overdue_end(events)
     if last_end is not None and on < last_end:
-        raise ServicingError(_l("The date cannot be before the end of the previous overdue period (%(date)s).",
+        raise Refused(_l("The date cannot be before the end of the previous overdue period (%(date)s).",
                                 date=last_end.isoformat()), "event_on")
     if balance_on(events, on) <= 0:
-        raise ServicingError(_l("Nothing was outstanding on %(date)s, so the loan cannot be overdue then.",
+        raise Refused(_l("Nothing was outstanding on %(date)s, so the loan cannot be overdue then.",
                                 date=on.isoformat()), "event_on")
     return _apply(loan, LoanEvent(event_on=on, kind="overdue_start", note=note or None), Action.become_overdue,
                   actor=actor, expected_version=expected_version, note=note or None)
@@ -369,9 +362,9 @@ def record_overdue_end(loan: Loan, *, actor, on: date | None, expected_version: 
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     start = _open_overdue_start(list(loan.events))
     if start is None:
-        raise ServicingError(_l("There is no open overdue period to end."))
+        raise Refused(_l("There is no open overdue period to end."))
     if on <= start:
-        raise ServicingError(_l("The end must be after the start of the overdue period (%(date)s): it is the first "
+        raise Refused(_l("The end must be after the start of the overdue period (%(date)s): it is the first "
                                 "day the loan is no longer overdue.", date=start.isoformat()), "event_on")
     return _apply(loan, LoanEvent(event_on=on, kind="overdue_end", note=note or None), Action.cure,
                   actor=actor, expected_version=expected_version, note=note or None)
@@ -383,20 +376,20 @@ def record_extension(loan: Loan, *, actor, on: date | None, new_maturity_date: d
     _require(actor, Action.extend)
     _refuse_terminal(loan)
     if loan.status == S.overdue.value:
-        raise ServicingError(_l("An overdue loan cannot be extended; end the overdue period first."))
+        raise Refused(_l("An overdue loan cannot be extended; end the overdue period first."))
     next_status(S(loan.status), Action.extend)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     current = effective_maturity(loan)
     if new_maturity_date is None:
-        raise ServicingError(_l("Enter the new maturity date."), "new_maturity_date")
+        raise Refused(_l("Enter the new maturity date."), "new_maturity_date")
     if new_maturity_date <= current:
-        raise ServicingError(_l("The new maturity date must be after the current one, %(date)s.",
+        raise Refused(_l("The new maturity date must be after the current one, %(date)s.",
                                 date=current.isoformat()), "new_maturity_date")
     if new_maturity_date > add_months(current, 120):
-        raise ServicingError(_l("The new maturity date is implausibly far away."), "new_maturity_date")
+        raise Refused(_l("The new maturity date is implausibly far away."), "new_maturity_date")
     if balance_on(list(loan.events), on) <= 0:
-        raise ServicingError(_l("Nothing was outstanding on %(date)s, so there is nothing to extend.",
+        raise Refused(_l("Nothing was outstanding on %(date)s, so there is nothing to extend.",
                                 date=on.isoformat()), "event_on")
     loan.extended_maturity_date = new_maturity_date
     return _apply(loan, LoanEvent(event_on=on, kind="extension", new_maturity_date=new_maturity_date,
@@ -416,12 +409,12 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
     events = list(loan.events)
     start = _open_overdue_start(events)
     if start is not None and on < start:
-        raise ServicingError(_l("The date cannot be before the loan became overdue (%(date)s).",
+        raise Refused(_l("The date cannot be before the loan became overdue (%(date)s).",
                                 date=start.isoformat()), "event_on")
     amount = _positive(amount)
     balance = balance_on(events, on)
     if amount > balance:
-        raise ServicingError(_l("The compensation is more than the balance of %(balance)s on %(date)s.",
+        raise Refused(_l("The compensation is more than the balance of %(balance)s on %(date)s.",
                                 balance=format_yuan(balance), date=on.isoformat()), "amount")
     return _apply(loan, LoanEvent(event_on=on, kind="compensation", amount=amount, note=note or None),
                   Action.compensate, actor=actor, expected_version=expected_version, note=note or None)
@@ -432,13 +425,13 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
 def record_visit(loan: Loan, *, actor, visited_on: date | None, owners: int | None, employees: int | None,
                  note: str = "", today: date | None = None) -> FollowUpVisit:
     if actor is not None and actor.role not in ("officer", "supervisor"):
-        raise ServicingError(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."))
     today = today or local_today()
     visited_on = _check_date(visited_on, loan_start=loan.contract_date, today=today, field="visited_on")
     if owners is None or owners < 0:
-        raise ServicingError(_l("Enter the number of owners working in the business."), "owners")
+        raise Refused(_l("Enter the number of owners working in the business."), "owners")
     if employees is None or employees < 0:
-        raise ServicingError(_l("Enter the number of employees with labour contracts (0 if none)."), "employees")
+        raise Refused(_l("Enter the number of employees with labour contracts (0 if none)."), "employees")
     visit = FollowUpVisit(loan_id=loan.id, visited_on=visited_on, owners=owners, employees_with_contracts=employees,
                           note=(note or "").strip() or None, officer_id=getattr(actor, "id", None))
     db.session.add(visit)

@@ -11,7 +11,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
-from ..applications.services import ConcurrentChange
 from ..core.workflow import CaseStatus, IllegalTransition
 from ..db import db, local_today
 from ..labels import LOAN_EVENT, STATUS, label
@@ -19,6 +18,7 @@ from ..policy.models import District
 from ..policy.queries import latest_lpr_fixing
 from ..subsidy import queries as subsidy_queries
 from . import forms, queries, services
+from ..errors import ConcurrentChange, Refused
 
 bp = Blueprint("servicing", __name__)
 
@@ -120,7 +120,7 @@ def contract(application_id: int):
         term_months=form.term_months.data, contract_rate=Decimal(form.contract_rate.data))
     try:
         loan, warnings = services.record_contract(application, terms, actor=current_user)
-    except services.ServicingError as exc:
+    except Refused as exc:
         if exc.field and hasattr(form, exc.field):
             db.session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
@@ -145,7 +145,7 @@ def decline(application_id: int):
         return _contract_page(application, decline_form=form, status=400)
     try:
         services.decline_case(application, actor=current_user, reason=form.reason.data)
-    except services.ServicingError as exc:
+    except Refused as exc:
         if exc.field and hasattr(form, exc.field):
             db.session.rollback()
             getattr(form, exc.field).errors.append(str(exc))
@@ -226,7 +226,7 @@ def _record(loan_id: int, kind: str):
         values["new_maturity_date"] = form.new_maturity_date.data
     try:
         RECORDERS[kind](loan, actor=current_user, **values)
-    except services.ServicingError as exc:
+    except Refused as exc:
         field = getattr(form, exc.field, None) if exc.field else None
         if field is not None:
             db.session.rollback()
@@ -288,7 +288,7 @@ def record_visit(loan_id: int):
     try:
         services.record_visit(loan, actor=current_user, visited_on=form.visited_on.data, owners=form.owners.data,
                               employees=form.employees.data, note=form.note.data or "")
-    except services.ServicingError as exc:
+    except Refused as exc:
         db.session.rollback()
         field = getattr(form, exc.field, None) if exc.field else None
         if field is not None:

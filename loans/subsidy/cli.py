@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 from flask.cli import AppGroup
+from ..errors import ConcurrentChange, Refused
 
 subsidy_cli = AppGroup("subsidy", help="Quarterly interest-subsidy statements.")
 
@@ -21,7 +22,6 @@ def compute_command(period, today):
 
     Drafts are recomputed; reviewed, approved and paid statements are left as they are
     and listed as skipped."""
-    from ..applications.services import ConcurrentChange
     from ..db import db, local_today
     from . import services
 
@@ -35,7 +35,7 @@ def compute_command(period, today):
         total = services.count_candidate_loans(code)
         with click.progressbar(length=total, label=f"{code}: loans", file=sys.stderr) as bar:
             result = services.compute_period_subsidy(code, None, today=on, progress=bar.update)
-    except (services.StatementError, ConcurrentChange) as exc:
+    except (Refused, ConcurrentChange) as exc:
         db.session.rollback()
         raise click.ClickException(str(exc)) from None
     db.session.commit()
@@ -66,7 +66,7 @@ def export_command(period, fmt, output: Path):
     try:
         code, _, _ = services.period_dates(period)
         data = csv_bytes(code) if fmt == "csv" else xlsx_bytes(code)
-    except services.StatementError as exc:
+    except Refused as exc:
         raise click.ClickException(str(exc)) from None
     except NeverComputed as exc:
         raise click.ClickException(str(exc)) from None

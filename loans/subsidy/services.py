@@ -16,7 +16,6 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..applications.services import ConcurrentChange
 from ..audit.services import record
 from ..core.dates import quarter_period
 from ..core.money import format_yuan, parse_amount
@@ -28,6 +27,7 @@ from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
 from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+from ..errors import ConcurrentChange, Refused
 
 CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
 CLOSED_LOAN_STATUSES = ("settled", "compensated")
@@ -38,20 +38,8 @@ MAX_CLAIM_ROWS = 100_000
 MAX_CLAIM_AMOUNT = Decimal("100000000.00")
 CLAIM_HEADER = ["loan_ref", "subsidy"]
 
-__all__ = ["StatementError", "ConcurrentChange", "compute_period_subsidy", "review_statement",
+__all__ = ["Refused", "ConcurrentChange", "compute_period_subsidy", "review_statement",
            "approve_statement", "pay_statement", "reopen_statement", "upload_bank_claim"]
-
-
-class StatementError(ValueError):
-    """A refused statement action; ``field`` names the form field the message belongs beside."""
-
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.field = field
-
-
-class NotAllowed(StatementError):
-    """The user's role (or scope) may not do this to a statement."""
 
 
 def period_dates(period: str) -> tuple[str, date, date]:
@@ -59,7 +47,7 @@ def period_dates(period: str) -> tuple[str, date, date]:
     try:
         start, end = quarter_period(period)
     except ValueError:
-        raise StatementError(_l("“%(period)s” is not a period like 2021Q3.", period=str(period)[:20]),
+        raise Refused(_l("“%(period)s” is not a period like 2021Q3.", period=str(period)[:20]),
                              "period") from None
     return period.strip().upper(), start, end
 
@@ -219,7 +207,7 @@ def computable_period(period: str, today: date) -> tuple[str, date, date]:
     """The period's code and dates, refused while it has not ended on ``today``."""
     code, start, end = period_dates(period)
     if today <= end:
-        raise StatementError(_l("%(period)s ends on %(end)s; it can be computed from the day after.",
+        raise Refused(_l("%(period)s ends on %(end)s; it can be computed from the day after.",
                                 period=code, end=end.isoformat()), "period")
     return code, start, end
 
@@ -269,7 +257,7 @@ def is_citywide_supervisor(user) -> bool:
 def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
     """draft → reviewed, by a city-wide supervisor."""
     if not is_citywide_supervisor(actor):
-        raise NotAllowed(_l("Only a city-wide supervisor reviews subsidy statements."))
+        raise Refused(_l("Only a city-wide supervisor reviews subsidy statements."), status=403)
     _check_status(statement, "draft")
     _guard(statement, ("draft",), lock_version, status="reviewed", reviewed_by_id=actor.id, reviewed_at=utcnow())
     record("subsidy_review", statement, actor=actor, from_state="draft", to_state="reviewed")
@@ -291,15 +279,15 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
     _check_status(statement, "approved")
     voucher_no = (voucher_no or "").strip()
     if paid_on is None:
-        raise StatementError(_l("Give the payment date."), "paid_on")
+        raise Refused(_l("Give the payment date."), "paid_on")
     if paid_on > local_today():
-        raise StatementError(_l("The payment date cannot be in the future."), "paid_on")
+        raise Refused(_l("The payment date cannot be in the future."), "paid_on")
     _, _, end = period_dates(statement.period)
     if paid_on <= end:
-        raise StatementError(_l("The payment date must be after the period's last day (%(end)s).",
+        raise Refused(_l("The payment date must be after the period's last day (%(end)s).",
                                 end=end.isoformat()), "paid_on")
     if not voucher_no:
-        raise StatementError(_l("Give the payment voucher number."), "voucher_no")
+        raise Refused(_l("Give the payment voucher number."), "voucher_no")
     _guard(statement, ("approved",), lock_version, status="paid", paid_on=paid_on, voucher_no=voucher_no,
            paid_by_id=actor.id)
     record("subsidy_pay", statement, actor=actor, from_state="approved", to_state="paid",
@@ -313,10 +301,10 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     _require_finance(actor)
     reason = (reason or "").strip()
     if statement.status not in FROZEN_STATUSES:
-        raise StatementError(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
+        raise Refused(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
                                 "simply recomputed."))
     if not reason:
-        raise StatementError(_l("Give the reason for reopening the statement."), "reason")
+        raise Refused(_l("Give the reason for reopening the statement."), "reason")
     old_status, period, bank, version = statement.status, statement.period, statement.bank_code, statement.version
     _guard(statement, FROZEN_STATUSES, lock_version, status="superseded")
     record("subsidy_reopen", statement, actor=actor, from_state=old_status, to_state="superseded", reason=reason)
@@ -330,7 +318,7 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
 
 def _require_finance(actor) -> None:
     if actor.role != "finance":
-        raise NotAllowed(_l("Only finance staff may do this."))
+        raise Refused(_l("Only finance staff may do this."), status=403)
 
 
 def _check_status(statement: SubsidyStatement, expected: str) -> None:
@@ -348,59 +336,59 @@ def _decode(data: bytes) -> str:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise StatementError(_l("The file is neither UTF-8 nor GB18030 text."), "file")
+    raise Refused(_l("The file is neither UTF-8 nor GB18030 text."), "file")
 
 
 def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
     """``loan_ref,subsidy`` rows, checked: the exact header, a loan ref on every row (once),
     amounts in yuan with at most two decimals and not negative."""
     if len(data) > MAX_CLAIM_BYTES:
-        raise StatementError(_l("The file is larger than 5 MB."), "file")
+        raise Refused(_l("The file is larger than 5 MB."), "file")
     if b"\x00" in data:
-        raise StatementError(_l("This is not a CSV text file."), "file")
+        raise Refused(_l("This is not a CSV text file."), "file")
     text = _decode(data)
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader, None)
         if header is None or [h.strip().lower() for h in header] != CLAIM_HEADER:
-            raise StatementError(_l("The first row must be the header loan_ref,subsidy."), "file")
+            raise Refused(_l("The first row must be the header loan_ref,subsidy."), "file")
         rows, seen = [], set()
         for number, row in enumerate(reader, start=2):
             if not any(cell.strip() for cell in row):
                 continue
             if len(row) != 2:
-                raise StatementError(_l("Row %(row)d: expected 2 columns, found %(n)d.", row=number, n=len(row)),
+                raise Refused(_l("Row %(row)d: expected 2 columns, found %(n)d.", row=number, n=len(row)),
                                      "file")
             loan_ref, amount_text = row[0].strip(), row[1].strip()
             if not loan_ref or len(loan_ref) > 40:
-                raise StatementError(_l("Row %(row)d, loan_ref: missing or longer than 40 characters.",
+                raise Refused(_l("Row %(row)d, loan_ref: missing or longer than 40 characters.",
                                         row=number), "file")
             if loan_ref in seen:
-                raise StatementError(_l("Row %(row)d, loan_ref: %(ref)s appears twice.", row=number, ref=loan_ref),
+                raise Refused(_l("Row %(row)d, loan_ref: %(ref)s appears twice.", row=number, ref=loan_ref),
                                      "file")
             try:
                 amount = parse_amount(amount_text)
             except (ValueError, TypeError):
-                raise StatementError(_l("Row %(row)d, subsidy: not an amount in yuan such as 1022.22 (at most two "
+                raise Refused(_l("Row %(row)d, subsidy: not an amount in yuan such as 1022.22 (at most two "
                                         "decimals, no thousands separators).", row=number), "file") from None
             if amount < 0:
-                raise StatementError(_l("Row %(row)d, subsidy: must not be negative.", row=number), "file")
+                raise Refused(_l("Row %(row)d, subsidy: must not be negative.", row=number), "file")
             if amount > MAX_CLAIM_AMOUNT:
-                raise StatementError(_l("Row %(row)d, subsidy: more than %(max)s, which no loan earns in a "
+                raise Refused(_l("Row %(row)d, subsidy: more than %(max)s, which no loan earns in a "
                                         "period.", row=number, max=format_yuan(MAX_CLAIM_AMOUNT)), "file")
             seen.add(loan_ref)
             rows.append((loan_ref, amount))
             if len(rows) > MAX_CLAIM_ROWS:
-                raise StatementError(_l("The file has more than %(n)d rows.", n=MAX_CLAIM_ROWS), "file")
+                raise Refused(_l("The file has more than %(n)d rows.", n=MAX_CLAIM_ROWS), "file")
     except csv.Error as exc:
-        raise StatementError(_l("The file is not valid CSV: %(reason)s.", reason=str(exc)), "file") from None
+        raise Refused(_l("The file is not valid CSV: %(reason)s.", reason=str(exc)), "file") from None
     return rows
 
 
 def upload_bank_claim(statement: SubsidyStatement, *, actor, filename: str, data: bytes) -> BankClaim:
     """Store a bank's own figures for the statement's period, for comparison only."""
     if actor.role != "bank" or actor.bank_code != statement.bank_code:
-        raise NotAllowed(_l("Only a clerk of this bank may upload its figures."))
+        raise Refused(_l("Only a clerk of this bank may upload its figures."), status=403)
     rows = parse_claim_csv(data)
     claim = BankClaim(period=statement.period, bank_code=statement.bank_code,
                       filename=(filename or "claim.csv")[-200:], sha256=hashlib.sha256(data).hexdigest(),

@@ -12,7 +12,6 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, FINANCE, SUPERVISOR, allow
-from ..applications.services import ConcurrentChange
 from ..core.dates import quarter_period
 from ..db import db
 from ..i18n import current_lang
@@ -21,6 +20,7 @@ from . import forms, queries, services
 from .chart import bar_chart
 from .export import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
 from .pdf import render_statement_pdf
+from ..errors import ConcurrentChange, Refused
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
 
@@ -96,7 +96,7 @@ def compute():
         return _index_page(form, 400)
     try:
         result = services.compute_period_subsidy(form.period.data, current_user)
-    except services.StatementError as exc:
+    except Refused as exc:
         db.session.rollback()
         form.period.errors = list(form.period.errors) + [str(exc)]
         return _index_page(form, 400)
@@ -208,13 +208,13 @@ def _act(statement, change, success, *, form=None, form_name=None):
     it concerns when there is one); a lost race says the statement was already changed."""
     try:
         change()
-    except services.StatementError as exc:
+    except Refused as exc:
         db.session.rollback()
         if form is not None and exc.field and hasattr(form, exc.field):
             getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
             return _statement_page(statement, status=400, **{form_name: form})
         flash(str(exc), "danger")
-        code = 403 if isinstance(exc, services.NotAllowed) else 409
+        code = 403 if exc.status == 403 else 409
         return redirect(url_for(".statement", statement_id=statement.id)), code
     except ConcurrentChange as exc:
         db.session.rollback()
@@ -307,7 +307,7 @@ def upload_claim(statement_id: int):
     data = upload.stream.read(services.MAX_CLAIM_BYTES + 1)
     try:
         claim = services.upload_bank_claim(statement, actor=current_user, filename=upload.filename or "", data=data)
-    except services.StatementError as exc:
+    except Refused as exc:
         db.session.rollback()
         form.file.errors = list(form.file.errors) + [str(exc)]
         return _statement_page(statement, status=400, upload_form=form)

@@ -15,6 +15,7 @@ from loans.db import db
 from tests.applications.conftest import (BUSINESS, DECLARATIONS, LOAN, PERSON, Portal, credit_code, get_application,
                                          resident_id, tiny_pdf)
 from tests.helpers import field_error, input_value, is_checked, selected_option, text
+from loans.errors import Refused
 
 
 def person(**changes):
@@ -209,7 +210,7 @@ def test_two_racing_submissions_cannot_both_hold_one_resident_id(portal, other_p
     other_portal.fill(second)
     services.transition(get_application(first), Action.submit)
     db.session.commit()
-    with pytest.raises(services.StepError, match="already has an open application"):
+    with pytest.raises(Refused, match="already has an open application"):
         services.transition(get_application(second), Action.submit)
     assert (get_application(first).status, get_application(second).status) == ("submitted", "draft")
 

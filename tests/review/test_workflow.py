@@ -16,6 +16,7 @@ from loans.policy.queries import working_calendar
 from loans.core.workflow import Action
 from loans.db import db
 from tests.helpers import verify_evidence
+from loans.errors import Refused
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -513,7 +514,7 @@ def test_reject_a_reject_recommendation(app, make_case, staff):
     other = make_case("recommended")
     other.recommendation = "reject"
     db.session.commit()
-    with pytest.raises(services.ReviewError):
+    with pytest.raises(Refused):
         services.decide(other, actor=staff("supervisor"), decision="approve")
 
 

@@ -14,6 +14,7 @@ from loans.servicing import services
 from loans.servicing.models import LoanEvent
 
 from .test_loan_actions import _ledger_loan
+from loans.errors import Refused
 
 
 def rule(application, rule_id):
@@ -74,6 +75,6 @@ def test_an_active_ledger_loan_of_the_enterprise_blocks_by_credit_code(draft):
 def test_submission_is_refused_while_a_ledger_loan_is_active(draft, monkeypatch):
     monkeypatch.setattr(app_services, "missing_items", lambda application: [])  # evidence uploads aside
     _ledger_loan(id_number=draft.id_number, status="active")
-    with pytest.raises(app_services.StepError) as refused:
+    with pytest.raises(Refused) as refused:
         app_services.submit_application(draft, actor=draft.applicant)
     assert str(refused.value) == str(app_services.DUPLICATE_MESSAGE)

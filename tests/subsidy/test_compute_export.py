@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from .conftest import AFTER_Q3_2021, EXAMPLE_EXPORT
+from loans.errors import ConcurrentChange, Refused
 
 
 def compute(period="2021Q3", today=AFTER_Q3_2021, actor=None, **kwargs):
@@ -103,11 +104,11 @@ def test_balance_days_with_fen_print_exactly(app, add_loan):
 
 
 def test_refused_before_the_period_ends_and_for_a_bad_period(app, example_ledger):
-    from loans.subsidy.services import StatementError, compute_period_subsidy
+    from loans.subsidy.services import compute_period_subsidy
 
-    with pytest.raises(StatementError, match="ends on 2021-09-20"):
+    with pytest.raises(Refused, match="ends on 2021-09-20"):
         compute_period_subsidy("2021Q3", None, today=date(2021, 9, 20))
-    with pytest.raises(StatementError, match="not a period"):
+    with pytest.raises(Refused, match="not a period"):
         compute_period_subsidy("2021Q5", None, today=AFTER_Q3_2021)
 
 
@@ -151,7 +152,7 @@ def test_frozen_states_are_untouched_and_reopen_makes_version_2(app, computed, s
     compute()
     assert services.current_statement("2021Q3", "ICBC-CZ").line_count == 2
 
-    with pytest.raises(services.StatementError, match="reason"):
+    with pytest.raises(Refused, match="reason"):
         services.reopen_statement(icbc, actor=finance, reason="  ")
     db.session.rollback()
     new = services.reopen_statement(icbc, actor=finance, reason="EX-D was missing from the ledger")
@@ -162,33 +163,34 @@ def test_frozen_states_are_untouched_and_reopen_makes_version_2(app, computed, s
     assert new.reopen_reason == "EX-D was missing from the ledger"
     assert services.current_statement("2021Q3", "ICBC-CZ").id == new.id
     assert b"EX-D" in csv_bytes("2021Q3") and csv_bytes("2021Q3").count(b"\r\n") == 5  # v1 rows not repeated
-    with pytest.raises(services.StatementError):
+    with pytest.raises(Refused):
         services.reopen_statement(new, actor=finance, reason="a draft is recomputed instead")
 
 
 def test_workflow_roles_and_order(app, computed, staff):
-    from loans.applications.services import ConcurrentChange
     from loans.subsidy import services
 
     icbc = computed["ICBC-CZ"]
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused) as refused:
         services.review_statement(icbc, actor=staff("supervisor", district_code="431002"))
-    with pytest.raises(services.NotAllowed):
+    assert refused.value.status == 403
+    with pytest.raises(Refused) as refused:
         services.review_statement(icbc, actor=staff("finance"))
+    assert refused.value.status == 403
     with pytest.raises(ConcurrentChange):  # not reviewed yet
         services.approve_statement(icbc, actor=staff("finance"))
     services.review_statement(icbc, actor=staff("supervisor"))
-    with pytest.raises(services.NotAllowed):
+    with pytest.raises(Refused) as refused:
         services.approve_statement(icbc, actor=staff("supervisor"))
+    assert refused.value.status == 403
     services.approve_statement(icbc, actor=staff("finance"))
-    with pytest.raises(services.StatementError, match="after the period"):
+    with pytest.raises(Refused, match="after the period"):
         services.pay_statement(icbc, actor=staff("finance"), paid_on=date(2021, 9, 1), voucher_no="V1")
-    with pytest.raises(services.StatementError, match="voucher"):
+    with pytest.raises(Refused, match="voucher"):
         services.pay_statement(icbc, actor=staff("finance"), paid_on=date(2021, 10, 1), voucher_no="")
 
 
 def test_stale_lock_version_changes_nothing(app, computed, staff):
-    from loans.applications.services import ConcurrentChange
     from loans.subsidy import services
 
     icbc = computed["ICBC-CZ"]
