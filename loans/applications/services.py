@@ -16,11 +16,12 @@ from sqlalchemy.exc import IntegrityError
 from ..audit.services import record
 from ..core import resident_id
 from ..core.money import parse_positive_amount
-from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, Action, CaseStatus, IllegalTransition,
-                             next_status, role_may)
+from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, OPEN_STATUSES, Action, CaseStatus,
+                             IllegalTransition, next_status, role_may)
 from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
 from ..policy.models import KeyGroup
+from ..labels import STATUS, label
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
 from ..errors import ConcurrentChange, Refused
 
@@ -49,9 +50,9 @@ def transition(application: LoanApplication, action: Action, *, actor=None, **de
     so of two concurrent deciders exactly one succeeds; the other gets ``ConcurrentChange``.
     """
     current = CaseStatus(application.status)
-    new = next_status(current, action)
+    new = status_after(application, action)
     if actor is not None and not role_may(actor.role, action):
-        raise IllegalTransition(current, action, f"the {actor.role} role may not {action.value}")
+        raise Refused(_l("Your role may not do this."), status=403)
     result = db.session.execute(
         update(LoanApplication)
         .where(LoanApplication.id == application.id,
@@ -61,12 +62,33 @@ def transition(application: LoanApplication, action: Action, *, actor=None, **de
         .execution_options(synchronize_session=False)
     )
     if result.rowcount != 1:
-        db.session.rollback()
-        raise ConcurrentChange(str(_l("This case was changed by someone else just now. Reload it to see its current state.")))
+        # Someone else moved the case first: say where it is now (e.g. already decided).
+        now = db.session.scalar(select(LoanApplication.status).where(LoanApplication.id == application.id))
+        raise ConcurrentChange(state_refusal(now, action).message)
     db.session.expire(application, ["status", "lock_version", "updated_at"])
     _update_claims(application, current, new)
     record(action.value, application, from_state=current, to_state=new, actor=actor, **detail)
     return new
+
+
+def status_after(application: LoanApplication, action: Action) -> CaseStatus:
+    """The case's status after ``action``, or the refusal saying the action is not possible now."""
+    try:
+        return next_status(CaseStatus(application.status), action)
+    except IllegalTransition:
+        raise state_refusal(application.status, action) from None
+
+
+def state_refusal(status, action: Action | None = None) -> Refused:
+    """The refusal of an action the case's status does not allow, in words (409)."""
+    status = getattr(status, "value", status)
+    if status in ("approved", "rejected"):
+        message = _l("This case has already been decided (%(status)s). Nothing was changed.",
+                     status=label(STATUS, status))
+    else:
+        message = _l("This action is not possible while the case is “%(status)s”. Nothing was changed.",
+                     status=label(STATUS, status))
+    return Refused(message, status=409)
 
 
 def claim_keys(application: LoanApplication) -> list[str]:
@@ -498,7 +520,7 @@ def _lang() -> str:
 
 def submit_application(application: LoanApplication, *, actor, on: date | None = None) -> None:
     if application.status != CaseStatus.draft.value:
-        raise IllegalTransition(CaseStatus(application.status), Action.submit)
+        raise Refused(_l("This application has already been submitted."), status=409)
     missing = missing_items(application)
     if missing:
         raise Refused(missing[0][1])
@@ -514,4 +536,7 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
 
 
 def withdraw_application(application: LoanApplication, *, actor, reason: str | None = None) -> None:
+    if application.status not in {s.value for s in OPEN_STATUSES}:
+        raise Refused(_l("This application can no longer be withdrawn: a decision has already been made."),
+                      status=409)
     transition(application, Action.withdraw, actor=actor, reason=reason or None)

@@ -14,7 +14,7 @@ from ..i18n import current_lang
 from ..policy.models import Bank, District, KeyGroup
 from . import forms, services
 from .queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
-from ..errors import Refused
+from ..errors import Refused, on_refusal
 
 bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
@@ -351,15 +351,11 @@ def submit(application_id: int):
     application = _own(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.submit_application(application, actor=current_user)
-    except Refused as exc:
-        flash(str(exc), "danger")
-        return redirect(url_for(".step", application_id=application.id, step="review"))
-    except (IllegalTransition, services.ConcurrentChange):
-        flash(_("This application has already been submitted."), "info")
-        return redirect(url_for(".status", application_id=application.id))
-    db.session.commit()
+    # refused: an incomplete draft shows its review step (what is missing); a submitted
+    # application its status page
+    on_refusal(lambda: review(application) if application.status == CaseStatus.draft.value
+               else status_page(application))
+    services.submit_application(application, actor=current_user)
     flash(_("Your application %(ref)s has been submitted. We will tell you about every step here.",
             ref=application.reference), "success")
     return redirect(url_for(".status", application_id=application.id))
@@ -398,15 +394,8 @@ def answer(application_id: int):
     form = forms.AnswerForm()
     if not form.validate_on_submit():
         return status_page(application, answer_form=form, code=400)
-    try:
-        answer_info(application, actor=current_user, answer=form.answer.data)
-    except Refused as exc:
-        form.answer.errors.append(str(exc))
-        return status_page(application, answer_form=form, code=400)
-    except (IllegalTransition, services.ConcurrentChange):
-        flash(_("This request has already been answered."), "info")
-        return redirect(url_for(".status", application_id=application.id))
-    db.session.commit()
+    on_refusal(lambda: status_page(application, answer_form=form), form)
+    answer_info(application, actor=current_user, answer=form.answer.data)
     flash(_("Thank you. Your answer has been sent and your application is back with the officer."), "success")
     return redirect(url_for(".status", application_id=application.id))
 
@@ -417,12 +406,8 @@ def withdraw(application_id: int):
     application = _own(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.withdraw_application(application, actor=current_user, reason=request.form.get("reason", "")[:500])
-    except (IllegalTransition, services.ConcurrentChange):
-        flash(_("This application can no longer be withdrawn: a decision has already been made."), "warning")
-        return redirect(url_for(".status", application_id=application.id))
-    db.session.commit()
+    on_refusal(lambda: status_page(application))
+    services.withdraw_application(application, actor=current_user, reason=request.form.get("reason", "")[:500])
     flash(_("Your application has been withdrawn."), "info")
     return redirect(url_for(".status", application_id=application.id))
 

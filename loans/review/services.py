@@ -9,10 +9,10 @@ from decimal import Decimal
 from flask_babel import lazy_gettext as _l
 
 from ..applications.queries import may_see_sensitive
-from ..applications.services import transition
+from ..applications.services import status_after, transition
 from ..audit.services import record
 from ..core import policy as core_policy
-from ..core.workflow import Action, CaseStatus, IllegalTransition, check_four_eyes, next_status, role_may
+from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_eyes, role_may
 from ..db import db, local_today, utcnow
 from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
 from ..letters.services import issue_letter
@@ -24,12 +24,11 @@ from ..errors import ConcurrentChange, Refused
 
 EVIDENCE_RULES = ("E08", "E11", "E12")
 
-__all__ = ["Refused", "ConcurrentChange", "IllegalTransition"]
 
 
 def _require(actor, action: Action) -> None:
     if not role_may(actor.role, action):
-        raise Refused(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."), status=403)
 
 
 def _notify_status(application) -> None:
@@ -67,6 +66,8 @@ def answer_info(application, *, actor, answer: str) -> None:
     """The applicant answers; the case goes back to review."""
     if not answer.strip():
         raise Refused(_l("Write a short answer for the officer."), "answer")
+    if application.status != CaseStatus.info_requested.value:
+        raise Refused(_l("This request has already been answered."), status=409)
     transition(application, Action.answer_info, actor=actor, message=answer.strip())
     info = open_info_request(application)
     if info is not None:
@@ -113,7 +114,8 @@ def can_reveal(user, application) -> bool:
 def reveal_id(application, *, actor) -> str:
     """The full resident ID for the case's officer or supervisor; every reveal is audited."""
     if not can_reveal(actor, application):
-        raise Refused(_l("Only the officer handling this case or a supervisor may see the full resident ID."))
+        raise Refused(_l("Only the officer handling this case or a supervisor may see the full resident ID."),
+                      status=403)
     record("reveal_id", application, actor=actor)
     return application.id_number
 
@@ -142,7 +144,7 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
               bank_code: str | None = None, conditions: str = "", failed_rules: list[str] | None = None,
               explanation: str = "") -> None:
     _require(actor, Action.recommend)
-    next_status(CaseStatus(application.status), Action.recommend)
+    status_after(application, Action.recommend)
     if decision == "approve":
         if amount is None or amount <= 0:
             raise Refused(_l("Give the amount to approve."), "amount")
@@ -195,8 +197,12 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     _require(actor, action)
     # The status first: a case that is not (or no longer) recommended gets "not possible
     # now" / "already decided", not a message about its recommendation.
-    next_status(CaseStatus(application.status), action)
-    check_four_eyes(application.recommended_by_id, actor.id, action)
+    status_after(application, action)
+    try:
+        check_four_eyes(application.recommended_by_id, actor.id, action)
+    except FourEyesViolation:
+        raise Refused(_l("You recommended this case, so another supervisor must decide it (four-eyes rule)."),
+                      status=403) from None
     on = on or local_today()
     if decision == "approve":
         if application.recommendation != "approve":

@@ -9,14 +9,13 @@ from sqlalchemy import select
 
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
-from ..core.workflow import FourEyesViolation, IllegalTransition
 from ..db import db, local_today
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
 from ..policy.queries import working_calendar
 from . import forms, queries, services
-from ..errors import ConcurrentChange, Refused
+from ..errors import on_refusal
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -109,62 +108,23 @@ def case(application_id: int):
 
 
 def _done(application, message):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(".case", application_id=application.id))
 
 
-def _refused(application, exc):
-    db.session.rollback()
-    if isinstance(exc, FourEyesViolation):
-        message = _("You recommended this case, so another supervisor must decide it (four-eyes rule).")
-    elif isinstance(exc, (IllegalTransition, ConcurrentChange)):
-        db.session.expire_all()
-        status = application.status
-        if status in ("approved", "rejected"):
-            message = _("This case has already been decided (%(status)s). Nothing was changed.",
-                        status=_status_label(status))
-        else:
-            message = _("This action is not possible while the case is “%(status)s”. Nothing was changed.",
-                        status=_status_label(status))
-    else:
-        message = str(exc)
-    flash(message, "danger")
-    return redirect(url_for(".case", application_id=application.id)), 409
-
-
-REFUSALS = (IllegalTransition, ConcurrentChange)
-
-
-def _attempt(application, change, success_message, *, form=None, form_name=None):
-    """Run one review action; commit and confirm it, or refuse it with a clear message —
-    beside the form field it concerns when there is one, keeping what was entered."""
-    try:
-        change()
-    except Refused as exc:
-        if form is not None and exc.field and hasattr(form, exc.field):
-            db.session.rollback()
-            field = getattr(form, exc.field)
-            field.errors = list(field.errors) + [str(exc)]
-            return _case_page(application, status=400, **{form_name: form})
-        return _refused(application, exc)
-    except REFUSALS as exc:
-        return _refused(application, exc)
-    return _done(application, success_message)
-
-
-def _status_label(status):
-    from ..labels import STATUS, label
-
-    return label(STATUS, status)
+def _refusable(application, **forms_override):
+    """A refused action shows the case page again, with what was typed and the reason."""
+    form = next(iter(forms_override.values()), None)
+    on_refusal(lambda: _case_page(application, **forms_override), form)
 
 
 @bp.post("/cases/<int:application_id>/take")
 @allow(OFFICER, SUPERVISOR)
 def take(application_id: int):
     application = _case(application_id)
-    return _attempt(application, lambda: services.take_case(application, actor=current_user),
-                    _("You are now reviewing this case."))
+    _refusable(application)
+    services.take_case(application, actor=current_user)
+    return _done(application, _("You are now reviewing this case."))
 
 
 @bp.post("/cases/<int:application_id>/request-info")
@@ -175,9 +135,9 @@ def request_info(application_id: int):
     form.documents.choices = forms.document_choices()
     if not form.validate_on_submit():
         return _case_page(application, info_form=form, status=400)
-    return _attempt(application, lambda: services.request_info(
-        application, actor=current_user, message=form.message.data, documents=form.documents.data),
-        _("The applicant has been asked for more information."))
+    _refusable(application, info_form=form)
+    services.request_info(application, actor=current_user, message=form.message.data, documents=form.documents.data)
+    return _done(application, _("The applicant has been asked for more information."))
 
 
 @bp.post("/cases/<int:application_id>/evidence")
@@ -189,12 +149,11 @@ def evidence(application_id: int):
         flash(_("Choose verified or not verified."), "danger")
         return redirect(url_for(".case", application_id=application.id) + "#evidence")
 
-    def record_and_rerun():
-        services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
-                                 verified=form.verified.data == "yes", note=form.note.data or "")
-        services.rerun_eligibility(application, actor=current_user)
-
-    return _attempt(application, record_and_rerun, _("Check recorded; eligibility re-run."))
+    _refusable(application)
+    services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
+                             verified=form.verified.data == "yes", note=form.note.data or "")
+    services.rerun_eligibility(application, actor=current_user)
+    return _done(application, _("Check recorded; eligibility re-run."))
 
 
 @bp.post("/cases/<int:application_id>/notes")
@@ -212,20 +171,17 @@ def add_note(application_id: int):
 @allow(OFFICER, SUPERVISOR)
 def rerun(application_id: int):
     application = _case(application_id)
-    return _attempt(application, lambda: services.rerun_eligibility(application, actor=current_user),
-                    _("Eligibility re-run with today's records."))
+    _refusable(application)
+    services.rerun_eligibility(application, actor=current_user)
+    return _done(application, _("Eligibility re-run with today's records."))
 
 
 @bp.post("/cases/<int:application_id>/reveal")
 @allow(OFFICER, SUPERVISOR)
 def reveal(application_id: int):
     application = _case(application_id)
-    try:
-        full = services.reveal_id(application, actor=current_user)
-    except Refused as exc:
-        return _refused(application, exc)
-    db.session.commit()
-    return _case_page(application, revealed_id=full)
+    _refusable(application)
+    return _case_page(application, revealed_id=services.reveal_id(application, actor=current_user))
 
 
 @bp.post("/cases/<int:application_id>/recommend")
@@ -238,12 +194,13 @@ def recommend(application_id: int):
     form.failed_rules.choices = [(r["id"], r["id"]) for r in (snapshot.rules if snapshot else [])]
     if not form.validate_on_submit():
         return _case_page(application, recommend_form=form, status=400)
-    return _attempt(application, lambda: services.recommend(
+    _refusable(application, recommend_form=form)
+    services.recommend(
         application, actor=current_user, decision=form.decision.data,
         amount=Decimal(form.amount.data) if form.amount.data else None, term_months=form.term_months.data,
         bank_code=form.bank_code.data, conditions=form.conditions.data or "", failed_rules=form.failed_rules.data,
-        explanation=form.explanation.data or ""),
-        _("Recommendation recorded; the case goes to a supervisor."), form=form, form_name="recommend_form")
+        explanation=form.explanation.data or "")
+    return _done(application, _("Recommendation recorded; the case goes to a supervisor."))
 
 
 @bp.post("/cases/<int:application_id>/decide")
@@ -254,8 +211,8 @@ def decide(application_id: int):
     form = forms.DecideForm()
     if not form.validate_on_submit():
         return _case_page(application, decide_form=form, status=400)
+    _refusable(application, decide_form=form)
+    services.decide(application, actor=current_user, decision=form.decision.data,
+                    amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or "")
     messages = {"approve": _("Approved."), "reject": _("Rejected."), "send_back": _("Sent back to the officer.")}
-    return _attempt(application, lambda: services.decide(
-        application, actor=current_user, decision=form.decision.data,
-        amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or ""),
-        messages[form.decision.data], form=form, form_name="decide_form")
+    return _done(application, messages[form.decision.data])
