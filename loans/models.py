@@ -6,7 +6,8 @@ from .auth.models import LoginThrottle, User
 from .personal_data import KeyCheck
 from .letters.models import Letter, LetterSequence
 from .review.models import CaseNote, EvidenceCheck, InfoRequest
-from .servicing.models import FollowUpVisit, LedgerImport, Loan, LoanEvent
+from .ledger.models import LedgerImport
+from .servicing.models import FollowUpVisit, Loan, LoanEvent
 from .subsidy.models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 

@@ -47,7 +47,7 @@ def start(sources: list[SourceFile], *, actor=None) -> int:
 def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
             progress: Progress | None = None) -> tuple[ImportResult | None, list[dict] | None]:
     """(result, None) when stored, (None, problems) when refused; committed either way."""
-    from ..servicing.models import LedgerImport
+    from .models import LedgerImport
 
     batch = db.session.get(LedgerImport, batch_id)
     try:

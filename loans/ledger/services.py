@@ -32,7 +32,8 @@ from ..db import db, local_today, utcnow
 from ..eligibility.services import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
-from ..servicing.models import Loan, LoanEvent, LedgerImport
+from ..servicing.models import Loan, LoanEvent
+from .models import LedgerImport
 from ..spreadsheets import looks_like_formula
 from .parsing import (IDENTIFIER_COLUMNS, LOAN_COLUMNS, CellRefused, FileRefused, Problem, SourceFile, Table,
                       cell_text, read_sources)

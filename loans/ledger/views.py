@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..access import ADMIN, AUDITOR, allow
 from ..auth.models import User
 from ..db import db
-from ..servicing.models import LedgerImport
+from .models import LedgerImport
 from . import runner
 from .forms import LedgerUploadForm, max_upload_bytes
 from .messages import reason_text

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.workflow import CaseStatus
@@ -97,26 +97,6 @@ class LoanEvent(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     loan: Mapped[Loan] = relationship(back_populates="events")
-
-
-class LedgerImport(db.Model):
-    """One ``ledger import`` run (CLI or admin upload): all-or-nothing, with progress."""
-
-    __tablename__ = "ledger_imports"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), default="running")  # running | done | failed
-    files: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "sha256", "rows"}]
-    total_rows: Mapped[int] = mapped_column(default=0)
-    processed_rows: Mapped[int] = mapped_column(default=0)
-    loans_added: Mapped[int] = mapped_column(default=0)
-    loans_unchanged: Mapped[int] = mapped_column(default=0)
-    events_added: Mapped[int] = mapped_column(default=0)
-    events_unchanged: Mapped[int] = mapped_column(default=0)
-    errors: Mapped[list | None] = mapped_column(JSON)  # [{"file", "row", "column", "reason"}]
-    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class FollowUpVisit(db.Model):

@@ -12,7 +12,8 @@ from sqlalchemy import func, select, text
 from loans.db import db
 from loans.ledger.messages import problem_text
 from loans.ledger.parsing import EVENT_COLUMNS, LOAN_COLUMNS, SourceFile
-from loans.servicing.models import LedgerImport, Loan, LoanEvent
+from loans.ledger.models import LedgerImport
+from loans.servicing.models import Loan, LoanEvent
 
 from .conftest import (EXAMPLES, SPEC_EXAMPLES, csv_bytes, event_row, events_file, example_sources,
                        import_example_ledger, loan_row, loans_file)

@@ -8,7 +8,8 @@ import pytest
 from sqlalchemy import func, select
 
 from loans.db import db
-from loans.servicing.models import LedgerImport, Loan
+from loans.ledger.models import LedgerImport
+from loans.servicing.models import Loan
 
 from tests.conftest import csrf_token, login, running_app
 from tests.helpers import text

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 
 from loans.db import db, local_today
 from loans.ledger.parsing import LOAN_COLUMNS, SourceFile
-from loans.servicing.models import LedgerImport, Loan, LoanEvent
+from loans.ledger.models import LedgerImport
+from loans.servicing.models import Loan, LoanEvent
 
 from tests.servicing.conftest import approved, bank_user, contracted  # noqa: F401 (fixtures)
 from tests.review.conftest import make_case, staff  # noqa: F401 (fixtures)
