@@ -117,7 +117,8 @@ def _reference_rules(app_row_id: int):
 
 def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progress | None = None) -> dict:
     """Insert N applications (+ users, audit events…) into the app's (migrated, empty) database."""
-    from loans.applications.models import ApplicationKeyGroup, EligibilitySnapshot, LoanApplication
+    from loans.applications.models import ApplicationKeyGroup, LoanApplication
+    from loans.eligibility.models import EligibilitySnapshot
     from loans.audit.models import AuditEvent
     from loans.auth.models import User
     from loans.auth.passwords import hash_password

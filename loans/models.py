@@ -1,6 +1,7 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
-from .applications.models import (ApplicationKeyGroup, Consent, Document, EligibilitySnapshot, LoanApplication,
-                                  Notification, OpenCaseClaim, Partner)
+from .applications.models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
+from .eligibility.models import EligibilitySnapshot
+from .notifications.models import Notification
 from .audit.models import AuditEvent
 from .auth.models import LoginThrottle, User
 from .personal_data import KeyCheck

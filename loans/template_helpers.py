@@ -63,6 +63,6 @@ def init_app(app) -> None:
 
 
 def _notification_text(note) -> str:
-    from .notifications import render
+    from .notifications.services import render
 
     return render(note.event, note.params or {})

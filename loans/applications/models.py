@@ -201,40 +201,6 @@ class Consent(db.Model):
     ip_address: Mapped[str | None] = mapped_column(String(45))
 
 
-class Notification(db.Model):
-    """A message to a user in the portal; ``event`` + ``params`` are rendered in their language."""
-
-    __tablename__ = "notifications"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    application_id: Mapped[int | None] = mapped_column(ForeignKey("loan_applications.id"))
-    event: Mapped[str] = mapped_column(String(40))
-    params: Mapped[dict] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    application = relationship("LoanApplication")
-
-
-class EligibilitySnapshot(db.Model):
-    """The engine's result for a case at one moment: policy version and each rule's result."""
-
-    __tablename__ = "eligibility_snapshots"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
-    trigger: Mapped[str] = mapped_column(String(20))
-    policy_code: Mapped[str] = mapped_column(String(20))
-    application_date: Mapped[date] = mapped_column(Date)
-    eligible: Mapped[bool]
-    max_amount: Mapped[Decimal] = mapped_column(Money)
-    max_term_months: Mapped[int]
-    rules: Mapped[list] = mapped_column(JSON)
-    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-
-
 class OpenCaseClaim(db.Model):
     """One row per person (resident-ID hash) or enterprise (credit code) with a submitted,
     undecided-or-running case: the unique key makes "one open application per person"

@@ -6,7 +6,8 @@ from sqlalchemy import Select, or_, select
 
 from ..audit.models import AuditEvent
 from ..db import db
-from .models import Document, LoanApplication, Notification
+from ..notifications.models import Notification
+from .models import Document, LoanApplication
 
 
 def visible_applications(user) -> Select:

@@ -12,6 +12,7 @@ from ..core import eligibility, policy as core_policy, resident_id
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
 from ..policy.models import District, KeyGroup, LprFixing, PolicyVersion
+from .models import EligibilitySnapshot
 
 LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
                                                                  CaseStatus.compensated})
@@ -140,8 +141,6 @@ def preview_case(application) -> eligibility.EligibilityResult | None:
 
 def evaluate_case(application, *, trigger: str, actor=None):
     """Run the engine on the case's application date and store the result as a snapshot."""
-    from ..applications.models import EligibilitySnapshot
-
     on = application.application_date or local_today()
     result = run_engine(application, on)
     if result is None:
@@ -161,16 +160,12 @@ def evaluate_case(application, *, trigger: str, actor=None):
 
 def submission_snapshot(application):
     """The result the applicant saw when submitting (SPEC §6: stored with the case)."""
-    from ..applications.models import EligibilitySnapshot
-
     return db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == application.id,
                                                                EligibilitySnapshot.trigger == "submission")
                              .order_by(EligibilitySnapshot.id.desc()).limit(1))
 
 
 def latest_snapshot(application):
-    from ..applications.models import EligibilitySnapshot
-
     return db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == application.id)
                              .order_by(EligibilitySnapshot.id.desc()).limit(1))
 

@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 from ..audit.services import record
 from ..core.workflow import CaseStatus
 from ..db import db, local_today, utcnow
-from ..notifications import notify
+from ..notifications.services import notify
 from ..urls import public_url
 from .models import LETTER_KINDS, Letter, LetterSequence
 from ..errors import Refused

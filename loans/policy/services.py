@@ -53,7 +53,7 @@ def _changes(obj, values: dict, names) -> dict[str, list]:
 
 def usage_counts() -> dict[str, int]:
     """Cases evaluated under each policy code (eligibility snapshots)."""
-    from ..applications.models import EligibilitySnapshot
+    from ..eligibility.models import EligibilitySnapshot
 
     rows = db.session.execute(select(EligibilitySnapshot.policy_code, func.count(func.distinct(
         EligibilitySnapshot.application_id))).group_by(EligibilitySnapshot.policy_code))
@@ -61,7 +61,7 @@ def usage_counts() -> dict[str, int]:
 
 
 def is_used(version: PolicyVersion) -> bool:
-    from ..applications.models import EligibilitySnapshot
+    from ..eligibility.models import EligibilitySnapshot
 
     return db.session.scalar(select(EligibilitySnapshot.id).where(
         EligibilitySnapshot.policy_code == version.code).limit(1)) is not None
@@ -90,7 +90,7 @@ class _Span(NamedTuple):
 
 def _first_moved_case(before: list[_Span], after: list[_Span]) -> date | None:
     """The first application date of an evaluated case whose version would change."""
-    from ..applications.models import EligibilitySnapshot
+    from ..eligibility.models import EligibilitySnapshot
 
     dates = db.session.scalars(select(EligibilitySnapshot.application_date).distinct()
                                .order_by(EligibilitySnapshot.application_date))

@@ -16,7 +16,7 @@ from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_ey
 from ..db import db, local_today, utcnow
 from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
 from ..letters.services import issue_letter
-from ..notifications import notify
+from ..notifications.services import notify
 from ..policy.models import Bank, District
 from . import queries
 from .models import CaseNote, EvidenceCheck, InfoRequest

@@ -28,7 +28,7 @@ from ..core.workflow import Action, CaseStatus, IllegalTransition, next_status, 
 from ..db import db, local_today, utcnow
 from ..eligibility.services import lpr_fixings, policies
 from ..labels import STATUS, label
-from ..notifications import notify
+from ..notifications.services import notify
 from ..policy.models import District
 from .models import FollowUpVisit, Loan, LoanEvent
 from ..errors import ConcurrentChange, Refused

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from loans.applications import services
-from loans.applications.models import EligibilitySnapshot
+from loans.eligibility.models import EligibilitySnapshot
 from loans.core.workflow import Action
 from loans.db import db
 from tests.applications.conftest import (BUSINESS, DECLARATIONS, LOAN, PERSON, Portal, credit_code, get_application,

@@ -40,7 +40,7 @@ def test_verify_unknown_code_is_404(client):
 
 
 def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make_user):
-    from loans.applications.models import Notification
+    from loans.notifications.models import Notification
     from loans.audit.models import AuditEvent
     from loans.db import db
     from tests.review.conftest import client_for

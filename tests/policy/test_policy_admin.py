@@ -41,7 +41,8 @@ def version(code: str) -> PolicyVersion | None:
 
 def use_policy(make_user, code: str, on: date) -> None:
     """A case evaluated under ``code`` (an eligibility snapshot), as submission stores it."""
-    from loans.applications.models import EligibilitySnapshot, LoanApplication
+    from loans.applications.models import LoanApplication
+    from loans.eligibility.models import EligibilitySnapshot
 
     applicant = make_user("applicant")
     application = LoanApplication(applicant_id=applicant.id, status="submitted")

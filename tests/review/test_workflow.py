@@ -10,7 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from loans.applications.models import EligibilitySnapshot, LoanApplication, Notification
+from loans.applications.models import LoanApplication
+from loans.eligibility.models import EligibilitySnapshot
+from loans.notifications.models import Notification
 from loans.audit.models import AuditEvent
 from loans.policy.queries import working_calendar
 from loans.core.workflow import Action

@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from loans.applications.models import LoanApplication, Notification, OpenCaseClaim
+from loans.applications.models import LoanApplication, OpenCaseClaim
+from loans.notifications.models import Notification
 from loans.audit.models import AuditEvent
 from loans.db import db, local_today
 from loans.servicing.models import Loan

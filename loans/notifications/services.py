@@ -6,10 +6,10 @@ import logging
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from .applications.models import Notification
-from .db import after_commit, db
-from .labels import STATUS, label
-from .urls import public_url
+from ..db import after_commit, db
+from ..labels import STATUS, label
+from ..urls import public_url
+from .models import Notification
 
 
 def render(event: str, params: dict) -> str:

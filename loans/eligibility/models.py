@@ -1,0 +1,28 @@
+"""Stored eligibility results: what the engine said about a case, and under which policy."""
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Date, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Money, UTCDateTime, db, utcnow
+
+
+class EligibilitySnapshot(db.Model):
+    """The engine's result for a case at one moment: policy version and each rule's result."""
+
+    __tablename__ = "eligibility_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    policy_code: Mapped[str] = mapped_column(String(20))
+    application_date: Mapped[date] = mapped_column(Date)
+    eligible: Mapped[bool]
+    max_amount: Mapped[Decimal] = mapped_column(Money)
+    max_term_months: Mapped[int]
+    rules: Mapped[list] = mapped_column(JSON)
+    evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

@@ -1,0 +1,1 @@
+"""What applicants are told: portal notifications and their emails."""
