@@ -37,7 +37,7 @@ install: system-deps $(VENV)/.installed translations letter-font
 # The small CJK font letters embed (GB2312 subset of the system font, ~12 s once), built at
 # set-up so the first decision does not wait for it. Kept in instance/fonts.
 letter-font: $(VENV)/.installed
-	@$(BIN)/python -c "from pathlib import Path; from loans.letters.render import build_letter_font; \
+	@$(BIN)/python -c "from pathlib import Path; from loans.pdf import build_letter_font; \
 	print('letter font ready:', build_letter_font(Path('instance/fonts')).path)"
 
 translations: $(VENV)/.installed

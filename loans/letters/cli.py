@@ -42,10 +42,10 @@ def prepare_font_command():
     """Build the small letter font once (a few seconds), so the first letter is not slow."""
     from flask import current_app
 
-    from .render import LetterRenderError, build_letter_font
+    from ..pdf import PdfRenderError, build_letter_font
 
     try:
         font = build_letter_font(Path(current_app.instance_path) / "fonts")
-    except LetterRenderError as exc:
+    except PdfRenderError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"letter font ready: {font.path}")

@@ -3,7 +3,7 @@ with its header repeated on every page, page x of y, totals and signature boxes.
 
 The words are fixed per language here (as for the letters): a printed finance document
 must not mix in English labels while the catalogue is being translated. The renderer is
-the letters' one: the same embedded CJK font subset and restricted URL fetcher.
+the letters' one (``loans.pdf``): the same embedded CJK font subset and restricted URL fetcher.
 """
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from ..core.dates import quarter_period
 from ..core.money import capital_numerals, format_rate, format_yuan
 from ..core.policy import policy_source
 from ..db import LOCAL_TZ, db
-from ..letters.render import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
+from ..pdf import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
 from ..policy.models import Bank
 from . import queries
 from .export import plain_decimal

@@ -42,7 +42,7 @@ def live_server(migrated_template, tmp_path_factory):
 
     from loans.auth.services import create_user
     from loans.db import db
-    from loans.letters.render import build_letter_font
+    from loans.pdf import build_letter_font
 
     app = make_app(migrated_template, tmp_path_factory.mktemp("live"), WTF_CSRF_ENABLED=True)
     with app.app_context():

@@ -70,7 +70,7 @@ def test_cjk_font_is_embedded(decided):
 
 
 def test_missing_glyph_is_reported(app, no_render_warnings):
-    from loans.letters.render import cjk_font, missing_glyphs
+    from loans.pdf import cjk_font, missing_glyphs
 
     assert missing_glyphs("郴州市人民币贰拾万元整 ¥200,000.00 Approval") == []
     assert missing_glyphs("\U0001F600") == ["\U0001F600"]
@@ -88,7 +88,7 @@ def test_injection_payload_appears_literally(decided):
 def test_url_fetcher_serves_only_static_files_and_the_font(app, tmp_path):
     from pathlib import Path
 
-    from loans.letters.render import cjk_font, url_fetcher_for
+    from loans.pdf import cjk_font, url_fetcher_for
 
     fetch = url_fetcher_for(app.static_folder, cjk_font())
     css = Path(app.static_folder, "css", "letter.css").resolve()
@@ -190,7 +190,7 @@ def test_a_rare_character_uses_the_full_font_and_prints(decided):
 
 
 def test_common_letters_use_the_small_font(app):
-    from loans.letters.render import cjk_font, letter_font_for
+    from loans.pdf import cjk_font, letter_font_for
 
     small = letter_font_for("王小明 郴州市北湖区 ¥200,000.00 人民币贰拾万元整")
     assert small.path != cjk_font().path and small.path.stat().st_size < cjk_font().path.stat().st_size / 3
