@@ -90,30 +90,24 @@ def register_i18n(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin.views import bp as admin_bp
-    from .applications.views import bp as applications_bp
-    from .auth.views import bp as auth_bp
-    from .main.views import bp as main_bp
-    from .review.views import bp as review_bp
+    """Every package's ``views.bp``, in this order (the order URL rules are added in)."""
+    from .admin import views as admin
+    from .api import views as api
+    from .applications import views as applications
+    from .auth import views as auth
+    from .eligibility import views as eligibility
+    from .ledger import views as ledger
+    from .letters import views as letters
+    from .main import views as main
+    from .policy import views as policy
+    from .reports import views as reports
+    from .review import views as review
+    from .servicing import views as servicing
+    from .subsidy import views as subsidy
 
-    for bp in (main_bp, auth_bp, applications_bp, admin_bp, review_bp):
-        app.register_blueprint(bp)
-
-    from .api.views import bp as api_bp
-    from .eligibility.views import bp as eligibility_bp
-    from .policy.views import bp as policy_bp
-
-    for bp in (eligibility_bp, api_bp, policy_bp):
-        app.register_blueprint(bp)
-
-    from .letters.views import bp as letters_bp
-    from .ledger.views import bp as ledger_bp
-    from .reports.views import bp as reports_bp
-    from .servicing.views import bp as servicing_bp
-    from .subsidy.views import bp as subsidy_bp
-
-    for bp in (letters_bp, servicing_bp, ledger_bp, subsidy_bp, reports_bp):
-        app.register_blueprint(bp)
+    for views in (main, auth, applications, admin, review, eligibility, api, policy,
+                  letters, servicing, ledger, subsidy, reports):
+        app.register_blueprint(views.bp)
 
 
 def register_template_helpers(app: Flask) -> None:
