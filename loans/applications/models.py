@@ -127,10 +127,6 @@ class LoanApplication(db.Model):
     def is_partnership(self) -> bool:
         return self.loan_type == "partnership"
 
-    @property
-    def is_enterprise(self) -> bool:
-        return self.loan_type == "enterprise"
-
 
 class ApplicationKeyGroup(db.Model):
     __tablename__ = "application_key_groups"

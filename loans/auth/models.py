@@ -49,10 +49,6 @@ class User(UserMixin, db.Model):
     def login_name(self) -> str:
         return self.email or self.mobile or ""
 
-    @property
-    def is_staff(self) -> bool:
-        return self.role != "applicant"
-
 
 class LoginThrottle(db.Model):
     """Failed logins per account name, whatever the client address: after a few, each

@@ -134,7 +134,3 @@ def wait(batch_id: int, timeout: float | None = None) -> None:
     thread = _threads.get(batch_id)
     if thread is not None:
         thread.join(timeout)
-
-
-def is_running_here(batch_id: int) -> bool:
-    return batch_id in _threads

@@ -5,10 +5,9 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Length, Regexp
 
 from ..applications.forms import strip
-from ..forms import BoundedIntegerField
 from ..review.forms import plausible_date
 
 PERIOD_PATTERN = r"^[0-9]{4}[Qq][1-4]$"
@@ -45,10 +44,3 @@ class ClaimUploadForm(FlaskForm):
                      description=_l("A CSV file with the header loan_ref,subsidy and one row per loan, amounts in "
                                     "yuan such as 1022.22 (UTF-8 or GB18030). It is compared with the statement; "
                                     "nothing is changed."))
-
-
-class LinesPageForm(FlaskForm):
-    class Meta:
-        csrf = False
-
-    page = BoundedIntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])
