@@ -81,7 +81,7 @@ def measure(n_loans: int, results_dir: Path, *, renders: int = 7) -> dict:
 def _measure(app, n_loans: int, renders: int) -> dict:
     from loans.core.policy import lpr_on, policy_in_force
     from loans.db import db
-    from loans.eligibility.services import lpr_fixings, policies
+    from loans.policy.queries import lpr_fixings, policies
     from loans.personal_data import vault
     from loans.policy.models import Bank
     from loans.servicing.models import Loan, LoanEvent

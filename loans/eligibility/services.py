@@ -4,48 +4,18 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from decimal import Decimal
 
-from flask import g
 from sqlalchemy import select, union
 
 from ..audit.services import record
-from ..core import eligibility, policy as core_policy, resident_id
+from ..core import eligibility, resident_id
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
-from ..policy.models import District, KeyGroup, LprFixing, PolicyVersion
+from ..policy.queries import known_key_groups, policy_on, served_districts
 from .models import EligibilitySnapshot
 
 LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
                                                                  CaseStatus.compensated})
 OVERDUE_STATUSES = (CaseStatus.overdue.value, CaseStatus.compensated.value)
-
-
-def _cached(name, load):
-    cache = g.setdefault("_reference_cache", {})
-    if name not in cache:
-        cache[name] = load()
-    return cache[name]
-
-
-def policies() -> tuple[core_policy.PolicyParams, ...]:
-    return _cached("policies", lambda: tuple(
-        p.to_params() for p in db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_from))))
-
-
-def lpr_fixings() -> tuple[tuple[date, object], ...]:
-    return _cached("lpr", lambda: tuple(
-        (f.published_on, f.rate) for f in db.session.scalars(select(LprFixing).order_by(LprFixing.published_on))))
-
-
-def served_districts() -> frozenset[str]:
-    return _cached("districts", lambda: frozenset(db.session.scalars(select(District.code).where(District.active.is_(True)))))
-
-
-def known_key_groups() -> frozenset[str]:
-    return _cached("key_groups", lambda: frozenset(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True)))))
-
-
-def policy_on(on: date) -> core_policy.PolicyParams | None:
-    return core_policy.policy_in_force(policies(), on)
 
 
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:

@@ -29,7 +29,7 @@ from ..core import money, resident_id
 from ..core.policy import LOAN_TYPES, lpr_on, policy_in_force
 from ..core.workflow import CaseStatus
 from ..db import db, local_today, utcnow
-from ..eligibility.services import lpr_fixings, policies
+from ..policy.queries import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
 from ..servicing.models import Loan, LoanEvent

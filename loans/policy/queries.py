@@ -1,5 +1,6 @@
-"""Reads of reference data that runs out: the working calendar (holidays and adjusted
-workdays) and whether the LPR table and the calendar are up to date.
+"""Reads of reference data: policy versions, LPR fixings, served districts and active key
+groups (read once per request or command), the working calendar (holidays and adjusted
+workdays), and whether the LPR table and the calendar are up to date.
 
 ``working_calendar()`` is what every working-day count uses. It is cached per process
 and keyed by a cheap fingerprint of the table (one aggregate query per call), so a day
@@ -11,13 +12,46 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from threading import Lock
 
+from flask import g
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from ..core import policy as core_policy
 from ..core.dates import DayKind, WorkingCalendar
 from ..core.money import format_rate
 from ..db import db
-from .models import CalendarDay, LprFixing
+from .models import CalendarDay, District, KeyGroup, LprFixing, PolicyVersion
+
+
+def _cached(name, load):
+    """Reference data is read once per request or command (``g``), then reused."""
+    cache = g.setdefault("_reference_cache", {})
+    if name not in cache:
+        cache[name] = load()
+    return cache[name]
+
+
+def policies() -> tuple[core_policy.PolicyParams, ...]:
+    return _cached("policies", lambda: tuple(
+        p.to_params() for p in db.session.scalars(select(PolicyVersion).order_by(PolicyVersion.effective_from))))
+
+
+def lpr_fixings() -> tuple[tuple[date, object], ...]:
+    return _cached("lpr", lambda: tuple(
+        (f.published_on, f.rate) for f in db.session.scalars(select(LprFixing).order_by(LprFixing.published_on))))
+
+
+def served_districts() -> frozenset[str]:
+    return _cached("districts", lambda: frozenset(db.session.scalars(select(District.code).where(District.active.is_(True)))))
+
+
+def known_key_groups() -> frozenset[str]:
+    return _cached("key_groups", lambda: frozenset(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True)))))
+
+
+def policy_on(on: date) -> core_policy.PolicyParams | None:
+    return core_policy.policy_in_force(policies(), on)
+
 
 LPR_PUBLICATION_DAY = 20
 CALENDAR_WARNING_FROM = (11, 1)  # the State Council publishes next year's arrangement around November

@@ -14,7 +14,8 @@ from ..audit.services import record
 from ..core import policy as core_policy
 from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_eyes, role_may
 from ..db import db, local_today, utcnow
-from ..eligibility.services import evaluate_case, lpr_fixings, policy_on
+from ..eligibility.services import evaluate_case
+from ..policy.queries import lpr_fixings, policy_on
 from ..letters.services import issue_letter
 from ..notifications.services import notify
 from ..policy.models import Bank, District

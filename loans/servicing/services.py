@@ -26,7 +26,7 @@ from ..core.dates import add_months
 from ..core.money import format_rate, format_yuan
 from ..core.workflow import Action, CaseStatus, IllegalTransition, next_status, role_may
 from ..db import db, local_today, utcnow
-from ..eligibility.services import lpr_fixings, policies
+from ..policy.queries import lpr_fixings, policies
 from ..labels import STATUS, label
 from ..notifications.services import notify
 from ..policy.models import District

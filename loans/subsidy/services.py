@@ -22,7 +22,7 @@ from ..core.money import format_yuan, parse_amount
 from ..core.policy import lpr_fixing_on, policy_in_force
 from ..core.subsidy import period_subsidy
 from ..db import db, local_today, utcnow
-from ..eligibility.services import lpr_fixings, policies
+from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent

@@ -112,7 +112,7 @@ def test_add_version(client, login_as):
     event = db.session.scalar(select(AuditEvent).where(AuditEvent.action == "policy_version_add"))
     assert event.object_id == added.id and event.actor_id == admin.id
     assert event.detail["params"]["individual_max"] == "350000.50"
-    from loans.eligibility.services import policy_on
+    from loans.policy.queries import policy_on
 
     assert policy_on(date(2026, 2, 1)).code == "HN-2026"
 
