@@ -1,33 +1,16 @@
 """Shape checks for each step of the application form. Services decide the rest."""
 from __future__ import annotations
 
-from decimal import Decimal
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
-from wtforms import BooleanField, DateField, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import Length, NumberRange, Optional, StopValidation, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
-from ..core import money, resident_id
-from ..db import local_today
-from ..forms import BoundedIntegerField
+from ..core import resident_id
+from ..forms import (BoundedIntegerField, MultiCheckboxField, check_amount, check_resident_id, not_in_future,
+                     strip)
 from ..labels import DOCUMENT_KIND, EDUCATION, LOAN_TYPE
-
-ID_REASONS = {
-    "length": _l("A resident ID has 18 characters."),
-    "format": _l("A resident ID is 17 digits followed by a digit or X."),
-    "checksum": _l("This resident ID is not valid: its last character (the check digit) does not match. Please check each digit."),
-    "birth_date": _l("The birth date inside this resident ID (digits 7–14) is not a real date."),
-    "future_birth_date": _l("The birth date inside this resident ID is in the future."),
-    "region": _l("The region code of this resident ID (first 6 digits) does not exist."),
-}
-
-
-def strip(value):
-    return value.strip() if isinstance(value, str) else value
-
 
 class Needed:
     """Required to continue, but a draft may be saved with the field still empty."""
@@ -44,20 +27,6 @@ class Needed:
         raise StopValidation(_l("This field is required."))
 
 
-class MultiCheckboxField(SelectMultipleField):
-    widget = ListWidget(prefix_label=False)
-    option_widget = CheckboxInput()
-
-
-def check_resident_id(form, field):
-    if not field.data:
-        return
-    try:
-        field.data = resident_id.validate(field.data, local_today())
-    except resident_id.InvalidResidentId as exc:
-        raise ValidationError(ID_REASONS[exc.reason]) from None
-
-
 def check_mobile(form, field):
     if field.data and not resident_id.valid_mobile(field.data):
         raise ValidationError(_l("Enter an 11-digit mainland mobile number, for example 13812345678."))
@@ -70,26 +39,6 @@ def check_credit_code(form, field):
         field.data = resident_id.validate_credit_code(field.data)
     except resident_id.InvalidCreditCode:
         raise ValidationError(_l("This unified social credit code is not valid (18 characters; the last one is a check character).")) from None
-
-
-MAX_AMOUNT = Decimal("100000000")
-
-
-def check_amount(form, field):
-    if not field.data:
-        return
-    try:
-        value = money.parse_positive_amount(field.data)
-    except ValueError:
-        raise ValidationError(_l("Enter an amount in yuan such as 200000 or 150000.50, without commas.")) from None
-    if value > MAX_AMOUNT:  # far above any programme maximum; also keeps it within a database integer
-        raise ValidationError(_l("Enter an amount of at most ¥100,000,000."))
-    field.data = str(value)
-
-
-def not_in_future(form, field):
-    if field.data and field.data > local_today():
-        raise ValidationError(_l("This date cannot be in the future."))
 
 
 class StepForm(FlaskForm):

@@ -6,7 +6,7 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..applications.forms import MultiCheckboxField, check_amount, check_resident_id, not_in_future, strip
+from ..forms import MultiCheckboxField, check_amount, check_resident_id, not_in_future, strip
 from ..forms import BoundedIntegerField
 from ..labels import LOAN_TYPE
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..applications.forms import ID_REASONS
+from ..forms import ID_REASONS
 
 REASONS = {
     # files and headers

@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, text, update
 
-from ..applications.forms import MAX_AMOUNT
+from ..forms import MAX_AMOUNT
 from ..applications.services import APPLICATION_REFERENCE
 from ..audit.services import record
 from ..core import money, resident_id

@@ -11,9 +11,8 @@ from wtforms import BooleanField, DateField, SelectField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
 
 from ..core import money
-from ..applications.forms import MAX_AMOUNT
 from ..core.policy import REGIMES
-from ..forms import BoundedIntegerField
+from ..forms import MAX_AMOUNT, BoundedIntegerField
 from ..labels import SUBSIDY_REGIME
 
 _DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")

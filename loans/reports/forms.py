@@ -7,7 +7,7 @@ from wtforms import DateField, SelectField
 from wtforms.validators import InputRequired, Optional, ValidationError
 
 from ..labels import LOAN_TYPE
-from ..review.forms import plausible_date
+from ..forms import plausible_date
 
 
 def not_before_start(form, field):

@@ -1,20 +1,12 @@
 from __future__ import annotations
 
-from datetime import date
-
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from ..applications.forms import MultiCheckboxField, check_amount, strip
-from ..forms import BoundedIntegerField
+from ..forms import BoundedIntegerField, MultiCheckboxField, check_amount, plausible_date, strip
 from ..labels import DOCUMENT_KIND, LOAN_TYPE, STATUS
-
-
-def plausible_date(form, field):
-    if field.data and not date(2000, 1, 1) <= field.data <= date(2100, 12, 31):
-        raise ValidationError(_l("Enter a date between 2000 and 2100."))
 
 
 class QueueFilterForm(FlaskForm):

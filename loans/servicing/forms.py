@@ -8,11 +8,10 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..applications.forms import check_amount, strip
+from ..forms import check_amount, plausible_date, strip
 from ..core import money
 from ..forms import BoundedIntegerField
 from ..labels import STATUS
-from ..review.forms import plausible_date
 from .queries import LOAN_STATUSES
 
 DATE_REQUIRED = _l("Enter the date as YYYY-MM-DD.")

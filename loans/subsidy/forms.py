@@ -7,8 +7,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Regexp
 
-from ..applications.forms import strip
-from ..review.forms import plausible_date
+from ..forms import plausible_date, strip
 
 PERIOD_PATTERN = r"^[0-9]{4}[Qq][1-4]$"
 
