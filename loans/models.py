@@ -1,12 +1,12 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 from .applications.models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
-from .eligibility.models import EligibilitySnapshot
+from .eligibility.models import EligibilitySnapshot, EvidenceCheck
 from .notifications.models import Notification
 from .audit.models import AuditEvent
 from .auth.models import LoginThrottle, User
 from .personal_data import KeyCheck
 from .letters.models import Letter, LetterSequence
-from .review.models import CaseNote, EvidenceCheck, InfoRequest
+from .review.models import CaseNote, InfoRequest
 from .ledger.models import LedgerImport
 from .servicing.models import FollowUpVisit, Loan, LoanEvent
 from .subsidy.models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement

@@ -1,11 +1,12 @@
-"""Stored eligibility results: what the engine said about a case, and under which policy."""
+"""Stored eligibility results (what the engine said about a case, and under which policy)
+and the officers' checks of the evidence that needs-evidence rules rest on."""
 from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, Date, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Money, UTCDateTime, db, utcnow
 
@@ -26,3 +27,19 @@ class EligibilitySnapshot(db.Model):
     rules: Mapped[list] = mapped_column(JSON)
     evaluated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     evaluated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EvidenceCheck(db.Model):
+    """An officer's check of a needs-evidence rule (E08, E11, E12); the latest one counts."""
+
+    __tablename__ = "evidence_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
+    rule_id: Mapped[str] = mapped_column(String(4))
+    verified: Mapped[bool]
+    note: Mapped[str] = mapped_column(Text, default="")
+    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    checked_by = relationship("User")

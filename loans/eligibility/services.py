@@ -12,6 +12,7 @@ from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
 from ..policy.queries import known_key_groups, policy_on, served_districts
 from .models import EligibilitySnapshot
+from .queries import recorded_evidence
 
 LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
                                                                  CaseStatus.compensated})
@@ -68,8 +69,6 @@ def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduatio
 
 def evidence_checks(application) -> dict[str, bool]:
     """Officer-recorded checks for needs-evidence rules (filled in by the review module)."""
-    from ..review.queries import recorded_evidence
-
     return recorded_evidence(application)
 
 

@@ -63,9 +63,10 @@ def verify_url(code: str) -> str:
     return public_url("letters.verify", code=code)
 
 
-def issue_letter(application, kind: str, actor) -> Letter:
-    """Number, render and store the decision letter, in the deciding transaction."""
-    from ..eligibility.services import latest_snapshot
+def issue_letter(application, kind: str, actor, *, snapshot=None) -> Letter:
+    """Number, render and store the decision letter, in the deciding transaction.
+
+    ``snapshot``: the case's latest eligibility result, which a rejection letter explains."""
     from .render import letter_values, render_pdf
 
     if kind not in LETTER_KINDS:
@@ -78,7 +79,7 @@ def issue_letter(application, kind: str, actor) -> Letter:
     db.session.flush()  # the relationships the letter shows (bank, decider) are loaded from the rows
     values = letter_values(application, kind=kind, reference=reference, verification_code=code, lang=lang,
                            verify_url=verify_url(code),
-                           snapshot=latest_snapshot(application) if kind == "rejection" else None)
+                           snapshot=snapshot if kind == "rejection" else None)
     pdf = render_pdf(values)
     letter = Letter(application_id=application.id, kind=kind, reference=reference,
                     district_code=application.district_code, year=on.year, number=number, language=lang,

@@ -2,26 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, String, Text
+from sqlalchemy import JSON, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import UTCDateTime, db, utcnow
-
-
-class EvidenceCheck(db.Model):
-    """An officer's check of a needs-evidence rule (E08, E11, E12); the latest one counts."""
-
-    __tablename__ = "evidence_checks"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
-    rule_id: Mapped[str] = mapped_column(String(4))
-    verified: Mapped[bool]
-    note: Mapped[str] = mapped_column(Text, default="")
-    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-
-    checked_by = relationship("User")
 
 
 class CaseNote(db.Model):

@@ -15,7 +15,8 @@ from ..applications.queries import visible_applications
 from ..core.dates import WorkingCalendar
 from ..core.workflow import IN_REVIEW_STATUSES
 from ..db import contains_text, db
-from .models import CaseNote, EvidenceCheck, InfoRequest
+from ..eligibility.models import EvidenceCheck
+from .models import CaseNote, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 25
@@ -29,14 +30,6 @@ SORTS = {
     "name": LoanApplication.full_name.asc(),
     "reference": LoanApplication.reference.asc(),
 }
-
-
-def recorded_evidence(application) -> dict[str, bool]:
-    """Rule id → verified, the latest check per rule."""
-    rows = db.session.execute(select(EvidenceCheck.rule_id, EvidenceCheck.verified)
-                              .where(EvidenceCheck.application_id == application.id)
-                              .order_by(EvidenceCheck.id)).all()
-    return {rule_id: verified for rule_id, verified in rows}
 
 
 @dataclass

@@ -14,13 +14,14 @@ from ..audit.services import record
 from ..core import policy as core_policy
 from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_eyes, role_may
 from ..db import db, local_today, utcnow
-from ..eligibility.services import evaluate_case
+from ..eligibility.services import evaluate_case, latest_snapshot
 from ..policy.queries import lpr_fixings, policy_on
 from ..letters.services import issue_letter
 from ..notifications.services import notify
 from ..policy.models import Bank, District
 from . import queries
-from .models import CaseNote, EvidenceCheck, InfoRequest
+from ..eligibility.models import EvidenceCheck
+from .models import CaseNote, InfoRequest
 from ..errors import ConcurrentChange, Refused
 
 EVIDENCE_RULES = ("E08", "E11", "E12")
@@ -249,7 +250,10 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
     elif reason.strip():
         application.rejection_explanation = "\n".join(
             x for x in (application.rejection_explanation, reason.strip()) if x)
-    issue_letter(application, "approval" if decision == "approve" else "rejection", actor)
+    if decision == "approve":
+        issue_letter(application, "approval", actor)
+    else:
+        issue_letter(application, "rejection", actor, snapshot=latest_snapshot(application))
     _notify_status(application)
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
 from ..db import db, local_today
+from ..eligibility.queries import recorded_evidence
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
@@ -94,7 +95,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         "review/case.html", application=application, snapshot=snapshot, events=timeline(application),
         info_form=info_form, recommend_form=recommend_form, decide_form=decide_form,
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
-        evidence_rules=evidence_rules, latest_checks=queries.recorded_evidence(application), can_act=can_act,
+        evidence_rules=evidence_rules, latest_checks=recorded_evidence(application), can_act=can_act,
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
         can_reveal=services.can_reveal(current_user, application), in_review=queries.IN_REVIEW,
         waiting=queries.working_days_waiting(application, local_today(), working_calendar()),

@@ -308,7 +308,7 @@ def test_a_stale_step_save_does_not_overwrite_a_submitted_case(app, make_case):
 
 def test_evidence_check_recorded_and_rerun_changes_e08(app, make_case, staff, as_user):
     from loans.eligibility.services import latest_snapshot
-    from loans.review.models import EvidenceCheck
+    from loans.eligibility.models import EvidenceCheck
 
     case = make_case("under_review")
     rules = {r["id"]: r["result"] for r in latest_snapshot(case).rules}
