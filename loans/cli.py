@@ -1,15 +1,18 @@
-"""Command-line interface (SPEC §10). Bad input exits non-zero with one clear line."""
+"""Command-line interface (SPEC §10). Bad input exits non-zero with one clear line.
+
+The one way to register commands: each package's ``cli.py`` defines its group as a
+``UnitOfWorkGroup`` (every command one unit of work) and ``init_app`` below adds it; the
+few top-level commands are ``unit_of_work_command``s. Commands never commit."""
 from __future__ import annotations
 
 import sys
 
 import click
-from flask.cli import AppGroup, with_appcontext
 
-from .db import db, local_today
 from .errors import Refused
+from .unit_of_work import UnitOfWorkGroup, unit_of_work_command
 
-users_cli = AppGroup("users", help="Manage user accounts.")
+users_cli = UnitOfWorkGroup("users", help="Manage user accounts.")
 
 
 @users_cli.command("create")
@@ -28,12 +31,10 @@ def create_user_command(role, email, district_code, bank_code, name, password):
                            bank_code=bank_code)
     except Refused as exc:
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"created {user.role} {user.email} (id {user.id})")
 
 
-@click.command("demo-data")
-@with_appcontext
+@unit_of_work_command("demo-data")
 def demo_data_command():
     """Load deterministic demo users and cases; does nothing if they are already there."""
     from .demo import PLAN, demo_data_present, load_demo_data
@@ -46,36 +47,15 @@ def demo_data_command():
         load_demo_data(echo=click.echo, progress=bar.update)
 
 
-cases_cli = AppGroup("cases", help="Daily jobs on cases.")
-
-
-@cases_cli.command("expire")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="Run as of this date (YYYY-MM-DD); default today.")
-def expire_cases_command(today):
-    """Expire approvals not contracted by their validity end. Safe to run repeatedly."""
-    from .policy.cli import log_reference_warnings
-    from .review.services import expire_approvals
-
-    on = today.date() if today else local_today()
-    count = expire_approvals(on)
-    db.session.commit()
-    click.echo(f"{count} approval(s) expired")
-    log_reference_warnings(on)
-
-
 def init_app(app) -> None:
-    app.cli.add_command(users_cli)
-    app.cli.add_command(demo_data_command)
-    app.cli.add_command(cases_cli)
+    from .ledger.cli import ledger_cli
     from .letters.cli import letters_cli
+    from .policy.cli import calendar_cli
+    from .reports.cli import report_cli
+    from .review.cli import cases_cli
+    from .servicing.cli import loans_cli
+    from .subsidy.cli import subsidy_cli
 
-    app.cli.add_command(letters_cli)
-    from .ledger import cli as ledger_cli
-    from .policy import cli as policy_cli
-    from .reports import cli as reports_cli
-    from .servicing import cli as servicing_cli
-    from .subsidy import cli as subsidy_cli
-
-    for module in (servicing_cli, ledger_cli, subsidy_cli, reports_cli, policy_cli):
-        module.init_app(app)
+    for command in (users_cli, demo_data_command, cases_cli, letters_cli, loans_cli, ledger_cli, subsidy_cli,
+                    report_cli, calendar_cli):
+        app.cli.add_command(command)

@@ -19,6 +19,7 @@ from .auth.services import create_user
 from .core.workflow import Action
 from .db import db, local_today
 from .subsidy.models import SubsidyStatement
+from .unit_of_work import unit_of_work
 
 DEMO_PASSWORD = "Demo-Password-2026"
 MARKER_EMAIL = "admin@demo.czloans.cn"
@@ -107,23 +108,23 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
     ``progress(n)`` is called after each case, for a progress bar."""
     if demo_data_present():
         return False
-    staff = {}
-    for role, email, name, district, bank in STAFF:
-        staff[email] = create_user(role=role, email=email, password=DEMO_PASSWORD, name=name, district_code=district,
-                                   bank_code=bank, check_password=False)
-    rng = random.Random(20260101)
-    shared_hash = hash_password(DEMO_PASSWORD)
-    n = 0
-    for status, count in PLAN:
-        for _ in range(count):
+    with unit_of_work():  # stored before the accounts are printed
+        staff = {}
+        for role, email, name, district, bank in STAFF:
+            staff[email] = create_user(role=role, email=email, password=DEMO_PASSWORD, name=name,
+                                       district_code=district, bank_code=bank, check_password=False)
+        rng = random.Random(20260101)
+        shared_hash = hash_password(DEMO_PASSWORD)
+        n = 0
+        for status, count in PLAN:
+            for _ in range(count):
+                n += 1
+                _demo_application(n, status, rng, shared_hash, staff)
+                progress(1)
+        for plan in LOAN_PLAN:
             n += 1
-            _demo_application(n, status, rng, shared_hash, staff)
-            progress(1)
-    for plan in LOAN_PLAN:
-        n += 1
-        _demo_loan(n, plan, rng, shared_hash, staff)
-    _demo_statements(staff)
-    db.session.commit()
+            _demo_loan(n, plan, rng, shared_hash, staff)
+        _demo_statements(staff)
     echo("Demo accounts (password for all: %s):" % DEMO_PASSWORD)
     for role, email, name, district, bank in STAFF:
         echo(f"  {role:<10} {email:<38} {district or bank or ''}")

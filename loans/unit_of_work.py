@@ -16,7 +16,8 @@ from contextlib import contextmanager
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
+from sqlalchemy.engine import Connection
 
 from .db import db
 
@@ -32,13 +33,23 @@ def abandon() -> None:
 
 @contextmanager
 def unit_of_work() -> Iterator[None]:
-    """Commit what the block did, or roll it all back if it raised (CLI, jobs, start-up)."""
+    """Commit what the block did, or roll it all back if it (or the commit) raised (CLI,
+    jobs, start-up)."""
     try:
         yield
+        finish()
     except BaseException:
         abandon()
         raise
-    finish()
+
+
+@contextmanager
+def beside_the_unit_of_work() -> Iterator[Connection]:
+    """A separate, short unit of work on its own connection, committed when the block ends:
+    what a long run reports (its progress) while its own transaction is still open and
+    shows nothing to others. Keep it to plain statements on the connection."""
+    with db.engine.begin() as connection:
+        yield connection
 
 
 class UnitOfWorkFlask(Flask):
@@ -76,4 +87,4 @@ class UnitOfWorkGroup(AppGroup):
 
 def unit_of_work_command(*args, **kwargs):
     """A top-level ``flask`` command (not in a group) that runs as one unit of work."""
-    return lambda f: click.command(*args, **kwargs)(in_unit_of_work(f))
+    return lambda f: click.command(*args, **kwargs)(with_appcontext(in_unit_of_work(f)))

@@ -51,3 +51,11 @@ def verify_evidence(application, officer) -> None:
     for rule in snapshot.rules:
         if rule["result"] == "needs_evidence":
             review.record_evidence(application, actor=officer, rule_id=rule["id"], verified=True, note="")
+
+
+def assert_refused_here(response, message: str) -> None:
+    """A refusal answers with the page itself, the reason on it — never a redirect whose
+    message shows up later on another page (issue 10)."""
+    page = text(response.get_data(as_text=True))
+    assert message in page, page[:2000]
+    assert "Redirecting" not in page and "Location" not in response.headers

@@ -1,7 +1,8 @@
 """CLI commands of the ledger module (SPEC §10).
 
 ``flask --app wsgi ledger import PATH…`` — all-or-nothing; refused rows are printed one per
-line (file, row, column, reason) and the command exits 1, never with a traceback.
+line (file, row, column, reason) and the command exits 1, never with a traceback. The run
+keeps its own record (``runner``): a refused run is stored as ``failed`` with its problems.
 """
 from __future__ import annotations
 
@@ -10,10 +11,11 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 
-ledger_cli = AppGroup("ledger", help="The bureau's existing loan ledger (台账).")
+from ..unit_of_work import UnitOfWorkGroup
+
+ledger_cli = UnitOfWorkGroup("ledger", help="The bureau's existing loan ledger (台账).")
 
 
 class _Bars:
@@ -74,7 +76,3 @@ def import_command(paths, lang):
     click.echo(f"import #{batch_id}: {result.loans_added} loan(s) added, {result.loans_unchanged} unchanged; "
                f"{result.events_added} event(s) added, {result.events_unchanged} unchanged")
 
-
-def init_app(app) -> None:
-    """Register this module's command groups."""
-    app.cli.add_command(ledger_cli)

@@ -1,8 +1,11 @@
-"""Running one import as a unit of work, for the CLI and the admin page alike.
+"""Running one import, for the CLI and the admin page alike, in units of work of its own.
 
-The run's record is committed first, so it stays whatever happens; then the run either
-commits its loans and events with the record marked ``done``, or rolls back and commits
-the record marked ``failed`` with its problems. Services only flush; commits are here.
+The run's record is stored first (one unit of work), so it stays whatever happens; then
+the run stores its loans and events with the record marked ``done`` (a second one), or,
+refused, that is all rolled back and the record is marked ``failed`` with its problems (a
+third). While rows are being checked, progress is written beside the run's transaction.
+Services only flush; ``loans.unit_of_work`` commits. Inside a request or a CLI command
+these units commit on their own, before the request's or command's own unit of work ends.
 """
 from __future__ import annotations
 
@@ -16,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
+from ..unit_of_work import abandon, beside_the_unit_of_work, unit_of_work
 from .parsing import Problem, SourceFile
 from .services import ImportResult, LedgerRefused, Progress, begin_import, mark_failed, run_import, set_progress
 
@@ -39,9 +43,9 @@ def _one_run_here():
 
 def start(sources: list[SourceFile], *, actor=None) -> int:
     """Record a new run (committed) and return its id."""
-    batch = begin_import(sources, actor=actor)
-    db.session.commit()
-    return batch.id
+    with unit_of_work():
+        batch_id = begin_import(sources, actor=actor).id
+    return batch_id
 
 
 def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
@@ -49,26 +53,22 @@ def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
     """(result, None) when stored, (None, problems) when refused; committed either way."""
     from .models import LedgerImport
 
-    batch = db.session.get(LedgerImport, batch_id)
     try:
-        with _one_run_here():
+        with _one_run_here(), unit_of_work():  # committed before another run may start here
+            batch = db.session.get(LedgerImport, batch_id)
             result = run_import(batch, sources, actor=actor, progress=progress)
-            db.session.commit()
         _refresh_statistics(result)
         return result, None
     except LedgerRefused as exc:
-        db.session.rollback()
         problems = exc.as_dicts()
     except IntegrityError:  # another process stored the same loan_ref or event meanwhile
         log.warning("ledger import %s collided with a concurrent change", batch_id, exc_info=True)
-        db.session.rollback()
         problems = [Problem("", None, None, "stored_meanwhile").as_dict()]
     except Exception:  # a bug, not bad input: the run is still recorded as failed
         log.exception("ledger import %s failed", batch_id)
-        db.session.rollback()
         problems = [dict(INTERNAL)]
-    mark_failed(batch_id, problems, actor=actor)
-    db.session.commit()
+    with unit_of_work():
+        mark_failed(batch_id, problems, actor=actor)
     return None, problems
 
 
@@ -79,9 +79,8 @@ def _refresh_statistics(result: ImportResult) -> None:
     if db.engine.dialect.name != "postgresql" or result.loans_added + result.events_added < ANALYZE_AFTER_ROWS:
         return
     try:
-        with db.engine.connect() as connection:
+        with beside_the_unit_of_work() as connection:
             connection.execute(text("ANALYZE loans, loan_events"))
-            connection.commit()
     except Exception:  # noqa: BLE001 — statistics are an optimisation; the import is committed
         log.warning("ANALYZE after the ledger import failed", exc_info=True)
 
@@ -102,7 +101,8 @@ def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: i
                 now = time.monotonic()
                 if phase == "check" and now - last[0] >= 1.0:
                     last[0] = now
-                    set_progress(batch_id, done, total)
+                    with beside_the_unit_of_work() as connection:
+                        set_progress(connection, batch_id, done, total)
 
             try:
                 actor = db.session.get(User, actor_id) if actor_id else None
@@ -121,12 +121,11 @@ def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: i
 
 def _mark_failed_quietly(batch_id: int) -> None:
     try:
-        db.session.rollback()
-        mark_failed(batch_id, [dict(INTERNAL)])
-        db.session.commit()
+        abandon()  # whatever the failed work left in the session
+        with unit_of_work():
+            mark_failed(batch_id, [dict(INTERNAL)])
     except Exception:  # noqa: BLE001 — the database itself is failing; the log has it
         log.exception("ledger import %s could not be marked failed", batch_id)
-        db.session.rollback()
 
 
 def wait(batch_id: int, timeout: float | None = None) -> None:

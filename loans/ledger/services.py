@@ -754,12 +754,12 @@ def mark_failed(batch_id: int, problems: list[dict], *, actor=None) -> LedgerImp
     return batch
 
 
-def set_progress(batch_id: int, done: int, total: int) -> None:
-    """Progress for the status page, written outside the run's transaction (which shows
-    nothing until it commits). Called only while the run is still reading."""
-    with db.engine.begin() as connection:
-        connection.execute(update(LedgerImport.__table__).where(LedgerImport.__table__.c.id == batch_id)
-                           .values(processed_rows=done, total_rows=total))
+def set_progress(connection, batch_id: int, done: int, total: int) -> None:
+    """Progress for the status page, written on ``connection``, outside the run's
+    transaction (which shows nothing until it commits). Called only while the run is still
+    reading."""
+    connection.execute(update(LedgerImport.__table__).where(LedgerImport.__table__.c.id == batch_id)
+                       .values(processed_rows=done, total_rows=total))
 
 
 def recent_imports(limit: int = 50) -> list[LedgerImport]:

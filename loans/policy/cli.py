@@ -10,13 +10,13 @@ from pathlib import Path
 
 import click
 from flask import current_app
-from flask.cli import AppGroup
 from flask_babel import force_locale
 
-from ..db import db, local_today
+from ..db import local_today
 from ..errors import Refused
+from ..unit_of_work import UnitOfWorkGroup
 
-calendar_cli = AppGroup("calendar", help="Public holidays and adjusted workdays (调休).")
+calendar_cli = UnitOfWorkGroup("calendar", help="Public holidays and adjusted workdays (调休).")
 
 
 def _date(ctx, param, value):
@@ -55,7 +55,6 @@ def import_command(path, lang):
                                        f"nothing was stored") from None
         except Refused as exc:
             raise click.ClickException(f"calendar import refused: {exc}; nothing was stored") from None
-    db.session.commit()
     years = ", ".join(str(y) for y in result.years)
     click.echo(f"{path.name}: {result.added} day(s) added, {result.changed} changed, {result.unchanged} unchanged "
                f"({years})")
@@ -87,7 +86,3 @@ def log_reference_warnings(today=None) -> None:
         for warning in reference_warnings(today or local_today()):
             current_app.logger.warning("%s", warning)
 
-
-def init_app(app) -> None:
-    """Register this module's command groups."""
-    app.cli.add_command(calendar_cli)

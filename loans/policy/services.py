@@ -3,7 +3,7 @@ Every change is audited.
 
 History is never rewritten: a version that cases already used is not edited but
 superseded by a new version, and no change may move an evaluated case to another
-version. Views commit once after these return; nothing here commits.
+version. Nothing here commits: the request's or command's unit of work does.
 """
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from ..core.policy import REGIMES, policy_in_force
 from ..db import db, local_today, utcnow
 from .calendar_file import NAME_MAX, CalendarRow
 from .models import CalendarDay, KeyGroup, LprFixing, PolicyVersion
-from ..errors import Refused
+from ..errors import ConcurrentChange, Refused
 
 PARAM_FIELDS = PolicyVersion.PARAM_FIELDS
 CODE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,19}")
@@ -279,8 +279,8 @@ def _flush_calendar() -> None:
         with db.session.begin_nested():
             db.session.flush()
     except IntegrityError:
-        raise Refused(_l("Another change to the same days was saved meanwhile; nothing was changed. Try "
-                             "again.")) from None
+        raise ConcurrentChange(_l("Another change to the same days was saved meanwhile; nothing was changed. "
+                                  "Try again.")) from None
 
 
 def set_calendar_day(on: date, kind: DayKind | str, name: str, *, actor) -> CalendarDay:

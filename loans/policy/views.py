@@ -26,7 +26,7 @@ from .calendar_file import FIRST_YEAR, LAST_YEAR, MAX_BYTES, CalendarFileRefused
 from .forms import (MONEY_PARAMS, PARAM_LABELS, CalendarDayForm, CalendarImportForm, KeyGroupForm, LprFixingForm,
                     NewKeyGroupForm, PolicyVersionForm)
 from .models import KeyGroup, LprFixing, PolicyVersion
-from ..errors import Refused
+from ..errors import on_refusal
 
 bp = Blueprint("policy", __name__, url_prefix="/admin/policy")
 
@@ -46,13 +46,6 @@ def _version_data(version: PolicyVersion) -> dict:
     return {name: getattr(version, name) for name in ("code", "effective_from", *services.PARAM_FIELDS)}
 
 
-def _refused(form, exc: Refused) -> None:
-    if exc.field and hasattr(form, exc.field):
-        getattr(form, exc.field).errors.append(str(exc))
-    else:
-        flash(str(exc), "danger")
-
-
 def _cell(name: str, value) -> str:
     if name in ("regime_individual", "regime_enterprise"):
         return label(SUBSIDY_REGIME, value)
@@ -63,6 +56,11 @@ def _cell(name: str, value) -> str:
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def _version_form_page(form, version=None, used=False):
+    return render_template("policy/version_form.html", form=form, version=version, used=used), \
+        400 if form.errors else 200
 
 
 @bp.get("/versions")
@@ -89,16 +87,11 @@ def new_version():
         form = PolicyVersionForm(data={**_version_data(template[0]), "code": "", "effective_from": None}
                                  if template else None)
     if form.validate_on_submit():
-        try:
-            version = services.add_version(_version_values(form), actor=current_user)
-        except Refused as exc:
-            _refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Policy version %(code)s added.", code=version.code), "success")
-            return redirect(url_for(".versions"))
-    return render_template("policy/version_form.html", form=form, version=None, used=False), \
-        400 if form.errors else 200
+        on_refusal(lambda: _version_form_page(form), form)
+        version = services.add_version(_version_values(form), actor=current_user)
+        flash(_("Policy version %(code)s added.", code=version.code), "success")
+        return redirect(url_for(".versions"))
+    return _version_form_page(form)
 
 
 @bp.route("/versions/<code>/edit", methods=["GET", "POST"])
@@ -114,39 +107,33 @@ def edit_version(code: str):
             data.update(code=services.suggest_code(version.code), effective_from=None)
         form = PolicyVersionForm(data=data)
     if form.validate_on_submit():
-        try:
-            saved, created = services.edit_version(version, _version_values(form), actor=current_user)
-        except Refused as exc:
-            _refused(form, exc)
+        on_refusal(lambda: _version_form_page(form, version, used), form)
+        saved, created = services.edit_version(version, _version_values(form), actor=current_user)
+        if created:
+            flash(_("Cases already use %(old)s, so it was kept unchanged and your changes were saved as the new "
+                    "version %(new)s.", old=version.code, new=saved.code), "success")
         else:
-            db.session.commit()
-            if created:
-                flash(_("Cases already use %(old)s, so it was kept unchanged and your changes were saved as the new "
-                        "version %(new)s.", old=version.code, new=saved.code), "success")
-            else:
-                flash(_("Policy version %(code)s saved.", code=saved.code), "success")
-            return redirect(url_for(".versions"))
-    status = 400 if form.errors else 200
-    return render_template("policy/version_form.html", form=form, version=version, used=used), status
+            flash(_("Policy version %(code)s saved.", code=saved.code), "success")
+        return redirect(url_for(".versions"))
+    return _version_form_page(form, version, used)
 
 
 @bp.route("/lpr", methods=["GET", "POST"])
 @allow(ADMIN, AUDITOR)
 def lpr():
     form = LprFixingForm()
-    status = 200
-    if request.method == "POST":
-        require_role(ADMIN)
-        if form.validate_on_submit():
-            try:
-                fixing = services.add_lpr_fixing(form.published_on.data, form.rate.data, actor=current_user)
-            except Refused as exc:
-                _refused(form, exc)
-            else:
-                db.session.commit()
-                flash(_("LPR fixing of %(date)s added.", date=fixing.published_on.isoformat()), "success")
-                return redirect(url_for(".lpr"))
-        status = 400
+    if request.method == "GET":
+        return _lpr_page(form)
+    require_role(ADMIN)
+    if not form.validate_on_submit():
+        return _lpr_page(form, 400)
+    on_refusal(lambda: _lpr_page(form), form)
+    fixing = services.add_lpr_fixing(form.published_on.data, form.rate.data, actor=current_user)
+    flash(_("LPR fixing of %(date)s added.", date=fixing.published_on.isoformat()), "success")
+    return redirect(url_for(".lpr"))
+
+
+def _lpr_page(form, status=200):
     fixings = db.session.scalars(select(LprFixing).order_by(LprFixing.published_on.desc())).all()
     return render_template("policy/lpr.html", form=form, fixings=fixings,
                            can_edit=current_user.role == ADMIN), status
@@ -167,10 +154,9 @@ def edit_key_group(code: str):
     if form.validate_on_submit():
         values = {name: form.data[name] for name in services.KEY_GROUP_FIELDS}
         services.update_key_group(group, values, actor=current_user)
-        db.session.commit()
         flash(_("Key group %(code)s saved.", code=group.code), "success")
         return redirect(url_for(".key_groups"))
-    return render_template("policy/key_group_form.html", form=form, group=group), 400 if form.errors else 200
+    return _key_group_form_page(form, group)
 
 
 @bp.route("/key-groups/new", methods=["GET", "POST"])
@@ -178,16 +164,16 @@ def edit_key_group(code: str):
 def new_key_group():
     form = NewKeyGroupForm(data={"active": True, "sort_order": 100}) if request.method == "GET" else NewKeyGroupForm()
     if form.validate_on_submit():
-        try:
-            group = services.add_key_group({name: form.data[name] for name in ("code", *services.KEY_GROUP_FIELDS)},
-                                           actor=current_user)
-        except Refused as exc:
-            _refused(form, exc)
-        else:
-            db.session.commit()
-            flash(_("Key group %(code)s added.", code=group.code), "success")
-            return redirect(url_for(".key_groups"))
-    return render_template("policy/key_group_form.html", form=form, group=None), 400 if form.errors else 200
+        on_refusal(lambda: _key_group_form_page(form), form)
+        group = services.add_key_group({name: form.data[name] for name in ("code", *services.KEY_GROUP_FIELDS)},
+                                       actor=current_user)
+        flash(_("Key group %(code)s added.", code=group.code), "success")
+        return redirect(url_for(".key_groups"))
+    return _key_group_form_page(form)
+
+
+def _key_group_form_page(form, group=None):
+    return render_template("policy/key_group_form.html", form=form, group=group), 400 if form.errors else 200
 
 
 # --- the holiday calendar ---------------------------------------------------------------
@@ -250,24 +236,20 @@ def calendar():
 def calendar_day():
     form = CalendarDayForm()
     year = _year_arg(local_today().year)
-    if form.validate_on_submit():
-        on = form.calendar_date.data
-        try:
-            if not form.kind.data:
-                removed = services.remove_calendar_day(on, actor=current_user)
-                message = (_("%(date)s is an ordinary day again.", date=on.isoformat()) if removed
-                           else _("%(date)s was an ordinary day already; nothing was changed.", date=on.isoformat()))
-            else:
-                services.set_calendar_day(on, form.kind.data, form.name.data, actor=current_user)
-                message = _("%(date)s saved.", date=on.isoformat())
-        except Refused as exc:
-            _refused(form, exc)
-        else:
-            db.session.commit()
-            flash(message, "success")
-            return redirect(url_for(".calendar", year=on.year))
-        year = on.year if FIRST_YEAR <= on.year <= LAST_YEAR else year
-    return _calendar_page(year, day_form=form, status=400)
+    if not form.validate_on_submit():
+        return _calendar_page(year, day_form=form, status=400)
+    on = form.calendar_date.data
+    shown = on.year if FIRST_YEAR <= on.year <= LAST_YEAR else year
+    on_refusal(lambda: _calendar_page(shown, day_form=form), form)
+    if not form.kind.data:
+        removed = services.remove_calendar_day(on, actor=current_user)
+        message = (_("%(date)s is an ordinary day again.", date=on.isoformat()) if removed
+                   else _("%(date)s was an ordinary day already; nothing was changed.", date=on.isoformat()))
+    else:
+        services.set_calendar_day(on, form.kind.data, form.name.data, actor=current_user)
+        message = _("%(date)s saved.", date=on.isoformat())
+    flash(message, "success")
+    return redirect(url_for(".calendar", year=on.year))
 
 
 @bp.post("/calendar/import")
@@ -281,12 +263,10 @@ def calendar_import():
     name = PurePath((upload.filename or "").replace("\\", "/")).name[:120] or "upload.csv"
     try:
         rows = read_calendar_csv(name, upload.stream.read(MAX_BYTES + 1))
-        result = services.import_calendar_days(rows, actor=current_user, source=name)
-    except CalendarFileRefused as exc:
+    except CalendarFileRefused as exc:  # read only: nothing was changed
         return _calendar_page(year, import_form=form, problems=[p.text() for p in exc.problems], status=400)
-    except Refused as exc:
-        return _calendar_page(year, import_form=form, problems=[str(exc)], status=400)
-    db.session.commit()
+    on_refusal(lambda: _calendar_page(year, import_form=form), form)
+    result = services.import_calendar_days(rows, actor=current_user, source=name)
     flash(_("%(file)s imported: %(added)d day(s) added, %(changed)d changed, %(unchanged)d unchanged.", file=name,
             added=result.added, changed=result.changed, unchanged=result.unchanged), "success")
     return redirect(url_for(".calendar", year=result.years[0] if result.years else year))

@@ -16,9 +16,10 @@ import re
 from datetime import date
 
 import click
-from flask.cli import AppGroup
 
-report_cli = AppGroup("report", help="Programme statistics (SPEC §8).")
+from ..unit_of_work import UnitOfWorkGroup
+
+report_cli = UnitOfWorkGroup("report", help="Programme statistics (SPEC §8).")
 
 
 def _date(option: str, text: str) -> date:
@@ -55,7 +56,3 @@ def summary_command(date_from, date_to, district_code, output_format, lang):
             "by_district": [{"district_code": d.code, **figures.as_json()} for d, figures in report.by_district]}
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
-
-def init_app(app) -> None:
-    """Register this module's command groups."""
-    app.cli.add_command(report_cli)

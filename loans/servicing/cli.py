@@ -2,11 +2,11 @@
 from __future__ import annotations
 
 import click
-from flask.cli import AppGroup
 
-from ..db import db, local_today
+from ..db import local_today
+from ..unit_of_work import UnitOfWorkGroup
 
-loans_cli = AppGroup("loans", help="Daily jobs on loans.")
+loans_cli = UnitOfWorkGroup("loans", help="Daily jobs on loans.")
 
 
 @loans_cli.command("check")
@@ -20,11 +20,5 @@ def check_command(today):
 
     on = today.date() if today else local_today()
     looked_at, made_overdue = check_loans(on)
-    db.session.commit()
     click.echo(f"{looked_at} loan(s) past maturity and not overdue; {made_overdue} became overdue")
     log_reference_warnings(on)
-
-
-def init_app(app) -> None:
-    """Register this module's command groups."""
-    app.cli.add_command(loans_cli)

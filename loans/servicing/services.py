@@ -1,6 +1,8 @@
 """Changes to loans (SPEC §4 from ``approved`` on, §7): contracts, declines, money
 movements, overdue periods, extensions, compensation, follow-up visits and the daily
-``loans check``. Nothing here commits; the view or CLI command commits once.
+``loans check``. Nothing here commits (the unit of work of the request or command does);
+a change the rules or the loan's status do not allow raises ``Refused`` (400 bad input,
+403 not the actor's to do, 409 the status no longer allows it) and changes nothing.
 
 A loan's status changes through the core state machine (``core.workflow``) with a guarded
 UPDATE on ``Loan.lock_version``, exactly as ``applications.services.transition`` does for
@@ -33,8 +35,6 @@ from ..policy.models import District
 from .models import FollowUpVisit, Loan, LoanEvent
 from ..errors import ConcurrentChange, Refused
 
-__all__ = ["Refused", "ConcurrentChange", "IllegalTransition"]
-
 S = CaseStatus
 ONE_DAY = timedelta(days=1)
 # Money may go out while the loan is in good standing; principal may come back while any
@@ -47,7 +47,25 @@ STALE_MESSAGE = _l("This loan was changed just now (by someone else, or this for
 
 def _require(actor, action: Action) -> None:
     if actor is not None and not role_may(actor.role, action):
-        raise Refused(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."), status=403)
+
+
+def _case_status_after(application, action: Action) -> S:
+    """The case's status after ``action``, or the refusal naming the status it is in now."""
+    try:
+        return next_status(S(application.status), action)
+    except IllegalTransition:
+        raise Refused(_l("This case is now “%(status)s”, so this is no longer possible. Nothing was changed.",
+                         status=label(STATUS, application.status)), status=409) from None
+
+
+def _loan_status_after(loan: Loan, action: Action) -> S:
+    """The loan's status after ``action``, or the refusal naming the status it is in now."""
+    try:
+        return next_status(S(loan.status), action)
+    except IllegalTransition:
+        raise Refused(_l("This is not possible while the loan is “%(status)s”. Nothing was changed.",
+                         status=label(STATUS, loan.status)), status=409) from None
 
 
 def _check_date(on: date | None, *, loan_start: date, today: date, field: str = "event_on") -> date:
@@ -122,11 +140,11 @@ def record_contract(application, terms: ContractTerms, *, actor, today: date | N
     """Sign the loan contract on an approved case: a ``Loan`` in ``contracted`` and the
     case moved approved → contracted. Returns the loan and warnings (not refusals)."""
     _require(actor, Action.contract)
-    next_status(S(application.status), Action.contract)
+    _case_status_after(application, Action.contract)
     today = today or local_today()
     problem = approval_problem(application)
     if problem:
-        raise Refused(problem)
+        raise Refused(problem, status=409)
     contract_no = (terms.contract_no or "").strip()
     if not contract_no:
         raise Refused(_l("Enter the contract number."), "contract_no")
@@ -159,7 +177,8 @@ def record_contract(application, terms: ContractTerms, *, actor, today: date | N
         raise Refused(_l("This bank already has a loan with contract number %(no)s.", no=contract_no),
                              "contract_no")
     if db.session.scalar(select(Loan.id).where(Loan.loan_ref == application.reference)):
-        raise Refused(_l("A loan with the reference %(ref)s already exists.", ref=application.reference))
+        raise Refused(_l("A loan with the reference %(ref)s already exists.", ref=application.reference),
+                      status=409)
 
     transition(application, Action.contract, actor=actor, contract_no=contract_no, amount=str(amount),
                contract_date=on.isoformat())
@@ -193,7 +212,7 @@ def record_contract(application, terms: ContractTerms, *, actor, today: date | N
 def decline_case(application, *, actor, reason: str) -> None:
     """The bank (or the guarantee review) says no to an approved case."""
     _require(actor, Action.decline)
-    next_status(S(application.status), Action.decline)
+    _case_status_after(application, Action.decline)
     if not (reason or "").strip():
         raise Refused(_l("Give the reason; the applicant will see it."), "reason")
     transition(application, Action.decline, actor=actor, reason=reason.strip())
@@ -236,14 +255,14 @@ def _guarded_change(loan: Loan, action: Action | None, expected_version: int | N
     """Bump the loan's lock version (and move its status through the core table when
     ``action`` is given) only if nobody changed it since ``expected_version`` was read."""
     current = S(loan.status)
-    new = next_status(current, action) if action is not None else current
+    new = _loan_status_after(loan, action) if action is not None else current
     version = loan.lock_version if expected_version is None else expected_version
     result = db.session.execute(
         update(Loan).where(Loan.id == loan.id, Loan.status == current.value, Loan.lock_version == version)
         .values(status=new.value, lock_version=Loan.lock_version + 1, updated_at=utcnow())
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:  # nothing was written; the caller rolls back what it had prepared
-        raise ConcurrentChange(str(STALE_MESSAGE))
+        raise ConcurrentChange(STALE_MESSAGE)
     db.session.expire(loan, ["status", "lock_version", "updated_at"])
     return current, new
 
@@ -274,7 +293,7 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
 def _refuse_terminal(loan: Loan) -> None:
     if loan.status in (S.settled.value, S.compensated.value):
         raise Refused(_l("This loan is closed (%(status)s); nothing more can be recorded on it.",
-                                status=label(STATUS, loan.status)))
+                         status=label(STATUS, loan.status)), status=409)
 
 
 def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal | None, expected_version: int | None,
@@ -284,7 +303,7 @@ def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal |
     _require(actor, Action.disburse)
     _refuse_terminal(loan)
     if loan.status not in DISBURSABLE:
-        raise Refused(_l("No money can be paid out while the loan is overdue."))
+        raise Refused(_l("No money can be paid out while the loan is overdue."), status=409)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     # the contract's maturity: an extension (展期) gives more time to repay, not to draw
@@ -315,7 +334,7 @@ def record_repayment(loan: Loan, *, actor, on: date | None, amount: Decimal | No
     _require(actor, Action.settle)
     _refuse_terminal(loan)
     if loan.status not in REPAYABLE:
-        raise Refused(_l("Nothing has been paid out on this loan yet."))
+        raise Refused(_l("Nothing has been paid out on this loan yet."), status=409)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     amount = _positive(amount)
@@ -337,7 +356,7 @@ def record_overdue_start(loan: Loan, *, actor, on: date | None, expected_version
                          today: date | None = None) -> LoanEvent:
     _require(actor, Action.become_overdue)
     _refuse_terminal(loan)
-    next_status(S(loan.status), Action.become_overdue)
+    _loan_status_after(loan, Action.become_overdue)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     events = list(loan.events)
@@ -357,12 +376,12 @@ def record_overdue_end(loan: Loan, *, actor, on: date | None, expected_version: 
     """``on`` is the first day no longer overdue (the end is exclusive, SPEC §7)."""
     _require(actor, Action.cure)
     _refuse_terminal(loan)
-    next_status(S(loan.status), Action.cure)
+    _loan_status_after(loan, Action.cure)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     start = _open_overdue_start(list(loan.events))
     if start is None:
-        raise Refused(_l("There is no open overdue period to end."))
+        raise Refused(_l("There is no open overdue period to end."), status=409)
     if on <= start:
         raise Refused(_l("The end must be after the start of the overdue period (%(date)s): it is the first "
                                 "day the loan is no longer overdue.", date=start.isoformat()), "event_on")
@@ -376,8 +395,8 @@ def record_extension(loan: Loan, *, actor, on: date | None, new_maturity_date: d
     _require(actor, Action.extend)
     _refuse_terminal(loan)
     if loan.status == S.overdue.value:
-        raise Refused(_l("An overdue loan cannot be extended; end the overdue period first."))
-    next_status(S(loan.status), Action.extend)
+        raise Refused(_l("An overdue loan cannot be extended; end the overdue period first."), status=409)
+    _loan_status_after(loan, Action.extend)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     current = effective_maturity(loan)
@@ -403,7 +422,7 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
     """The guarantee fund pays the bank for an overdue loan; the loan is closed."""
     _require(actor, Action.compensate)
     _refuse_terminal(loan)
-    next_status(S(loan.status), Action.compensate)
+    _loan_status_after(loan, Action.compensate)
     today = today or local_today()
     on = _check_date(on, loan_start=loan.contract_date, today=today)
     events = list(loan.events)
@@ -425,7 +444,7 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
 def record_visit(loan: Loan, *, actor, visited_on: date | None, owners: int | None, employees: int | None,
                  note: str = "", today: date | None = None) -> FollowUpVisit:
     if actor is not None and actor.role not in ("officer", "supervisor"):
-        raise Refused(_l("Your role may not do this."))
+        raise Refused(_l("Your role may not do this."), status=403)
     today = today or local_today()
     visited_on = _check_date(visited_on, loan_start=loan.contract_date, today=today, field="visited_on")
     if owners is None or owners < 0:

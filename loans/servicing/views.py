@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
-from ..core.workflow import CaseStatus, IllegalTransition
+from ..core.workflow import CaseStatus
 from ..db import db, local_today
-from ..labels import LOAN_EVENT, STATUS, label
+from ..errors import on_refusal
+from ..labels import LOAN_EVENT
 from ..policy.models import District
 from ..policy.queries import latest_lpr_fixing
 from ..subsidy import queries as subsidy_queries
 from . import forms, queries, services
-from ..errors import ConcurrentChange, Refused
 
 bp = Blueprint("servicing", __name__)
 
@@ -91,17 +91,6 @@ def _contract_page(application, form=None, decline_form=None, status=200):
                            today=today), status
 
 
-def _case_refused(application, exc):
-    db.session.rollback()
-    db.session.expire_all()
-    if isinstance(exc, (IllegalTransition, ConcurrentChange)):
-        flash(_("This case is now “%(status)s”, so this is no longer possible. Nothing was changed.",
-                status=label(STATUS, application.status)), "danger")
-    else:
-        flash(str(exc), "danger")
-    return _contract_page(application, status=409)
-
-
 @bp.route("/loans/cases/<int:application_id>/contract", methods=["GET", "POST"])
 @allow(BANK)
 def contract(application_id: int):
@@ -118,17 +107,8 @@ def contract(application_id: int):
     terms = services.ContractTerms(
         contract_no=form.contract_no.data, contract_date=form.contract_date.data, amount=Decimal(form.amount.data),
         term_months=form.term_months.data, contract_rate=Decimal(form.contract_rate.data))
-    try:
-        loan, warnings = services.record_contract(application, terms, actor=current_user)
-    except Refused as exc:
-        if exc.field and hasattr(form, exc.field):
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
-            return _contract_page(application, form=form, status=400)
-        return _case_refused(application, exc)
-    except (IllegalTransition, ConcurrentChange) as exc:
-        return _case_refused(application, exc)
-    db.session.commit()
+    on_refusal(lambda: _contract_page(application, form=form), form)
+    loan, warnings = services.record_contract(application, terms, actor=current_user)
     flash(_("Contract %(no)s recorded; the loan %(ref)s is ready for disbursement.", no=loan.contract_no,
             ref=loan.loan_ref), "success")
     for warning in warnings:
@@ -143,17 +123,8 @@ def decline(application_id: int):
     form = forms.DeclineForm()
     if not form.validate_on_submit():
         return _contract_page(application, decline_form=form, status=400)
-    try:
-        services.decline_case(application, actor=current_user, reason=form.reason.data)
-    except Refused as exc:
-        if exc.field and hasattr(form, exc.field):
-            db.session.rollback()
-            getattr(form, exc.field).errors.append(str(exc))
-            return _contract_page(application, decline_form=form, status=400)
-        return _case_refused(application, exc)
-    except (IllegalTransition, ConcurrentChange) as exc:
-        return _case_refused(application, exc)
-    db.session.commit()
+    on_refusal(lambda: _contract_page(application, decline_form=form), form)
+    services.decline_case(application, actor=current_user, reason=form.reason.data)
     flash(_("Case %(ref)s declined; the applicant has been told.", ref=application.reference), "success")
     return redirect(url_for(".home"))
 
@@ -191,21 +162,12 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
         today=today), status
 
 
-def _refused(loan, exc, *, posted_kind=None, posted_form=None, visit_form=None):
-    db.session.rollback()
-    db.session.expire_all()
-    if isinstance(exc, ConcurrentChange):
-        message, code = str(exc), 409
-    elif isinstance(exc, IllegalTransition):
-        message, code = _("This is not possible while the loan is “%(status)s”. Nothing was changed.",
-                          status=label(STATUS, loan.status)), 409
-    else:
-        message, code = str(exc), 400
-    flash(message, "danger")
-    # A stale form is shown afresh (current version); one refused for its content keeps what was typed.
-    keep = code == 400
-    return _loan_page(loan, status=code, posted_kind=posted_kind if keep else None,
-                      posted_form=posted_form if keep else None, visit_form=visit_form if keep else None)
+def _refused_event_page(loan, kind, form):
+    """The loan page after a refused event: a form refused for what was typed keeps it, with
+    the reason beside the field; one read before the loan changed is shown afresh (at the
+    current version, so nothing is entered twice by accident), the reason at the top."""
+    keep = form.version.data == loan.lock_version or any(field.errors for field in form)
+    return _loan_page(loan, posted_kind=kind if keep else None, posted_form=form if keep else None)
 
 
 @bp.get("/loans/<int:loan_id>")
@@ -224,18 +186,8 @@ def _record(loan_id: int, kind: str):
         values["amount"] = Decimal(form.amount.data)
     if hasattr(form, "new_maturity_date"):
         values["new_maturity_date"] = form.new_maturity_date.data
-    try:
-        RECORDERS[kind](loan, actor=current_user, **values)
-    except Refused as exc:
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            db.session.rollback()
-            field.errors.append(str(exc))
-            return _loan_page(loan, status=400, posted_kind=kind, posted_form=form)
-        return _refused(loan, exc, posted_kind=kind, posted_form=form)
-    except (IllegalTransition, ConcurrentChange) as exc:
-        return _refused(loan, exc, posted_kind=kind, posted_form=form)
-    db.session.commit()
+    on_refusal(lambda: _refused_event_page(loan, kind, form), form)
+    RECORDERS[kind](loan, actor=current_user, **values)
     flash(_success_messages()[kind], "success")
     if loan.status in (CaseStatus.settled.value,) and kind == "repayment":
         flash(_("The balance is zero: the loan is settled."), "success")
@@ -285,17 +237,9 @@ def record_visit(loan_id: int):
     form = forms.VisitForm()
     if not form.validate_on_submit():
         return _loan_page(loan, status=400, visit_form=form)
-    try:
-        services.record_visit(loan, actor=current_user, visited_on=form.visited_on.data, owners=form.owners.data,
-                              employees=form.employees.data, note=form.note.data or "")
-    except Refused as exc:
-        db.session.rollback()
-        field = getattr(form, exc.field, None) if exc.field else None
-        if field is not None:
-            field.errors.append(str(exc))
-            return _loan_page(loan, status=400, visit_form=form)
-        return _refused(loan, exc, visit_form=form)
-    db.session.commit()
+    on_refusal(lambda: _loan_page(loan, visit_form=form), form)
+    services.record_visit(loan, actor=current_user, visited_on=form.visited_on.data, owners=form.owners.data,
+                          employees=form.employees.data, note=form.note.data or "")
     flash(_("Follow-up visit recorded."), "success")
     return redirect(url_for(".loan", loan_id=loan.id) + "#visits")
 

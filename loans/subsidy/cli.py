@@ -7,10 +7,11 @@ import sys
 from pathlib import Path
 
 import click
-from flask.cli import AppGroup
-from ..errors import ConcurrentChange, Refused
 
-subsidy_cli = AppGroup("subsidy", help="Quarterly interest-subsidy statements.")
+from ..errors import Refused
+from ..unit_of_work import UnitOfWorkGroup
+
+subsidy_cli = UnitOfWorkGroup("subsidy", help="Quarterly interest-subsidy statements.")
 
 
 @subsidy_cli.command("compute")
@@ -22,7 +23,7 @@ def compute_command(period, today):
 
     Drafts are recomputed; reviewed, approved and paid statements are left as they are
     and listed as skipped."""
-    from ..db import db, local_today
+    from ..db import local_today
     from . import services
 
     on = today.date() if today else local_today()
@@ -35,10 +36,8 @@ def compute_command(period, today):
         total = services.count_candidate_loans(code)
         with click.progressbar(length=total, label=f"{code}: loans", file=sys.stderr) as bar:
             result = services.compute_period_subsidy(code, None, today=on, progress=bar.update)
-    except (Refused, ConcurrentChange) as exc:
-        db.session.rollback()
+    except Refused as exc:  # ConcurrentChange too
         raise click.ClickException(str(exc)) from None
-    db.session.commit()
     click.echo(f"{result.period} ({result.start} – {result.end}): {result.loans_considered} loan(s) considered")
     if result.latest_lpr_published_on:
         click.echo(f"  LPR₀ of the loans: fixings published up to {result.latest_lpr_published_on}")
@@ -66,9 +65,7 @@ def export_command(period, fmt, output: Path):
     try:
         code, _, _ = services.period_dates(period)
         data = csv_bytes(code) if fmt == "csv" else xlsx_bytes(code)
-    except Refused as exc:
-        raise click.ClickException(str(exc)) from None
-    except NeverComputed as exc:
+    except (Refused, NeverComputed) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         output.write_bytes(data)
@@ -77,7 +74,3 @@ def export_command(period, fmt, output: Path):
     rows = len(export_rows(code)) if fmt == "xlsx" else data.count(b"\r\n") - 1
     click.echo(f"{output}: {rows} row(s)")
 
-
-def init_app(app) -> None:
-    """Register this module's command groups."""
-    app.cli.add_command(subsidy_cli)

@@ -1,7 +1,8 @@
 """Subsidy statements (SPEC §7 Statements): compute a period, then draft → reviewed
 (city-wide supervisor) → approved (finance) → paid (finance); reopen a frozen statement
 as a new version. Every status change is a guarded update on ``lock_version`` with one
-audit row; nothing here commits (views and CLI commands commit once)."""
+audit row; nothing here commits (the unit of work of the request or command does), and a
+refused change raises ``Refused`` or ``ConcurrentChange`` having changed nothing."""
 from __future__ import annotations
 
 import csv
@@ -37,9 +38,11 @@ MAX_CLAIM_ROWS = 100_000
 # low enough that 100,000 such lines still fit the database's 64-bit fen columns.
 MAX_CLAIM_AMOUNT = Decimal("100000000.00")
 CLAIM_HEADER = ["loan_ref", "subsidy"]
+ALREADY_CHANGED = _l("This statement has already been changed by someone else. Nothing was changed; here is its "
+                     "current state.")
 
-__all__ = ["Refused", "ConcurrentChange", "compute_period_subsidy", "review_statement",
-           "approve_statement", "pay_statement", "reopen_statement", "upload_bank_claim"]
+__all__ = ["compute_period_subsidy", "review_statement", "approve_statement", "pay_statement", "reopen_statement",
+           "upload_bank_claim"]
 
 
 def period_dates(period: str) -> tuple[str, date, date]:
@@ -197,9 +200,7 @@ def _guard(statement: SubsidyStatement, from_statuses, lock_version: int | None 
         .values(lock_version=SubsidyStatement.lock_version + 1, **values)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
-        raise ConcurrentChange(str(_l("This statement has already been changed by someone else. "
-                                      "Nothing was changed; here is its current state.")))
+        raise ConcurrentChange(ALREADY_CHANGED)
     db.session.expire(statement)
 
 
@@ -237,9 +238,8 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
             try:
                 db.session.flush()
             except IntegrityError:
-                db.session.rollback()
-                raise ConcurrentChange(str(_l("Someone else is computing this period right now. "
-                                              "Nothing was changed; try again in a moment."))) from None
+                raise ConcurrentChange(_l("Someone else is computing this period right now. "
+                                          "Nothing was changed; try again in a moment.")) from None
         else:
             _guard(statement, ("draft",))
         _store_lines(statement, lines.get(bank, []), actor)
@@ -302,7 +302,7 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     reason = (reason or "").strip()
     if statement.status not in FROZEN_STATUSES:
         raise Refused(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
-                                "simply recomputed."))
+                         "simply recomputed."), status=409)
     if not reason:
         raise Refused(_l("Give the reason for reopening the statement."), "reason")
     old_status, period, bank, version = statement.status, statement.period, statement.bank_code, statement.version
@@ -324,8 +324,7 @@ def _require_finance(actor) -> None:
 def _check_status(statement: SubsidyStatement, expected: str) -> None:
     """A statement no longer in ``expected`` was changed by someone else (or is frozen)."""
     if statement.status != expected:
-        raise ConcurrentChange(str(_l("This statement has already been changed by someone else. "
-                                      "Nothing was changed; here is its current state.")))
+        raise ConcurrentChange(ALREADY_CHANGED)
 
 
 # --- a bank's own figures ---------------------------------------------------------------

@@ -1,11 +1,12 @@
 """Quarterly subsidy statements: compute, review, approve, pay, print, export; banks
 compare their own figures. Finance computes and decides payment, a city-wide supervisor
 reviews, the auditor reads, a bank clerk reads its own bank's statements and uploads its
-figures. Views commit once, then redirect."""
+figures. A refused action shows its page again with the reason (``on_refusal``)."""
 from __future__ import annotations
 
 import io
 from decimal import Decimal
+from typing import NoReturn
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
@@ -14,13 +15,13 @@ from flask_login import current_user
 from ..access import AUDITOR, BANK, FINANCE, SUPERVISOR, allow
 from ..core.dates import quarter_period
 from ..db import db
+from ..errors import Refused, on_refusal
 from ..i18n import current_lang
 from ..policy.models import Bank
 from . import forms, queries, services
 from .chart import bar_chart
 from .export import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
 from .pdf import render_statement_pdf
-from ..errors import ConcurrentChange, Refused
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
 
@@ -94,17 +95,8 @@ def compute():
     form = forms.ComputeForm()
     if not form.validate_on_submit():
         return _index_page(form, 400)
-    try:
-        result = services.compute_period_subsidy(form.period.data, current_user)
-    except Refused as exc:
-        db.session.rollback()
-        form.period.errors = list(form.period.errors) + [str(exc)]
-        return _index_page(form, 400)
-    except ConcurrentChange as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for(".index")), 409
-    db.session.commit()
+    on_refusal(lambda: _index_page(form), form)
+    result = services.compute_period_subsidy(form.period.data, current_user)
     computed = [b for b in result.banks if b.computed]
     flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=result.period, n=len(computed),
             lines=sum(b.line_count for b in computed)), "success")
@@ -203,24 +195,19 @@ def statement_pdf(statement_id: int):
                      f"-v{statement.version}.pdf", attachment=request.args.get("download") == "1")
 
 
-def _act(statement, change, success, *, form=None, form_name=None):
-    """Run one workflow action: commit and confirm it, or refuse it (beside the form field
-    it concerns when there is one); a lost race says the statement was already changed."""
-    try:
-        change()
-    except Refused as exc:
-        db.session.rollback()
-        if form is not None and exc.field and hasattr(form, exc.field):
-            getattr(form, exc.field).errors = list(getattr(form, exc.field).errors) + [str(exc)]
-            return _statement_page(statement, status=400, **{form_name: form})
-        flash(str(exc), "danger")
-        code = 403 if exc.status == 403 else 409
-        return redirect(url_for(".statement", statement_id=statement.id)), code
-    except ConcurrentChange as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(url_for(".statement", statement_id=statement.id)), 409
-    db.session.commit()
+def _refusable(statement, form=None, form_name=None):
+    """A refused action shows the statement again as it is now, with the reason beside the
+    form field it concerns (keeping what was typed) or at the top. A form read before the
+    statement changed is shown afresh, at the current version."""
+    def page():
+        stale = hasattr(form, "lock_version") and _lock(form) != statement.lock_version
+        keep = form is not None and (not stale or any(field.errors for field in form))
+        return _statement_page(statement, **({form_name: form} if keep else {}))
+
+    on_refusal(page, form)
+
+
+def _done(statement, success):
     flash(success, "success")
     return redirect(url_for(".statement", statement_id=statement.id))
 
@@ -230,9 +217,9 @@ def _lock(form) -> int | None:
     return int(value) if value and value.isdigit() else None
 
 
-def _stale_form(statement):
-    flash(_("The form was incomplete or has expired; nothing was changed."), "danger")
-    return redirect(url_for(".statement", statement_id=statement.id)), 400
+def _refuse_stale_form(statement) -> NoReturn:
+    _refusable(statement)
+    raise Refused(_l("The form was incomplete or has expired; nothing was changed."))
 
 
 @bp.post("/statements/<int:statement_id>/review")
@@ -241,9 +228,10 @@ def review(statement_id: int):
     statement = queries.statement_or_404(statement_id, current_user)
     form = forms.StatementActionForm()
     if not form.validate_on_submit():
-        return _stale_form(statement)
-    return _act(statement, lambda: services.review_statement(statement, actor=current_user, lock_version=_lock(form)),
-                _("Statement reviewed; finance can now approve it."))
+        _refuse_stale_form(statement)
+    _refusable(statement)
+    services.review_statement(statement, actor=current_user, lock_version=_lock(form))
+    return _done(statement, _("Statement reviewed; finance can now approve it."))
 
 
 @bp.post("/statements/<int:statement_id>/approve")
@@ -252,10 +240,10 @@ def approve(statement_id: int):
     statement = queries.statement_or_404(statement_id, current_user)
     form = forms.StatementActionForm()
     if not form.validate_on_submit():
-        return _stale_form(statement)
-    return _act(statement, lambda: services.approve_statement(statement, actor=current_user,
-                                                              lock_version=_lock(form)),
-                _("Statement approved for payment."))
+        _refuse_stale_form(statement)
+    _refusable(statement)
+    services.approve_statement(statement, actor=current_user, lock_version=_lock(form))
+    return _done(statement, _("Statement approved for payment."))
 
 
 @bp.post("/statements/<int:statement_id>/pay")
@@ -265,11 +253,12 @@ def pay(statement_id: int):
     form = forms.PayForm()
     if not form.validate_on_submit():
         if form.lock_version.errors or not form.lock_version.data:
-            return _stale_form(statement)
+            _refuse_stale_form(statement)
         return _statement_page(statement, status=400, pay_form=form)
-    return _act(statement, lambda: services.pay_statement(
-        statement, actor=current_user, paid_on=form.paid_on.data, voucher_no=form.voucher_no.data,
-        lock_version=_lock(form)), _("Payment recorded."), form=form, form_name="pay_form")
+    _refusable(statement, form, "pay_form")
+    services.pay_statement(statement, actor=current_user, paid_on=form.paid_on.data, voucher_no=form.voucher_no.data,
+                           lock_version=_lock(form))
+    return _done(statement, _("Payment recorded."))
 
 
 @bp.post("/statements/<int:statement_id>/reopen")
@@ -279,19 +268,11 @@ def reopen(statement_id: int):
     form = forms.ReopenForm()
     if not form.validate_on_submit():
         if form.lock_version.errors or not form.lock_version.data:
-            return _stale_form(statement)
+            _refuse_stale_form(statement)
         return _statement_page(statement, status=400, reopen_form=form)
-    created = []
-
-    def do():
-        created.append(services.reopen_statement(statement, actor=current_user, reason=form.reason.data,
-                                                 lock_version=_lock(form)))
-
-    response = _act(statement, do, _("Statement reopened as a new draft version, recomputed now."), form=form,
-                    form_name="reopen_form")
-    if created and not isinstance(response, tuple):
-        return redirect(url_for(".statement", statement_id=created[0].id))
-    return response
+    _refusable(statement, form, "reopen_form")
+    new = services.reopen_statement(statement, actor=current_user, reason=form.reason.data, lock_version=_lock(form))
+    return _done(new, _("Statement reopened as a new draft version, recomputed now."))
 
 
 # --- a bank's own figures ----------------------------------------------------------------
@@ -305,13 +286,8 @@ def upload_claim(statement_id: int):
         return _statement_page(statement, status=400, upload_form=form)
     upload = form.file.data
     data = upload.stream.read(services.MAX_CLAIM_BYTES + 1)
-    try:
-        claim = services.upload_bank_claim(statement, actor=current_user, filename=upload.filename or "", data=data)
-    except Refused as exc:
-        db.session.rollback()
-        form.file.errors = list(form.file.errors) + [str(exc)]
-        return _statement_page(statement, status=400, upload_form=form)
-    db.session.commit()
+    _refusable(statement, form, "upload_form")
+    claim = services.upload_bank_claim(statement, actor=current_user, filename=upload.filename or "", data=data)
     flash(_("Your figures were uploaded; the differences are shown below. Nothing in the statement was changed."),
           "info")
     return redirect(url_for(".claim", claim_id=claim.id))

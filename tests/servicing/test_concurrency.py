@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from loans.audit.models import AuditEvent
 from loans.db import db
 from loans.servicing.models import Loan, LoanEvent
-from tests.helpers import text
+from tests.helpers import assert_refused_here, text
 from tests.review.test_concurrency import race
 
 from .conftest import client_for, event_data
@@ -34,7 +34,7 @@ def test_concurrent_recording_gives_one_change(app, contracted, staff, n_clerks)
         assert codes == [302] + [409] * (n_clerks - 1), codes
         for response in responses:
             if response.status_code == 409:
-                assert "This loan was changed just now" in text(response.get_data(as_text=True))
+                assert_refused_here(response, "This loan was changed just now")
 
         db.session.expire_all()
         loan = db.session.get(Loan, loan_id)
@@ -56,4 +56,10 @@ def test_concurrent_contracts_give_one_loan(app, approved, staff):
                      "term_months": "24", "contract_rate": "3.50"} for i in range(2)]
         responses = race(clients, f"/loans/cases/{case_id}/contract", payloads)
         assert sorted(r.status_code for r in responses) == [302, 409]
+        # the loser reads why on the contract page itself, whichever check saw the winner first
+        page = text(next(r for r in responses if r.status_code == 409).get_data(as_text=True))
+        assert "Redirecting" not in page
+        assert any(reason in page for reason in ("is now “Contract signed”, so this is no longer possible",
+                                                 "not possible while the case is “Contract signed”",
+                                                 "A loan with the reference")), page
         assert db.session.scalar(select(func.count()).where(Loan.application_id == case_id)) == 1

@@ -11,7 +11,7 @@ from loans.notifications.models import Notification
 from loans.audit.models import AuditEvent
 from loans.db import db, local_today
 from loans.servicing.models import Loan
-from tests.helpers import field_error, text
+from tests.helpers import assert_refused_here, field_error, text
 
 
 def contract_form(**overrides) -> dict:
@@ -129,7 +129,7 @@ def test_expired_or_revoked_approval_cannot_be_contracted(approved, bank_user, a
     db.session.commit()
     response = client.post(f"/loans/cases/{late.id}/contract", data=contract_form())
     assert response.status_code == 409
-    assert "is now “Approval expired”" in text(response.get_data(as_text=True))
+    assert_refused_here(response, "is now “Approval expired”")
 
     revoked = approved()
     letter = db.session.scalar(select(Letter).where(Letter.application_id == revoked.id, Letter.kind == "approval"))
@@ -138,7 +138,7 @@ def test_expired_or_revoked_approval_cannot_be_contracted(approved, bank_user, a
     response = client.post(f"/loans/cases/{revoked.id}/contract",
                            data=contract_form(contract_date=local_today().isoformat()))
     assert response.status_code == 409
-    assert "was revoked (材料造假)" in text(response.get_data(as_text=True))
+    assert_refused_here(response, "was revoked (材料造假)")
     assert db.session.scalar(select(func.count()).select_from(Loan)) == 0
 
 
@@ -148,7 +148,7 @@ def test_contract_twice_is_refused_clearly(approved, bank_user, as_user):
     assert client.post(f"/loans/cases/{case.id}/contract", data=contract_form()).status_code == 302
     again = client.post(f"/loans/cases/{case.id}/contract", data=contract_form(contract_no="OTHER"))
     assert again.status_code == 409
-    assert "is now “Contract signed”" in text(again.get_data(as_text=True))
+    assert_refused_here(again, "is now “Contract signed”")
     assert db.session.scalar(select(func.count()).select_from(Loan)) == 1
 
 
@@ -172,6 +172,9 @@ def test_decline(approved, bank_user, as_user, app):
     applicant = as_user(case.applicant)
     page = text(applicant.get(f"/my/applications/{case.id}").get_data(as_text=True))
     assert "Declined by bank" in page and "担保审查未通过" in page
+    again = client.post(f"/loans/cases/{case.id}/decline", data={"reason": "再次"})
+    assert again.status_code == 409
+    assert_refused_here(again, "is now “Declined by bank”, so this is no longer possible")
 
 
 def test_only_the_bank_contracts(approved, as_user, staff):

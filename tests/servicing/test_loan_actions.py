@@ -13,7 +13,7 @@ from loans.audit.models import AuditEvent
 from loans.db import db, local_today
 from loans.servicing import services
 from loans.servicing.models import FollowUpVisit, Loan, LoanEvent
-from tests.helpers import field_error, text
+from tests.helpers import assert_refused_here, field_error, text
 
 from .conftest import event_data
 
@@ -98,7 +98,8 @@ def test_repayments_and_settlement(contracted, bank_user, as_user):
     # a closed case no longer blocks the person
     assert db.session.scalar(select(func.count()).where(OpenCaseClaim.application_id == loan.application_id)) == 0
     response = post(client, loan, "disbursement", event_on="2025-09-02", amount="1")
-    assert response.status_code == 400 and "This loan is closed (Settled)" in text(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert_refused_here(response, "This loan is closed (Settled)")
 
 
 def test_overdue_period(contracted, bank_user, as_user):
@@ -106,7 +107,7 @@ def test_overdue_period(contracted, bank_user, as_user):
     client = as_user(bank_user)
     response = post(client, loan, "overdue_end", event_on="2025-02-01")
     assert response.status_code == 409
-    assert "not possible while the loan is “Contract signed”" in text(response.get_data(as_text=True))
+    assert_refused_here(response, "not possible while the loan is “Contract signed”")
     post(client, loan, "disbursement", event_on="2025-01-20", amount="100000")
     response = post(client, loan, "overdue_start", event_on="2025-01-18")
     assert "Nothing was outstanding on 2025-01-18" in field_error(response.get_data(as_text=True),
@@ -120,8 +121,8 @@ def test_overdue_period(contracted, bank_user, as_user):
     assert "must be after the start of the overdue period (2025-05-01)" in field_error(
         response.get_data(as_text=True), "overdue_end-event_on")
     response = post(client, loan, "extension", event_on="2025-05-02", new_maturity_date="2027-06-01")
-    assert response.status_code == 400
-    assert "An overdue loan cannot be extended" in text(response.get_data(as_text=True))
+    assert response.status_code == 409
+    assert_refused_here(response, "An overdue loan cannot be extended")
     assert post(client, loan, "overdue_end", event_on="2025-05-20").status_code == 302
     loan = reload(loan)
     assert loan.status == "active" and case_of(loan).status == "active"
@@ -178,7 +179,10 @@ def test_a_form_sent_twice_records_once(contracted, bank_user, as_user):
     assert client.post(f"/loans/{loan.id}/disbursements", data=data).status_code == 302
     again = client.post(f"/loans/{loan.id}/disbursements", data=data)
     assert again.status_code == 409
-    assert "This loan was changed just now" in text(again.get_data(as_text=True))
+    assert_refused_here(again, "This loan was changed just now")
+    # the form comes back afresh at the current version, not with the stale one
+    assert f'name="disbursement-version" type="hidden" value="{reload(loan).lock_version}"' in \
+        again.get_data(as_text=True)
     assert len(reload(loan).events) == 1
 
 

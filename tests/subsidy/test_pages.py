@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.helpers import field_error, text
+from tests.helpers import assert_refused_here, field_error, text
 from tests.review.conftest import client_for
 
 from .conftest import EXAMPLE_EXPORT
@@ -105,6 +105,24 @@ def test_workflow_through_the_pages(app, computed, people):
     new_id = int(reopened.headers["Location"].rsplit("/", 1)[1])
     page = text(finance.get(f"/subsidy/statements/{new_id}").get_data(as_text=True))
     assert "v2" in page and "bank reported a repayment" in page and "Superseded" in page
+
+
+def test_refusals_answer_with_the_statement_page(app, computed, people):
+    """A refused action shows the statement as it is now, with the reason, in the answer
+    itself (never a redirect whose message appears on the next page)."""
+    finance = client_for(app, people["finance"])
+    sid, seen = computed["ICBC-CZ"].id, str(computed["ICBC-CZ"].lock_version)
+    stale = finance.post(f"/subsidy/statements/{sid}/approve", data={})
+    assert stale.status_code == 400
+    assert_refused_here(stale, "The form was incomplete or has expired; nothing was changed.")
+    early = finance.post(f"/subsidy/statements/{sid}/approve", data={"lock_version": seen})
+    assert early.status_code == 409  # still a draft: nobody has reviewed it
+    assert_refused_here(early, "already been changed by someone else")
+    draft = finance.post(f"/subsidy/statements/{sid}/reopen", data={"lock_version": seen, "reason": "correction"})
+    assert draft.status_code == 409
+    assert_refused_here(draft, "a draft is simply recomputed")
+    compute = finance.post("/subsidy/compute", data={"period": "2099Q1"})
+    assert "Redirecting" not in text(compute.get_data(as_text=True))
 
 
 def test_bank_sees_only_its_own_statements(app, computed, people):
