@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .db import UTCDateTime, db, utcnow
+from .unit_of_work import unit_of_work
 
 KEY_CHECK_NAME = "personal_data"
 
@@ -104,11 +105,11 @@ def check_stored_key(app) -> None:
                     except RuntimeError:
                         raise WrongKeyError(WRONG_KEY.format(why="a stored resident ID cannot be decrypted")) from None
                     break
-            db.session.add(KeyCheck(name=KEY_CHECK_NAME, check_value=the_vault.key_check_value))
             try:
-                db.session.commit()
-            except IntegrityError:  # another server process stored it first; check again next start
-                db.session.rollback()
+                with unit_of_work():
+                    db.session.add(KeyCheck(name=KEY_CHECK_NAME, check_value=the_vault.key_check_value))
+            except IntegrityError:  # another server process stored it first (rolled back); check again next start
+                pass
         except OperationalError as exc:  # database unreachable: /healthz reports it, pages fail clearly
             app.logger.warning("personal-data key not checked: %s", exc.orig)
         finally:

@@ -14,7 +14,7 @@ from ..db import db
 from ..i18n import current_lang
 from ..labels import ROLE
 from ..policy.models import Bank, District
-from ..errors import Refused
+from ..errors import on_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -37,19 +37,12 @@ def _staff_form() -> StaffUserForm:
 def users():
     form = _staff_form()
     if form.validate_on_submit():
-        if current_user.role != ADMIN:
-            flash(_("Only administrators can create users."), "danger")
-            return redirect(url_for(".users"))
-        try:
-            user = create_user(role=form.role.data, email=form.login.data, password=form.password.data,
-                               name=form.name.data, district_code=form.district_code.data or None,
-                               bank_code=form.bank_code.data or None, actor=current_user)
-        except Refused as exc:
-            getattr(form, exc.field or "login").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("User %(email)s created.", email=user.email), "success")
-            return redirect(url_for(".users"))
+        on_refusal(lambda: _users_page(form), form)
+        user = create_user(role=form.role.data, email=form.login.data, password=form.password.data,
+                           name=form.name.data, district_code=form.district_code.data or None,
+                           bank_code=form.bank_code.data or None, actor=current_user)
+        flash(_("User %(email)s created.", email=user.email), "success")
+        return redirect(url_for(".users"))
     return _users_page(form)
 
 
@@ -71,6 +64,6 @@ def reset_user_password(user_id: int):
         abort(404)
     if not FlaskForm().validate_on_submit():
         abort(400)
+    on_refusal(lambda: _users_page(_staff_form()))
     temporary = reset_password(user, actor=current_user)
-    db.session.commit()
     return _users_page(_staff_form(), reset_user=user, temporary_password=temporary)

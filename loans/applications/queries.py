@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from flask import abort
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Select, select
 
 from ..audit.models import AuditEvent
 from ..db import db
-from ..notifications.models import Notification
 from .models import Document, LoanApplication
 
 
@@ -72,21 +71,3 @@ def timeline(application: LoanApplication) -> list[AuditEvent]:
     return list(db.session.scalars(
         select(AuditEvent).where(AuditEvent.object_type == LoanApplication.__tablename__,
                                  AuditEvent.object_id == application.id).order_by(AuditEvent.id)))
-
-
-def unread_notifications(user, limit: int = 20) -> list[Notification]:
-    return list(db.session.scalars(
-        select(Notification).where(Notification.user_id == user.id, or_(Notification.read_at.is_(None)))
-        .order_by(Notification.id.desc()).limit(limit)))
-
-
-def mark_notifications_read(user, application) -> bool:
-    from sqlalchemy import update
-
-    from ..db import utcnow
-
-    """Mark the user's notifications about this case read; True when any were unread."""
-    result = db.session.execute(update(Notification).where(Notification.user_id == user.id,
-                                                           Notification.application_id == application.id,
-                                                           Notification.read_at.is_(None)).values(read_at=utcnow()))
-    return result.rowcount > 0

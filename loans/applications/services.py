@@ -1,4 +1,5 @@
-"""Changes to applications. Views commit once after these return; nothing here commits."""
+"""Changes to applications. Nothing here commits or rolls back: the request's unit of work
+commits once after the view returns, and rolls everything back when a ``Refused`` escapes."""
 from __future__ import annotations
 
 import hashlib
@@ -110,8 +111,7 @@ def _update_claims(application: LoanApplication, old: CaseStatus, new: CaseStatu
             db.session.add(OpenCaseClaim(key=key, application_id=application.id))
         try:
             db.session.flush()
-        except IntegrityError:
-            db.session.rollback()  # the whole change, status included: nothing happened
+        except IntegrityError:  # the unit of work rolls the whole change back, status included
             raise Refused(DUPLICATE_MESSAGE) from None
     elif was and not now:
         db.session.execute(delete(OpenCaseClaim).where(OpenCaseClaim.application_id == application.id))
@@ -139,14 +139,22 @@ def _submitted(application: LoanApplication) -> bool:
     return application.status != CaseStatus.draft.value
 
 
-def _ensure_editable(application: LoanApplication) -> None:
+def ensure_editable(application: LoanApplication) -> None:
+    """Refuse (409) once the application can no longer be changed by the applicant."""
     if application.status not in EDITABLE_STATUSES:
-        raise Refused(_l("This application has been submitted and can no longer be edited here."))
+        raise Refused(_l("This application has been submitted and can no longer be edited here."), status=409)
+
+
+def ensure_accepts_documents(application: LoanApplication) -> None:
+    """Refuse (409) an upload once the application no longer takes documents."""
+    if application.status not in EDITABLE_STATUSES:
+        raise Refused(_l("Documents can no longer be added to this application."), status=409)
 
 
 def _refuse_after_submission(application: LoanApplication) -> None:
     if _submitted(application):
-        raise Refused(_l("This cannot be changed after submission. Explain the change to the officer in your answer."))
+        raise Refused(_l("This cannot be changed after submission. Explain the change to the officer in your answer."),
+                      status=409)
 
 
 def guard_edit(application: LoanApplication) -> None:
@@ -159,9 +167,8 @@ def guard_edit(application: LoanApplication) -> None:
         .values(lock_version=LoanApplication.lock_version + 1)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
-        raise ConcurrentChange(str(_l("This application was changed elsewhere just now (for example submitted "
-                                      "from another window). Reload it to see its current state.")))
+        raise ConcurrentChange(_l("This application was changed elsewhere just now (for example submitted "
+                                  "from another window). Nothing was changed; the page shows its current state."))
     db.session.expire(application, ["lock_version"])
 
 
@@ -178,7 +185,7 @@ CORRECTABLE = {
 def save_step(application: LoanApplication, step: str, saver, values: dict, *, actor) -> None:
     """Save one step of the form. A draft remembers the step; a correction made while
     information is requested is audited field by field (old → new)."""
-    _ensure_editable(application)
+    ensure_editable(application)
     names = CORRECTABLE.get(step, ())
     before = {name: getattr(application, name) for name in names}
     groups_before = list(application.key_group_codes)
@@ -257,7 +264,7 @@ def _set_id_number(target, number: str) -> None:
 
 
 def save_person(application: LoanApplication, values: dict) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     number = values.get("id_number")
     if number and _submitted(application):
         number = None  # the resident ID cannot change after submission
@@ -278,7 +285,7 @@ def save_person(application: LoanApplication, values: dict) -> None:
 
 
 def save_key_groups(application: LoanApplication, codes: list[str]) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     known = set(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True))))
     wanted = [c for c in dict.fromkeys(codes) if c in known]
     existing = {link.key_group_code: link for link in application.key_group_links}
@@ -291,7 +298,7 @@ def save_key_groups(application: LoanApplication, codes: list[str]) -> None:
 
 
 def save_business(application: LoanApplication, values: dict) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     for name in ("loan_type", "business_name", "credit_code", "district_code", "business_address", "industry",
                  "business_start_date", "current_staff", "planned_jobs", "new_key_group_hires"):
         if name in values and not (name in LOCKED_AFTER_SUBMISSION and _submitted(application)):
@@ -302,7 +309,7 @@ def save_business(application: LoanApplication, values: dict) -> None:
 
 
 def save_loan(application: LoanApplication, values: dict) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     if values.get("amount"):
         application.amount = parse_positive_amount(values["amount"])
     for name in ("term_months", "purpose", "preferred_bank_code"):
@@ -311,7 +318,7 @@ def save_loan(application: LoanApplication, values: dict) -> None:
 
 
 def add_partner(application: LoanApplication, values: dict) -> Partner:
-    _ensure_editable(application)
+    ensure_editable(application)
     _refuse_after_submission(application)
     if application.loan_type != "partnership":
         raise Refused(_l("Partners can only be added to a partnership application."))
@@ -332,10 +339,10 @@ def correct_partner_facts(application: LoanApplication, partner_id: int, values:
     """A partner's graduation date and other-loans declaration (E13) may be corrected in a
     draft or while information is requested; who the partners are may not change after
     submission. A correction after submission is audited field by field."""
-    _ensure_editable(application)
+    ensure_editable(application)
     partner = next((p for p in application.partners if p.id == partner_id), None)
     if partner is None:
-        raise Refused(_l("That partner is not on this application."))
+        raise Refused(_l("That partner is not on this application."), status=409)
     changes = {}
     for name in ("graduation_date", "declares_no_other_loans"):
         new = bool(values.get(name)) if name == "declares_no_other_loans" else values.get(name)
@@ -348,17 +355,17 @@ def correct_partner_facts(application: LoanApplication, partner_id: int, values:
 
 
 def remove_partner(application: LoanApplication, partner_id: int) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     _refuse_after_submission(application)
     for partner in list(application.partners):
         if partner.id == partner_id:
             application.partners.remove(partner)
             return
-    raise Refused(_l("That partner is not on this application."))
+    raise Refused(_l("That partner is not on this application."), status=409)
 
 
 def save_declarations(application: LoanApplication, values: dict) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     for name in ("declares_no_other_loans", "consents_credit_check", "declares_truthful"):
         setattr(application, name, bool(values.get(name)))
 
@@ -470,7 +477,7 @@ def read_document(document: Document) -> bytes:
 
 
 def delete_document(application: LoanApplication, document: Document, *, actor) -> None:
-    _ensure_editable(application)
+    ensure_editable(application)
     _refuse_after_submission(application)
     record("delete_document", application, actor=actor, document_id=document.id, sha256=document.sha256)
     path = Path(current_app.config["UPLOAD_FOLDER"]) / document.stored_name

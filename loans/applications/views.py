@@ -8,13 +8,15 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
-from ..core.workflow import IllegalTransition, OPEN_STATUSES, CaseStatus
+from ..core.workflow import OPEN_STATUSES, CaseStatus
 from ..db import db
+from ..errors import on_refusal
 from ..i18n import current_lang
 from ..policy.models import Bank, District, KeyGroup
 from . import forms, services
+from ..notifications import services as notification_services
+from ..notifications.queries import unread_notifications
 from .queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
-from ..errors import Refused, on_refusal
 
 bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
@@ -42,11 +44,31 @@ def _key_groups():
 @bp.get("/")
 @allow(APPLICANT)
 def index():
-    from .queries import unread_notifications
-
     return render_template("applications/index.html", applications=own_applications(current_user),
                            open_statuses={s.value for s in OPEN_STATUSES},
                            notifications=unread_notifications(current_user))
+
+
+@bp.post("/notifications/read")
+@allow(APPLICANT)
+def mark_all_read():
+    """The "Mark as read" of the news list: the news shown (up to the newest one listed)."""
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    notification_services.mark_read(current_user, up_to_id=request.form.get("up_to", type=int))
+    return redirect(url_for(".index"))
+
+
+@bp.post("/<int:application_id>/notifications/read")
+@allow(APPLICANT)
+def mark_read(application_id: int):
+    """The "Mark as read" of a case's news on its status page."""
+    application = _own(application_id)
+    if not forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    notification_services.mark_read(current_user, application_id=application.id,
+                                    up_to_id=request.form.get("up_to", type=int))
+    return redirect(url_for(".status", application_id=application.id))
 
 
 @bp.post("/new")
@@ -56,7 +78,6 @@ def new():
     if not form.validate_on_submit():
         abort(400)
     application = services.start_application(current_user)
-    db.session.commit()
     return redirect(url_for(".step", application_id=application.id, step="person"))
 
 
@@ -149,12 +170,25 @@ def _next_step(application, step):
 
 
 def _draft_or_status(application, step=None):
+    """A draft's step (or an information request's correction) goes on; otherwise a GET
+    goes to the status page, and a POST is refused there (the application can no longer
+    be changed)."""
+    if request.method == "POST":
+        on_refusal(lambda: status_page(application))
+        services.ensure_editable(application)
     if application.status == CaseStatus.info_requested.value and step != "review":
         return None
     if application.status != CaseStatus.draft.value:
         flash(_("This application has been submitted; you can follow it here."), "info")
         return redirect(url_for(".status", application_id=application.id))
     return None
+
+
+def _refusable_edit(application, render, form=None):
+    """A refused change shows its page again with what was typed and the reason; once the
+    application can no longer be edited (submitted or decided meanwhile), its status page."""
+    on_refusal(lambda: render() if application.status in services.EDITABLE_STATUSES else status_page(application),
+               form)
 
 
 @bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
@@ -182,53 +216,55 @@ def step(application_id: int, step: str):
         form.is_draft = request.form.get("action") == "draft"
         if form.validate_on_submit():
             values = {k: v for k, v in form.data.items() if k != "csrf_token"}
-            try:
-                services.save_step(application, step, saver, values, actor=current_user)
-            except Refused as exc:
-                getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger")
-            except services.ConcurrentChange as exc:
-                flash(str(exc), "warning")
-                return redirect(url_for(".index"))
-            else:
-                db.session.commit()
-                if application.status != CaseStatus.draft.value:
-                    flash(_("Your correction has been saved. Send your answer to the officer when you are done."),
-                          "success")
-                    return redirect(url_for(".status", application_id=application.id))
-                if form.is_draft:
-                    flash(_("Draft saved. You can come back to it at any time from “My applications”."), "success")
-                    return redirect(url_for(".step", application_id=application.id, step=step))
-                return redirect(url_for(".step", application_id=application.id, step=_next_step(application, step)))
+            _refusable_edit(application, lambda: _step_page(application, step, form), form)
+            services.save_step(application, step, saver, values, actor=current_user)
+            if application.status != CaseStatus.draft.value:
+                flash(_("Your correction has been saved. Send your answer to the officer when you are done."),
+                      "success")
+                return redirect(url_for(".status", application_id=application.id))
+            if form.is_draft:
+                flash(_("Draft saved. You can come back to it at any time from “My applications”."), "success")
+                return redirect(url_for(".step", application_id=application.id, step=step))
+            return redirect(url_for(".step", application_id=application.id, step=_next_step(application, step)))
+    return _step_page(application, step, form)
+
+
+def _step_page(application, step, form):
     return render_template("applications/step.html", application=application, form=form, step=step,
                            steps=services.steps_for(application), titles=step_titles())
 
 
-def partners(application):
+def _partner_form() -> forms.PartnerForm:
     form = forms.PartnerForm()
     lang = current_lang()
     form.key_group_code.choices = [("", "—")] + [(g.code, g.label(lang)) for g in _key_groups()]
+    return form
+
+
+def partners(application):
+    form = _partner_form()
     if request.method == "POST" and form.validate_on_submit():
-        try:
-            services.save_step(application, "partners", services.add_partner,
-                               {k: form.data[k] for k in ("full_name", "id_number", "key_group_code",
-                                                          "graduation_date", "declares_no_other_loans")},
-                               actor=current_user)
-        except Refused as exc:
-            (getattr(form, exc.field).errors.append(str(exc)) if exc.field else flash(str(exc), "danger"))
-        except services.ConcurrentChange as exc:
-            flash(str(exc), "warning")
-            return redirect(url_for(".index"))
-        else:
-            db.session.commit()
-            flash(_("Partner added."), "success")
-            return redirect(url_for(".step", application_id=application.id, step="partners"))
-    facts = {p.id: forms.PartnerFactsForm(prefix=f"p{p.id}", data={
+        _refusable_edit(application, lambda: _partners_page(application, form=form), form)
+        services.save_step(application, "partners", services.add_partner,
+                           {k: form.data[k] for k in ("full_name", "id_number", "key_group_code",
+                                                      "graduation_date", "declares_no_other_loans")},
+                           actor=current_user)
+        flash(_("Partner added."), "success")
+        return redirect(url_for(".step", application_id=application.id, step="partners"))
+    return _partners_page(application, form=form)
+
+
+def _partners_page(application, *, form=None, facts_form=None, status=200):
+    """The partners step; ``facts_form`` is one partner's facts form as it was sent."""
+    facts = {p.id: forms.PartnerFactsForm(prefix=f"p{p.id}", formdata=None, data={
         "graduation_date": p.graduation_date, "declares_no_other_loans": p.declares_no_other_loans})
         for p in application.partners}
-    return render_template("applications/partners.html", application=application, form=form, step="partners",
-                           steps=services.steps_for(application), titles=step_titles(),
+    if facts_form is not None and facts_form.partner_id in facts:
+        facts[facts_form.partner_id] = facts_form
+    return render_template("applications/partners.html", application=application, form=form or _partner_form(),
+                           step="partners", steps=services.steps_for(application), titles=step_titles(),
                            confirm=forms.ConfirmForm(), facts=facts,
-                           submitted=application.status != CaseStatus.draft.value)
+                           submitted=application.status != CaseStatus.draft.value), status
 
 
 @bp.post("/<int:application_id>/partners/<int:partner_id>/facts")
@@ -236,19 +272,14 @@ def partners(application):
 def partner_facts(application_id: int, partner_id: int):
     application = _own(application_id)
     form = forms.PartnerFactsForm(prefix=f"p{partner_id}")
+    form.partner_id = partner_id
     if not form.validate_on_submit():
-        flash(" ".join(form.graduation_date.errors) or _("Please check the partner's details."), "danger")
-        return redirect(url_for(".step", application_id=application.id, step="partners"))
-    try:
-        services.correct_partner_facts(application, partner_id, form.data, actor=current_user)
-    except Refused as exc:
-        flash(str(exc), "danger")
-    except services.ConcurrentChange as exc:
-        flash(str(exc), "warning")
-        return redirect(url_for(".index"))
-    else:
-        db.session.commit()
-        flash(_("Partner details saved."), "success")
+        if not form.errors.get("graduation_date"):
+            form.graduation_date.errors = [_("Please check the partner's details.")]
+        return _partners_page(application, facts_form=form, status=400)
+    _refusable_edit(application, lambda: _partners_page(application, facts_form=form), form)
+    services.correct_partner_facts(application, partner_id, form.data, actor=current_user)
+    flash(_("Partner details saved."), "success")
     return redirect(url_for(".step", application_id=application.id, step="partners"))
 
 
@@ -258,13 +289,9 @@ def delete_partner(application_id: int, partner_id: int):
     application = _own(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.remove_partner(application, partner_id)
-    except Refused as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Partner removed."), "info")
+    _refusable_edit(application, lambda: _partners_page(application))
+    services.remove_partner(application, partner_id)
+    flash(_("Partner removed."), "info")
     return redirect(url_for(".step", application_id=application.id, step="partners"))
 
 
@@ -291,7 +318,6 @@ def consent(application_id: int):
     if not form.validate_on_submit():
         return documents(application, consent_form=form, status=400)
     services.record_consent(current_user, application, request.remote_addr)
-    db.session.commit()
     flash(_("Thank you. Your consent has been recorded; you can now upload sensitive documents."), "success")
     return redirect(url_for(".step", application_id=application.id, step="documents"))
 
@@ -300,23 +326,24 @@ def consent(application_id: int):
 @allow(APPLICANT)
 def upload(application_id: int):
     application = _own(application_id)
-    if application.status not in (CaseStatus.draft.value, CaseStatus.info_requested.value):
-        flash(_("Documents can no longer be added to this application."), "warning")
-        return redirect(url_for(".status", application_id=application.id))
     form = forms.UploadForm()
-    claimed = [link.key_group for link in application.key_group_links]
-    form.kind.choices = [("", "—")] + forms.document_kind_choices(claimed)
-    if form.validate_on_submit():
-        try:
-            services.store_document(application, form.file.data, form.kind.data, actor=current_user)
-        except Refused as exc:
-            getattr(form, exc.field or "file").errors.append(str(exc))
-        else:
-            db.session.commit()
-            flash(_("Uploaded: %(name)s", name=services.clean_filename(form.file.data.filename)), "success")
-            return redirect(request.form.get("back") == "status" and url_for(".status", application_id=application.id)
-                            or url_for(".step", application_id=application.id, step="documents"))
-    return documents(application, upload_form=form, status=400)
+    form.kind.choices = [("", "—")] + forms.document_kind_choices(
+        [link.key_group for link in application.key_group_links])
+    from_status = request.form.get("back") == "status"
+
+    def page(status=200):  # where the upload came from: the evidence step or the status page's information request
+        if from_status or application.status not in services.EDITABLE_STATUSES:
+            return status_page(application, upload_form=form, code=status)
+        return documents(application, upload_form=form, status=status)
+
+    on_refusal(page, form)
+    services.ensure_accepts_documents(application)
+    if not form.validate_on_submit():
+        return page(400)
+    services.store_document(application, form.file.data, form.kind.data, actor=current_user)
+    flash(_("Uploaded: %(name)s", name=services.clean_filename(form.file.data.filename)), "success")
+    return redirect(url_for(".status", application_id=application.id) if from_status
+                    else url_for(".step", application_id=application.id, step="documents"))
 
 
 @bp.post("/<int:application_id>/documents/<int:document_id>/delete")
@@ -326,13 +353,9 @@ def delete_document(application_id: int, document_id: int):
     document = document_or_404(application, document_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
-    try:
-        services.delete_document(application, document, actor=current_user)
-    except Refused as exc:
-        flash(str(exc), "danger")
-    else:
-        db.session.commit()
-        flash(_("Document removed."), "info")
+    _refusable_edit(application, lambda: documents(application))
+    services.delete_document(application, document, actor=current_user)
+    flash(_("Document removed."), "info")
     return redirect(url_for(".step", application_id=application.id, step="documents"))
 
 
@@ -367,22 +390,23 @@ def status(application_id: int):
     return status_page(_own(application_id))
 
 
-def status_page(application, answer_form=None, code=200):
+def status_page(application, answer_form=None, upload_form=None, code=200):
+    """The applicant's status page. Reading it changes nothing: its news stay unread until
+    the applicant marks them read (a POST)."""
     from ..eligibility.services import submission_snapshot
     from ..review.services import open_info_request
-    from .queries import mark_notifications_read
 
     info_request = open_info_request(application) if application.status == CaseStatus.info_requested.value else None
-    upload_form = forms.UploadForm()
+    if upload_form is None:
+        upload_form = forms.UploadForm(formdata=None)
     upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
-    if mark_notifications_read(current_user, application):
-        db.session.commit()
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
                            snapshot=submission_snapshot(application), info_request=info_request,
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
-                           has_consent=services.has_sensitive_consent(current_user, application)), code
+                           has_consent=services.has_sensitive_consent(current_user, application),
+                           notifications=unread_notifications(current_user, application_id=application.id)), code
 
 
 @bp.post("/<int:application_id>/answer")
@@ -425,8 +449,7 @@ def download(application_id: int, document_id: int):
         if not may_see_sensitive(current_user, application):
             abort(403)
         if current_user.role != APPLICANT:
-            services.record_document_view(application, document, actor=current_user)
-            db.session.commit()
+            services.record_document_view(application, document, actor=current_user)  # committed with the GET
     data = services.read_document(document)
     # Only images open in the browser, and in a sandbox; anything else (a PDF could carry
     # script or be an HTML polyglot) is a download, opened outside the app's origin.

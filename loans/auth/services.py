@@ -43,7 +43,10 @@ def register_applicant(*, name: str, login: str, password: str, locale: str | No
 
 def create_user(*, role: str, email: str, password: str, name: str = "", district_code: str | None = None,
                 bank_code: str | None = None, actor=None, check_password: bool = True) -> User:
-    """Create a staff (or applicant) account; raises Refused with a clear reason."""
+    """Create a staff (or applicant) account; raises Refused with a clear reason. ``actor``
+    is the administrator creating it (None from the command line)."""
+    if actor is not None and actor.role != "admin":
+        raise Refused(_l("Only administrators can create users."), status=403)
     email = email.strip().lower()
     if role not in ROLES:
         raise Refused(_l("Unknown role %(role)s.", role=role), "role")
@@ -171,7 +174,7 @@ def reset_password(user: User, *, actor) -> str:
     """An admin's reset: a one-time password for the admin to hand over; the user must
     choose their own at the next login, and every session of theirs ends now."""
     if user.role == "applicant":
-        raise Refused(_l("Applicants reset their own password; staff accounts only here."))
+        raise Refused(_l("Applicants reset their own password; staff accounts only here."), status=403)
     temporary = "-".join(secrets.token_hex(3) for _ in range(3))
     user.password_hash = hash_password(temporary)
     user.must_change_password = True

@@ -5,13 +5,12 @@ from flask_babel import gettext as _, ngettext
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ..access import allow, public, ROLES
-from ..db import db
+from ..errors import on_refusal
 from ..extensions import limiter
 from ..i18n import current_lang
 from ..urls import safe_next
 from . import services
 from .forms import ChangePasswordForm, LoginForm, RegisterForm
-from ..errors import Refused
 
 bp = Blueprint("auth", __name__)
 
@@ -45,8 +44,8 @@ def login():
         user = None if wait else services.authenticate(form.login.data, form.password.data)
         if user is None:
             if not wait:
+                # kept although the answer is a refusal: the page is returned, so the request's unit of work commits it
                 wait = services.record_failed_login(form.login.data)
-                db.session.commit()
             if wait:
                 status = 429
                 form.password.errors.append(_(
@@ -60,7 +59,6 @@ def login():
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
-            db.session.commit()
             if user.must_change_password:
                 flash(_("Your password was reset by an administrator. Choose a new password to continue."), "warning")
                 return redirect(url_for(".change_password"))
@@ -73,15 +71,11 @@ def login():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        try:
-            services.change_password(current_user, current=form.current_password.data, new=form.password.data)
-        except Refused as exc:
-            getattr(form, exc.field or "password").errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(current_user._get_current_object())  # the new session token: this session stays, others end
-            flash(_("Your password has been changed. Other sessions were logged out."), "success")
-            return redirect(url_for("main.index"))
+        on_refusal(lambda: render_template("auth/change_password.html", form=form), form)
+        services.change_password(current_user, current=form.current_password.data, new=form.password.data)
+        login_user(current_user._get_current_object())  # the new session token: this session stays, others end
+        flash(_("Your password has been changed. Other sessions were logged out."), "success")
+        return redirect(url_for("main.index"))
     return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
 
 
@@ -93,18 +87,14 @@ def register():
         return redirect(url_for("main.index"))
     form = RegisterForm()
     if form.validate_on_submit():
-        try:
-            user = services.register_applicant(name=form.name.data, login=form.login.data,
-                                               password=form.password.data, locale=current_lang())
-        except Refused as exc:
-            getattr(form, exc.field or "login").errors.append(str(exc))
-        else:
-            db.session.commit()
-            session.clear()
-            session["lang"] = user.locale
-            login_user(user)
-            flash(_("Welcome! Your account is ready. Start your application below."), "success")
-            return redirect(safe_next(request.args.get("next")) or url_for("applications.index"))
+        on_refusal(lambda: render_template("auth/register.html", form=form), form)
+        user = services.register_applicant(name=form.name.data, login=form.login.data,
+                                           password=form.password.data, locale=current_lang())
+        session.clear()
+        session["lang"] = user.locale
+        login_user(user)
+        flash(_("Welcome! Your account is ready. Start your application below."), "success")
+        return redirect(safe_next(request.args.get("next")) or url_for("applications.index"))
     return render_template("auth/register.html", form=form)
 
 
@@ -113,7 +103,6 @@ def register():
 @login_required
 def logout():
     services.end_sessions(current_user)
-    db.session.commit()
     lang = session.get("lang")
     logout_user()
     session.clear()

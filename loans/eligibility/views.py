@@ -6,7 +6,7 @@ from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request, session,
                    url_for)
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -22,7 +22,7 @@ from ..i18n import current_lang
 from ..policy.models import District, KeyGroup
 from . import services
 from .forms import OUTSIDE, PrecheckForm, StartForm
-from ..errors import Refused
+from ..errors import Refused, on_refusal
 
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
 
@@ -147,9 +147,21 @@ def precheck():
     if carried is not None:
         token = _serializer().dumps(carried)
     status = 400 if request.method == "POST" and form.errors else 200
+    return _precheck_page(form, result=result, rules=rules, evidence=evidence, token=token,
+                          resumed=request.method == "GET" and carried is not None, status=status)
+
+
+def _precheck_page(form: PrecheckForm, *, result=None, rules=None, evidence=None, token=None, resumed=False,
+                   status=200):
     return render_template("eligibility/precheck.html", form=form, result=result, rules=rules, evidence=evidence,
-                           start=StartForm(answers=token) if token else None, resumed=request.method == "GET"
-                           and carried is not None), status
+                           start=StartForm(answers=token) if token else None, resumed=resumed), status
+
+
+def _blank_precheck_page():
+    """The questions again, unanswered (a start that could not use its answers)."""
+    form = PrecheckForm(formdata=None)
+    _prepare(form)
+    return _precheck_page(form)
 
 
 @bp.post("/start")
@@ -159,10 +171,10 @@ def start():
     form = StartForm()
     if not form.validate_on_submit():
         abort(400)
+    on_refusal(_blank_precheck_page)
     answers = _load_token(form.answers.data) or session.get(SESSION_KEY)
     if not isinstance(answers, dict):
-        flash(_("Answer the questions first; then you can start an application with your answers."), "info")
-        return redirect(url_for(".precheck"))
+        raise Refused(_l("Answer the questions first; then you can start an application with your answers."))
     token = _serializer().dumps(answers)
     if not current_user.is_authenticated:
         flash(_("Create an account (or log in) to start your application; your answers are kept."), "info")
@@ -171,11 +183,8 @@ def start():
         abort(403)
     try:
         application = _draft_from(answers)
-    except (Refused, ValueError, TypeError, KeyError):
-        db.session.rollback()
-        flash(_("Some answers could not be carried over. Please answer the questions again."), "warning")
-        return redirect(url_for(".precheck"))
-    db.session.commit()
+    except (ValueError, TypeError, KeyError):  # answers of an older shape, or altered: nothing is kept
+        raise Refused(_l("Some answers could not be carried over. Please answer the questions again.")) from None
     session.pop(SESSION_KEY, None)
     flash(_("Your application has been started with your answers. Please complete the remaining steps."), "success")
     return redirect(url_for("applications.step", application_id=application.id, step="person"))

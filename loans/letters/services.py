@@ -1,4 +1,4 @@
-"""Issuing, serving and revoking letters. Writes flush; the caller commits once."""
+"""Issuing, serving and revoking letters. Writes flush; the unit of work commits once."""
 from __future__ import annotations
 
 import hashlib
@@ -103,21 +103,20 @@ def letter_pdf(letter: Letter) -> bytes:
 def revoke_letter(letter: Letter, *, actor, reason: str) -> None:
     """A supervisor withdraws an approval letter; audited, and the applicant is told."""
     if actor.role != "supervisor":
-        raise Refused(_l("Only a supervisor may revoke a letter."))
+        raise Refused(_l("Only a supervisor may revoke a letter."), status=403)
     if letter.kind != "approval":
-        raise Refused(_l("Only approval letters can be revoked."))
+        raise Refused(_l("Only approval letters can be revoked."), status=409)
     if letter.is_revoked:
-        raise Refused(_l("This letter has already been revoked."))
+        raise Refused(_l("This letter has already been revoked."), status=409)
     reason = (reason or "").strip()
     if not reason:
-        raise Refused(_l("Give the reason for revoking the letter."))
+        raise Refused(_l("Give the reason for revoking the letter."), "reason")
     # Guarded: of two supervisors revoking at once, one revokes and the other is told.
     result = db.session.execute(update(Letter).where(Letter.id == letter.id, Letter.revoked_at.is_(None))
                                 .values(revoked_at=utcnow(), revoked_by_id=actor.id, revoke_reason=reason)
                                 .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        db.session.rollback()
-        raise Refused(_l("This letter has already been revoked."))
+        raise Refused(_l("This letter has already been revoked."), status=409)
     db.session.expire(letter, ["revoked_at", "revoked_by_id", "revoke_reason"])
     application = letter.application
     record("letter_revoked", application, actor=actor, reference=letter.reference, reason=reason)

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, flash, redirect, render_template, request, send_file, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow, public
-from ..db import db
+from ..errors import Refused, on_refusal
 from . import queries, services
 from .forms import RevokeForm
-from ..errors import Refused
 
 bp = Blueprint("letters", __name__)
 
@@ -34,7 +33,11 @@ def download(letter_id: int):
 @bp.get("/letters/print")
 @allow(SUPERVISOR)
 def batch():
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), 100_000)
+    return _batch_page(request.args.get("page", 1, type=int))
+
+
+def _batch_page(page):
+    page = min(max(page or 1, 1), 100_000)
     letters, total = queries.printable_letters(current_user, page)
     pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
     return render_template("letters/batch.html", letters=letters, total=total, page=page, pages=pages)
@@ -48,8 +51,8 @@ def batch_pdf():
     ids = [int(x) for x in request.form.getlist("letter_id") if x.isdigit() and len(x) <= 9]
     letters = queries.letters_in_scope(current_user, ids)
     if not letters:
-        flash(_("Choose at least one letter to print."), "warning")
-        return redirect(url_for(".batch"))
+        on_refusal(lambda: _batch_page(request.form.get("page", 1, type=int)))
+        raise Refused(_l("Choose at least one letter to print."))
     writer = PdfWriter()
     for letter in letters:
         writer.append(io.BytesIO(services.letter_pdf(letter)))
@@ -62,20 +65,16 @@ def batch_pdf():
 @allow(SUPERVISOR)
 def revoke(letter_id: int):
     letter = queries.letter_or_404(letter_id, current_user)
+    application_id = letter.application_id
+    # refused: the case page again, with the reason at the top (the review blueprint's own view
+    # renders it; letters do not import review, which imports letters)
+    on_refusal(lambda: current_app.view_functions["review.case"](application_id=application_id))
     form = RevokeForm()
-    back = url_for("review.case", application_id=letter.application_id) + "#letters"
     if not form.validate_on_submit():
-        flash(_("Give the reason for revoking the letter."), "danger")
-        return redirect(back), 400
-    try:
-        services.revoke_letter(letter, actor=current_user, reason=form.reason.data)
-    except Refused as exc:
-        db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back), 409
-    db.session.commit()
+        raise Refused(_l("Give the reason for revoking the letter."))
+    services.revoke_letter(letter, actor=current_user, reason=form.reason.data)
     flash(_("Letter %(ref)s revoked; the applicant has been told.", ref=letter.reference), "success")
-    return redirect(back)
+    return redirect(url_for("review.case", application_id=application_id) + "#letters")
 
 
 @bp.get("/verify/<code>")

@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 from flask_login import current_user
 
 from ..access import STAFF_ROLES, allow, public
-from ..db import db, local_today
+from ..db import local_today
 from ..urls import safe_next
 
 bp = Blueprint("main", __name__)
@@ -54,7 +54,6 @@ def set_language():
         session["lang"] = lang
         if current_user.is_authenticated and current_user.locale != lang:
             current_user.locale = lang
-            db.session.commit()
     return redirect(safe_next(request.form.get("next")) or url_for("main.index"))
 
 

@@ -6,7 +6,9 @@ import logging
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 
-from ..db import after_commit, db
+from sqlalchemy import update
+
+from ..db import after_commit, db, utcnow
 from ..labels import STATUS, label
 from ..urls import public_url
 from .models import Notification
@@ -37,6 +39,18 @@ def notify(user, application, event: str, **params) -> Notification:
         after_commit(lambda: send_email(app, message))
     return note
 
+
+
+def mark_read(user, *, application_id: int | None = None, up_to_id: int | None = None) -> int:
+    """Mark the user's unread notifications read: only those about one case if given, and
+    only up to ``up_to_id`` (the newest one the page showed: news that arrived since stays
+    unread). Returns how many were marked."""
+    query = update(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if application_id is not None:
+        query = query.where(Notification.application_id == application_id)
+    if up_to_id is not None:
+        query = query.where(Notification.id <= up_to_id)
+    return db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
 mail_log = logging.getLogger("loans.mail")
 

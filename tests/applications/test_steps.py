@@ -16,6 +16,7 @@ from tests.applications.conftest import (BUSINESS, DECLARATIONS, LOAN, PERSON, P
                                          resident_id, tiny_pdf)
 from tests.helpers import field_error, input_value, is_checked, selected_option, text
 from loans.errors import Refused
+from loans.unit_of_work import unit_of_work
 
 
 def person(**changes):
@@ -211,8 +212,8 @@ def test_two_racing_submissions_cannot_both_hold_one_resident_id(portal, other_p
     other_portal.fill(second)
     services.transition(get_application(first), Action.submit)
     db.session.commit()
-    with pytest.raises(Refused, match="already has an open application"):
-        services.transition(get_application(second), Action.submit)
+    with pytest.raises(Refused, match="already has an open application"), unit_of_work():
+        services.transition(get_application(second), Action.submit)  # the unit of work rolls it all back
     assert (get_application(first).status, get_application(second).status) == ("submitted", "draft")
 
 
@@ -329,13 +330,13 @@ def test_partners_for_a_partnership(portal, client):
     assert [(p.full_name, p.key_group_code) for p in application.partners] == [("李伙伴", "veteran")]
     assert application.partners[0].id_number == partner_id
 
-    # The applicant is not their own partner; bad IDs are explained beside the field.
-    for number, message in ((resident_id(), "already part of the application"),
-                            (partner_id, "already part of the application"),
-                            (bad_check_digit(), "check digit")):
+    # The applicant is not their own partner (refused: 400); bad IDs are explained beside the field.
+    for number, message, status in ((resident_id(), "already part of the application", 400),
+                                    (partner_id, "already part of the application", 400),
+                                    (bad_check_digit(), "check digit", 200)):
         response = client.post(portal.url(app_id, "partners"),
                                data={"full_name": "某人", "id_number": number, "key_group_code": "veteran"})
-        assert response.status_code == 200
+        assert response.status_code == status
         page = response.get_data(as_text=True)
         assert message in field_error(page, "id_number")
         assert input_value(page, "full_name") == "某人"
@@ -562,3 +563,75 @@ def test_staff_cannot_use_applicant_routes(client, login_as, make_user, app, rol
     assert client.get(f"/my/applications/{app_id}/step/person").status_code == 403
     assert client.post(f"/my/applications/{app_id}/withdraw").status_code == 403
     assert get_application(app_id).status == "draft"
+
+
+# --- refusals: the page again at once, with the reason and the right status ------------
+
+def refused(response, status: int, message: str) -> str:
+    page = text(response.get_data(as_text=True))
+    assert response.status_code == status, page[:1500]
+    assert message in page and "Redirecting" not in page
+    return page
+
+
+def _partnership_with_a_partner(portal, client) -> int:
+    app_id = portal.new()
+    portal.fill(app_id, business={"loan_type": "partnership"})
+    response = client.post(portal.url(app_id, "partners"), data={
+        "full_name": "李伙伴", "id_number": resident_id(region="431003", birth=date(1988, 8, 8), seq="222"),
+        "key_group_code": "veteran"})
+    assert response.status_code == 302
+    return app_id
+
+
+def test_changes_to_a_submitted_application_are_refused_on_its_status_page(portal, client):
+    app_id = _partnership_with_a_partner(portal, client)
+    assert portal.submit(app_id).status_code == 302
+    application = get_application(app_id)
+    partner_id, document_id = application.partners[0].id, application.documents[0].id
+    base = f"/my/applications/{app_id}"
+    for url, data in ((portal.url(app_id, "loan"), {**LOAN, "amount": "1"}),
+                      (portal.url(app_id, "partners"), {"full_name": "某人", "id_number": resident_id(seq="333"),
+                                                        "key_group_code": "veteran"}),
+                      (f"{base}/partners/{partner_id}/facts", {f"p{partner_id}-graduation_date": ""}),
+                      (f"{base}/partners/{partner_id}/delete", {}),
+                      (f"{base}/consent", {"agree": "y"}),
+                      (f"{base}/documents/{document_id}/delete", {})):
+        page = refused(client.post(url, data=data), 409, "can no longer be edited here")
+        assert application.reference in page, url  # the status page
+    application = get_application(app_id)
+    assert application.amount == Decimal("150000") and len(application.partners) == 1
+    assert len(application.documents) == 1 and application.status == "submitted"
+
+
+def test_partner_refusals_show_the_partners_step(portal, client):
+    app_id = _partnership_with_a_partner(portal, client)
+    partner_id = get_application(app_id).partners[0].id
+    base = f"/my/applications/{app_id}/partners"
+    # a form that does not validate: the partner's row again, the reason beside the field
+    response = client.post(f"{base}/{partner_id}/facts", data={f"p{partner_id}-graduation_date": "not a date"})
+    assert response.status_code == 400 and "Redirecting" not in response.get_data(as_text=True)
+    assert field_error(response.get_data(as_text=True), f"p{partner_id}-graduation_date")
+    # a partner removed meanwhile (another window)
+    page = refused(client.post(f"{base}/{partner_id + 1000}/facts", data={}), 409,
+                   "That partner is not on this application.")
+    assert "Add a partner" in page
+    refused(client.post(f"{base}/{partner_id + 1000}/delete"), 409, "That partner is not on this application.")
+    assert len(get_application(app_id).partners) == 1
+
+
+def test_a_step_saved_after_submission_elsewhere_is_refused(portal, client, monkeypatch):
+    """Another window changed the draft after this one read it: nothing is saved, and the
+    page comes back with the reason (409)."""
+    app_id = portal.new()
+    portal.fill(app_id)
+    real_guard = services.guard_edit
+
+    def submitted_meanwhile(application):
+        services.transition(application, Action.submit, actor=application.applicant)
+        real_guard(application)
+
+    monkeypatch.setattr(services, "guard_edit", submitted_meanwhile)
+    refused(portal.step(app_id, "loan", {**LOAN, "amount": "99999"}), 409, "changed elsewhere just now")
+    application = get_application(app_id)
+    assert application.amount == Decimal("150000") and application.status == "draft"  # all rolled back

@@ -276,8 +276,10 @@ def test_uploads_to_a_submitted_application_are_refused(portal, client):
     portal.fill(app_id)
     portal.submit(app_id)
     response = portal.upload(app_id, "business_plan", tiny_pdf(), "late.pdf")
-    assert response.status_code == 302
-    assert "Documents can no longer be added" in client.get(response.headers["Location"]).get_data(as_text=True)
+    assert response.status_code == 409  # the status page at once, with the reason
+    page = response.get_data(as_text=True)
+    assert "Documents can no longer be added" in page and "Redirecting" not in page
+    assert get_application(app_id).reference in page
     assert len(documents(app_id)) == 1
 
 

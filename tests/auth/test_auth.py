@@ -102,7 +102,7 @@ def test_register_twice_with_the_same_login(client):
     register(client, "13812345678")
     client.post("/logout")
     response = register(client, "13812345678", name="李四")
-    assert response.status_code == 200
+    assert response.status_code == 400  # refused: the form again, the reason beside the login
     page = response.get_data(as_text=True)
     assert "already exists" in field_error(page, "login")
     assert input_value(page, "name") == "李四"

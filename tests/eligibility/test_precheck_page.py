@@ -177,10 +177,12 @@ def test_anonymous_goes_to_register_and_comes_back_with_answers(client):
 
 
 def test_tampered_answers_are_refused(client, login_as):
-    login_as("applicant")
+    user = login_as("applicant")
     response = client.post("/eligibility/start", data={"answers": "forged"})
-    assert response.status_code == 302
-    assert response.headers["Location"].endswith("/eligibility")
+    assert response.status_code == 400  # the questions again, with the reason
+    page = response.get_data(as_text=True)
+    assert "Answer the questions first" in page and "Redirecting" not in page
+    assert not _draft(user)
     assert client.get("/eligibility?answers=forged").status_code == 200
 
 
@@ -191,3 +193,15 @@ def test_staff_cannot_start_an_application(client, login_as):
     with client.session_transaction() as session:
         assert "precheck" in session
     assert client.post("/eligibility/start", data={}).status_code == 403
+
+
+def test_answers_that_cannot_be_carried_over_are_refused_on_the_questions_page(client, login_as):
+    user = login_as("applicant")
+    with client.session_transaction() as session:
+        session["precheck"] = {"key_groups": ["graduate"], "loan_type": "individual", "amount": "200000.00",
+                               "graduation_date": "not a date"}  # e.g. an older or altered shape
+    response = client.post("/eligibility/start", data={})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 400 and "Redirecting" not in page
+    assert "Some answers could not be carried over. Please answer the questions again." in page
+    assert not _draft(user)  # the half-started draft was rolled back

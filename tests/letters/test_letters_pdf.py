@@ -164,7 +164,9 @@ def test_supervisor_prints_selected_letters_as_one_pdf(app, decided, make_user):
 
     scoped = client_for(app, make_user("supervisor", district_code="431003"))
     response = scoped.post("/letters/print", data={"letter_id": [str(first.id)]})
-    assert response.status_code == 302  # nothing in scope: back to the list
+    assert response.status_code == 400  # nothing in scope: the list again, with the reason
+    page = response.get_data(as_text=True)
+    assert "Choose at least one letter to print." in page and "Redirecting" not in page
     officer = client_for(app, make_user("officer"))
     assert officer.get("/letters/print").status_code == 403
 

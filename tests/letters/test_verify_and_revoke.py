@@ -52,7 +52,11 @@ def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make
     case_page = supervisor.get(f"/review/cases/{application.id}").get_data(as_text=True)
     assert f"/letters/{letter.id}/revoke" in case_page
 
-    assert supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": ""}).status_code == 400
+    response = supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": ""}, headers=EN)
+    assert response.status_code == 400  # the case page again, with the reason
+    page = response.get_data(as_text=True)
+    assert "Give the reason for revoking the letter." in page and "Redirecting" not in page
+    assert application.reference in page
     response = supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "申请材料不实"})
     assert response.status_code == 302
     db.session.expire_all()
@@ -67,7 +71,10 @@ def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make
 
     page = app.test_client().get(f"/verify/{letter.verification_code}", headers=EN)
     assert "Revoked" in page.get_data(as_text=True)
-    assert supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "again"}).status_code == 409
+    response = supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "again"}, headers=EN)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "This letter has already been revoked." in page and "Redirecting" not in page
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)
                              .where(AuditEvent.action == "letter_revoked")) == 1
 
@@ -96,7 +103,11 @@ def test_rejection_letters_cannot_be_revoked(app, decided, make_user):
 
     _, letter = decided("reject")
     supervisor = client_for(app, make_user("supervisor"))
-    assert supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "x"}).status_code == 409
+    response = supervisor.post(f"/letters/{letter.id}/revoke", data={"reason": "x"}, headers=EN)
+    assert response.status_code == 409
+    page = response.get_data(as_text=True)
+    assert "Only approval letters can be revoked." in page and "Redirecting" not in page
+    assert letter.revoked_at is None
 
 
 def test_revoke_form_needs_csrf_token(migrated_template, tmp_path, make_user):

@@ -19,6 +19,7 @@ from loans.core.workflow import Action
 from loans.db import db
 from tests.helpers import verify_evidence
 from loans.errors import Refused
+from loans.unit_of_work import unit_of_work
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -299,7 +300,7 @@ def test_a_stale_step_save_does_not_overwrite_a_submitted_case(app, make_case):
     # as another request that read the draft before it was submitted
     set_committed_value(case, "status", "draft")
     set_committed_value(case, "lock_version", stale_version)
-    with pytest.raises(app_services.ConcurrentChange):
+    with pytest.raises(app_services.ConcurrentChange), unit_of_work():  # which rolls the save back
         app_services.save_step(case, "loan", app_services.save_loan, {"amount": "99999999"}, actor=case.applicant)
     db.session.expire_all()
     case = reload(case)
@@ -840,6 +841,8 @@ def test_partner_facts_can_be_corrected_while_information_is_requested(app, make
     correct = db.session.scalar(select(AuditEvent).where(AuditEvent.object_id == case.id,
                                                          AuditEvent.action == "correct"))
     assert correct.detail["step"] == "partners"
-    # who the partners are stays fixed
-    assert applicant.post(f"/my/applications/{case.id}/partners/{partner.id}/delete").status_code == 302
+    # who the partners are stays fixed: refused on the partners step, with the reason
+    response = applicant.post(f"/my/applications/{case.id}/partners/{partner.id}/delete")
+    assert response.status_code == 409 and "Redirecting" not in text(response)
+    assert "cannot be changed after submission" in text(response) and "合伙人" in text(response)
     assert len(reload(case).partners) == 1
