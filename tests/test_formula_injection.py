@@ -107,7 +107,7 @@ def test_ledger_keeps_names_starting_like_a_formula(app, run_ledger):
 
 def test_subsidy_export_neutralises_a_stored_formula_loan_ref(app, add_loan):  # noqa: F811
     from loans.subsidy import services
-    from loans.subsidy.export import csv_bytes, xlsx_bytes
+    from loans.subsidy.exports import csv_bytes, xlsx_bytes
 
     add_loan(EVIL)
     add_loan("EX-A")

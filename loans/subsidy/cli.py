@@ -60,7 +60,7 @@ def compute_command(period, today):
 def export_command(period, fmt, output: Path):
     """Write the subsidy export of PERIOD (SPEC §10): every bank's current statement."""
     from . import services
-    from .export import NeverComputed, csv_bytes, export_rows, xlsx_bytes
+    from .exports import NeverComputed, csv_bytes, export_rows, xlsx_bytes
 
     try:
         code, _, _ = services.period_dates(period)

@@ -19,7 +19,7 @@ from ..db import LOCAL_TZ, db
 from ..pdf import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
 from ..policy.models import Bank
 from . import queries
-from .export import plain_decimal
+from .exports import plain_decimal
 
 log = logging.getLogger(__name__)
 

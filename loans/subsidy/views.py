@@ -19,8 +19,8 @@ from ..errors import Refused, on_refusal
 from ..i18n import current_lang
 from ..policy.models import Bank
 from . import forms, queries, services
-from .chart import bar_chart
-from .export import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
+from .charts import bar_chart
+from .exports import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
 from .pdf import render_statement_pdf
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")

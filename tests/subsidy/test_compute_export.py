@@ -34,7 +34,7 @@ def audit_count(action):
 
 
 def test_example_ledger_export_is_byte_identical(computed):
-    from loans.subsidy.export import csv_bytes
+    from loans.subsidy.exports import csv_bytes
 
     expected = EXAMPLE_EXPORT.read_bytes()
     assert expected.count(b"\r\n") == expected.count(b"\n") == 4  # the example uses CRLF line endings
@@ -71,7 +71,7 @@ def test_hn2023_worked_example_through_the_database(app, add_loan):
 
 
 def test_overdue_days_closed_loans_and_cents_in_balance_days(app, add_loan):
-    from loans.subsidy.export import csv_bytes
+    from loans.subsidy.exports import csv_bytes
     from loans.subsidy.services import current_statement
 
     # overdue 2021-07-01 … 2021-07-30 (end exclusive): 30 days lose the subsidy
@@ -93,7 +93,7 @@ def test_overdue_days_closed_loans_and_cents_in_balance_days(app, add_loan):
 
 
 def test_balance_days_with_fen_print_exactly(app, add_loan):
-    from loans.subsidy.export import csv_bytes, plain_decimal
+    from loans.subsidy.exports import csv_bytes, plain_decimal
 
     assert plain_decimal(Decimal("18400000.00")) == "18400000"
     assert plain_decimal(Decimal("270271.50")) == "270271.5"
@@ -138,7 +138,7 @@ def test_recompute_replaces_drafts_only(app, computed, staff, add_loan):
 def test_frozen_states_are_untouched_and_reopen_makes_version_2(app, computed, staff, add_loan):
     from loans.db import db
     from loans.subsidy import services
-    from loans.subsidy.export import csv_bytes
+    from loans.subsidy.exports import csv_bytes
 
     supervisor, finance = staff("supervisor"), staff("finance")
     icbc = computed["ICBC-CZ"]
@@ -201,7 +201,7 @@ def test_stale_lock_version_changes_nothing(app, computed, staff):
 
 
 def test_export_of_a_period_without_lines_is_the_header_alone(app):
-    from loans.subsidy.export import HEADER, NeverComputed, csv_bytes
+    from loans.subsidy.exports import HEADER, NeverComputed, csv_bytes
 
     with pytest.raises(NeverComputed):
         csv_bytes("2021Q3")
@@ -212,7 +212,7 @@ def test_export_of_a_period_without_lines_is_the_header_alone(app):
 def test_xlsx_export_has_the_same_rows_as_numbers(computed):
     from openpyxl import load_workbook
 
-    from loans.subsidy.export import HEADER, xlsx_bytes
+    from loans.subsidy.exports import HEADER, xlsx_bytes
 
     data = xlsx_bytes("2021Q3")
     sheet = load_workbook(io.BytesIO(data)).active
@@ -227,7 +227,7 @@ def test_xlsx_export_has_the_same_rows_as_numbers(computed):
 
 
 def test_a_rate_with_three_decimals_exports_exactly(app, add_loan):
-    from loans.subsidy.export import csv_bytes
+    from loans.subsidy.exports import csv_bytes
 
     # HN-2023 rate share 50 % of 3.95 % = 1.975 %
     add_loan("R3", rate="3.95", lpr="3.00", contract_date=date(2025, 6, 10), amount="300000",
