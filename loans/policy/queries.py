@@ -129,12 +129,14 @@ def calendar_warnings(today: date, calendar: WorkingCalendar | None = None) -> l
     if not calendar.is_covered(today.year):
         warnings.append(ReferenceWarning("calendar", _l(
             "No public holidays have been entered for %(year)s: working days in %(year)s count Monday to Friday "
-            "only, so deadlines may be wrong. Enter the State Council's arrangement on the calendar page.",
+            "only, so deadlines may be wrong. An administrator enters the State Council's arrangement on the "
+            "holiday calendar page.",
             year=today.year)))
     if (today.month, today.day) >= CALENDAR_WARNING_FROM and not calendar.is_covered(today.year + 1):
         warnings.append(ReferenceWarning("calendar", _l(
-            "No public holidays have been entered for %(year)s yet. Enter the State Council's arrangement on the "
-            "calendar page as soon as it is published, before 1 January.", year=today.year + 1)))
+            "No public holidays have been entered for %(year)s yet. An administrator should enter the State "
+            "Council's arrangement on the holiday calendar page as soon as it is published, before 1 January.",
+            year=today.year + 1)))
     return warnings
 
 
