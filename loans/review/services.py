@@ -83,7 +83,7 @@ def record_evidence(application, *, actor, rule_id: str, verified: bool, note: s
     if rule_id not in EVIDENCE_RULES:
         raise Refused(_l("This rule is not checked from evidence."), "rule_id")
     if application.status != CaseStatus.under_review.value:
-        raise Refused(_l("Evidence can be recorded only while the case is under review."))
+        raise Refused(_l("Evidence can be recorded only while the case is under review."), status=409)
     check = EvidenceCheck(application_id=application.id, rule_id=rule_id, verified=verified, note=note.strip(),
                           checked_by_id=actor.id)
     db.session.add(check)
@@ -104,7 +104,7 @@ def rerun_eligibility(application, *, actor):
     """Re-run the engine with today's records; only while the case is being reviewed (a
     decided case keeps the result it was decided on)."""
     if application.status not in queries.IN_REVIEW:
-        raise Refused(_l("Eligibility is re-run only while a case is under review."))
+        raise Refused(_l("Eligibility is re-run only while a case is under review."), status=409)
     return evaluate_case(application, trigger="rerun", actor=actor)
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -16,7 +16,7 @@ from ..i18n import current_lang
 from ..policy.models import Bank, KeyGroup
 from ..policy.queries import working_calendar
 from . import forms, queries, services
-from ..errors import on_refusal
+from ..errors import Refused, on_refusal
 
 bp = Blueprint("review", __name__, url_prefix="/review")
 
@@ -146,11 +146,9 @@ def request_info(application_id: int):
 def evidence(application_id: int):
     application = _case(application_id)
     form = forms.EvidenceForm()
-    if not form.validate_on_submit():
-        flash(_("Choose verified or not verified."), "danger")
-        return redirect(url_for(".case", application_id=application.id) + "#evidence")
-
     _refusable(application)
+    if not form.validate_on_submit():
+        raise Refused(_l("Choose verified or not verified."))
     services.record_evidence(application, actor=current_user, rule_id=form.rule_id.data,
                              verified=form.verified.data == "yes", note=form.note.data or "")
     services.rerun_eligibility(application, actor=current_user)
@@ -164,6 +162,7 @@ def add_note(application_id: int):
     form = forms.NoteForm()
     if not form.validate_on_submit():
         return _case_page(application, note_form=form, status=400)
+    _refusable(application, note_form=form)
     services.add_note(application, actor=current_user, body=form.body.data)
     return _done(application, _("Note added."))
 
