@@ -1,0 +1,415 @@
+"""Every refusal shows its page (issue 10): each POST route, asked to do something the rules
+do not allow, answers with the page the user was on — the app's own page with its
+navigation — the reason on it in the reader's language, and the refusal's status
+(400/403/409); never a redirect, never "Redirecting…", never a 500. The JSON API answers
+``{"errors": …}``.
+
+The routes come from ``app.url_map``: a new POST route fails
+``test_every_post_route_has_a_refused_case`` until it is given a refused case in
+``REFUSALS`` (or a reason in ``NO_BUSINESS_REFUSAL``). One world holds a case, loan,
+letter and statement in every state the refusals need; a refusal changes nothing, so the
+walk asks each route in English and then in Chinese on the same world."""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Callable
+
+import pytest
+
+from tests.helpers import assert_refused_here, text
+from tests.test_roles_routes import TINY_PDF, client_as
+
+try:  # until the shared fixtures (make_case, add_loan) move to tests/conftest.py with tests/factories.py
+    from tests.review.conftest import make_case  # noqa: F401 (fixture)
+    from tests.subsidy.conftest import add_loan  # noqa: F401 (fixture)
+except ImportError:
+    pass
+
+NAV = 'class="navbar'
+AFTER_Q3_2021 = date(2021, 9, 21)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """``setup(world)`` gives the URL and the form (or JSON) to send as ``role``; the
+    answer must have ``status`` and show ``en`` (in English) or ``zh`` (in Chinese)."""
+
+    role: str
+    setup: Callable
+    status: int
+    en: str
+    zh: str
+    json: bool = False
+
+
+# --- the requests ------------------------------------------------------------------------
+
+def _case(name, step="", **data):
+    def setup(w):
+        return f"/my/applications/{w.cases[name]}{step}", data
+    return setup
+
+
+def _review(name, action, **data):
+    return lambda w: (f"/review/cases/{w.cases[name]}/{action}", data)
+
+
+def _loan(name, kind, path, **values):
+    def setup(w):
+        loan = w.loans[name]
+        data = {f"{kind}-version": str(loan.lock_version), f"{kind}-event_on": "2021-07-01"}
+        data.update({f"{kind}-{field}": value for field, value in values.items()})
+        return f"/loans/{loan.id}/{path}", data
+    return setup
+
+
+def _statement(name, action, **data):
+    def setup(w):
+        statement = w.statements[name]
+        return f"/subsidy/statements/{statement.id}/{action}", {"lock_version": str(statement.lock_version), **data}
+    return setup
+
+
+def _file(name: str, data: bytes):
+    return (io.BytesIO(data), name)
+
+
+def _version_data(code: str) -> dict:
+    """The policy version's form as the admin page fills it."""
+    from loans.policy.forms import PolicyVersionForm
+    from loans.policy.views import _version_data, _version_or_404
+
+    form = PolicyVersionForm(formdata=None, data=_version_data(_version_or_404(code)))
+    data = {}
+    for field in form:
+        if field.type == "BooleanField":
+            if field.data:
+                data[field.name] = "y"
+        elif field.type != "CSRFTokenField":
+            data[field.name] = "" if field.data is None else \
+                field._value() if hasattr(field, "_value") else str(field.data)
+    return data
+
+
+REFUSALS: dict[str, Refusal] = {
+    # the applicant, on an application already decided
+    "applications.answer": Refusal(
+        "applicant", _case("approved", "/answer", answer="营业执照已上传"), 409,
+        "This request has already been answered.", "该补充材料要求已答复"),
+    "applications.consent": Refusal(
+        "applicant", _case("approved", "/consent", agree="y"), 409,
+        "This application has been submitted and can no longer be edited here.", "该申请已提交，不能在此修改"),
+    "applications.delete_document": Refusal(
+        "applicant", lambda w: (f"/my/applications/{w.cases['approved']}/documents/{w.document_id}/delete", {}), 409,
+        "This application has been submitted and can no longer be edited here.", "该申请已提交，不能在此修改"),
+    "applications.delete_partner": Refusal(
+        "applicant", _case("approved", "/partners/999999/delete"), 409,
+        "This application has been submitted and can no longer be edited here.", "该申请已提交，不能在此修改"),
+    "applications.partner_facts": Refusal(
+        "applicant", _case("approved", "/partners/999999/facts", **{"p999999-declares_no_other_loans": "y"}), 409,
+        "This application has been submitted and can no longer be edited here.", "该申请已提交，不能在此修改"),
+    "applications.step": Refusal(
+        "applicant", _case("approved", "/step/person", full_name="赵六", action="draft"), 409,
+        "This application has been submitted and can no longer be edited here.", "该申请已提交，不能在此修改"),
+    "applications.submit": Refusal(
+        "applicant", _case("approved", "/submit"), 409,
+        "This application has already been submitted.", "该申请已提交。"),
+    "applications.upload": Refusal(
+        "applicant", _case("approved", "/documents", kind="business_licence", file=_file("licence.pdf", TINY_PDF)),
+        409, "Documents can no longer be added to this application.", "该申请已不能再添加材料"),
+    "applications.withdraw": Refusal(
+        "applicant", _case("approved", "/withdraw", reason="不需要了"), 409,
+        "This application can no longer be withdrawn: a decision has already been made.", "该申请已作出审批决定，不能再撤回"),
+    # officers and supervisors, on a case taken or decided
+    "review.take": Refusal(
+        "officer", _review("under_review", "take"), 409,
+        "This action is not possible while the case is", "状态时不能执行此操作"),
+    "review.request_info": Refusal(
+        "officer", _review("approved", "request-info", message="请补充营业执照"), 409,
+        "This case has already been decided", "该案件已作出审批决定"),
+    "review.evidence": Refusal(
+        "officer", _review("approved", "evidence", rule_id="E08", verified="yes"), 409,
+        "Evidence can be recorded only while the case is under review.", "只有案件处于审核中时才能登记"),
+    "review.rerun": Refusal(
+        "officer", _review("approved", "eligibility"), 409,
+        "Eligibility is re-run only while a case is under review.", "只有案件处于审核中时才能重新进行资格审查"),
+    "review.reveal": Refusal(
+        "officer", _review("under_review", "reveal"), 403,
+        "Only the officer handling this case or a supervisor may see the full resident ID.", "查看完整的居民身份证号码"),
+    "review.recommend": Refusal(
+        "officer", _review("approved", "recommend", decision="reject", explanation="经营地不在本市"), 409,
+        "This case has already been decided", "该案件已作出审批决定"),
+    "review.decide": Refusal(
+        "supervisor", _review("approved", "decide", decision="approve"), 409,
+        "This case has already been decided", "该案件已作出审批决定"),
+    # letters
+    "letters.revoke": Refusal(
+        "supervisor", lambda w: (f"/letters/{w.letter_id}/revoke", {"reason": "再次撤销"}), 409,
+        "This letter has already been revoked.", "该通知书已撤销"),
+    "letters.batch_pdf": Refusal(
+        "supervisor", lambda w: ("/letters/print", {}), 400,
+        "Choose at least one letter to print.", "请至少选择一份要打印的通知书"),
+    # the bank, on cases and loans in the wrong state
+    "servicing.contract": Refusal(
+        "bank", lambda w: (f"/loans/cases/{w.cases['approved']}/contract", {
+            "contract_no": "ICBC-2026-0099", "contract_date": date.today().isoformat(), "amount": "100001",
+            "term_months": "24", "contract_rate": "3.50"}), 409,
+        "was revoked", "已被撤销（金额有误），不能据此签订合同"),
+    "servicing.decline": Refusal(
+        "bank", lambda w: (f"/loans/cases/{w.cases['contracted']}/decline", {"reason": "客户放弃"}), 409,
+        "is no longer possible", "不能再执行此操作，未作任何更改"),
+    "servicing.record_disbursement": Refusal(
+        "bank", _loan("settled", "disbursement", "disbursements", amount="1000"), 409,
+        "This loan is closed", "该贷款已终结"),
+    "servicing.record_repayment": Refusal(
+        "bank", _loan("contracted", "repayment", "repayments", amount="1000"), 409,
+        "Nothing has been paid out on this loan yet.", "该贷款尚未放款"),
+    "servicing.record_overdue_start": Refusal(
+        "bank", _loan("overdue", "overdue_start", "overdue-start"), 409,
+        "This is not possible while the loan is", "状态时不能执行此操作"),
+    "servicing.record_overdue_end": Refusal(
+        "bank", _loan("active", "overdue_end", "overdue-end"), 409,
+        "This is not possible while the loan is", "状态时不能执行此操作"),
+    "servicing.record_extension": Refusal(
+        "bank", _loan("overdue", "extension", "extension", new_maturity_date="2026-06-15"), 409,
+        "An overdue loan cannot be extended", "逾期贷款不能展期"),
+    "servicing.record_compensation": Refusal(
+        "bank", _loan("active", "compensation", "compensation", amount="1000"), 409,
+        "This is not possible while the loan is", "状态时不能执行此操作"),
+    "servicing.record_visit": Refusal(
+        "officer", lambda w: (f"/loans/{w.loans['active'].id}/visits", {
+            "visited_on": "2021-01-04", "owners": "1", "employees": "2"}), 400,
+        "The date cannot be before the contract date 2021-06-10.", "日期不能早于合同签订日期 2021-06-10"),
+    # subsidy statements in the wrong state
+    "subsidy.compute": Refusal(
+        "finance", lambda w: ("/subsidy/compute", {"period": "2099Q1"}), 400,
+        "it can be computed from the day after", "自次日起方可计算"),
+    "subsidy.review": Refusal(
+        "supervisor", _statement("reviewed", "review"), 409,
+        "This statement has already been changed by someone else.", "该结算表已被他人修改"),
+    "subsidy.approve": Refusal(
+        "finance", _statement("draft", "approve"), 409,
+        "This statement has already been changed by someone else.", "该结算表已被他人修改"),
+    "subsidy.pay": Refusal(
+        "finance", _statement("draft", "pay", paid_on="2021-10-08", voucher_no="PZ-1"), 409,
+        "This statement has already been changed by someone else.", "该结算表已被他人修改"),
+    "subsidy.reopen": Refusal(
+        "finance", _statement("draft", "reopen", reason="利率有误"), 409,
+        "Only a reviewed, approved or paid statement is reopened", "只有已审核、已批准或已拨付的结算表才能重新打开"),
+    "subsidy.upload_claim": Refusal(
+        "bank", _statement("draft", "claims", file=_file("ours.csv", b"ref,amount\nX,1\n")), 400,
+        "The first row must be the header loan_ref,subsidy.", "第一行须为表头 loan_ref,subsidy"),
+    # accounts
+    "auth.register": Refusal(
+        "anonymous", lambda w: ("/register", {"name": "王五", "login": w.users["applicant"].email,
+                                              "password": "Quiet-Lantern-Harbor-93",
+                                              "confirm": "Quiet-Lantern-Harbor-93"}), 400,
+        "An account with this mobile number or email already exists.", "该手机号码或电子邮箱已注册"),
+    "auth.change_password": Refusal(
+        "finance", lambda w: ("/account/password", {"current_password": "Wrong-Horse-42",
+                                                     "password": "Quiet-Lantern-Harbor-93",
+                                                     "confirm": "Quiet-Lantern-Harbor-93"}), 400,
+        "The current password is not right.", "当前密码不正确。"),
+    # A failed login is the login page again with 200, as browsers and password managers
+    # expect (tests/auth); it is a refusal shown in place all the same.
+    "auth.login": Refusal(
+        "anonymous", lambda w: ("/login", {"login": w.users["finance"].email, "password": "Wrong-Horse-42"}), 200,
+        "The mobile number/email or password is not right.", "手机号码/电子邮箱或密码不正确"),
+    "admin.users": Refusal(
+        "admin", lambda w: ("/admin/users", {"name": "重复", "login": w.users["finance"].email, "role": "finance",
+                                             "district_code": "", "bank_code": "",
+                                             "password": "Quiet-Lantern-Harbor-93"}), 400,
+        "A user with this email already exists.", "该电子邮箱已有用户使用"),
+    # reference data
+    "policy.new_version": Refusal(
+        "admin", lambda w: ("/admin/policy/versions/new", _version_data("HN-2023")), 400, "Another version already has this code.", "已有其他版本使用此代码"),
+    "policy.edit_version": Refusal(
+        "admin", lambda w: ("/admin/policy/versions/HN-2023/edit", _version_data("HN-2023")), 400, "Cases already use HN-2023", "已有案件使用 HN-2023"),
+    "policy.lpr": Refusal(
+        "admin", lambda w: ("/admin/policy/lpr", {"published_on": w.lpr_date, "rate": "3.45"}), 400,
+        "There is already a fixing published on this date.", "该日期已有 LPR 报价"),
+    "policy.new_key_group": Refusal(
+        "admin", lambda w: ("/admin/policy/key-groups/new", {
+            "code": "veteran", "label_zh": "退役军人", "label_en": "Veterans", "evidence_zh": "退役证",
+            "evidence_en": "Discharge certificate", "sort_order": "5", "active": "y"}), 400,
+        "A key group with this code already exists.", "该代码的重点群体已存在"),
+    "policy.calendar_day": Refusal(
+        "admin", lambda w: ("/admin/policy/calendar/day", {"calendar_date": "2027-03-10", "kind": "workday",
+                                                           "name": "调休"}), 400,
+        "2027-03-10 is a Monday to Friday", "2027-03-10 是周一至周五，本来就是工作日"),
+    "policy.calendar_import": Refusal(
+        "admin", lambda w: ("/admin/policy/calendar/import", {
+            "file": _file("2027.csv", b"date,kind,name\n2027-02-30,holiday,Spring Festival\n")}), 400,
+        "row 2, column date: Not a real date.", "不是有效日期"),
+    # A ledger whose rows are refused is still a run with its own page (as a background run
+    # is): the upload answers 303 to that page, which lists every problem (tests/ledger).
+    "ledger.upload": Refusal(
+        "admin", lambda w: ("/admin/ledger/", {"files": [_file("loans.csv", b"\x00\x01binary")]}), 400,
+        "neither an XLSX workbook nor a CSV text file", "既不是 XLSX 工作簿，也不是 CSV 文本文件"),
+    # the public pre-check
+    "eligibility.precheck": Refusal(
+        "anonymous", lambda w: ("/eligibility", {"key_groups": "graduate", "birth_date": "1999-01-01", "sex": "female", "loan_type": "individual",
+                                                 "amount": "100000", "term_months": "24",
+                                                 "district_code": "431002"}), 400,
+        "Give your graduation date", "请填写毕业日期"),
+    "eligibility.start": Refusal(
+        "applicant", lambda w: ("/eligibility/start", {"answers": "not-a-signed-token"}), 400,
+        "Answer the questions first", "请先回答问题，再用这些回答开始申请"),
+    "api.precheck": Refusal(
+        "anonymous", lambda w: ("/api/v1/eligibility/precheck", {
+            "application_date": "2026-03-01", "birth_date": "1990-01-01", "sex": "male", "key_groups": ["no_such_group"], "loan_type": "individual",
+            "amount": "100000", "term_months": 24, "district_code": "431002"}), 400,
+        "Unknown key group: no_such_group.", "未知的重点群体代码：no_such_group", json=True),
+}
+
+# More refusals of routes above, where one used to answer with a redirect.
+MORE_REFUSALS: list[tuple[str, Refusal]] = [
+    ("review.evidence", Refusal(
+        "officer", _review("under_review", "evidence", rule_id="E08"), 400,
+        "Choose verified or not verified.", "请选择“核验通过”或“核验未通过”")),
+]
+
+NO_BUSINESS_REFUSAL = {
+    "auth.logout": "ending one's own session is always allowed",
+    "main.set_language": "any choice of language is accepted (an unknown one is ignored)",
+    "applications.new": "an applicant may always start another draft",
+    "applications.mark_read": "marking one's own news read is always allowed",
+    "applications.mark_all_read": "marking one's own news read is always allowed",
+    "admin.reset_user_password": "every staff account can be reset; an applicant's is not found (404)",
+    "policy.edit_key_group": "a key group's names, evidence and flags have no rule beyond the form's shape",
+    "review.add_note": "a note on a case in scope is always accepted; an empty one is a form error",
+}
+
+
+def post_endpoints(app) -> set[str]:
+    return {r.endpoint for r in app.url_map.iter_rules() if "POST" in r.methods}
+
+
+def test_every_post_route_has_a_refused_case(app):
+    endpoints = post_endpoints(app)
+    assert not set(REFUSALS) & set(NO_BUSINESS_REFUSAL)
+    assert sorted(endpoints - set(REFUSALS) - set(NO_BUSINESS_REFUSAL)) == [], "POST routes without a refused case"
+    assert sorted((set(REFUSALS) | set(NO_BUSINESS_REFUSAL)) - endpoints) == [], "listed routes that do not exist"
+
+
+# --- the world -------------------------------------------------------------------------
+
+@pytest.fixture
+def world(app, make_user, make_case, add_loan):
+    """Cases approved (its letter revoked), under review and contracted; loans contracted,
+    active, overdue and settled; a draft and a reviewed subsidy statement; users of every role."""
+    from loans.applications import services as app_services
+    from loans.db import db
+    from loans.letters.models import Letter
+    from loans.letters.services import revoke_letter
+    from loans.policy.models import LprFixing
+    from loans.servicing import services as servicing
+    from loans.subsidy import services as subsidy
+
+    users = {role: make_user(role) for role in ("officer", "supervisor", "bank", "finance", "admin")}
+    approved = make_case("approved", name="赵六")
+    under_review = make_case("under_review")
+    to_contract = make_case("approved")
+    users["applicant"] = approved.applicant
+    servicing.record_contract(to_contract, servicing.ContractTerms(
+        contract_no="ICBC-2026-0001", contract_date=date.today(), amount=Decimal("100000"), term_months=24,
+        contract_rate=Decimal("3.50")), actor=users["bank"])
+    upload = SimpleNamespace(stream=io.BytesIO(TINY_PDF), filename="licence.pdf")
+    document = app_services.store_document(approved, upload, "business_licence", actor=approved.applicant)
+    letter = db.session.scalar(db.select(Letter).where(Letter.application_id == approved.id))
+    revoke_letter(letter, actor=users["supervisor"], reason="金额有误")
+
+    on = date(2021, 6, 15)
+    loans = {
+        "contracted": add_loan("L-CONTRACTED", status="contracted", events=()),
+        "active": add_loan("L-ACTIVE"),
+        "overdue": add_loan("L-OVERDUE", status="overdue",
+                            events=((on, "disbursement", "200000"), (date(2024, 7, 1), "overdue_start", None))),
+        "settled": add_loan("L-SETTLED", status="settled",
+                            events=((on, "disbursement", "200000"), (date(2022, 6, 15), "repayment", "200000"))),
+        "abc": add_loan("L-ABC", bank="ABC-CZ"),
+    }
+    subsidy.compute_period_subsidy("2021Q3", None, today=AFTER_Q3_2021)
+    statements = {"draft": subsidy.current_statement("2021Q3", "ICBC-CZ"),
+                  "reviewed": subsidy.current_statement("2021Q3", "ABC-CZ")}
+    subsidy.review_statement(statements["reviewed"], actor=users["supervisor"], lock_version=None)
+    lpr_date = db.session.scalar(db.select(LprFixing.published_on).limit(1)).isoformat()
+    db.session.commit()
+    return SimpleNamespace(
+        users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
+        document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
+
+
+# --- the walk --------------------------------------------------------------------------
+
+def _send(client, refusal: Refusal, url: str, data, lang: str):
+    headers = {"Accept-Language": lang}
+    if refusal.json:
+        return client.post(url, json=data, headers=headers)
+    has_file = any(isinstance(v, tuple) or (isinstance(v, list) and v and isinstance(v[0], tuple))
+                   for v in data.values())
+    if has_file:  # a file can be read once: give each request its own copy
+        data = {k: ([_file(f[1], f[0].getvalue()) for f in v] if isinstance(v, list) else
+                    _file(v[1], v[0].getvalue()) if isinstance(v, tuple) else v) for k, v in data.items()}
+        return client.post(url, data=data, headers=headers, content_type="multipart/form-data")
+    return client.post(url, data=data, headers=headers)
+
+
+def _problem(lang: str, refusal: Refusal, response) -> str | None:
+    """What is wrong with the answer to a refused request, or None."""
+    expected = refusal.en if lang == "en" else refusal.zh
+    if response.status_code != refusal.status:
+        return f"status {response.status_code}, expected {refusal.status}: {text(response.get_data(as_text=True))[:300]}"
+    if refusal.json:
+        body = response.get_json(silent=True) or {}
+        messages = [m for texts in (body.get("errors") or {}).values() for m in texts]
+        if not messages or not any(expected in m for m in messages):
+            return f"JSON {body!r} lacks {expected!r}"
+        return None
+    page = response.get_data(as_text=True)
+    if NAV not in page:
+        return "not a page of the app (no navigation)"
+    try:
+        assert_refused_here(response, expected)
+    except AssertionError:
+        return f"{expected!r} not shown in place: {text(page)[:400]}"
+    if lang == "zh":
+        if 'lang="zh-CN"' not in page:
+            return "the page is not in Chinese"
+        if refusal.en != refusal.zh and refusal.en in text(page):
+            return f"English text on the Chinese page: {refusal.en!r}"
+    return None
+
+
+def _audit_rows() -> int:
+    from loans.audit.models import AuditEvent
+    from loans.db import db
+
+    return db.session.scalar(db.select(db.func.count()).select_from(AuditEvent))
+
+
+def test_every_refusal_is_shown_in_place_in_both_languages(app, world):
+    from loans.db import db
+
+    clients: dict = {}
+    audited = _audit_rows()
+
+    def client(role):
+        if role not in clients:
+            clients[role] = client_as(app, None if role == "anonymous" else world.users[role])
+        return clients[role]
+
+    problems = []
+    for endpoint, refusal in sorted(REFUSALS.items()) + MORE_REFUSALS:
+        for lang in ("en", "zh"):
+            db.session.expire_all()
+            url, data = refusal.setup(world)
+            response = _send(client(refusal.role), refusal, url, data, lang)
+            if (problem := _problem(lang, refusal, response)) is not None:
+                problems.append(f"{endpoint} [{lang}] POST {url}: {problem}")
+    assert not problems, "\n".join(problems)
+    assert _audit_rows() == audited, "a refused request left an audit row: something was changed"
