@@ -1,21 +1,30 @@
-"""Shared fixtures: the app on a real database (SQLite by default, PostgreSQL when
-TEST_DATABASE_URL is set), a test client, a CLI runner and a few factories."""
+"""The one conftest: the app on a real database (SQLite by default, PostgreSQL when
+TEST_DATABASE_URL is set) with its instance folder in a temporary directory, a test
+client, a CLI runner, and the fixtures every package's tests share. The data itself
+comes from ``tests/factories.py``; a package's conftest only adds what is its own."""
 from __future__ import annotations
 
+import logging
 import os
 import re
 import shutil
 from contextlib import contextmanager
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from flask import g, request_started
 from hypothesis import HealthCheck, settings
 
+from tests import factories
+from tests.helpers import client_for, login
+
 settings.register_profile("ci", max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile("dev", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
+ROOT = Path(__file__).resolve().parent.parent
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 REFERENCE_TABLES = {"districts", "banks", "key_groups", "policy_versions", "lpr_fixings", "calendar_days",
                     "alembic_version"}
@@ -120,8 +129,47 @@ def make_app(migrated_template, tmp_path, **overrides):
         url = f"sqlite:///{db_file}"
     config = {**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url, "UPLOAD_FOLDER": str(tmp_path / "uploads"), **overrides}
     app = create_app(config)
+    if _SESSION_INSTANCE is not None:
+        app.instance_path = str(_SESSION_INSTANCE)
     request_started.connect(_fresh_g, app)
     return app
+
+
+# --- the instance folder --------------------------------------------------------------------
+
+REPO_INSTANCE = ROOT / "instance"
+_SESSION_INSTANCE: Path | None = None
+
+
+def instance_listing(folder: Path = REPO_INSTANCE) -> dict[str, tuple[int, int]]:
+    """Every file and folder under ``folder`` (itself included) with its size and mtime."""
+    if not folder.exists():
+        return {}
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in [folder, *folder.rglob("*")]}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def session_instance(tmp_path_factory):
+    """The apps of this test session keep their instance files (letter font, uploads,
+    databases) in a temporary folder, never in the repository's ``instance/``.
+
+    The letter font that ``make install`` built into ``instance/fonts`` is copied, so the
+    session does not spend ~12 s building it again; without it the first letter builds it
+    here. At the end, the repository's ``instance/`` must be as the session found it."""
+    global _SESSION_INSTANCE
+    before = instance_listing()
+    folder = tmp_path_factory.mktemp("instance")
+    built = REPO_INSTANCE / "fonts"
+    if built.is_dir():
+        (folder / "fonts").mkdir()
+        for font in built.glob("*.otf"):
+            shutil.copy2(font, folder / "fonts" / font.name)
+    _SESSION_INSTANCE = folder
+    yield folder
+    _SESSION_INSTANCE = None
+    after = instance_listing()
+    changed = sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
+    assert not changed, f"the test session wrote into the repository's instance/: {changed}"
 
 
 def _fresh_g(sender, **extra):
@@ -167,31 +215,201 @@ def runner(app):
     return app.test_cli_runner()
 
 
+# --- data: users, cases, loans (built by tests/factories.py, committed here) ------------------
+
+@pytest.fixture(autouse=True)
+def _numbering_from_one():
+    factories.reset_sequences()
+
+
 @pytest.fixture
 def make_user(app):
-    from loans.auth.services import create_user
+    """make_user(role="applicant", email=…, password=…, **fields) → a committed user."""
     from loans.db import db
 
-    counter = iter(range(1, 10_000))
-
-    def make(role="applicant", email=None, password="Correct-Horse-42", **kwargs):
-        n = next(counter)
-        email = email or f"{role}{n}@example.cn"
-        if role == "officer":
-            kwargs.setdefault("district_code", "431002")
-        if role == "bank":
-            kwargs.setdefault("bank_code", "ICBC-CZ")
-        user = create_user(role=role, email=email, password=password, check_password=False, **kwargs)
+    def make(role="applicant", email=None, password=factories.PASSWORD, **kwargs):
+        if email is not None:
+            kwargs["email"] = email
+        user = factories.UserFactory(role=role, password=password, **kwargs)
         db.session.commit()
         return user
 
     return make
 
 
-def login(client, user_or_login, password="Correct-Horse-42"):
-    login_name = getattr(user_or_login, "login_name", user_or_login)
-    return client.post("/login", data={"login": login_name, "password": password})
+@pytest.fixture
+def staff(make_user):
+    """staff(role, district_code=…, bank_code=…, name=…) → a committed staff user."""
+    def make(role, **kwargs):
+        return make_user(role, **kwargs)
 
+    return make
+
+
+@pytest.fixture
+def make_case(app):
+    """make_case(status="submitted", **fields) → a committed LoanApplication reached through
+    the services (see ``factories.ApplicationFactory`` for the fields)."""
+    from loans.db import db
+
+    def make(status="submitted", **fields):
+        application = factories.ApplicationFactory(
+            status=status, **{k: v for k, v in fields.items() if v is not None or k not in ("name", "business")})
+        db.session.commit()
+        return application
+
+    return make
+
+
+@pytest.fixture
+def as_user(app):
+    """as_user(user) → a fresh test client logged in as ``user``."""
+    return lambda user: client_for(app, user)
+
+
+@pytest.fixture
+def bank_user(staff):
+    return staff("bank", bank_code="ICBC-CZ", name="ICBC clerk")
+
+
+@pytest.fixture
+def approved(app):
+    """approved(decided_on=…, **make_case fields) → a committed approved case, its decision
+    moved to ``decided_on`` (validity 90 days from it) so contracts can be dated in the past."""
+    from loans.db import db
+
+    def make(decided_on: date | None = None, **fields):
+        case = factories.approved_case(decided_on, **fields)
+        db.session.commit()
+        return case
+
+    return make
+
+
+@pytest.fixture
+def contracted(app, bank_user):
+    """contracted(contract_date=…, rate=…, amount=…, term_months=…, **case fields) → a
+    committed Loan in ``contracted``, its contract recorded by ``bank_user``."""
+    from loans.db import db
+
+    def make(**fields):
+        loan = factories.ContractedLoanFactory(clerk=bank_user, **fields)
+        db.session.commit()
+        return loan
+
+    return make
+
+
+@pytest.fixture
+def add_loan(app):
+    """add_loan(ref, bank=…, events=[(date, kind, amount)], **fields) → a flushed ledger Loan."""
+    def add(loan_ref, *, bank="ICBC-CZ", district="431002", name=None, id_number=None, rate="4.35", lpr="3.85",
+            maturity=date(2024, 6, 15), amount="200000", **fields):
+        if name is not None:
+            fields["borrower_name"] = name
+        if id_number is not None:
+            fields["id_number"] = id_number
+        return factories.LoanFactory(loan_ref=loan_ref, bank_code=bank, district=district, contract_rate=Decimal(rate),
+                                     lpr_rate=Decimal(lpr), maturity_date=maturity, amount=Decimal(amount), **fields)
+
+    return add
+
+
+@pytest.fixture
+def run_ledger(app):
+    """Run a ledger import as the CLI does; returns (result, problems)."""
+    from loans.ledger import runner
+
+    def run(*sources, actor=None):
+        batch_id = runner.start(list(sources), actor=actor)
+        return runner.execute(batch_id, list(sources), actor=actor)
+
+    return run
+
+
+@pytest.fixture
+def programme(app):
+    """One small world for the range 2021-01-01 – 2021-06-30, built directly with the
+    models so the reports do not depend on the servicing, ledger or subsidy services
+    (figures worked out by hand beside each loan). Returns {name: Loan}."""
+    from loans.db import db
+
+    loan, d = factories.ProgrammeLoanFactory, date
+    loans = {
+        # Beihu 431002
+        # counted; 100,000 out, 20,000 back → 80,000; latest visit 1 + 4 = 5 verified
+        "L1": loan(jobs_declared=3, events=[(d(2021, 2, 10), "disbursement", "100000"),
+                                            (d(2021, 5, 1), "repayment", "20000")],
+                   visits=[(d(2021, 4, 1), 1, 1), (d(2021, 8, 1), 1, 4)]),
+        # counted on the range's last day; a partnership of 3 people; never visited
+        "L2": loan(loan_type="partnership", partners=3, jobs_declared=8, bank_code="ABC-CZ", key_group="veteran",
+                   events=[(d(2021, 6, 30), "disbursement", "300000")]),
+        # first disbursed before the range: its second tranche counts in the amount only;
+        # overdue since 2021-06-01, still open → 80,000 overdue
+        "L3": loan(jobs_declared=2, key_group="urban_unemployed",
+                   events=[(d(2020, 12, 31), "disbursement", "50000"), (d(2021, 1, 1), "disbursement", "30000"),
+                           (d(2021, 6, 1), "overdue_start", None)], status="overdue"),
+        # first disbursed the day after the range: not counted, no balance on its last day
+        "L4": loan(jobs_declared=4, events=[(d(2021, 7, 1), "disbursement", "90000")]),
+        # Suxian 431003
+        # an enterprise: counted apart from people; overdue 04-01 up to (not including) 06-30
+        "L5": loan(district="431003", loan_type="enterprise", jobs_declared=20, bank_code="CZRCB",
+                   events=[(d(2021, 3, 15), "disbursement", "1000000"), (d(2021, 4, 1), "overdue_start", None),
+                           (d(2021, 6, 30), "overdue_end", None)],
+                   visits=[(d(2021, 5, 1), 1, 12)]),
+        # counted, repaid in full before the range ends
+        "L6": loan(district="431003", jobs_declared=1, events=[(d(2021, 1, 5), "disbursement", "200000"),
+                                                               (d(2021, 6, 1), "repayment", "200000")],
+                   status="settled"),
+        # an older loan the guarantee fund compensated: nothing outstanding
+        "L7": loan(district="431003", bank_code="ABC-CZ", key_group="urban_unemployed",
+                   events=[(d(2020, 6, 1), "disbursement", "100000"), (d(2021, 1, 10), "overdue_start", None),
+                           (d(2021, 3, 1), "compensation", "100000")], status="compensated"),
+    }
+    statement = factories.StatementFactory
+    statement(bank_code="ICBC-CZ", period="2021Q1", status="paid", paid_on=d(2021, 4, 10),
+              lines=[(loans["L1"], "1000.00"), (loans["L6"], "500.00")])
+    statement(bank_code="ICBC-CZ", period="2020Q4", status="paid", paid_on=d(2021, 1, 15),
+              lines=[(loans["L3"], "300.00")])
+    # not paid, paid after the range, and a superseded version: none counts
+    statement(bank_code="ABC-CZ", period="2021Q1", status="approved", lines=[(loans["L2"], "999.00")])
+    statement(bank_code="CZRCB", period="2021Q2", status="paid", paid_on=d(2021, 7, 5),
+              lines=[(loans["L5"], "777.00")])
+    statement(bank_code="ICBC-CZ", period="2020Q3", status="superseded", paid_on=d(2021, 2, 1),
+              lines=[(loans["L3"], "50.00")])
+    db.session.commit()
+    return loans
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+class RenderWarnings(logging.Handler):
+    """Collects the warnings of the PDF renderers' loggers."""
+
+    def __init__(self):
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record):
+        self.records.append(record)
+
+
+@pytest.fixture
+def no_render_warnings():
+    """A missing glyph prints as a blank (.notdef): fail instead of shipping such a PDF —
+    any WeasyPrint or letter-renderer warning fails the test."""
+    handler = RenderWarnings()
+    loggers = [logging.getLogger(name) for name in ("weasyprint", "loans.letters.render", "loans.subsidy.pdf")]
+    for logger in loggers:
+        logger.addHandler(handler)
+    yield handler
+    for logger in loggers:
+        logger.removeHandler(handler)
+    messages = [r.getMessage() for r in handler.records]
+    assert not messages, f"renderer warnings: {messages}"
+
+
+# --- clients -------------------------------------------------------------------------------
 
 @pytest.fixture
 def login_as(client, make_user):
@@ -212,5 +430,3 @@ def csrf_token(html: str) -> str:
     assert match, "page has no CSRF token"
     return match.group(1) or match.group(2)
 
-
-ROOT = Path(__file__).resolve().parent.parent

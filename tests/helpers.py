@@ -1,8 +1,14 @@
-"""Small readers for rendered pages: what a user sees beside a field, what a field holds."""
+"""Small readers for rendered pages (what a user sees beside a field, what a field
+holds) and logged-in test clients."""
 from __future__ import annotations
 
 import html as html_lib
 import re
+
+from flask import g, has_app_context
+from flask.testing import FlaskClient
+
+PASSWORD = "Correct-Horse-42"
 
 
 def field_error(page: str, field_id: str) -> str | None:
@@ -59,3 +65,31 @@ def assert_refused_here(response, message: str) -> None:
     page = text(response.get_data(as_text=True))
     assert message in page, page[:2000]
     assert "Redirecting" not in page and "Location" not in response.headers
+
+
+def login(client, user_or_login, password=PASSWORD):
+    login_name = getattr(user_or_login, "login_name", user_or_login)
+    return client.post("/login", data={"login": login_name, "password": password})
+
+
+class OwnUserClient(FlaskClient):
+    """A test client whose requests never see another client's user.
+
+    The ``app`` fixture keeps an application context pushed, so requests made from the
+    test thread share its ``g`` — and Flask-Login caches the current user there. Several
+    clients in one test (officer, supervisor, applicant) would otherwise act as whoever
+    logged in last."""
+
+    def open(self, *args, **kwargs):
+        if has_app_context():
+            g.pop("_login_user", None)
+        return super().open(*args, **kwargs)
+
+
+def client_for(app, user):
+    """A fresh test client, preferring English, logged in as ``user``."""
+    c = OwnUserClient(app, app.response_class, use_cookies=True)
+    c.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    response = login(c, user, PASSWORD)
+    assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    return c

@@ -32,7 +32,7 @@ def write_instance_config(root, **values):
 
 
 @pytest.mark.nodb
-def test_test_config_is_used(tmp_path):
+def test_test_config_is_used(tmp_path, tmp_root):
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.sqlite3"})
     assert app.testing
     assert app.config["SECRET_KEY"] == "test-secret-key"

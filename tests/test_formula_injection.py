@@ -14,9 +14,8 @@ from sqlalchemy import update
 
 from loans import spreadsheets
 from loans.db import db
-from tests.ledger.conftest import event_row, events_file, loan_row, loans_file, run_ledger  # noqa: F401
-from tests.reports.conftest import programme  # noqa: F401
-from tests.subsidy.conftest import AFTER_Q3_2021, add_loan  # noqa: F401
+from tests.ledger.conftest import event_row, events_file, loan_row, loans_file
+from tests.subsidy.conftest import AFTER_Q3_2021
 
 EVIL = '=HYPERLINK("http://evil.example","x")'
 RANGE = "from=2021-01-01&to=2021-06-30"
@@ -105,7 +104,7 @@ def test_ledger_keeps_names_starting_like_a_formula(app, run_ledger):
 
 # --- stored data that starts like a formula leaves neutralised ---------------------------
 
-def test_subsidy_export_neutralises_a_stored_formula_loan_ref(app, add_loan):  # noqa: F811
+def test_subsidy_export_neutralises_a_stored_formula_loan_ref(app, add_loan):
     from loans.subsidy import services
     from loans.subsidy.exports import csv_bytes, xlsx_bytes
 
@@ -123,7 +122,7 @@ def test_subsidy_export_neutralises_a_stored_formula_loan_ref(app, add_loan):  #
     assert sheet["I2"].data_type == "n"
 
 
-def test_subsidy_export_page_neutralises_too(client, login_as, add_loan):  # noqa: F811
+def test_subsidy_export_page_neutralises_too(client, login_as, add_loan):
     from loans.subsidy import services
 
     add_loan(EVIL)
@@ -135,7 +134,7 @@ def test_subsidy_export_page_neutralises_too(client, login_as, add_loan):  # noq
 
 
 @pytest.fixture
-def evil_district(programme):  # noqa: F811
+def evil_district(programme):
     from loans.policy.models import District
 
     db.session.execute(update(District).where(District.code == "431002").values(name_en=EVIL, name_zh="-北湖区"))

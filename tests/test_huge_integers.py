@@ -13,8 +13,7 @@ from tests.eligibility.test_precheck_page import ANSWERS
 from tests.helpers import field_error
 from tests.policy.test_policy_admin import version_form
 from tests.review.test_workflow import RECOMMEND_OK
-from tests.servicing.conftest import (approved, as_user, bank_user, contracted, event_data, make_case,  # noqa: F401
-                                      staff)
+from tests.servicing.conftest import event_data
 from tests.servicing.test_contract import contract_form
 
 HUGE = "9" * 309
@@ -27,7 +26,7 @@ VERSION_INTEGERS = ("cap_standard_bp", "cap_former_poverty_bp", "max_term_indivi
 
 
 @pytest.fixture
-def world(app, client, make_user, make_case, approved, contracted, bank_user, staff, as_user):  # noqa: F811
+def world(app, client, make_user, make_case, approved, contracted, bank_user, staff, as_user):
     """Who posts which form where: name → (client, url, form data without the huge field)."""
     def precheck():
         return client, "/eligibility", {**ANSWERS, "loan_type": "enterprise", "staff": "3",

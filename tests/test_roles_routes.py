@@ -48,7 +48,7 @@ def checked_rules(app):
 def world(app, make_user):
     """One approved case that every role's scope includes: district 431002, bank ICBC-CZ,
     with a document; a user for every role; and an officer of another district."""
-    from tests.review.conftest import resident_id  # the case builder of the review tests
+    from tests.factories import resident_id
 
     from datetime import date, datetime, timezone
     from decimal import Decimal

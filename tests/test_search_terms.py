@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.review.conftest import as_user, make_case, staff  # noqa: F401
-from tests.subsidy.conftest import add_loan  # noqa: F401
 
 
 @pytest.fixture
-def cases(make_case):  # noqa: F811
+def cases(make_case):
     return {"plain": make_case(name="张三", business="张三小吃店"),
             "percent": make_case(name="李四", business="百分之100%好店"),
             "underscore": make_case(name="王五", business="王五_修车"),
@@ -21,7 +19,7 @@ def cases(make_case):  # noqa: F811
     ("100%", {"percent"}), ("0%好", {"percent"}), ("五_修", {"underscore"}), ("五%修", set()),
     ("小吃", {"plain"}), ("", {"plain", "percent", "underscore", "backslash"}),
 ])
-def test_officer_queue_search_is_literal(app, cases, staff, as_user, term, found):  # noqa: F811
+def test_officer_queue_search_is_literal(app, cases, staff, as_user, term, found):
     client = as_user(staff("officer", district_code="431002"))
     response = client.get("/review/", query_string={"q": term})
     assert response.status_code == 200
@@ -32,7 +30,7 @@ def test_officer_queue_search_is_literal(app, cases, staff, as_user, term, found
 
 @pytest.mark.parametrize("term, found", [("%", {"R%1"}), ("_", {"R_2"}), ("R_", {"R_2"}), ("R%", {"R%1"}),
                                          ("R", {"R%1", "R_2", "RX3"})])
-def test_loan_list_search_is_literal(app, add_loan, staff, as_user, term, found):  # noqa: F811
+def test_loan_list_search_is_literal(app, add_loan, staff, as_user, term, found):
     from loans.db import db
 
     for ref in ("R%1", "R_2", "RX3"):

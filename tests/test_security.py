@@ -127,7 +127,7 @@ def test_a_database_from_before_the_key_check_is_checked_against_its_data(app, m
 # --- hardening: passwords ------------------------------------------------------------------
 
 def test_staff_change_their_password_and_other_sessions_end(app, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     officer = make_user("officer")
     first, second = client_for(app, officer), client_for(app, officer)
@@ -147,7 +147,7 @@ def test_staff_change_their_password_and_other_sessions_end(app, make_user):
 
 def test_admin_resets_a_password_and_the_user_must_change_it(app, make_user):
     from loans.audit.models import AuditEvent
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     admin = client_for(app, make_user("admin"))
     bank_user = make_user("bank")
@@ -174,7 +174,7 @@ def test_admin_resets_a_password_and_the_user_must_change_it(app, make_user):
 
 @pytest.mark.parametrize("role", ["officer", "supervisor", "bank", "finance", "auditor", "applicant"])
 def test_only_admins_reset_passwords(app, make_user, role):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     target = make_user("bank")
     client = client_for(app, make_user(role))
@@ -182,7 +182,7 @@ def test_only_admins_reset_passwords(app, make_user, role):
 
 
 def test_applicant_accounts_are_not_reset_here(app, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     admin = client_for(app, make_user("admin"))
     assert admin.post(f"/admin/users/{make_user('applicant').id}/reset-password").status_code == 404

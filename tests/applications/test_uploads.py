@@ -361,7 +361,7 @@ def test_sensitive_evidence_goes_only_to_the_assigned_officer_and_supervisors(
     assert portal.submit(app_id).status_code == 302
     sensitive = next(d for d in docs if d.encrypted)
     url = f"/my/applications/{app_id}/documents/{sensitive.id}"
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     assigned_user = make_user("officer", district_code="431002")
     review.take_case(db.session.get(LoanApplication, app_id), actor=assigned_user)

@@ -134,7 +134,7 @@ def _submitted_case(live_server):
     from loans.core.workflow import Action
     from loans.db import db
     from loans.eligibility.services import evaluate_case
-    from tests.review.conftest import resident_id
+    from tests.factories import resident_id
 
     with live_server.app.app_context():
         applicant = create_user(role="applicant", email="wang.fang@test.cn", password=PASSWORD, name="Wang Fang",

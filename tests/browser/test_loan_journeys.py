@@ -54,7 +54,7 @@ def _approved_case(live_server, *, applicant_name: str, mobile: str, business: s
     from loans.eligibility.services import evaluate_case
     from loans.review import services as review
     from tests.helpers import verify_evidence
-    from tests.review.conftest import resident_id
+    from tests.factories import resident_id
 
     with live_server.app.app_context():
         applicant = register_applicant(name=applicant_name, login=mobile, password=PASSWORD, locale="zh")

@@ -3,7 +3,8 @@
     from tests.ledger.conftest import import_example_ledger
     import_example_ledger(app)        # the 3 loans and 4 events of the spec's example ledger
 
-``ledger_csv`` builds small ledgers row by row from the example's values.
+``loans_file``/``events_file`` build small ledgers row by row from the example's values;
+the ``run_ledger`` fixture (root conftest) imports them as the CLI does.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import csv
 import io
 from pathlib import Path
 
-import pytest
 
 from loans.ledger.parsing import EVENT_COLUMNS, LOAN_COLUMNS
 
@@ -71,15 +71,3 @@ def events_file(*rows, name="events.csv", encoding="utf-8"):
     from loans.ledger.parsing import SourceFile
 
     return SourceFile(name, csv_bytes(EVENT_COLUMNS, rows, encoding))
-
-
-@pytest.fixture
-def run_ledger(app):
-    """Run an import as the CLI does; returns (result, problems)."""
-    from loans.ledger import runner
-
-    def run(*sources, actor=None):
-        batch_id = runner.start(list(sources), actor=actor)
-        return runner.execute(batch_id, list(sources), actor=actor)
-
-    return run

@@ -15,8 +15,6 @@ from loans.ledger.parsing import LOAN_COLUMNS, SourceFile
 from loans.ledger.models import LedgerImport
 from loans.servicing.models import Loan, LoanEvent
 
-from tests.servicing.conftest import approved, bank_user, contracted  # noqa: F401 (fixtures)
-from tests.review.conftest import make_case, staff  # noqa: F401 (fixtures)
 
 from .conftest import event_row, events_file, example_sources, loan_row, loans_file
 

@@ -115,7 +115,7 @@ def test_rendering_is_deterministic(app, decided):
 
 
 def test_download_is_byte_identical_and_scoped(app, decided, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     application, letter = decided("approve")
     own = client_for(app, application.applicant)
@@ -136,7 +136,7 @@ def test_download_is_byte_identical_and_scoped(app, decided, make_user):
 
 
 def test_staff_print_from_case_page(app, decided, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     application, letter = decided("approve")
     officer = client_for(app, make_user("officer", district_code=application.district_code))
@@ -148,7 +148,7 @@ def test_staff_print_from_case_page(app, decided, make_user):
 def test_supervisor_prints_selected_letters_as_one_pdf(app, decided, make_user):
     from pypdf import PdfReader
 
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     (_, first), (_, second), (_, third) = decided("approve"), decided("reject"), decided("approve")
     supervisor = client_for(app, make_user("supervisor"))
@@ -206,17 +206,16 @@ def test_prepare_font_cli(runner):
     assert result.exit_code == 0 and "letter font ready" in result.output
 
 
-def test_a_forged_host_header_never_reaches_a_letter(app, make_case, staff):
+def test_a_forged_host_header_never_reaches_a_letter(app, staff):
     """The QR code and printed address of a stored, immutable letter come from
     PUBLIC_BASE_URL alone, whatever Host the deciding request carried (issue 8, finding 7)."""
     from loans.db import db
     from loans.letters.queries import letters_for
-    from tests.letters.conftest import _recommended
-
     from loans.review import services as review
+    from tests.factories import recommended_case
 
     app.config["PUBLIC_BASE_URL"] = None  # as in the tests: the fixed test address, never the Host
-    application = _recommended(make_case, "approve")
+    application = recommended_case("approve")
     db.session.commit()
     supervisor = staff("supervisor")
     with app.test_request_context(f"/review/cases/{application.id}/decide", method="POST",

@@ -43,7 +43,7 @@ def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make
     from loans.notifications.models import Notification
     from loans.audit.models import AuditEvent
     from loans.db import db
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     app.extensions["sent_emails"] = []
     application, letter = decided("approve")
@@ -86,7 +86,7 @@ def test_supervisor_revokes_letter_applicant_told_and_audited(app, decided, make
 
 
 def test_only_supervisors_revoke(app, decided, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     application, letter = decided("approve")
     for role in ("officer", "applicant", "auditor"):
@@ -99,7 +99,7 @@ def test_only_supervisors_revoke(app, decided, make_user):
 
 
 def test_rejection_letters_cannot_be_revoked(app, decided, make_user):
-    from tests.review.conftest import client_for
+    from tests.helpers import client_for
 
     _, letter = decided("reject")
     supervisor = client_for(app, make_user("supervisor"))

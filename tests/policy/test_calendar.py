@@ -15,7 +15,6 @@ from loans.db import db
 from loans.policy.models import CalendarDay, LprFixing
 from loans.policy.queries import reference_warnings, working_calendar
 from tests.helpers import text
-from tests.review.conftest import as_user, make_case, staff  # noqa: F401  (fixtures)
 
 # A made-up 2027 arrangement: the Spring Festival from Saturday 6 to Sunday 14 February
 # (five weekday holidays, 8–12 February) and Saturday 20 February worked.

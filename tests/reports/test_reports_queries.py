@@ -9,9 +9,10 @@ from sqlalchemy import event
 
 from loans.reports.queries import ReportFilters, programme_report
 
-from .conftest import END, START, make_loan
+from tests.factories import ProgrammeLoanFactory
 
 D = Decimal
+START, END = date(2021, 1, 1), date(2021, 6, 30)  # the range of the ``programme`` fixture
 
 
 def report(**filters):
@@ -64,15 +65,17 @@ def test_the_range_edges_are_inclusive(programme):
 
 
 def test_count_follows_the_first_disbursement_while_amount_follows_every_disbursement(app):
-    make_loan(events=[(date(2020, 12, 1), "disbursement", "100000"), (date(2021, 3, 1), "disbursement", "50000")])
-    make_loan(events=[(date(2021, 6, 1), "disbursement", "70000"), (date(2021, 7, 1), "disbursement", "10000")])
+    ProgrammeLoanFactory(events=[(date(2020, 12, 1), "disbursement", "100000"),
+                                 (date(2021, 3, 1), "disbursement", "50000")])
+    ProgrammeLoanFactory(events=[(date(2021, 6, 1), "disbursement", "70000"),
+                                 (date(2021, 7, 1), "disbursement", "10000")])
     t = report().total
     assert (t.loans_issued, t.amount_issued) == (1, D("120000.00"))
 
 
 def test_verified_jobs_come_from_the_latest_visit_only(app):
-    make_loan(jobs=6, events=[(date(2021, 2, 1), "disbursement", "1")],
-              visits=[(date(2021, 9, 1), 1, 1), (date(2021, 3, 1), 2, 9), (date(2021, 6, 1), 1, 7)])
+    ProgrammeLoanFactory(jobs_declared=6, events=[(date(2021, 2, 1), "disbursement", "1")],
+                         visits=[(date(2021, 9, 1), 1, 1), (date(2021, 3, 1), 2, 9), (date(2021, 6, 1), 1, 7)])
     t = report().total
     assert (t.jobs_declared, t.jobs_verified) == (6, 2)  # the visit of 2021-09-01, whatever the insert order
 
@@ -143,13 +146,14 @@ def test_the_number_of_queries_does_not_grow_with_the_data(app):
             event.remove(db.engine, "before_cursor_execute", count)
         return len(statements)
 
-    make_loan(events=[(date(2021, 2, 1), "disbursement", "1")], visits=[(date(2021, 3, 1), 1, 0)])
+    ProgrammeLoanFactory(events=[(date(2021, 2, 1), "disbursement", "1")], visits=[(date(2021, 3, 1), 1, 0)])
     db.session.commit()
     few = queries_for_report()
     for i in range(30):
-        make_loan(district=("431002", "431003", "431081")[i % 3], loan_type=("individual", "partnership")[i % 2],
-                  partners=2, events=[(date(2021, 1 + i % 6, 1), "disbursement", "1000"),
-                                      (date(2021, 6, 1), "overdue_start", None)],
-                  visits=[(date(2021, 7, 1), 1, 1)])
+        ProgrammeLoanFactory(district=("431002", "431003", "431081")[i % 3],
+                             loan_type=("individual", "partnership")[i % 2], partners=2,
+                             events=[(date(2021, 1 + i % 6, 1), "disbursement", "1000"),
+                                     (date(2021, 6, 1), "overdue_start", None)],
+                             visits=[(date(2021, 7, 1), 1, 1)])
     db.session.commit()
     assert queries_for_report() == few <= 6

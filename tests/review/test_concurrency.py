@@ -12,7 +12,7 @@ from loans.applications.models import LoanApplication
 from loans.audit.models import AuditEvent
 from loans.db import db
 
-from .conftest import client_for
+from tests.helpers import client_for
 
 ROUNDS = 5
 

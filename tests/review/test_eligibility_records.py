@@ -9,7 +9,7 @@ from loans.applications.services import _set_id_number, transition
 from loans.core.workflow import Action
 from loans.db import db
 from loans.eligibility.services import run_engine
-from tests.review.conftest import resident_id
+from tests.factories import resident_id
 
 
 def _loan(make_case, status_path, **fields):

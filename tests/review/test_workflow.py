@@ -824,7 +824,7 @@ def test_an_upload_that_rolls_back_leaves_no_file(app, make_case):
 def test_partner_facts_can_be_corrected_while_information_is_requested(app, make_case, as_user):
     from loans.applications.models import Partner
     from loans.applications.services import _set_id_number
-    from tests.review.conftest import resident_id
+    from tests.factories import resident_id
 
     case = make_case("info_requested", loan_type="partnership")
     partner = Partner(full_name="合伙人", key_group_code="veteran", position=0, declares_no_other_loans=False)

@@ -13,7 +13,9 @@ from loans.servicing.models import Loan, LoanEvent
 from tests.helpers import assert_refused_here, text
 from tests.review.test_concurrency import race
 
-from .conftest import client_for, event_data
+from tests.helpers import client_for
+
+from .conftest import event_data
 
 ROUNDS = 3
 

@@ -298,7 +298,7 @@ def _ledger_loan(**fields) -> Loan:
     """A loan as a ledger import stores it (no application)."""
     from loans.core import resident_id
     from loans.personal_data import vault
-    from tests.review.conftest import resident_id as make_id
+    from tests.factories import resident_id as make_id
 
     number = fields.pop("id_number", None) or make_id("431002", date(1980, 3, 3), 91)
     values = dict(loan_ref="LEDGER-001", source="ledger", status="contracted", borrower_name="台账借款人",

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.helpers import assert_refused_here
-from tests.review.conftest import client_for
+from tests.helpers import client_for
 from tests.review.test_concurrency import race
 
 from .conftest import EXAMPLE_EXPORT

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.helpers import assert_refused_here, field_error, text
-from tests.review.conftest import client_for
+from tests.helpers import client_for
 
 from .conftest import EXAMPLE_EXPORT
 

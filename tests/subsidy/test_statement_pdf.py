@@ -8,24 +8,10 @@ from datetime import date
 
 import pytest
 
-from tests.letters.conftest import no_render_warnings  # noqa: F401  (a missing glyph fails the test)
-from tests.review.conftest import client_for
+from tests.helpers import client_for
 
-pytestmark = pytest.mark.pdf
-
-
-@pytest.fixture(autouse=True)
-def no_missing_glyphs():
-    """A character the embedded font lacks would print blank: fail instead."""
-    import logging
-
-    from tests.letters.conftest import _Collect
-
-    handler, logger = _Collect(), logging.getLogger("loans.subsidy.pdf")
-    logger.addHandler(handler)
-    yield
-    logger.removeHandler(handler)
-    assert not [r.getMessage() for r in handler.records]
+# A character the embedded font lacks would print blank: any renderer warning fails.
+pytestmark = [pytest.mark.pdf, pytest.mark.usefixtures("no_render_warnings")]
 
 
 def pdf_text(data: bytes) -> str:
