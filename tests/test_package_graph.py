@@ -17,7 +17,7 @@ LOANS = Path(__file__).resolve().parents[1] / "loans"
 # import only core and each other.
 FOUNDATION = frozenset({
     "access", "config", "db", "errors", "extensions", "forms", "i18n", "labels", "pdf", "personal_data",
-    "security", "spreadsheets", "unit_of_work", "urls"})
+    "provided", "security", "spreadsheets", "unit_of_work", "urls"})
 # The wiring on top: the app factory (loans/__init__.py), the model registry, the CLI
 # group, the demo data and the template globals may import any package.
 WIRING = frozenset({"loans", "models", "cli", "demo", "template_helpers"})
@@ -49,7 +49,6 @@ KNOWN_BACK_EDGES = {
     ("applications", "eligibility"),  # submit_application evaluates; the review step and status page show results
     ("applications", "review"),       # the applicant's status page and answer read/answer the info request
     ("applications", "servicing"),    # has_blocking_conflict reads ledger-imported loans
-    ("policy", "eligibility"),        # policy history checks read which cases were evaluated under a version
     ("servicing", "subsidy"),         # the loan page shows the loan's subsidy lines
 }
 

@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from sqlalchemy.exc import IntegrityError
 
@@ -22,6 +22,7 @@ from ..audit.services import record
 from ..core.dates import DayKind
 from ..core.policy import REGIMES, policy_in_force
 from ..db import db, local_today, utcnow
+from ..provided import Provided
 from .calendar_file import NAME_MAX, CalendarRow
 from .models import CalendarDay, KeyGroup, LprFixing, PolicyVersion
 from ..errors import ConcurrentChange, Refused
@@ -51,20 +52,20 @@ def _changes(obj, values: dict, names) -> dict[str, list]:
 
 # --- reads ------------------------------------------------------------------------------
 
-def usage_counts() -> dict[str, int]:
-    """Cases evaluated under each policy code (eligibility snapshots)."""
-    from ..eligibility.models import EligibilitySnapshot
+# Which cases were evaluated under which version is eligibility's record (its snapshots),
+# a package above this one: it provides these readers.
+cases_per_policy_code = Provided("the cases evaluated under each policy code", "eligibility")
+policy_code_used = Provided("whether a case was evaluated under a policy code", "eligibility")
+evaluated_application_dates = Provided("the application dates of evaluated cases", "eligibility")
 
-    rows = db.session.execute(select(EligibilitySnapshot.policy_code, func.count(func.distinct(
-        EligibilitySnapshot.application_id))).group_by(EligibilitySnapshot.policy_code))
-    return {code: n for code, n in rows}
+
+def usage_counts() -> dict[str, int]:
+    """Cases evaluated under each policy code."""
+    return cases_per_policy_code()
 
 
 def is_used(version: PolicyVersion) -> bool:
-    from ..eligibility.models import EligibilitySnapshot
-
-    return db.session.scalar(select(EligibilitySnapshot.id).where(
-        EligibilitySnapshot.policy_code == version.code).limit(1)) is not None
+    return policy_code_used(version.code)
 
 
 def versions() -> list[PolicyVersion]:
@@ -90,11 +91,7 @@ class _Span(NamedTuple):
 
 def _first_moved_case(before: list[_Span], after: list[_Span]) -> date | None:
     """The first application date of an evaluated case whose version would change."""
-    from ..eligibility.models import EligibilitySnapshot
-
-    dates = db.session.scalars(select(EligibilitySnapshot.application_date).distinct()
-                               .order_by(EligibilitySnapshot.application_date))
-    for on in dates:
+    for on in evaluated_application_dates():
         old, new = policy_in_force(before, on), policy_in_force(after, on)
         if (old and old.key) != (new and new.key):
             return on
