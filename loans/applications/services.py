@@ -21,6 +21,7 @@ from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, OP
                              IllegalTransition, next_status, role_may)
 from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
+from ..provided import Provided
 from ..policy.models import KeyGroup
 from ..labels import STATUS, label
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
@@ -206,15 +207,10 @@ def _plain(value):
     return value.isoformat() if isinstance(value, date) else str(value) if isinstance(value, Decimal) else value
 
 
-def _ledger_loan_holds(column, value) -> bool:
-    """An active loan (active, overdue, extended) not tied to an application — imported
-    from the bureau's ledger — held by this resident ID hash or credit code. Loans that
-    came from an application block through that application's status and claims."""
-    from ..servicing.models import Loan
-
-    return db.session.scalar(select(Loan.id).where(
-        column == value, Loan.application_id.is_(None),
-        Loan.status.in_([s.value for s in ACTIVE_LOAN_STATUSES])).limit(1)) is not None
+# A loan imported from the bureau's ledger has no case, so it takes no claim (loans that came
+# from an application block through its status and claims). Loans are servicing's, a package
+# above this one: it provides the reader, called with id_number_hash= or credit_code=.
+ledger_loan_held = Provided("whether an active ledger-imported loan is held", "servicing")
 
 
 def id_holder_conflict(id_hash: str, *, exclude_application_id: int | None) -> LoanApplication | None:
@@ -240,14 +236,12 @@ def credit_code_conflict(credit_code: str, *, exclude_application_id: int | None
 def has_blocking_conflict(application: LoanApplication) -> bool:
     """Whether anyone in the case (applicant, partner) or its enterprise already holds a
     submitted application or an active loan (including one imported from the ledger)."""
-    from ..servicing.models import Loan
-
     people = [h for h in [application.id_number_hash] + [p.id_number_hash for p in application.partners] if h]
     return any(id_holder_conflict(h, exclude_application_id=application.id) is not None
-               or _ledger_loan_holds(Loan.id_number_hash, h) for h in people) or (
+               or ledger_loan_held(id_number_hash=h) for h in people) or (
         bool(application.credit_code)
         and (credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None
-             or _ledger_loan_holds(Loan.credit_code, application.credit_code)))
+             or ledger_loan_held(credit_code=application.credit_code)))
 
 
 def own_draft_with_id(application: LoanApplication, id_hash: str) -> LoanApplication | None:
