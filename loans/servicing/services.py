@@ -13,7 +13,6 @@ twice (or by two clerks at once) records once and the second gets ``ConcurrentCh
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -24,6 +23,7 @@ from sqlalchemy.orm import selectinload
 from ..applications.services import transition
 from ..audit.services import record
 from ..core import policy as core_policy
+from ..core.contract import Approval, ContractTerms, Problem, contract_problems
 from ..core.dates import add_months
 from ..core.money import format_rate, format_yuan
 from ..core.workflow import Action, CaseStatus, IllegalTransition, next_status, role_may
@@ -102,17 +102,6 @@ def approval_problem(application) -> str | None:
     return None
 
 
-@dataclass(frozen=True)
-class ContractTerms:
-    """What the bank typed; amounts in yuan, the rate in percent per year."""
-
-    contract_no: str
-    contract_date: date | None
-    amount: Decimal | None
-    term_months: int | None
-    contract_rate: Decimal | None
-
-
 def _cap_class(district_code: str) -> str:
     district = db.session.get(District, district_code)
     return district.cap_class if district is not None else "standard"
@@ -136,6 +125,34 @@ def jobs_declared(application) -> int:
     return application.partners_count + (application.current_staff or 0)
 
 
+def contract_message(problem: Problem):
+    """The bank's message for a problem of ``core.contract``, in the reader's language."""
+    p = problem.params
+    match problem.code:
+        case "contract_no_missing":
+            return _l("Enter the contract number.")
+        case "contract_date_missing":
+            return _l("Enter the contract date.")
+        case "contract_date_in_future":
+            return _l("The contract date cannot be in the future.")
+        case "contract_date_before_approval":
+            return _l("The contract date cannot be before the approval on %(date)s.", date=p["date"].isoformat())
+        case "contract_date_after_validity":
+            return _l("The contract date cannot be after the approval's validity end %(date)s.",
+                      date=p["date"].isoformat())
+        case "amount_not_positive":
+            return _l("Enter an amount greater than zero.")
+        case "amount_above_approval":
+            return _l("The amount cannot be more than the approved %(amount)s.", amount=format_yuan(p["amount"]))
+        case "term_out_of_range":
+            return _l("The term must be between 1 and the approved %(n)d months.", n=p["months"])
+        case "rate_missing":
+            return _l("Enter the contract rate in percent, such as 3.85.")
+        case "no_policy_in_force":
+            return _l("No policy version or LPR fixing is in force on the contract date.")
+    raise ValueError(f"unknown contract problem {problem.code!r}")
+
+
 def record_contract(application, terms: ContractTerms, *, actor, today: date | None = None) -> tuple[Loan, list[str]]:
     """Sign the loan contract on an approved case: a ``Loan`` in ``contracted`` and the
     case moved approved → contracted. Returns the loan and warnings (not refusals)."""
@@ -145,32 +162,15 @@ def record_contract(application, terms: ContractTerms, *, actor, today: date | N
     problem = approval_problem(application)
     if problem:
         raise Refused(problem, status=409)
-    contract_no = (terms.contract_no or "").strip()
-    if not contract_no:
-        raise Refused(_l("Enter the contract number."), "contract_no")
     on = terms.contract_date
-    if on is None:
-        raise Refused(_l("Enter the contract date."), "contract_date")
-    if on > today:
-        raise Refused(_l("The contract date cannot be in the future."), "contract_date")
-    if application.decision_on and on < application.decision_on:
-        raise Refused(_l("The contract date cannot be before the approval on %(date)s.",
-                                date=application.decision_on.isoformat()), "contract_date")
-    if application.valid_until_date and on > application.valid_until_date:
-        raise Refused(_l("The contract date cannot be after the approval's validity end %(date)s.",
-                                date=application.valid_until_date.isoformat()), "contract_date")
-    amount = _positive(terms.amount)
-    if amount > application.approved_amount:
-        raise Refused(_l("The amount cannot be more than the approved %(amount)s.",
-                                amount=format_yuan(application.approved_amount)), "amount")
-    if not terms.term_months or not 1 <= terms.term_months <= application.approved_term_months:
-        raise Refused(_l("The term must be between 1 and the approved %(n)d months.",
-                                n=application.approved_term_months), "term_months")
-    if terms.contract_rate is None or terms.contract_rate <= 0:
-        raise Refused(_l("Enter the contract rate in percent, such as 3.85."), "contract_rate")
-    ceiling = rate_ceiling_on(application.district_code, on)
-    if ceiling is None:
-        raise Refused(_l("No policy version or LPR fixing is in force on the contract date."), "contract_date")
+    ceiling = rate_ceiling_on(application.district_code, on) if on is not None else None
+    approval = Approval(amount=application.approved_amount, term_months=application.approved_term_months,
+                        decided_on=application.decision_on, valid_until=application.valid_until_date)
+    problems = contract_problems(terms, approval, today=today, ceiling=ceiling)
+    if problems:
+        raise Refused(contract_message(problems[0]), problems[0].field)
+    contract_no = terms.contract_no.strip()
+    amount = terms.amount
     lpr0, ceiling_rate = ceiling
     bank_code = application.approved_bank_code
     if db.session.scalar(select(Loan.id).where(Loan.bank_code == bank_code, Loan.contract_no == contract_no)):
