@@ -536,30 +536,55 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
     except FileRefused as exc:
         raise LedgerRefused(exc.problems[:MAX_PROBLEMS], len(exc.problems)) from None
     _one_run_at_a_time()
-    problems = _Problems()
-    loan_tables = [t for t in tables if t.kind == "loans"]
-    event_tables = [t for t in tables if t.kind == "events"]
-    total = sum(t.count for t in tables)
     # The run's record is not touched until the writing starts: an UPDATE now would lock
     # it (the whole file, on SQLite) against the progress written beside this transaction.
-    ref = _reference()
-    cache: dict = {}  # parsed dates and amounts by their text
-    done = 0
+    run = _Run(ref=_reference(), problems=_Problems(), progress=progress, total=sum(t.count for t in tables))
+    new_loans, refused_refs = _check_new_loans(run, [t for t in tables if t.kind == "loans"])
+    new_events = _check_new_events(run, [t for t in tables if t.kind == "events"])
+    checked = _check_against_stored(run, new_loans, new_events, refused_refs)
+    del new_events
+    progress("check", run.total, run.total)
+    if run.problems.count:
+        raise LedgerRefused(run.problems.items, run.problems.count)
+    _write(batch, tables, new_loans, checked, actor=actor, progress=progress)
+    _finish(batch, checked.result, total=run.total, actor=actor)
+    return checked.result
 
-    # 1. the loans of the run, each checked on its own
+
+@dataclass
+class _Run:
+    """What the checking phases share: the reference data, the problems found, parsed
+    dates and amounts by their text, and the rows checked so far (for the progress)."""
+
+    ref: _Reference
+    problems: _Problems
+    progress: Progress
+    total: int
+    cache: dict = field(default_factory=dict)
+    done: int = 0
+
+    def row_checked(self) -> None:
+        self.done += 1
+        if self.done % 2000 == 0:
+            self.progress("check", self.done, self.total)
+
+
+def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _LoanValues], set[str]]:
+    """1. The loans of the run, each checked on its own: (the good ones by loan_ref, the
+    loan_refs refused)."""
     new_loans: dict[str, _LoanValues] = {}
     where: dict[str, tuple[str, int]] = {}
     refused_refs: set[str] = set()
     for table in loan_tables:
         for number, cells, wide in table.rows():
-            row = _Row(table, number, cells, wide, problems, cache)
-            values = _parse_loan(row, ref)
+            row = _Row(table, number, cells, wide, run.problems, run.cache)
+            values = _parse_loan(row, run.ref)
             loan_ref = values["loan_ref"] if values else _text_or_none(row.cell("loan_ref"))
             if loan_ref is not None:
                 if loan_ref in where:
                     first_file, first_row = where[loan_ref]
-                    problems.add(table.file, number, "loan_ref", "duplicate_loan_ref", value=loan_ref,
-                                 first=f"{first_file}:{first_row}")
+                    run.problems.add(table.file, number, "loan_ref", "duplicate_loan_ref", value=loan_ref,
+                                     first=f"{first_file}:{first_row}")
                     values = None
                 else:
                     where[loan_ref] = (table.file, number)
@@ -568,32 +593,45 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
                     refused_refs.add(loan_ref)
             else:
                 new_loans[loan_ref] = _LoanValues(**values, file=table.file, row=number)
-            done += 1
-            if done % 2000 == 0:
-                progress("check", done, total)
-    del where
+            run.row_checked()
+    return new_loans, refused_refs
 
-    # 2. the events of the run, numbered per file: the n-th (loan_ref, date, kind, amount)
+
+def _check_new_events(run: _Run, event_tables: list[Table]) -> dict[str, list[_Event]]:
+    """2. The events of the run by loan_ref, numbered per file: the n-th (loan_ref, date,
+    kind, amount)."""
     new_events: dict[str, list[_Event]] = defaultdict(list)
     for table in event_tables:
         seen: dict[tuple, int] = defaultdict(int)
         for number, cells, wide in table.rows():
-            row = _Row(table, number, cells, wide, problems, cache)
-            parsed = _parse_event(row, ref.today)
+            row = _Row(table, number, cells, wide, run.problems, run.cache)
+            parsed = _parse_event(row, run.ref.today)
             if parsed is not None:
                 seen[parsed] += 1
                 new_events[parsed[0]].append(_Event(table.file, number, *parsed, seen[parsed]))
-            done += 1
-            if done % 2000 == 0:
-                progress("check", done, total)
+            run.row_checked()
         del seen
+    return new_events
 
-    # 3. against what is stored, a chunk of loans at a time: a stored loan must match its
-    # row; a loan's events are checked over stored + new ones
-    result = ImportResult()
-    derived: dict[str, tuple[str, date | None, str | None]] = {}
-    to_add: dict[str, list[_Event]] = {}
-    stored: dict[str, _StoredLoan] = {}
+
+@dataclass
+class _Checked:
+    """What the check against the stored loans found: the counts so far, the derived
+    (status, first disbursement, policy code) of every loan that gains events, those
+    events, and the stored loans among them."""
+
+    result: ImportResult = field(default_factory=ImportResult)
+    derived: dict[str, tuple[str, date | None, str | None]] = field(default_factory=dict)
+    to_add: dict[str, list[_Event]] = field(default_factory=dict)
+    stored: dict[str, _StoredLoan] = field(default_factory=dict)
+
+
+def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_events: dict[str, list[_Event]],
+                          refused_refs: set[str]) -> _Checked:
+    """3. Against what is stored, a chunk of loans at a time: a stored loan must match its
+    row (and leaves ``new_loans``); a loan's events are checked over stored + new ones."""
+    checked = _Checked()
+    problems, result, stored = run.problems, checked.result, checked.stored
     for chunk in _chunks(sorted(set(new_loans) | set(new_events)), CHUNK):
         found = _stored_loans(chunk)
         for loan_ref, loan in found.items():
@@ -640,19 +678,20 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
             if not fresh:
                 continue
             union = existing + fresh
-            code = _check_events(loan_ref, loan.contract_date, loan.amount, union, problems, ref)
+            code = _check_events(loan_ref, loan.contract_date, loan.amount, union, problems, run.ref)
             status, first_on = derived_state(union)
-            derived[loan_ref] = (status, first_on, code)
-            to_add[loan_ref] = fresh
-    del new_events
-    progress("check", total, total)
-    if problems.count:
-        raise LedgerRefused(problems.items, problems.count)
+            checked.derived[loan_ref] = (status, first_on, code)
+            checked.to_add[loan_ref] = fresh
+    return checked
 
-    # 5. write: new loans, their ids, new events, then stored loans' derived state
-    batch.total_rows = total
+
+def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanValues], checked: _Checked, *,
+           actor, progress: Progress) -> None:
+    """5. Write: new loans, their ids, new events, then stored loans' derived state."""
+    batch.total_rows = sum(t.count for t in tables)
     batch.files = [{**f, "rows": sum(t.count for t in tables if t.file == f["name"]
                                      or t.file.startswith(f["name"] + "["))} for f in batch.files]
+    result, derived, to_add, stored = checked.result, checked.derived, checked.to_add, checked.stored
     actor_id = getattr(actor, "id", None)
     personal = vault()
     written = 0
@@ -687,6 +726,9 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
     result.events_added = len(event_rows)
     _update_stored(stored, derived)
 
+
+def _finish(batch: LedgerImport, result: ImportResult, *, total: int, actor) -> None:
+    """The run's record says done, with its counts, and the audit row."""
     batch.status = "done"
     batch.processed_rows = total
     batch.loans_added, batch.loans_unchanged = result.loans_added, result.loans_unchanged
@@ -697,7 +739,6 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
            loans_added=result.loans_added, loans_unchanged=result.loans_unchanged,
            events_added=result.events_added, events_unchanged=result.events_unchanged)
     db.session.flush()
-    return result
 
 
 def _one_run_at_a_time() -> None:
