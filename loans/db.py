@@ -1,13 +1,16 @@
-"""SQLAlchemy base, naming convention and the column types for money, rates and secrets."""
+"""SQLAlchemy base, naming convention, the column types for money, rates and secrets, and
+the one pagination helper of every list."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, ColumnElement, DateTime, Integer, MetaData, String, Text, event, or_
+from sqlalchemy import (BigInteger, ColumnElement, DateTime, Integer, MetaData, Select, String, Text, event, func,
+                        or_, select)
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import TypeDecorator
 
@@ -52,6 +55,42 @@ def contains_text(text: str, *columns) -> ColumnElement[bool]:
     escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
     pattern = f"%{escaped}%"
     return or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in columns))
+
+
+# --- pagination ---------------------------------------------------------------------------
+
+MAX_PAGE = 100_000  # a larger page number in a link is read as this one (an empty page)
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list paginated in SQL: its rows, the list's total and, for the pager
+    macro of ``_pagination.html``, the page number and the number of pages (at least one)."""
+
+    items: list
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max((self.total + self.per_page - 1) // self.per_page, 1)
+
+
+def page_number(value: int | None) -> int:
+    """A page number from a request, within 1 … MAX_PAGE."""
+    return min(max(value or 1, 1), MAX_PAGE)
+
+
+def paginate(query: Select, page: int | None, per_page: int, *, total: int | None = None) -> Page:
+    """Page ``page`` of the ORM rows ``query`` selects (ordered by the caller), in two
+    queries: the count of all of them — unless the caller already knows ``total`` — and
+    the page itself."""
+    page = page_number(page)
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items, total or 0, page, per_page)
 
 
 class UTCDateTime(TypeDecorator):

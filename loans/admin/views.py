@@ -13,22 +13,18 @@ from ..auth.services import create_user, reset_password
 from ..db import db
 from ..i18n import current_lang
 from ..labels import ROLE
-from ..policy.models import Bank, District
+from ..policy.queries import bank_choices, district_choices
 from ..errors import on_refusal
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-PAGE_SIZE = 50
 
 
 def _staff_form() -> StaffUserForm:
     form = StaffUserForm()
     lang = current_lang()
     form.role.choices = [(r, str(ROLE[r])) for r in ROLES if r != "applicant"]
-    form.district_code.choices = [("", _("— none (city-wide) —"))] + [
-        (d.code, d.label(lang)) for d in db.session.scalars(select(District).order_by(District.code))]
-    form.bank_code.choices = [("", _("— none —"))] + [
-        (b.code, b.label(lang)) for b in db.session.scalars(select(Bank).order_by(Bank.code))]
+    form.district_code.choices = district_choices(lang, blank=_("— none (city-wide) —"))
+    form.bank_code.choices = bank_choices(lang, blank=_("— none —"))
     return form
 
 

@@ -1,18 +1,17 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
-from ..db import db
 from ..errors import on_refusal
 from ..i18n import current_lang
-from ..policy.models import Bank, District, KeyGroup
+from ..policy.queries import bank_choices, district_choices, key_group_choices
 from . import forms, services
 from ..notifications import services as notification_services
 from ..notifications.queries import unread_notifications
@@ -23,22 +22,6 @@ bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
 def _own(application_id: int):
     return application_or_404(application_id, current_user)
-
-
-def _district_choices():
-    lang = current_lang()
-    rows = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.code))
-    return [("", "—")] + [(d.code, d.label(lang)) for d in rows]
-
-
-def _bank_choices():
-    lang = current_lang()
-    rows = db.session.scalars(select(Bank).where(Bank.active.is_(True)).order_by(Bank.code))
-    return [("", "—")] + [(b.code, b.label(lang)) for b in rows]
-
-
-def _key_groups():
-    return list(db.session.scalars(select(KeyGroup).where(KeyGroup.active.is_(True)).order_by(KeyGroup.sort_order)))
 
 
 @bp.get("/")
@@ -84,7 +67,7 @@ def new():
 # --- the steps ------------------------------------------------------------------------
 
 def _person(application, form):
-    form.household_district_code.choices = _district_choices()
+    form.household_district_code.choices = district_choices(current_lang(), blank="—", active_only=True)
     form.keep_id_number = bool(application.id_number_hash)
     if application.id_number_masked:
         form.id_number.description = _("Saved: %(masked)s. Leave empty to keep it, or type it again to change it.",
@@ -93,18 +76,17 @@ def _person(application, form):
 
 
 def _groups(application, form):
-    lang = current_lang()
-    form.key_groups.choices = [(g.code, f"{g.label(lang)} ({g.evidence(lang)})") for g in _key_groups()]
+    form.key_groups.choices = key_group_choices(current_lang(), active_only=True, with_evidence=True)
     return lambda app, values: services.save_key_groups(app, values.get("key_groups") or [])
 
 
 def _business(application, form):
-    form.district_code.choices = _district_choices()
+    form.district_code.choices = district_choices(current_lang(), blank="—", active_only=True)
     return services.save_business
 
 
 def _loan(application, form):
-    form.preferred_bank_code.choices = _bank_choices()
+    form.preferred_bank_code.choices = bank_choices(current_lang(), blank="—", active_only=True)
     return services.save_loan
 
 
@@ -236,8 +218,7 @@ def _step_page(application, step, form):
 
 def _partner_form() -> forms.PartnerForm:
     form = forms.PartnerForm()
-    lang = current_lang()
-    form.key_group_code.choices = [("", "—")] + [(g.code, g.label(lang)) for g in _key_groups()]
+    form.key_group_code.choices = key_group_choices(current_lang(), blank="—", active_only=True)
     return form
 
 
@@ -390,6 +371,19 @@ def status(application_id: int):
     return status_page(_own(application_id))
 
 
+# Sections of the status page that packages above this one provide (the letters, the
+# loan): each provider takes the application and returns the values its partial shows.
+# The page's view calls them, so that its templates query nothing.
+STATUS_SECTIONS: list[Callable[[object], dict]] = []
+
+
+def status_section(provide: Callable[[object], dict]) -> Callable[[object], dict]:
+    """Register ``provide`` (a decorator, used where the section's package defines its views)."""
+    if provide not in STATUS_SECTIONS:
+        STATUS_SECTIONS.append(provide)
+    return provide
+
+
 def status_page(application, answer_form=None, upload_form=None, code=200):
     """The applicant's status page. Reading it changes nothing: its news stay unread until
     the applicant marks them read (a POST)."""
@@ -401,12 +395,16 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
         upload_form = forms.UploadForm(formdata=None)
     upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
+    sections = {}
+    for provide in STATUS_SECTIONS:
+        sections.update(provide(application))
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
                            snapshot=submission_snapshot(application), info_request=info_request,
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
                            has_consent=services.has_sensitive_consent(current_user, application),
-                           notifications=unread_notifications(current_user, application_id=application.id)), code
+                           notifications=unread_notifications(current_user, application_id=application.id),
+                           **sections), code
 
 
 @bp.post("/<int:application_id>/answer")

@@ -97,7 +97,23 @@ def format_yuan(d: Decimal) -> str:
     """``Decimal("200000")`` → ``"¥200,000.00"`` (negative: ``"-¥5.00"``)."""
     d = round_fen(d)
     sign = "-" if d < 0 else ""
-    return f"{sign}¥{abs(d):,.2f}"
+    return f"{sign}¥{format_amount(abs(d))}"
+
+
+def format_amount(d: Decimal) -> str:
+    """Yuan to the fen with thousands separators and no currency sign, for columns
+    headed "(yuan)": ``Decimal("200000")`` → ``"200,000.00"``."""
+    return f"{round_fen(d):,.2f}"
+
+
+def format_grouped(d: Decimal) -> str:
+    """An exact figure with thousands separators and no trailing zeros, such as a
+    balance-days sum in yuan·days: ``18400000.00`` → ``"18,400,000"``, ``270271.50`` →
+    ``"270,271.5"``."""
+    text = format(_require_decimal(d), "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{Decimal(text):,}"
 
 
 def capital_numerals(d: Decimal) -> str:

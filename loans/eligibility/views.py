@@ -9,17 +9,17 @@ from flask import (Blueprint, abort, current_app, flash, redirect, render_templa
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import select
 
 from ..access import APPLICANT, public
 from ..applications import services as application_services
 from ..audit.services import record
 from ..core.eligibility import NEEDS_EVIDENCE
 from ..core.money import parse_amount
-from ..db import db, local_today
+from ..db import local_today
 from ..extensions import limiter
 from ..i18n import current_lang
-from ..policy.models import District, KeyGroup
+from ..policy.models import KeyGroup
+from ..policy.queries import district_choices, key_groups
 from . import services
 from .forms import OUTSIDE, PrecheckForm, StartForm
 from ..errors import Refused, on_refusal
@@ -38,16 +38,11 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.secret_key, salt="eligibility-precheck-answers")
 
 
-def _key_groups() -> list[KeyGroup]:
-    return list(db.session.scalars(select(KeyGroup).where(KeyGroup.active.is_(True)).order_by(KeyGroup.sort_order)))
-
-
 def _prepare(form: PrecheckForm) -> list[KeyGroup]:
     lang = current_lang()
-    groups = _key_groups()
+    groups = key_groups(active_only=True)
     form.key_groups.choices = [(g.code, g.label(lang)) for g in groups]
-    districts = db.session.scalars(select(District).where(District.active.is_(True)).order_by(District.code))
-    form.district_code.choices = ([("", "—")] + [(d.code, d.label(lang)) for d in districts]
+    form.district_code.choices = (district_choices(lang, blank="—", active_only=True)
                                   + [(OUTSIDE, _("Outside Chenzhou"))])
     return groups
 

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager
 
 from ..applications.queries import application_or_404, visible_applications
-from ..db import db
+from ..db import Page, db, paginate
 from .models import Letter
 
 PAGE_SIZE = 50
@@ -33,15 +33,12 @@ def letter_by_reference(reference: str) -> Letter | None:
     return db.session.scalar(select(Letter).where(Letter.reference == reference))
 
 
-def printable_letters(user, page: int = 1) -> tuple[list[Letter], int]:
-    """Letters of decided cases in the user's scope, newest first: one page and the total."""
+def printable_letters(user, page: int | None = 1) -> Page:
+    """Letters of decided cases in the user's scope, newest first: one page (and the total)."""
     in_scope = Letter.application_id.in_(select(visible_applications(user).subquery().c.id))
     total = db.session.scalar(select(func.count(Letter.id)).where(in_scope))
-    rows = db.session.scalars(
-        select(Letter).join(Letter.application).where(in_scope).options(contains_eager(Letter.application))
-        .order_by(Letter.generated_at.desc(), Letter.id.desc())
-        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
-    return list(rows), total
+    return paginate(select(Letter).join(Letter.application).where(in_scope).options(contains_eager(Letter.application))
+                    .order_by(Letter.generated_at.desc(), Letter.id.desc()), page, PAGE_SIZE, total=total)
 
 
 def letters_in_scope(user, letter_ids: list[int]) -> list[Letter]:

@@ -9,6 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow, public
+from ..applications.views import status_section
 from ..errors import Refused, on_refusal
 from . import queries, services
 from .forms import RevokeForm
@@ -37,10 +38,9 @@ def batch():
 
 
 def _batch_page(page):
-    page = min(max(page or 1, 1), 100_000)
-    letters, total = queries.printable_letters(current_user, page)
-    pages = max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
-    return render_template("letters/batch.html", letters=letters, total=total, page=page, pages=pages)
+    listed = queries.printable_letters(current_user, page)
+    return render_template("letters/batch.html", letters=listed.items, total=listed.total, page=listed.page,
+                           pages=listed.pages)
 
 
 @bp.post("/letters/print")
@@ -86,11 +86,7 @@ def verify(code: str):
     return render_template("letters/verify.html", v=services.verification(letter))
 
 
-@bp.app_template_global("letters_for")
-def letters_for_template(application):
-    return queries.letters_for(application)
-
-
-@bp.app_template_global("revoke_form")
-def revoke_form_template():
-    return RevokeForm()
+@status_section
+def portal_letters(application) -> dict:
+    """The applicant's status page lists the case's letters (and warns of a revoked approval)."""
+    return {"letters": queries.letters_for(application)}

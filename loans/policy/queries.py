@@ -1,5 +1,6 @@
 """Reads of reference data: policy versions, LPR fixings, served districts and active key
-groups (read once per request or command), the working calendar (holidays and adjusted
+groups (read once per request or command), the choice lists of districts, banks and key
+groups that forms offer, the working calendar (holidays and adjusted
 workdays), and whether the LPR table and the calendar are up to date.
 
 ``working_calendar()`` is what every working-day count uses. It is cached per process
@@ -17,10 +18,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..core import policy as core_policy
-from ..core.dates import DayKind, WorkingCalendar
+from ..core.dates import WorkingCalendar
 from ..core.money import format_rate
 from ..db import db
-from .models import CalendarDay, District, KeyGroup, LprFixing, PolicyVersion
+from .models import Bank, CalendarDay, District, KeyGroup, LprFixing, PolicyVersion
 
 
 def _cached(name, load):
@@ -47,6 +48,59 @@ def served_districts() -> frozenset[str]:
 
 def known_key_groups() -> frozenset[str]:
     return _cached("key_groups", lambda: frozenset(db.session.scalars(select(KeyGroup.code).where(KeyGroup.active.is_(True)))))
+
+
+# --- choice lists ------------------------------------------------------------------------
+# (code, name in ``lang``) pairs for select fields. ``blank`` puts a first entry with the
+# value "" and that label ("All", "— none —", …); ``active_only`` leaves out what is no
+# longer offered to new applications (staff filters and admin forms list everything).
+
+Choices = list[tuple[str, str]]
+
+
+def _with_blank(choices: Choices, blank) -> Choices:
+    return choices if blank is None else [("", str(blank))] + choices
+
+
+def districts(*, active_only: bool = False, only: str = "") -> list[District]:
+    query = select(District).order_by(District.code)
+    if active_only:
+        query = query.where(District.active.is_(True))
+    if only:
+        query = query.where(District.code == only)
+    return list(db.session.scalars(query))
+
+
+def banks(*, active_only: bool = False) -> list[Bank]:
+    query = select(Bank).order_by(Bank.code)
+    if active_only:
+        query = query.where(Bank.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def key_groups(*, active_only: bool = False) -> list[KeyGroup]:
+    query = select(KeyGroup).order_by(KeyGroup.sort_order, KeyGroup.code)
+    if active_only:
+        query = query.where(KeyGroup.active.is_(True))
+    return list(db.session.scalars(query))
+
+
+def district_choices(lang: str, *, blank=None, active_only: bool = False, only: str = "") -> Choices:
+    return _with_blank([(d.code, d.label(lang)) for d in districts(active_only=active_only, only=only)], blank)
+
+
+def bank_choices(lang: str, *, blank=None, active_only: bool = False) -> Choices:
+    return _with_blank([(b.code, b.label(lang)) for b in banks(active_only=active_only)], blank)
+
+
+def bank_names(lang: str) -> dict[str, str]:
+    return dict(bank_choices(lang))
+
+
+def key_group_choices(lang: str, *, blank=None, active_only: bool = False, with_evidence: bool = False) -> Choices:
+    """With ``with_evidence`` each name is followed by the evidence it asks for."""
+    return _with_blank([(g.code, f"{g.label(lang)} ({g.evidence(lang)})" if with_evidence else g.label(lang))
+                        for g in key_groups(active_only=active_only)], blank)
 
 
 def policy_on(on: date) -> core_policy.PolicyParams | None:

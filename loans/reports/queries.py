@@ -23,6 +23,7 @@ from sqlalchemy import BigInteger, and_, case, func, literal, select, type_coerc
 from ..core import statistics as stats
 from ..core.money import from_fen
 from ..db import db
+from ..policy import queries as policy_queries
 from ..policy.models import District
 from ..servicing.models import FollowUpVisit, Loan, LoanEvent
 from ..subsidy.models import SubsidyLine, SubsidyStatement
@@ -179,10 +180,7 @@ def _subsidy_statement_total(f: ReportFilters) -> int:
 
 
 def districts(only: str = "") -> list[District]:
-    query = select(District).order_by(District.code)
-    if only:
-        query = query.where(District.code == only)
-    return list(db.session.scalars(query))
+    return policy_queries.districts(only=only)
 
 
 def programme_report(f: ReportFilters) -> Report:

@@ -7,14 +7,13 @@ from datetime import date
 from flask import Blueprint, abort, render_template, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 
 from ..access import ADMIN, AUDITOR, FINANCE, OFFICER, SUPERVISOR, allow
 from ..core.money import format_yuan
-from ..db import db, local_today
+from ..db import local_today
 from ..i18n import current_lang
-from ..policy.models import Bank, KeyGroup
+from ..policy.queries import bank_choices, district_choices, key_group_choices
 from . import charts, exports, queries
 from .forms import ReportForm
 
@@ -37,13 +36,9 @@ def _form() -> tuple[ReportForm, queries.ReportFilters | None]:
     if own_district:
         args["district"] = own_district  # another district's figures are not theirs to see
     form = ReportForm(args)
-    districts = queries.districts(own_district)
-    form.district.choices = ([] if own_district else [("", _("All districts"))]) + [
-        (d.code, d.label(lang)) for d in districts]
-    form.key_group.choices = [("", _("All"))] + [
-        (g.code, g.label(lang)) for g in db.session.scalars(select(KeyGroup).order_by(KeyGroup.sort_order))]
-    form.bank.choices = [("", _("All"))] + [
-        (b.code, b.label(lang)) for b in db.session.scalars(select(Bank).order_by(Bank.code))]
+    form.district.choices = district_choices(lang, blank=None if own_district else _("All districts"), only=own_district)
+    form.key_group.choices = key_group_choices(lang, blank=_("All"))
+    form.bank.choices = bank_choices(lang, blank=_("All"))
     if not form.validate():
         return form, None
     filters = queries.ReportFilters(start=form.date_from.data, end=form.date_to.data, district=form.district.data or "",

@@ -14,13 +14,12 @@ from ..applications.models import ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
 from ..core.dates import WorkingCalendar
 from ..core.workflow import IN_REVIEW_STATUSES
-from ..db import contains_text, db
+from ..db import Page, contains_text, db, paginate
 from ..eligibility.models import EvidenceCheck
 from .models import CaseNote, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 25
-MAX_PAGE = 100_000
 IN_REVIEW = tuple(sorted(s.value for s in IN_REVIEW_STATUSES))
 SORTS = {
     "submitted": LoanApplication.submitted_at.asc(),
@@ -76,17 +75,14 @@ def _filtered(user, f: QueueFilters, *, with_status: bool = True):
     return query
 
 
-def queue_page(user, f: QueueFilters, page: int):
-    """(rows, total, status counts) — three queries whatever the page size."""
-    query = _filtered(user, f)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, dict[str, int]]:
+    """(the page of cases, status counts) — three queries whatever the page size."""
     order = SORTS.get(f.sort, SORTS["submitted"])
-    rows = db.session.scalars(
-        query.options(selectinload(LoanApplication.key_group_links))
-        .order_by(order, LoanApplication.id).limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+    rows = paginate(_filtered(user, f).options(selectinload(LoanApplication.key_group_links))
+                    .order_by(order, LoanApplication.id), page, PAGE_SIZE)
     counted = _filtered(user, f, with_status=False).order_by(None).subquery()
     counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
-    return rows, total, counts
+    return rows, counts
 
 
 def submitted_on(application) -> date | None:

@@ -12,6 +12,7 @@ from ..applications.queries import may_see_sensitive
 from ..applications.services import status_after, transition
 from ..audit.services import record
 from ..core import policy as core_policy
+from ..core.money import format_yuan
 from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_eyes, role_may
 from ..db import db, local_today, utcnow
 from ..eligibility.services import evaluate_case, latest_snapshot
@@ -152,14 +153,14 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
             raise Refused(_l("Give the amount to approve."), "amount")
         if amount > application.amount:
             raise Refused(_l("The amount cannot be more than the %(requested)s requested.",
-                                 requested=f"¥{application.amount:,.2f}"), "amount")
+                                 requested=format_yuan(application.amount)), "amount")
         if not bank_code or db.session.get(Bank, bank_code) is None:
             raise Refused(_l("Choose the partner bank."), "bank_code")
         # The limits are the engine's, for this loan type under the policy of the application date.
         snapshot = approvable_snapshot(application, actor=actor, trigger="recommendation")
         if amount > snapshot.max_amount:
             raise Refused(_l("The amount is above the policy maximum of %(max)s.",
-                                 max=f"¥{snapshot.max_amount:,.2f}"), "amount")
+                                 max=format_yuan(snapshot.max_amount)), "amount")
         if not term_months or not 1 <= term_months <= snapshot.max_term_months:
             raise Refused(_l("The term must be between 1 and %(max)d months.", max=snapshot.max_term_months),
                               "term_months")
@@ -212,7 +213,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
         amount = application.recommended_amount if amount is None else amount
         if amount <= 0 or amount > application.recommended_amount:
             raise Refused(_l("The approved amount must be more than 0 and at most the recommended %(amount)s.",
-                                 amount=f"¥{application.recommended_amount:,.2f}"), "amount")
+                                 amount=format_yuan(application.recommended_amount)), "amount")
         if amount < application.recommended_amount and not reason.strip():
             raise Refused(_l("Give a reason for lowering the amount."), "reason")
         policy = policy_on(on)

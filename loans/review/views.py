@@ -5,16 +5,16 @@ from decimal import Decimal
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
-from ..db import db, local_today
+from ..db import local_today
 from ..eligibility.queries import recorded_evidence
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
-from ..policy.models import Bank, KeyGroup
-from ..policy.queries import working_calendar
+from ..letters.forms import RevokeForm
+from ..letters.queries import letters_for
+from ..policy.queries import bank_choices, key_group_choices, working_calendar
 from . import forms, queries, services
 from ..errors import Refused, on_refusal
 
@@ -27,9 +27,8 @@ def _filter_form() -> forms.QueueFilterForm:
     lang = current_lang()
     form = forms.QueueFilterForm(request.args)
     form.status.choices = forms.status_choices()
-    form.key_group.choices = [("", _("All"))] + [
-        (g.code, g.label(lang)) for g in db.session.scalars(select(KeyGroup).order_by(KeyGroup.sort_order))]
-    form.bank.choices = [("", _("All"))] + [(b.code, b.label(lang)) for b in db.session.scalars(select(Bank))]
+    form.key_group.choices = key_group_choices(lang, blank=_("All"))
+    form.bank.choices = bank_choices(lang, blank=_("All"))
     return form
 
 
@@ -51,8 +50,8 @@ def _filters(form) -> queries.QueueFilters:
 def queue():
     form = _filter_form()
     filters = _filters(form)
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
-    rows, total, counts = queries.queue_page(current_user, filters, page)
+    listed, counts = queries.queue_page(current_user, filters, request.args.get("page", 1, type=int))
+    rows = listed.items
     today = local_today()
     calendar = working_calendar()
     counted = [a for a in rows if a.status in queries.IN_REVIEW and a.submitted_at is not None]
@@ -60,8 +59,8 @@ def queue():
     # a year without holidays counts Monday–Friday: say so rather than pass it off as exact
     missing_years = calendar.missing_years(min(queries.submitted_on(a) for a in counted), today) if counted else ()
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("review/queue.html", form=form, rows=rows, total=total, counts=counts, page=page,
-                           pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,
+    return render_template("review/queue.html", form=form, rows=rows, total=listed.total, counts=counts,
+                           page=listed.page, pages=listed.pages, args=args,
                            waiting=waiting, target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
                            in_review=queries.IN_REVIEW, missing_years=missing_years)
 
@@ -84,7 +83,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     recommend_form = forms_override.get("recommend_form") or forms.RecommendForm(
         data={"amount": str(application.amount) if application.amount else "", "term_months": application.term_months,
               "bank_code": application.preferred_bank_code})
-    recommend_form.bank_code.choices = [(b.code, b.label(lang)) for b in db.session.scalars(select(Bank))]
+    recommend_form.bank_code.choices = bank_choices(lang)
     recommend_form.failed_rules.choices = [(r["id"], f'{r["id"]} {r["name"]}') for r in (snapshot.rules if snapshot else [])]
     decide_form = forms_override.get("decide_form") or forms.DecideForm()
     parts = queries.case_parts(application)
@@ -96,6 +95,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         info_form=info_form, recommend_form=recommend_form, decide_form=decide_form,
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
         evidence_rules=evidence_rules, latest_checks=recorded_evidence(application), can_act=can_act,
+        letters=letters_for(application), revoke_form=RevokeForm(),
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
         can_reveal=services.can_reveal(current_user, application), in_review=queries.IN_REVIEW,
         waiting=queries.working_days_waiting(application, local_today(), working_calendar()),
@@ -189,7 +189,7 @@ def reveal(application_id: int):
 def recommend(application_id: int):
     application = _case(application_id)
     form = forms.RecommendForm()
-    form.bank_code.choices = [(b.code, b.code) for b in db.session.scalars(select(Bank))]
+    form.bank_code.choices = bank_choices(current_lang())
     snapshot = latest_snapshot(application)
     form.failed_rules.choices = [(r["id"], r["id"]) for r in (snapshot.rules if snapshot else [])]
     if not form.validate_on_submit():

@@ -12,13 +12,11 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import LoanApplication
-from ..applications import services as application_services
-from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
-from ..db import contains_text, db
+from ..core.workflow import CaseStatus
+from ..db import Page, contains_text, db, paginate
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
-MAX_PAGE = 100_000
 AWAITING_LIMIT = 50
 LOAN_STATUSES = tuple(s.value for s in (CaseStatus.contracted, CaseStatus.active, CaseStatus.overdue,
                                          CaseStatus.extended, CaseStatus.settled, CaseStatus.compensated))
@@ -87,15 +85,12 @@ def _filtered(user, f: LoanFilters, *, with_status: bool = True):
     return query
 
 
-def loans_page(user, f: LoanFilters, page: int) -> tuple[list[Loan], int, dict[str, int], dict[int, Decimal]]:
-    """(rows, total, counts per status, balance today per row) in four queries."""
-    query = _filtered(user, f)
-    total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    rows = db.session.scalars(query.order_by(Loan.contract_date.desc(), Loan.id.desc())
-                              .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)).all()
+def loans_page(user, f: LoanFilters, page: int | None) -> tuple[Page, dict[str, int], dict[int, Decimal]]:
+    """(the page of loans, counts per status, balance today per row) in four queries."""
+    rows = paginate(_filtered(user, f).order_by(Loan.contract_date.desc(), Loan.id.desc()), page, PAGE_SIZE)
     counted = _filtered(user, f, with_status=False).order_by(None).subquery()
     counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
-    return list(rows), total, counts, balances([loan.id for loan in rows])
+    return rows, counts, balances([loan.id for loan in rows.items])
 
 
 def balances(loan_ids: list[int], on: date | None = None) -> dict[int, Decimal]:
@@ -120,14 +115,3 @@ def visits(loan: Loan) -> list[FollowUpVisit]:
 def loan_for_application(application_id: int) -> Loan | None:
     return db.session.scalar(select(Loan).where(Loan.application_id == application_id)
                              .options(selectinload(Loan.events)))
-
-
-@application_services.ledger_loan_held.provide
-def ledger_loan_held(*, id_number_hash: str | None = None, credit_code: str | None = None) -> bool:
-    """Whether an active loan (active, overdue, extended) not tied to an application —
-    imported from the bureau's ledger — is held by this resident ID hash or credit code
-    (applications asks before a case may block, SPEC §6 E14)."""
-    holder = Loan.id_number_hash == id_number_hash if id_number_hash is not None else Loan.credit_code == credit_code
-    return db.session.scalar(select(Loan.id).where(
-        holder, Loan.application_id.is_(None),
-        Loan.status.in_([s.value for s in ACTIVE_LOAN_STATUSES])).limit(1)) is not None

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
+from ..applications.views import status_section
 from ..core.workflow import CaseStatus
 from ..db import db, local_today
 from ..errors import on_refusal
@@ -51,10 +52,6 @@ def _success_messages():
     }
 
 
-def _page_number() -> int:
-    return min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
-
-
 # --- the list (and, for a bank clerk, the queue of approved cases) ----------------------
 
 @bp.get("/loans/")
@@ -64,12 +61,11 @@ def home():
     valid = form.validate()
     filters = queries.LoanFilters(status=form.status.data if valid or not form.status.errors else "",
                                   q=(form.q.data or "")[:100] if not form.q.errors else "")
-    page = _page_number()
-    rows, total, counts, balance = queries.loans_page(current_user, filters, page)
+    listed, counts, balance = queries.loans_page(current_user, filters, request.args.get("page", 1, type=int))
     awaiting, awaiting_total = queries.awaiting_contract(current_user) if current_user.role == BANK else ([], 0)
     args = {k: v for k, v in request.args.items() if k != "page"}
-    return render_template("servicing/home.html", form=form, rows=rows, total=total, counts=counts, balance=balance,
-                           page=page, pages=max((total + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1), args=args,
+    return render_template("servicing/home.html", form=form, rows=listed.items, total=listed.total, counts=counts,
+                           balance=balance, page=listed.page, pages=listed.pages, args=args,
                            awaiting=awaiting, awaiting_total=awaiting_total, today=local_today(),
                            statuses=queries.LOAN_STATUSES)
 
@@ -246,7 +242,11 @@ def record_visit(loan_id: int):
 
 # --- the applicant's portal ------------------------------------------------------------
 
-@bp.app_template_global("portal_loan")
+@status_section
+def portal_loan_section(application) -> dict:
+    return {"portal_loan": portal_loan(application)}
+
+
 def portal_loan(application):
     """The applicant's loan as their status page shows it, or None before a contract."""
     if application.status not in queries.LOAN_STATUSES:

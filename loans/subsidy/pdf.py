@@ -8,18 +8,16 @@ the letters' one (``loans.pdf``): the same embedded CJK font subset and restrict
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
 from flask import current_app
 
 from ..core.dates import quarter_period
-from ..core.money import capital_numerals, format_rate, format_yuan
+from ..core.money import capital_numerals, format_amount, format_grouped, format_rate, format_yuan
 from ..core.policy import policy_source
 from ..db import LOCAL_TZ, db
 from ..pdf import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
 from ..policy.models import Bank
 from . import queries
-from .exports import plain_decimal
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +77,7 @@ def statement_values(statement, lang: str) -> dict:
     bank = db.session.get(Bank, statement.bank_code)
     names = queries.user_names(statement.computed_by_id, statement.reviewed_by_id, statement.approved_by_id,
                                statement.paid_by_id)
-    lines = queries.lines_page(statement, 1, None)
+    lines = queries.all_lines(statement)
     codes = sorted({line.policy_code for line in lines})
     versions = "、".join(f"{c}（{policy_source(c)}）" for c in codes) if lang == "zh" else \
         "; ".join(f"{c} ({policy_source(c)})" for c in codes)
@@ -100,9 +98,9 @@ def statement_values(statement, lang: str) -> dict:
             "no": str(i), "loan_ref": line.loan_ref, "borrower": line.borrower_masked, "policy": line.policy_code,
             "contract_rate": format_rate(line.contract_rate), "lpr": format_rate(line.lpr_rate),
             "subsidy_rate": format_rate(line.subsidy_rate), "days": str(line.subsidised_days),
-            "balance_days": f"{Decimal(plain_decimal(line.balance_days)):,}", "subsidy": f"{line.subsidy:,.2f}",
+            "balance_days": format_grouped(line.balance_days), "subsidy": format_amount(line.subsidy),
         } for i, line in enumerate(lines, start=1)],
-        "line_count": str(len(lines)), "total": f"{total:,.2f}", "total_yuan": format_yuan(total),
+        "line_count": str(len(lines)), "total": format_amount(total), "total_yuan": format_yuan(total),
         "total_words": capital_numerals(total),
         "prepared_by": names.get(statement.computed_by_id, ""), "prepared_on": _date(statement.computed_at, lang),
         "reviewed_by": names.get(statement.reviewed_by_id, ""), "reviewed_on": _date(statement.reviewed_at, lang),

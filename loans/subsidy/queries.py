@@ -9,11 +9,10 @@ from flask import abort
 from sqlalchemy import func, select
 
 from ..auth.models import User
-from ..db import db
+from ..db import Page, db, paginate
 from .models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
 
 PAGE_SIZE = 50
-MAX_PAGE = 100_000
 
 
 def _scoped(query, user, bank_column):
@@ -70,12 +69,18 @@ def period_statements(period: str, user) -> list[SubsidyStatement]:
         .order_by(SubsidyStatement.bank_code, SubsidyStatement.version.desc()), user, SubsidyStatement.bank_code)))
 
 
-def lines_page(statement: SubsidyStatement, page: int, per_page: int | None = PAGE_SIZE) -> list[SubsidyLine]:
-    """One page of the statement's lines by loan ref (all of them when ``per_page`` is None)."""
-    query = select(SubsidyLine).where(SubsidyLine.statement_id == statement.id).order_by(SubsidyLine.loan_ref)
-    if per_page:
-        query = query.limit(per_page).offset((page - 1) * per_page)
-    return list(db.session.scalars(query))
+def _lines(statement: SubsidyStatement):
+    return select(SubsidyLine).where(SubsidyLine.statement_id == statement.id).order_by(SubsidyLine.loan_ref)
+
+
+def all_lines(statement: SubsidyStatement) -> list[SubsidyLine]:
+    """The statement's lines by loan ref."""
+    return list(db.session.scalars(_lines(statement)))
+
+
+def lines_page(statement: SubsidyStatement, page: int | None) -> Page:
+    """One page of the statement's lines by loan ref (the statement keeps their count)."""
+    return paginate(_lines(statement), page, PAGE_SIZE, total=statement.line_count)
 
 
 def policy_codes(statement: SubsidyStatement) -> list[str]:

@@ -14,13 +14,14 @@ from flask_login import current_user
 
 from ..access import AUDITOR, BANK, FINANCE, SUPERVISOR, allow
 from ..core.dates import quarter_period
-from ..db import db
+from ..core.money import format_grouped
+from ..db import Page
 from ..errors import Refused, on_refusal
 from ..i18n import current_lang
-from ..policy.models import Bank
+from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
-from .exports import NeverComputed, csv_bytes, plain_decimal, xlsx_bytes
+from .exports import NeverComputed, csv_bytes, xlsx_bytes
 from .pdf import render_statement_pdf
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
@@ -52,7 +53,7 @@ def statement_status(status: str) -> str:
 def labels():
     return {"difference_label": lambda k: str(DIFFERENCE_LABEL.get(k, k)),
             "is_citywide_supervisor": services.is_citywide_supervisor(current_user),
-            "balance_days_text": lambda d: f"{Decimal(plain_decimal(d)):,}"}
+            "balance_days_text": format_grouped}
 
 
 @bp.before_request
@@ -68,11 +69,6 @@ def _period_or_404(period: str) -> str:
     except ValueError:
         abort(404)
     return period.strip().upper()
-
-
-def _bank_names() -> dict[str, str]:
-    lang = current_lang()
-    return {b.code: b.label(lang) for b in db.session.scalars(db.select(Bank))}
 
 
 # --- lists -----------------------------------------------------------------------------
@@ -119,7 +115,7 @@ def period(period: str):
     statements = queries.period_statements(period, current_user)
     if not statements:
         abort(404)
-    names = _bank_names()
+    names = bank_names(current_lang())
     current = [s for s in statements if s.status != "superseded"]
     chart = bar_chart([(names.get(s.bank_code, s.bank_code), s.total) for s in current])
     start, end = quarter_period(period)
@@ -162,17 +158,18 @@ def _download(data: bytes, mimetype: str, name: str, *, attachment: bool = True)
 
 def _statement_page(statement, *, status=200, pay_form=None, reopen_form=None, upload_form=None):
     show_all = request.args.get("all") == "1"
-    page = min(max(request.args.get("page", 1, type=int) or 1, 1), queries.MAX_PAGE)
-    per_page = None if show_all else queries.PAGE_SIZE
-    lines = queries.lines_page(statement, page, per_page)
-    pages = max((statement.line_count + queries.PAGE_SIZE - 1) // queries.PAGE_SIZE, 1)
+    if show_all:
+        listed = Page(queries.all_lines(statement), statement.line_count, 1, queries.PAGE_SIZE)
+    else:
+        listed = queries.lines_page(statement, request.args.get("page", 1, type=int))
     names = queries.user_names(statement.computed_by_id, statement.reviewed_by_id, statement.approved_by_id,
                                statement.paid_by_id)
     lock = {"lock_version": statement.lock_version}
     start, end = quarter_period(statement.period)
     return render_template(
-        "subsidy/statement.html", statement=statement, lines=lines, page=page, pages=pages, show_all=show_all,
-        per_page=queries.PAGE_SIZE, names=names, bank_name=_bank_names().get(statement.bank_code, ""),
+        "subsidy/statement.html", statement=statement, lines=listed.items, page=listed.page, pages=listed.pages,
+        show_all=show_all,
+        per_page=queries.PAGE_SIZE, names=names, bank_name=bank_names(current_lang()).get(statement.bank_code, ""),
         start=start, end=end, versions=queries.versions(statement), claims=queries.claims_for(statement),
         policy_codes=queries.policy_codes(statement),
         action_form=forms.StatementActionForm(data=lock),
@@ -299,5 +296,5 @@ def claim(claim_id: int):
     claim = queries.claim_or_404(claim_id, current_user)
     comparison = queries.compare(claim)
     return render_template("subsidy/claim.html", claim=claim, comparison=comparison,
-                           bank_name=_bank_names().get(claim.bank_code, ""),
+                           bank_name=bank_names(current_lang()).get(claim.bank_code, ""),
                            uploader=queries.user_names(claim.uploaded_by_id).get(claim.uploaded_by_id, ""))

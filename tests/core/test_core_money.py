@@ -5,6 +5,8 @@ import pytest
 from loans.core.money import (
     FEN,
     capital_numerals,
+    format_amount,
+    format_grouped,
     format_rate,
     format_yuan,
     from_fen,
@@ -175,3 +177,23 @@ def test_parse_rate_rejects(text, reason):
 ])
 def test_format_rate(rate, text):
     assert format_rate(D(rate)) == text
+
+
+@pytest.mark.parametrize("amount, text", [
+    ("200000", "200,000.00"), ("0", "0.00"), ("1234.5", "1,234.50"), ("999.99", "999.99"), ("-5", "-5.00"),
+])
+def test_format_amount(amount, text):
+    assert format_amount(D(amount)) == text
+
+
+@pytest.mark.parametrize("value, text", [
+    ("18400000.00", "18,400,000"), ("270271.50", "270,271.5"), ("0", "0"), ("0.00", "0"), ("1234.125", "1,234.125"),
+    ("100", "100"), ("1000", "1,000"),
+])
+def test_format_grouped(value, text):
+    assert format_grouped(D(value)) == text
+
+
+def test_format_grouped_refuses_floats():
+    with pytest.raises(TypeError):
+        format_grouped(1.5)

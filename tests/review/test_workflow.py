@@ -137,12 +137,12 @@ def test_queue_counts_per_status(app, make_case, staff, as_user):
     make_case("submitted", district="431003")
     make_case("draft")
     officer = staff("officer", district_code="431002")
-    rows, total, counts = queue_page(officer, QueueFilters(), 1)
+    rows, counts = queue_page(officer, QueueFilters(), 1)
     assert counts == {"submitted": 2, "under_review": 1, "recommended": 1, "approved": 1, "withdrawn": 1}
-    assert total == 6
+    assert rows.total == 6
     # counts ignore the status filter (they are the tabs), other filters apply
-    rows, total, counts = queue_page(officer, QueueFilters(status="submitted"), 1)
-    assert total == 2 and counts["approved"] == 1
+    rows, counts = queue_page(officer, QueueFilters(status="submitted"), 1)
+    assert rows.total == 2 and counts["approved"] == 1
     html = text(as_user(officer).get("/review/"))
     assert re.search(r"Submitted\s*<span class=\"badge[^\"]*\">2</span>", html)
     assert re.search(r"All\s*<span class=\"badge[^\"]*\">6</span>", html)
