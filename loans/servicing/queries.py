@@ -12,7 +12,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import LoanApplication
-from ..core.workflow import CaseStatus
+from ..applications import services as application_services
+from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import Page, contains_text, db, paginate
 from .models import FollowUpVisit, Loan, LoanEvent
 
@@ -115,3 +116,14 @@ def visits(loan: Loan) -> list[FollowUpVisit]:
 def loan_for_application(application_id: int) -> Loan | None:
     return db.session.scalar(select(Loan).where(Loan.application_id == application_id)
                              .options(selectinload(Loan.events)))
+
+
+@application_services.ledger_loan_held.provide
+def ledger_loan_held(*, id_number_hash: str | None = None, credit_code: str | None = None) -> bool:
+    """Whether an active loan (active, overdue, extended) not tied to an application —
+    imported from the bureau's ledger — is held by this resident ID hash or credit code
+    (applications asks before a case may block, SPEC §6 E14)."""
+    holder = Loan.id_number_hash == id_number_hash if id_number_hash is not None else Loan.credit_code == credit_code
+    return db.session.scalar(select(Loan.id).where(
+        holder, Loan.application_id.is_(None),
+        Loan.status.in_([s.value for s in ACTIVE_LOAN_STATUSES])).limit(1)) is not None
