@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Callable
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
@@ -11,6 +10,7 @@ from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
 from ..errors import on_refusal
 from ..i18n import current_lang
+from ..provided import Provided
 from ..policy.queries import bank_choices, district_choices, key_group_choices
 from . import forms, services
 from ..notifications import services as notification_services
@@ -371,17 +371,11 @@ def status(application_id: int):
     return status_page(_own(application_id))
 
 
-# Sections of the status page that packages above this one provide (the letters, the
-# loan): each provider takes the application and returns the values its partial shows.
-# The page's view calls them, so that its templates query nothing.
-STATUS_SECTIONS: list[Callable[[object], dict]] = []
-
-
-def status_section(provide: Callable[[object], dict]) -> Callable[[object], dict]:
-    """Register ``provide`` (a decorator, used where the section's package defines its views)."""
-    if provide not in STATUS_SECTIONS:
-        STATUS_SECTIONS.append(provide)
-    return provide
+# What the status page shows of the packages above this one, read by the page's view so
+# that its templates query nothing: the case's letters, and the applicant's loan (None
+# before a contract).
+portal_letters = Provided("the letters of a case", "letters")
+portal_loan = Provided("the applicant's view of a loan", "servicing")
 
 
 def status_page(application, answer_form=None, upload_form=None, code=200):
@@ -395,16 +389,13 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
         upload_form = forms.UploadForm(formdata=None)
     upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
-    sections = {}
-    for provide in STATUS_SECTIONS:
-        sections.update(provide(application))
     return render_template("applications/status.html", application=application, events=timeline(application),
                            confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
                            snapshot=submission_snapshot(application), info_request=info_request,
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
                            has_consent=services.has_sensitive_consent(current_user, application),
                            notifications=unread_notifications(current_user, application_id=application.id),
-                           **sections), code
+                           letters=portal_letters(application), portal_loan=portal_loan(application)), code
 
 
 @bp.post("/<int:application_id>/answer")

@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow, public
-from ..applications.views import status_section
+from ..applications.views import portal_letters as portal_letters_reader
 from ..errors import Refused, on_refusal
 from . import queries, services
 from .forms import RevokeForm
@@ -86,7 +86,4 @@ def verify(code: str):
     return render_template("letters/verify.html", v=services.verification(letter))
 
 
-@status_section
-def portal_letters(application) -> dict:
-    """The applicant's status page lists the case's letters (and warns of a revoked approval)."""
-    return {"letters": queries.letters_for(application)}
+portal_letters_reader.provide(queries.letters_for)  # the status page lists them, and warns of a revoked approval

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
-from ..applications.views import status_section
+from ..applications.views import portal_loan as portal_loan_reader
 from ..core.workflow import CaseStatus
 from ..db import db, local_today
 from ..errors import on_refusal
@@ -242,11 +242,7 @@ def record_visit(loan_id: int):
 
 # --- the applicant's portal ------------------------------------------------------------
 
-@status_section
-def portal_loan_section(application) -> dict:
-    return {"portal_loan": portal_loan(application)}
-
-
+@portal_loan_reader.provide
 def portal_loan(application):
     """The applicant's loan as their status page shows it, or None before a contract."""
     if application.status not in queries.LOAN_STATUSES:
