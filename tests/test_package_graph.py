@@ -48,7 +48,6 @@ ALLOWED = {
 KNOWN_BACK_EDGES = {
     ("applications", "eligibility"),  # submit_application evaluates; the review step and status page show results
     ("applications", "review"),       # the applicant's status page and answer read/answer the info request
-    ("servicing", "subsidy"),         # the loan page shows the loan's subsidy lines
 }
 
 

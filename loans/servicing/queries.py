@@ -15,6 +15,7 @@ from ..applications.models import LoanApplication
 from ..applications import services as application_services
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import Page, contains_text, db, paginate
+from ..provided import Provided
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
@@ -127,3 +128,9 @@ def ledger_loan_held(*, id_number_hash: str | None = None, credit_code: str | No
     return db.session.scalar(select(Loan.id).where(
         holder, Loan.application_id.is_(None),
         Loan.status.in_([s.value for s in ACTIVE_LOAN_STATUSES])).limit(1)) is not None
+
+
+# A loan's subsidy lines are subsidy's (its statements), a package above this one: it provides
+# the reader, (statement, line) pairs newest period first; the loan page and the applicant's
+# loan show them.
+loan_subsidy_history = Provided("a loan's subsidy lines", "subsidy")

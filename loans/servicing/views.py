@@ -18,7 +18,6 @@ from ..errors import on_refusal
 from ..labels import LOAN_EVENT
 from ..policy.models import District
 from ..policy.queries import latest_lpr_fixing
-from ..subsidy import queries as subsidy_queries
 from . import forms, queries, services
 
 bp = Blueprint("servicing", __name__)
@@ -152,7 +151,7 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
         balance=services.balance_on(events, today), disbursed=disbursed, repaid=repaid,
         maturity=services.effective_maturity(loan), overdue_since=services._open_overdue_start(events),
         event_labels={kind: str(text) for kind, text in LOAN_EVENT.items()},
-        subsidy_history=subsidy_queries.loan_subsidy_history(loan.id),
+        subsidy_history=queries.loan_subsidy_history(loan.id),
         event_forms=event_forms, visit_form=visit_form or (forms.VisitForm(formdata=None, data={"visited_on": today})
                                                            if can_visit else None),
         today=today), status
@@ -254,4 +253,4 @@ def portal_loan(application):
     return SimpleNamespace(loan=loan, balance=services.balance_on(events, local_today()),
                            maturity=services.effective_maturity(loan),
                            money_events=[e for e in events if e.kind in ("disbursement", "repayment")],
-                           subsidy_history=subsidy_queries.loan_subsidy_history(loan.id))
+                           subsidy_history=queries.loan_subsidy_history(loan.id))

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from ..auth.models import User
 from ..db import Page, db, paginate
+from ..servicing import queries as servicing_queries
 from .models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
 
 PAGE_SIZE = 50
@@ -172,6 +173,7 @@ def compare(claim: BankClaim) -> Comparison:
                       sum(theirs.values(), Decimal("0.00")))
 
 
+@servicing_queries.loan_subsidy_history.provide
 def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyStatement, SubsidyLine]]:
     """The loan's line in each period's current statement (superseded versions left out),
     newest period first: what the loan earned, and whether it was paid."""
