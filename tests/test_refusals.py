@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Callable
@@ -22,12 +22,6 @@ import pytest
 
 from tests.helpers import assert_refused_here, text
 from tests.test_roles_routes import TINY_PDF, client_as
-
-try:  # until the shared fixtures (make_case, add_loan) move to tests/conftest.py with tests/factories.py
-    from tests.review.conftest import make_case  # noqa: F401 (fixture)
-    from tests.subsidy.conftest import add_loan  # noqa: F401 (fixture)
-except ImportError:
-    pass
 
 NAV = 'class="navbar'
 AFTER_Q3_2021 = date(2021, 9, 21)

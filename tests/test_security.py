@@ -9,7 +9,7 @@ from loans import create_app
 from loans.config import ConfigError
 from loans.db import db
 from tests.conftest import BASE_CONFIG, login, make_app, running_app
-from tests.helpers import field_error, text
+from tests.helpers import field_error
 
 PASSWORD = "Correct-Horse-42"
 
