@@ -10,10 +10,13 @@ from __future__ import annotations
 from flask import abort, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user
 
+from .core.workflow import Role
+
 APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR = (
-    "applicant", "officer", "supervisor", "bank", "finance", "admin", "auditor",
+    Role.applicant, Role.officer, Role.supervisor, Role.bank, Role.finance, Role.admin, Role.auditor,
 )
 ROLES = (APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR)
+"""The roles a user may have (``Role.system`` is the app itself, never a user)."""
 STAFF_ROLES = (OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR)
 CASE_STAFF = (OFFICER, SUPERVISOR, AUDITOR)
 ROLES_NEEDING_DISTRICT = (OFFICER,)
@@ -22,7 +25,7 @@ ROLES_NEEDING_BANK = (BANK,)
 PUBLIC = "public"
 
 
-def allow(*roles: str):
+def allow(*roles: Role):
     unknown = set(roles) - set(ROLES)
     if unknown:
         raise ValueError(f"unknown roles {unknown}")
@@ -76,7 +79,7 @@ def enforce() -> None:
 PASSWORD_CHANGE_ENDPOINTS = frozenset({"auth.change_password", "auth.logout", "main.set_language"})
 
 
-def require_role(*roles: str) -> None:
+def require_role(*roles: Role) -> None:
     """Inside a view shared by several roles, narrow an action to some of them."""
     if not current_user.is_authenticated or current_user.role not in roles:
         abort(403)

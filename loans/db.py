@@ -12,7 +12,7 @@ from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import (BigInteger, ColumnElement, DateTime, Integer, MetaData, Select, String, Text, event, func,
                         or_, select)
 from sqlalchemy.orm import DeclarativeBase, Session
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.types import Enum, TypeDecorator
 
 from .core.money import from_fen, to_fen
 
@@ -168,6 +168,17 @@ class ExactDecimal(TypeDecorator):
 
     def process_result_value(self, value, dialect):
         return None if value is None else Decimal(value)
+
+
+ENUM_LENGTH = 20
+
+
+def enum_type(enum_class, length: int = ENUM_LENGTH) -> Enum:
+    """A column of a str-Enum's members (statuses, roles, kinds), stored as their values in
+    a VARCHAR of ``length`` — no native enum type and no CHECK constraint, so adding a
+    member needs no migration. Rows read back as members; plain strings are accepted."""
+    return Enum(enum_class, native_enum=False, length=length, create_constraint=False,
+                values_callable=lambda members: [m.value for m in members])
 
 
 class EncryptedText(TypeDecorator):

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstr
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.workflow import CaseStatus
-from ..db import EncryptedText, Money, Rate, UTCDateTime, db, utcnow
+from ..db import EncryptedText, Money, Rate, UTCDateTime, db, enum_type, utcnow
 
 LOAN_TYPES = ("individual", "partnership", "enterprise")
 EDUCATION_LEVELS = ("junior_high_or_below", "senior_high", "vocational", "associate", "bachelor", "postgraduate")
@@ -27,7 +27,7 @@ class LoanApplication(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
-    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.draft.value, index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus), default=CaseStatus.draft, index=True)
     # Bumped by every guarded status change; a stale writer updates no row.
     lock_version: Mapped[int] = mapped_column(default=0)
     current_step: Mapped[str] = mapped_column(String(20), default="person")

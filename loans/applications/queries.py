@@ -5,6 +5,7 @@ from flask import abort
 from sqlalchemy import Select, select
 
 from ..audit.models import AuditEvent
+from ..core.workflow import LOAN_STATUSES, CaseStatus
 from ..db import db
 from .models import Document, LoanApplication
 
@@ -14,7 +15,7 @@ def visible_applications(user) -> Select:
     query = select(LoanApplication)
     if user.role == "applicant":
         return query.where(LoanApplication.applicant_id == user.id)
-    staff_visible = LoanApplication.status != "draft"
+    staff_visible = LoanApplication.status != CaseStatus.draft
     if user.role == "officer":
         return query.where(LoanApplication.district_code == user.district_code, staff_visible)
     if user.role == "supervisor":
@@ -25,8 +26,7 @@ def visible_applications(user) -> Select:
     if user.role == "bank":
         # Approved cases assigned to the bank (SPEC §2), whatever the applicant preferred.
         return query.where(LoanApplication.approved_bank_code == user.bank_code,
-                           LoanApplication.status.in_(("approved", "contracted", "active", "overdue", "extended",
-                                                        "settled", "compensated")))
+                           LoanApplication.status.in_((CaseStatus.approved, *LOAN_STATUSES)))
     return query.where(False)
 
 

@@ -84,7 +84,7 @@ def status_after(application: LoanApplication, action: Action) -> CaseStatus:
 def state_refusal(status, action: Action | None = None) -> Refused:
     """The refusal of an action the case's status does not allow, in words (409)."""
     status = getattr(status, "value", status)
-    if status in ("approved", "rejected"):
+    if status in (CaseStatus.approved, CaseStatus.rejected):
         message = _l("This case has already been decided (%(status)s). Nothing was changed.",
                      status=label(STATUS, status))
     else:

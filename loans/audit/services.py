@@ -20,7 +20,7 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id: 
         object_id = obj.id
     event = AuditEvent(
         actor_id=getattr(actor, "id", None),
-        actor_role=getattr(actor, "role", None),
+        actor_role=_state(getattr(actor, "role", None)),
         action=action,
         object_type=object_type or "system",
         object_id=object_id,

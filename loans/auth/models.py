@@ -7,7 +7,8 @@ from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..core.workflow import Role
+from ..db import UTCDateTime, db, enum_type, utcnow
 
 
 def new_session_token() -> str:
@@ -22,7 +23,7 @@ class User(UserMixin, db.Model):
     mobile: Mapped[str | None] = mapped_column(String(20), unique=True)
     name: Mapped[str] = mapped_column(String(100), default="")
     password_hash: Mapped[str] = mapped_column(String(255))
-    role: Mapped[str] = mapped_column(String(20), index=True)
+    role: Mapped[Role] = mapped_column(enum_type(Role), index=True)
     district_code: Mapped[str | None] = mapped_column(ForeignKey("districts.code"))
     bank_code: Mapped[str | None] = mapped_column(ForeignKey("banks.code"))
     locale: Mapped[str | None] = mapped_column(String(5))

@@ -1,7 +1,7 @@
-"""The case lifecycle (SPEC §4): statuses, actions, who may act and the one transition
-table every status change goes through."""
+"""The case lifecycle (SPEC §4): statuses, actions, roles, who may act and the one
+transition table every status change goes through."""
 
-from enum import Enum
+from enum import Enum, StrEnum
 
 
 class CaseStatus(str, Enum):
@@ -66,6 +66,10 @@ OPEN_APPLICATION_STATUSES = OPEN_STATUSES | {S.approved, S.contracted}
 ACTIVE_LOAN_STATUSES = frozenset({S.active, S.overdue, S.extended})
 """Loans with money out; they block another application too (E14)."""
 
+LOAN_STATUSES = (S.contracted, S.active, S.overdue, S.extended, S.settled, S.compensated)
+"""Cases that have a loan: from the signed contract on, whatever became of it since (in
+the order of the lifecycle, for lists and filters)."""
+
 DECIDED_STATUSES = frozenset({S.approved, S.rejected})
 
 DECISION_ACTIONS = frozenset({Action.approve, Action.reject, Action.send_back})
@@ -97,28 +101,45 @@ TRANSITIONS: dict[tuple[Action, CaseStatus], CaseStatus] = {
     (Action.end_extension, S.extended): S.active,
 }
 
-ROLES = ("applicant", "officer", "supervisor", "bank", "finance", "admin", "auditor", "system")
 
-ACTION_ROLES: dict[Action, frozenset[str]] = {
-    Action.submit: frozenset({"applicant"}),
-    Action.answer_info: frozenset({"applicant"}),
-    Action.withdraw: frozenset({"applicant"}),
-    Action.take: frozenset({"officer", "supervisor"}),
-    Action.request_info: frozenset({"officer", "supervisor"}),
-    Action.recommend: frozenset({"officer", "supervisor"}),
-    Action.approve: frozenset({"supervisor"}),
-    Action.reject: frozenset({"supervisor"}),
-    Action.send_back: frozenset({"supervisor"}),
-    Action.decline: frozenset({"bank"}),
-    Action.contract: frozenset({"bank"}),
-    Action.disburse: frozenset({"bank"}),
-    Action.settle: frozenset({"bank"}),
-    Action.become_overdue: frozenset({"bank"}),
-    Action.cure: frozenset({"bank"}),
-    Action.compensate: frozenset({"bank"}),
-    Action.extend: frozenset({"bank"}),
-    Action.end_extension: frozenset({"bank"}),
-    Action.expire: frozenset({"system"}),
+class Role(StrEnum):
+    """Who a user is (SPEC §2); ``system`` is the app itself acting on a schedule (expiry),
+    never a user's role."""
+
+    applicant = "applicant"
+    officer = "officer"
+    supervisor = "supervisor"
+    bank = "bank"
+    finance = "finance"
+    admin = "admin"
+    auditor = "auditor"
+    system = "system"
+
+
+R = Role
+
+ROLES = tuple(Role)
+
+ACTION_ROLES: dict[Action, frozenset[Role]] = {
+    Action.submit: frozenset({R.applicant}),
+    Action.answer_info: frozenset({R.applicant}),
+    Action.withdraw: frozenset({R.applicant}),
+    Action.take: frozenset({R.officer, R.supervisor}),
+    Action.request_info: frozenset({R.officer, R.supervisor}),
+    Action.recommend: frozenset({R.officer, R.supervisor}),
+    Action.approve: frozenset({R.supervisor}),
+    Action.reject: frozenset({R.supervisor}),
+    Action.send_back: frozenset({R.supervisor}),
+    Action.decline: frozenset({R.bank}),
+    Action.contract: frozenset({R.bank}),
+    Action.disburse: frozenset({R.bank}),
+    Action.settle: frozenset({R.bank}),
+    Action.become_overdue: frozenset({R.bank}),
+    Action.cure: frozenset({R.bank}),
+    Action.compensate: frozenset({R.bank}),
+    Action.extend: frozenset({R.bank}),
+    Action.end_extension: frozenset({R.bank}),
+    Action.expire: frozenset({R.system}),
 }
 
 
@@ -177,7 +198,7 @@ def can(status: CaseStatus, action: Action) -> bool:
     return (action_, status_) in TRANSITIONS
 
 
-def role_may(role: str, action: Action) -> bool:
+def role_may(role: Role | str, action: Action) -> bool:
     """Whether ``role`` may perform ``action`` at all (scope is checked elsewhere)."""
     _, action_ = _coerce(S.draft, action)
     return role in ACTION_ROLES.get(action_, frozenset())

@@ -8,15 +8,13 @@ from sqlalchemy import select, union
 
 from ..audit.services import record
 from ..core import eligibility, resident_id
-from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
+from ..core.workflow import LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
 from ..policy.queries import known_key_groups, policy_on, served_districts
 from .models import EligibilitySnapshot
 from .queries import recorded_evidence
 
-LOAN_STATUSES = tuple(s.value for s in ACTIVE_LOAN_STATUSES | {CaseStatus.contracted, CaseStatus.settled,
-                                                                 CaseStatus.compensated})
-OVERDUE_STATUSES = (CaseStatus.overdue.value, CaseStatus.compensated.value)
+OVERDUE_STATUSES = (CaseStatus.overdue, CaseStatus.compensated)
 
 
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:

@@ -2,11 +2,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, db, enum_type, utcnow
+
+
+class ImportStatus(StrEnum):
+    running = "running"
+    done = "done"
+    failed = "failed"
 
 
 class LedgerImport(db.Model):
@@ -15,7 +22,7 @@ class LedgerImport(db.Model):
     __tablename__ = "ledger_imports"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    status: Mapped[str] = mapped_column(String(12), default="running")  # running | done | failed
+    status: Mapped[ImportStatus] = mapped_column(enum_type(ImportStatus), default=ImportStatus.running)
     files: Mapped[list] = mapped_column(JSON, default=list)  # [{"name", "sha256", "rows"}]
     total_rows: Mapped[int] = mapped_column(default=0)
     processed_rows: Mapped[int] = mapped_column(default=0)

@@ -33,7 +33,7 @@ from ..policy.queries import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
 from ..servicing.models import Loan, LoanEvent
-from .models import LedgerImport
+from .models import ImportStatus, LedgerImport
 from ..spreadsheets import looks_like_formula
 from .parsing import (IDENTIFIER_COLUMNS, LOAN_COLUMNS, CellRefused, FileRefused, Problem, SourceFile, Table,
                       cell_text, read_sources)
@@ -517,7 +517,7 @@ def _check_events(loan_ref: str, contract_date: date, amount: Decimal, events: l
 def begin_import(sources: list[SourceFile], *, actor=None) -> LedgerImport:
     """The run's record (status ``running``), flushed; the caller commits it so the run
     stays on record whatever its outcome."""
-    batch = LedgerImport(status="running", files=[{"name": s.name, "sha256": s.sha256, "bytes": len(s.data)}
+    batch = LedgerImport(status=ImportStatus.running, files=[{"name": s.name, "sha256": s.sha256, "bytes": len(s.data)}
                                                   for s in sources],
                          started_by_id=getattr(actor, "id", None))
     db.session.add(batch)
@@ -729,13 +729,13 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
 
 def _finish(batch: LedgerImport, result: ImportResult, *, total: int, actor) -> None:
     """The run's record says done, with its counts, and the audit row."""
-    batch.status = "done"
+    batch.status = ImportStatus.done
     batch.processed_rows = total
     batch.loans_added, batch.loans_unchanged = result.loans_added, result.loans_unchanged
     batch.events_added, batch.events_unchanged = result.events_added, result.events_unchanged
     batch.errors = None
     batch.finished_at = utcnow()
-    record("ledger_import", batch, actor=actor, to_state="done", files=batch.files,
+    record("ledger_import", batch, actor=actor, to_state=ImportStatus.done, files=batch.files,
            loans_added=result.loans_added, loans_unchanged=result.loans_unchanged,
            events_added=result.events_added, events_unchanged=result.events_unchanged)
     db.session.flush()
@@ -785,11 +785,11 @@ def _update_stored(stored: dict[str, _StoredLoan], derived: dict) -> None:
 def mark_failed(batch_id: int, problems: list[dict], *, actor=None) -> LedgerImport:
     """After a rollback: the run's record says why nothing was stored (one audit row)."""
     batch = db.session.get(LedgerImport, batch_id)
-    batch.status = "failed"
+    batch.status = ImportStatus.failed
     batch.errors = problems
     batch.finished_at = utcnow()
     batch.loans_added = batch.events_added = 0
-    record("ledger_import", batch, actor=actor, to_state="failed", files=batch.files,
+    record("ledger_import", batch, actor=actor, to_state=ImportStatus.failed, files=batch.files,
            problems=sum(1 for p in problems if p["code"] != "too_many"))
     db.session.flush()
     return batch

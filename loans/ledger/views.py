@@ -18,7 +18,7 @@ from sqlalchemy import select
 from ..access import ADMIN, AUDITOR, allow
 from ..auth.models import User
 from ..db import db
-from .models import LedgerImport
+from .models import ImportStatus, LedgerImport
 from . import runner
 from .forms import LedgerUploadForm, max_upload_bytes
 from .messages import reason_text
@@ -28,7 +28,8 @@ bp = Blueprint("ledger", __name__, url_prefix="/admin/ledger")
 
 DEFAULT_INLINE_MAX_BYTES = 2 * 1024 * 1024
 REFRESH_SECONDS = 3
-STATUS_LABELS = {"running": _l("Running"), "done": _l("Imported"), "failed": _l("Refused")}
+STATUS_LABELS = {ImportStatus.running: _l("Running"), ImportStatus.done: _l("Imported"),
+                 ImportStatus.failed: _l("Refused")}
 
 
 @bp.url_value_preprocessor
@@ -89,7 +90,7 @@ def show(import_id: int):
         abort(404)
     errors = [{**e, "reason": reason_text(e["code"], e.get("params"))} for e in (batch.errors or [])]
     users = _names({batch.started_by_id})
-    running = batch.status == "running"
+    running = batch.status == ImportStatus.running
     body = render_template("ledger/import.html", batch=batch, errors=errors, label=STATUS_LABELS.get(batch.status),
                            started_by=users.get(batch.started_by_id), running=running,
                            refresh_seconds=REFRESH_SECONDS)

@@ -1,13 +1,20 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, db, enum_type, utcnow
 
-LETTER_KINDS = ("approval", "rejection")
+
+class LetterKind(StrEnum):
+    approval = "approval"
+    rejection = "rejection"
+
+
+LETTER_KINDS = tuple(LetterKind)
 
 
 class LetterSequence(db.Model):
@@ -30,7 +37,7 @@ class Letter(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     application_id: Mapped[int] = mapped_column(ForeignKey("loan_applications.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(10))
+    kind: Mapped[LetterKind] = mapped_column(enum_type(LetterKind))
     reference: Mapped[str] = mapped_column(String(20), unique=True)
     district_code: Mapped[str] = mapped_column(ForeignKey("districts.code"))
     year: Mapped[int]

@@ -26,7 +26,7 @@ from ..db import db
 from ..policy import queries as policy_queries
 from ..policy.models import District
 from ..servicing.models import FollowUpVisit, Loan, LoanEvent
-from ..subsidy.models import SubsidyLine, SubsidyStatement
+from ..subsidy.models import StatementStatus, SubsidyLine, SubsidyStatement
 
 
 @dataclass(frozen=True)
@@ -158,7 +158,7 @@ def _balance_rows(f: ReportFilters):
 
 
 def _paid_statements(f: ReportFilters):
-    conditions = [SubsidyStatement.status == "paid", SubsidyStatement.paid_on.between(f.start, f.end)]
+    conditions = [SubsidyStatement.status == StatementStatus.paid, SubsidyStatement.paid_on.between(f.start, f.end)]
     if f.bank:
         conditions.append(SubsidyStatement.bank_code == f.bank)
     return conditions

@@ -5,6 +5,7 @@ from flask_wtf import FlaskForm
 from wtforms import DateField, HiddenField, RadioField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
+from ..core.workflow import CaseStatus
 from ..forms import BoundedIntegerField, MultiCheckboxField, check_amount, plausible_date, strip
 from ..labels import DOCUMENT_KIND, LOAN_TYPE, STATUS
 
@@ -29,7 +30,7 @@ class QueueFilterForm(FlaskForm):
 
 
 def status_choices():
-    return [("", _l("All"))] + [(k, v) for k, v in STATUS.items() if k != "draft"]
+    return [("", _l("All"))] + [(k, v) for k, v in STATUS.items() if k != CaseStatus.draft]
 
 
 class RequestInfoForm(FlaskForm):

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, timeline
+from ..core.workflow import CaseStatus
 from ..db import local_today
 from ..eligibility.queries import recorded_evidence
 from ..eligibility.services import latest_snapshot
@@ -68,7 +69,7 @@ def queue():
 @bp.get("/decisions")
 @allow(SUPERVISOR)
 def decisions():
-    return redirect(url_for(".queue", status="recommended"))
+    return redirect(url_for(".queue", status=CaseStatus.recommended.value))
 
 
 def _case(application_id: int):

@@ -8,16 +8,28 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..core.workflow import CaseStatus
-from ..db import EncryptedText, Money, Rate, UTCDateTime, db, utcnow
+from ..db import EncryptedText, Money, Rate, UTCDateTime, db, enum_type, utcnow
 
 LOAN_SOURCES = ("application", "ledger")
-EVENT_KINDS = ("disbursement", "repayment", "overdue_start", "overdue_end", "extension", "compensation")
-MONEY_EVENT_KINDS = ("disbursement", "repayment", "compensation")
+
+
+class EventKind(StrEnum):
+    disbursement = "disbursement"
+    repayment = "repayment"
+    overdue_start = "overdue_start"
+    overdue_end = "overdue_end"
+    extension = "extension"
+    compensation = "compensation"
+
+
+EVENT_KINDS = tuple(EventKind)
+MONEY_EVENT_KINDS = (EventKind.disbursement, EventKind.repayment, EventKind.compensation)
 
 
 class Loan(db.Model):
@@ -37,7 +49,7 @@ class Loan(db.Model):
     loan_ref: Mapped[str] = mapped_column(String(40), unique=True)
     source: Mapped[str] = mapped_column(String(12), default="application")
     application_id: Mapped[int | None] = mapped_column(ForeignKey("loan_applications.id"), unique=True)
-    status: Mapped[str] = mapped_column(String(20), default=CaseStatus.contracted.value, index=True)
+    status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus), default=CaseStatus.contracted, index=True)
     lock_version: Mapped[int] = mapped_column(default=0)
 
     borrower_name: Mapped[str] = mapped_column(String(100))
@@ -87,7 +99,7 @@ class LoanEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="CASCADE"), index=True)
     event_on: Mapped[date] = mapped_column(Date)
-    kind: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[EventKind] = mapped_column(enum_type(EventKind))
     amount: Mapped[Decimal | None] = mapped_column(Money)
     occurrence: Mapped[int] = mapped_column(default=1)
     new_maturity_date: Mapped[date | None] = mapped_column(Date)

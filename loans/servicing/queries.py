@@ -13,15 +13,13 @@ from sqlalchemy.orm import selectinload
 
 from ..applications.models import LoanApplication
 from ..applications import services as application_services
-from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
+from ..core.workflow import ACTIVE_LOAN_STATUSES, LOAN_STATUSES, CaseStatus
 from ..db import Page, contains_text, db, paginate
 from ..provided import Provided
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
 AWAITING_LIMIT = 50
-LOAN_STATUSES = tuple(s.value for s in (CaseStatus.contracted, CaseStatus.active, CaseStatus.overdue,
-                                         CaseStatus.extended, CaseStatus.settled, CaseStatus.compensated))
 
 
 def visible_loans(user) -> Select:

@@ -25,10 +25,10 @@ bp = Blueprint("servicing", __name__)
 LOAN_ROLES = (BANK, OFFICER, SUPERVISOR, AUDITOR)
 # Which bank actions each loan status offers (the services check again).
 ACTIONS_BY_STATUS = {
-    "contracted": ("disbursement",),
-    "active": ("disbursement", "repayment", "overdue_start", "extension"),
-    "extended": ("disbursement", "repayment", "overdue_start"),
-    "overdue": ("repayment", "overdue_end", "compensation"),
+    CaseStatus.contracted: ("disbursement",),
+    CaseStatus.active: ("disbursement", "repayment", "overdue_start", "extension"),
+    CaseStatus.extended: ("disbursement", "repayment", "overdue_start"),
+    CaseStatus.overdue: ("repayment", "overdue_end", "compensation"),
 }
 RECORDERS = {
     "disbursement": services.record_disbursement,
@@ -184,7 +184,7 @@ def _record(loan_id: int, kind: str):
     on_refusal(lambda: _refused_event_page(loan, kind, form), form)
     RECORDERS[kind](loan, actor=current_user, **values)
     flash(_success_messages()[kind], "success")
-    if loan.status in (CaseStatus.settled.value,) and kind == "repayment":
+    if loan.status == CaseStatus.settled and kind == "repayment":
         flash(_("The balance is zero: the loan is settled."), "success")
     return redirect(url_for(".loan", loan_id=loan.id))
 

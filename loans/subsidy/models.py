@@ -3,14 +3,25 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from enum import StrEnum
 
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..db import ExactDecimal, Money, Rate, UTCDateTime, db, utcnow
+from ..db import ExactDecimal, Money, Rate, UTCDateTime, db, enum_type, utcnow
 
-STATEMENT_STATUSES = ("draft", "reviewed", "approved", "paid", "superseded")
-FROZEN_STATUSES = ("reviewed", "approved", "paid")
+
+class StatementStatus(StrEnum):
+    draft = "draft"
+    reviewed = "reviewed"
+    approved = "approved"
+    paid = "paid"
+    superseded = "superseded"
+
+
+STATEMENT_STATUSES = tuple(StatementStatus)
+FROZEN_STATUSES = (StatementStatus.reviewed, StatementStatus.approved, StatementStatus.paid)
+"""Statements a recomputation may not touch: reopening one makes a new version."""
 
 
 class SubsidyStatement(db.Model):
@@ -25,7 +36,8 @@ class SubsidyStatement(db.Model):
     period: Mapped[str] = mapped_column(String(6), index=True)
     bank_code: Mapped[str] = mapped_column(ForeignKey("banks.code"))
     version: Mapped[int] = mapped_column(default=1)
-    status: Mapped[str] = mapped_column(String(12), default="draft", index=True)
+    status: Mapped[StatementStatus] = mapped_column(enum_type(StatementStatus), default=StatementStatus.draft,
+                                                    index=True)
     lock_version: Mapped[int] = mapped_column(default=0)
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     line_count: Mapped[int] = mapped_column(default=0)

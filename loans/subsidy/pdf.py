@@ -18,15 +18,18 @@ from ..db import LOCAL_TZ, db
 from ..pdf import BUREAU, html_to_pdf, letter_font_for, long_date, missing_glyphs
 from ..policy.models import Bank
 from . import queries
+from .models import StatementStatus
 
 log = logging.getLogger(__name__)
 
 TITLE = {"zh": "创业担保贷款财政贴息资金结算表", "en": "Interest Subsidy Statement — Entrepreneurship Guaranteed Loans"}
 STATUS = {
-    "zh": {"draft": "草稿（未审核，不作为拨付依据）", "reviewed": "已审核", "approved": "已审批", "paid": "已拨付",
-           "superseded": "已作废（被新版本取代）"},
-    "en": {"draft": "Draft (not reviewed; not a basis for payment)", "reviewed": "Reviewed", "approved": "Approved",
-           "paid": "Paid", "superseded": "Superseded by a newer version"},
+    "zh": {StatementStatus.draft: "草稿（未审核，不作为拨付依据）", StatementStatus.reviewed: "已审核",
+           StatementStatus.approved: "已审批", StatementStatus.paid: "已拨付",
+           StatementStatus.superseded: "已作废（被新版本取代）"},
+    "en": {StatementStatus.draft: "Draft (not reviewed; not a basis for payment)", StatementStatus.reviewed: "Reviewed",
+           StatementStatus.approved: "Approved", StatementStatus.paid: "Paid",
+           StatementStatus.superseded: "Superseded by a newer version"},
 }
 WORDS = {
     "zh": {
@@ -91,7 +94,8 @@ def statement_values(statement, lang: str) -> dict:
                         f"{long_date(start, lang)} {w['to']} {long_date(end, lang)} ({(end - start).days + 1} days)",
         "reference": f"{statement.period}-{statement.bank_code}-v{statement.version}",
         "version": w["version"].format(v=statement.version),
-        "status": STATUS[lang].get(statement.status, statement.status), "is_draft": statement.status == "draft",
+        "status": STATUS[lang].get(statement.status, statement.status),
+        "is_draft": statement.status == StatementStatus.draft,
         "basis_text": w["basis_text"].format(versions=versions or "—", basis=360),
         "reopen_reason": statement.reopen_reason or "",
         "rows": [{

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from ..auth.models import User
 from ..db import Page, db, paginate
 from ..servicing import queries as servicing_queries
-from .models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+from .models import BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
 
 PAGE_SIZE = 50
 
@@ -50,7 +50,7 @@ def periods_overview(user) -> list[PeriodRow]:
     """Every computed period (newest first) with its current statements' totals."""
     query = _scoped(select(SubsidyStatement.period, SubsidyStatement.status, func.count(SubsidyStatement.id),
                            func.sum(SubsidyStatement.line_count), func.sum(SubsidyStatement.total))
-                    .where(SubsidyStatement.status != "superseded")
+                    .where(SubsidyStatement.status != StatementStatus.superseded)
                     .group_by(SubsidyStatement.period, SubsidyStatement.status), user, SubsidyStatement.bank_code)
     by_period: dict[str, dict] = {}
     for period, status, count, lines, total in db.session.execute(query):
@@ -121,7 +121,7 @@ def export_lines(period: str) -> list | None:
         select(SubsidyStatement.bank_code, SubsidyLine.loan_ref, SubsidyLine.contract_rate, SubsidyLine.lpr_rate,
                SubsidyLine.subsidy_rate, SubsidyLine.subsidised_days, SubsidyLine.balance_days, SubsidyLine.subsidy)
         .join(SubsidyLine.statement)
-        .where(SubsidyStatement.period == period, SubsidyStatement.status != "superseded")).all()
+        .where(SubsidyStatement.period == period, SubsidyStatement.status != StatementStatus.superseded)).all()
     return sorted(rows, key=lambda r: (r.bank_code, r.loan_ref))
 
 
@@ -157,7 +157,7 @@ def compare(claim: BankClaim) -> Comparison:
     """The bank's figures against the current statement of its period, line by line."""
     statement = db.session.scalar(select(SubsidyStatement).where(
         SubsidyStatement.period == claim.period, SubsidyStatement.bank_code == claim.bank_code,
-        SubsidyStatement.status != "superseded").order_by(SubsidyStatement.version.desc()).limit(1))
+        SubsidyStatement.status != StatementStatus.superseded).order_by(SubsidyStatement.version.desc()).limit(1))
     ours = {} if statement is None else dict(db.session.execute(
         select(SubsidyLine.loan_ref, SubsidyLine.subsidy).where(SubsidyLine.statement_id == statement.id)).all())
     theirs = dict(db.session.execute(select(BankClaimLine.loan_ref, BankClaimLine.subsidy)
@@ -179,5 +179,5 @@ def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyStatement, SubsidyLi
     newest period first: what the loan earned, and whether it was paid."""
     return db.session.execute(
         select(SubsidyStatement, SubsidyLine).join(SubsidyLine, SubsidyLine.statement_id == SubsidyStatement.id)
-        .where(SubsidyLine.loan_id == loan_id, SubsidyStatement.status != "superseded")
+        .where(SubsidyLine.loan_id == loan_id, SubsidyStatement.status != StatementStatus.superseded)
         .order_by(SubsidyStatement.period.desc())).tuples().all()

@@ -22,16 +22,17 @@ from ..core.dates import quarter_period
 from ..core.money import format_yuan, parse_amount
 from ..core.policy import lpr_fixing_on, policy_in_force
 from ..core.subsidy import period_subsidy
+from ..core.workflow import CaseStatus, Role
 from ..db import db, local_today, utcnow
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
-from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
 from ..errors import ConcurrentChange, Refused
 
 CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
-CLOSED_LOAN_STATUSES = ("settled", "compensated")
+CLOSED_LOAN_STATUSES = (CaseStatus.settled, CaseStatus.compensated)
 MAX_CLAIM_BYTES = 5 * 1024 * 1024
 MAX_CLAIM_ROWS = 100_000
 # Far above any loan's subsidy for a quarter (4,000,000 × 100 % × 92 ÷ 360 ≈ 1,022,222), and
@@ -169,7 +170,7 @@ def current_statement(period: str, bank_code: str) -> SubsidyStatement | None:
     """The bank's statement of the period that is not superseded (the latest version)."""
     return db.session.scalar(select(SubsidyStatement).where(
         SubsidyStatement.period == period, SubsidyStatement.bank_code == bank_code,
-        SubsidyStatement.status != "superseded").order_by(SubsidyStatement.version.desc()).limit(1))
+        SubsidyStatement.status != StatementStatus.superseded).order_by(SubsidyStatement.version.desc()).limit(1))
 
 
 def _store_lines(statement: SubsidyStatement, rows: list[dict], actor) -> None:
@@ -233,7 +234,7 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
                                            statement.total, computed=False))
             continue
         if statement is None:
-            statement = SubsidyStatement(period=code, bank_code=bank, version=1, status="draft")
+            statement = SubsidyStatement(period=code, bank_code=bank, version=1, status=StatementStatus.draft)
             db.session.add(statement)
             try:
                 db.session.flush()
@@ -241,7 +242,7 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
                 raise ConcurrentChange(_l("Someone else is computing this period right now. "
                                           "Nothing was changed; try again in a moment.")) from None
         else:
-            _guard(statement, ("draft",))
+            _guard(statement, (StatementStatus.draft,))
         _store_lines(statement, lines.get(bank, []), actor)
         result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
                                        statement.total, computed=True))
@@ -251,32 +252,35 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
 # --- the workflow ---------------------------------------------------------------------
 
 def is_citywide_supervisor(user) -> bool:
-    return user.role == "supervisor" and user.district_code is None
+    return user.role == Role.supervisor and user.district_code is None
 
 
 def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
     """draft → reviewed, by a city-wide supervisor."""
     if not is_citywide_supervisor(actor):
         raise Refused(_l("Only a city-wide supervisor reviews subsidy statements."), status=403)
-    _check_status(statement, "draft")
-    _guard(statement, ("draft",), lock_version, status="reviewed", reviewed_by_id=actor.id, reviewed_at=utcnow())
-    record("subsidy_review", statement, actor=actor, from_state="draft", to_state="reviewed")
+    _check_status(statement, StatementStatus.draft)
+    _guard(statement, (StatementStatus.draft,), lock_version, status=StatementStatus.reviewed, reviewed_by_id=actor.id,
+           reviewed_at=utcnow())
+    record("subsidy_review", statement, actor=actor, from_state=StatementStatus.draft,
+           to_state=StatementStatus.reviewed)
 
 
 def approve_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
     """reviewed → approved, by finance."""
     _require_finance(actor)
-    _check_status(statement, "reviewed")
-    _guard(statement, ("reviewed",), lock_version, status="approved", approved_by_id=actor.id,
-           approved_at=utcnow())
-    record("subsidy_approve", statement, actor=actor, from_state="reviewed", to_state="approved")
+    _check_status(statement, StatementStatus.reviewed)
+    _guard(statement, (StatementStatus.reviewed,), lock_version, status=StatementStatus.approved,
+           approved_by_id=actor.id, approved_at=utcnow())
+    record("subsidy_approve", statement, actor=actor, from_state=StatementStatus.reviewed,
+           to_state=StatementStatus.approved)
 
 
 def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, voucher_no: str,
                   lock_version: int | None = None) -> None:
     """approved → paid, by finance, with the payment date and the voucher number."""
     _require_finance(actor)
-    _check_status(statement, "approved")
+    _check_status(statement, StatementStatus.approved)
     voucher_no = (voucher_no or "").strip()
     if paid_on is None:
         raise Refused(_l("Give the payment date."), "paid_on")
@@ -288,9 +292,9 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
                                 end=end.isoformat()), "paid_on")
     if not voucher_no:
         raise Refused(_l("Give the payment voucher number."), "voucher_no")
-    _guard(statement, ("approved",), lock_version, status="paid", paid_on=paid_on, voucher_no=voucher_no,
-           paid_by_id=actor.id)
-    record("subsidy_pay", statement, actor=actor, from_state="approved", to_state="paid",
+    _guard(statement, (StatementStatus.approved,), lock_version, status=StatementStatus.paid, paid_on=paid_on,
+           voucher_no=voucher_no, paid_by_id=actor.id)
+    record("subsidy_pay", statement, actor=actor, from_state=StatementStatus.approved, to_state=StatementStatus.paid,
            paid_on=paid_on.isoformat(), voucher_no=voucher_no)
 
 
@@ -306,9 +310,10 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     if not reason:
         raise Refused(_l("Give the reason for reopening the statement."), "reason")
     old_status, period, bank, version = statement.status, statement.period, statement.bank_code, statement.version
-    _guard(statement, FROZEN_STATUSES, lock_version, status="superseded")
-    record("subsidy_reopen", statement, actor=actor, from_state=old_status, to_state="superseded", reason=reason)
-    new = SubsidyStatement(period=period, bank_code=bank, version=version + 1, status="draft",
+    _guard(statement, FROZEN_STATUSES, lock_version, status=StatementStatus.superseded)
+    record("subsidy_reopen", statement, actor=actor, from_state=old_status, to_state=StatementStatus.superseded,
+           reason=reason)
+    new = SubsidyStatement(period=period, bank_code=bank, version=version + 1, status=StatementStatus.draft,
                            reopened_from_id=statement.id, reopen_reason=reason)
     db.session.add(new)
     db.session.flush()
@@ -317,11 +322,11 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
 
 
 def _require_finance(actor) -> None:
-    if actor.role != "finance":
+    if actor.role != Role.finance:
         raise Refused(_l("Only finance staff may do this."), status=403)
 
 
-def _check_status(statement: SubsidyStatement, expected: str) -> None:
+def _check_status(statement: SubsidyStatement, expected: StatementStatus) -> None:
     """A statement no longer in ``expected`` was changed by someone else (or is frozen)."""
     if statement.status != expected:
         raise ConcurrentChange(ALREADY_CHANGED)
@@ -386,7 +391,7 @@ def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
 
 def upload_bank_claim(statement: SubsidyStatement, *, actor, filename: str, data: bytes) -> BankClaim:
     """Store a bank's own figures for the statement's period, for comparison only."""
-    if actor.role != "bank" or actor.bank_code != statement.bank_code:
+    if actor.role != Role.bank or actor.bank_code != statement.bank_code:
         raise Refused(_l("Only a clerk of this bank may upload its figures."), status=403)
     rows = parse_claim_csv(data)
     claim = BankClaim(period=statement.period, bank_code=statement.bank_code,

@@ -22,6 +22,7 @@ from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
 from .exports import NeverComputed, csv_bytes, xlsx_bytes
+from .models import StatementStatus
 from .pdf import render_statement_pdf
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
@@ -30,11 +31,11 @@ READERS = (FINANCE, SUPERVISOR, AUDITOR, BANK)
 WHOLE_CITY = (FINANCE, SUPERVISOR, AUDITOR)
 
 STATUS_LABEL = {
-    "draft": _l("Draft"),
-    "reviewed": _l("Reviewed"),
-    "approved": _l("Approved"),
-    "paid": _l("Paid"),
-    "superseded": _l("Superseded"),
+    StatementStatus.draft: _l("Draft"),
+    StatementStatus.reviewed: _l("Reviewed"),
+    StatementStatus.approved: _l("Approved"),
+    StatementStatus.paid: _l("Paid"),
+    StatementStatus.superseded: _l("Superseded"),
 }
 DIFFERENCE_LABEL = {
     "not_in_claim": _l("Missing in your figures"),
@@ -116,7 +117,7 @@ def period(period: str):
     if not statements:
         abort(404)
     names = bank_names(current_lang())
-    current = [s for s in statements if s.status != "superseded"]
+    current = [s for s in statements if s.status != StatementStatus.superseded]
     chart = bar_chart([(names.get(s.bank_code, s.bank_code), s.total) for s in current])
     start, end = quarter_period(period)
     return render_template("subsidy/period.html", period=period, start=start, end=end, statements=statements,
