@@ -93,7 +93,7 @@ def register_blueprints(app: Flask) -> None:
     """Every package's ``views.bp``, in this order (the order URL rules are added in)."""
     from .admin import views as admin
     from .api import views as api
-    from .applications import views as applications
+    from .portal import views as applications
     from .auth import views as auth
     from .eligibility import views as eligibility
     from .ledger import views as ledger

@@ -39,17 +39,10 @@ ALLOWED = {
     "ledger": {"applications", "audit", "auth", "policy", "servicing"},
     "reports": {"policy", "servicing", "subsidy"},
     "api": {"eligibility"},
+    "portal": {"applications", "eligibility", "notifications", "policy", "review"},
     "admin": {"auth", "policy"},
     "main": {"policy"},
 }
-
-# Edges that still point up the graph, to be broken (issue 10). The test fails when one
-# of them disappears, so that this list only ever shrinks, and on any edge not here.
-KNOWN_BACK_EDGES = {
-    ("applications", "eligibility"),  # submit_application evaluates; the review step and status page show results
-    ("applications", "review"),       # the applicant's status page and answer read/answer the info request
-}
-
 
 def node_of(module: str) -> str | None:
     """The graph node of a ``loans…`` module: its package, a top-level module, or "loans"."""
@@ -85,7 +78,7 @@ def violations(source: str, module: str, *, is_package: bool = False) -> list[st
     bad = []
     for line, target in imported_modules(source, module, is_package=is_package):
         dst = node_of(target)
-        if dst is None or dst == src or (src, dst) in KNOWN_BACK_EDGES:
+        if dst is None or dst == src:
             continue
         if src in WIRING:
             continue
@@ -142,21 +135,13 @@ def test_the_graph_runs_one_way():
     except CycleError as exc:
         pytest.fail(f"ALLOWED has a cycle: {exc.args[1]}")
     assert order
-    assert not {(src, dst) for src, dst in KNOWN_BACK_EDGES if dst in ALLOWED[src]}, "a back edge is no exception"
 
 
-def test_no_two_packages_import_each_other_except_the_known_back_edges():
+def test_no_two_packages_import_each_other():
     edges = _edges()
     pairs = {(a, b) for a, b in edges if (b, a) in edges and a < b
              and not ({a, b} & (WIRING | {"core"}))}
-    known = {tuple(sorted(edge)) for edge in KNOWN_BACK_EDGES}
-    assert pairs <= known, f"packages importing each other: {sorted(pairs - known)}"
-
-
-def test_known_back_edges_are_still_there():
-    """When one is broken, delete it from KNOWN_BACK_EDGES (and README): the list only shrinks."""
-    gone = KNOWN_BACK_EDGES - _edges()
-    assert not gone, f"no longer imported, remove from KNOWN_BACK_EDGES: {sorted(gone)}"
+    assert not pairs, f"packages importing each other: {sorted(pairs)}"
 
 
 def test_core_imports_nothing_of_the_app():

@@ -7,7 +7,13 @@ from sqlalchemy import Select, select
 from ..audit.models import AuditEvent
 from ..core.workflow import LOAN_STATUSES, CaseStatus
 from ..db import db
+from ..provided import Provided
 from .models import Document, LoanApplication
+
+
+# What the applicant's status page shows of packages above this one: they provide it.
+portal_letters = Provided("the letters of a case", "letters")
+portal_loan = Provided("the applicant's view of a loan", "servicing")
 
 
 def visible_applications(user) -> Select:

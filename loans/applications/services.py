@@ -519,7 +519,9 @@ def _lang() -> str:
     return current_lang()
 
 
-def submit_application(application: LoanApplication, *, actor, on: date | None = None) -> None:
+def submit_application(application: LoanApplication, *, actor, evaluate, on: date | None = None) -> None:
+    """Submit a complete draft: dated, evaluated (``evaluate(application)``, the eligibility
+    engine, which sits above this package) and moved to submitted — or refused, unchanged."""
     if application.status != CaseStatus.draft.value:
         raise Refused(_l("This application has already been submitted."), status=409)
     missing = missing_items(application)
@@ -530,9 +532,7 @@ def submit_application(application: LoanApplication, *, actor, on: date | None =
     application.submitted_at = utcnow()
     application.application_date = on or local_today()
     application.current_step = "review"
-    from ..eligibility.services import evaluate_case
-
-    evaluate_case(application, trigger="submission", actor=actor)
+    evaluate(application)
     transition(application, Action.submit, actor=actor)
 
 

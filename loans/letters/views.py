@@ -9,7 +9,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow, public
-from ..applications.views import portal_letters as portal_letters_reader
+from ..applications.queries import portal_letters as portal_letters_reader
 from ..errors import Refused, on_refusal
 from . import queries, services
 from .forms import RevokeForm

@@ -8,11 +8,10 @@ from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import HiddenInput
 
-from ..forms import check_amount, plausible_date, strip
 from ..core import money
-from ..forms import BoundedIntegerField
+from ..core.workflow import LOAN_STATUSES
+from ..forms import BoundedIntegerField, check_amount, plausible_date, strip
 from ..labels import STATUS
-from .queries import LOAN_STATUSES
 
 DATE_REQUIRED = _l("Enter the date as YYYY-MM-DD.")
 

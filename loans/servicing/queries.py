@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 
 from ..applications.models import LoanApplication
 from ..applications import services as application_services
-from ..core.workflow import ACTIVE_LOAN_STATUSES, LOAN_STATUSES, CaseStatus
+from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import Page, contains_text, db, paginate
 from ..provided import Provided
 from .models import FollowUpVisit, Loan, LoanEvent

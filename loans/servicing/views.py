@@ -11,8 +11,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
-from ..applications.views import portal_loan as portal_loan_reader
-from ..core.workflow import CaseStatus
+from ..applications.queries import portal_loan as portal_loan_reader
+from ..core.workflow import LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
 from ..errors import on_refusal
 from ..labels import LOAN_EVENT
@@ -66,7 +66,7 @@ def home():
     return render_template("servicing/home.html", form=form, rows=listed.items, total=listed.total, counts=counts,
                            balance=balance, page=listed.page, pages=listed.pages, args=args,
                            awaiting=awaiting, awaiting_total=awaiting_total, today=local_today(),
-                           statuses=queries.LOAN_STATUSES)
+                           statuses=LOAN_STATUSES)
 
 
 # --- contract or decline an approved case -----------------------------------------------
@@ -244,7 +244,7 @@ def record_visit(loan_id: int):
 @portal_loan_reader.provide
 def portal_loan(application):
     """The applicant's loan as their status page shows it, or None before a contract."""
-    if application.status not in queries.LOAN_STATUSES:
+    if application.status not in LOAN_STATUSES:
         return None
     loan = queries.loan_for_application(application.id)
     if loan is None:

@@ -76,5 +76,5 @@ def test_submission_is_refused_while_a_ledger_loan_is_active(draft, monkeypatch)
     monkeypatch.setattr(app_services, "missing_items", lambda application: [])  # evidence uploads aside
     _ledger_loan(id_number=draft.id_number, status="active")
     with pytest.raises(Refused) as refused:
-        app_services.submit_application(draft, actor=draft.applicant)
+        app_services.submit_application(draft, actor=draft.applicant, evaluate=lambda case: None)
     assert str(refused.value) == str(app_services.DUPLICATE_MESSAGE)

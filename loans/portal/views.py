@@ -10,12 +10,14 @@ from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
 from ..errors import on_refusal
 from ..i18n import current_lang
-from ..provided import Provided
 from ..policy.queries import bank_choices, district_choices, key_group_choices
-from . import forms, services
+from ..applications import forms, services
+from ..applications.queries import portal_letters, portal_loan
+from ..eligibility.services import evaluate_case, preview_case, submission_snapshot
+from ..review.services import answer_info, open_info_request
 from ..notifications import services as notification_services
 from ..notifications.queries import unread_notifications
-from .queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
+from ..applications.queries import application_or_404, document_or_404, may_see_sensitive, own_applications, timeline
 
 bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
@@ -341,8 +343,6 @@ def delete_document(application_id: int, document_id: int):
 
 
 def review(application):
-    from ..eligibility.services import preview_case
-
     return render_template("applications/review.html", application=application, step="review",
                            steps=services.steps_for(application), titles=step_titles(),
                            missing=services.missing_items(application), eligibility=preview_case(application),
@@ -359,7 +359,8 @@ def submit(application_id: int):
     # application its status page
     on_refusal(lambda: review(application) if application.status == CaseStatus.draft.value
                else status_page(application))
-    services.submit_application(application, actor=current_user)
+    services.submit_application(application, actor=current_user, evaluate=lambda case: evaluate_case(
+        case, trigger="submission", actor=current_user))
     flash(_("Your application %(ref)s has been submitted. We will tell you about every step here.",
             ref=application.reference), "success")
     return redirect(url_for(".status", application_id=application.id))
@@ -374,15 +375,11 @@ def status(application_id: int):
 # What the status page shows of the packages above this one, read by the page's view so
 # that its templates query nothing: the case's letters, and the applicant's loan (None
 # before a contract).
-portal_letters = Provided("the letters of a case", "letters")
-portal_loan = Provided("the applicant's view of a loan", "servicing")
 
 
 def status_page(application, answer_form=None, upload_form=None, code=200):
     """The applicant's status page. Reading it changes nothing: its news stay unread until
     the applicant marks them read (a POST)."""
-    from ..eligibility.services import submission_snapshot
-    from ..review.services import open_info_request
 
     info_request = open_info_request(application) if application.status == CaseStatus.info_requested.value else None
     if upload_form is None:
@@ -401,8 +398,6 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
 @bp.post("/<int:application_id>/answer")
 @allow(APPLICANT)
 def answer(application_id: int):
-    from ..review.services import answer_info
-
     application = _own(application_id)
     form = forms.AnswerForm()
     if not form.validate_on_submit():
