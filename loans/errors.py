@@ -66,8 +66,7 @@ def refusal_messages() -> list[str]:
 def handle_refused(error: Refused):
     from .db import db
 
-    db.session.rollback()
-    db.session.expire_all()
+    db.session.rollback()  # also expires what the page shows, so it renders the stored state
     message = str(error.message)
     if _json_wanted():
         return jsonify({"errors": {error.field or "request": [message]}}), error.status
