@@ -74,17 +74,70 @@ def check_resident_id(form, field):
 
 MAX_AMOUNT = Decimal("100000000")
 
+_AMOUNT_IN_DIGITS = _l("Enter the amount in yuan in digits, such as 200000, 200,000.00 or 20万.")
+AMOUNT_REASONS = {
+    "empty": _l("Enter an amount in yuan."),
+    "not_a_number": _AMOUNT_IN_DIGITS,
+    "not_finite": _AMOUNT_IN_DIGITS,
+    "exponent": _l("Write the amount out in digits, such as 200000 or 20万, not in exponent notation like 2e5."),
+    "grouping": _l("Thousands separators go every three digits, as in 200,000; or leave them out: 200000."),
+    "negative": _l("An amount cannot be negative."),
+    "decimals": _l("An amount has at most two decimals (to the fen); before 万, at most six."),
+    "zero": _l("Enter an amount greater than zero."),
+    "too_large": _l("Enter an amount of at most ¥100,000,000."),
+}
+_RATE_IN_DIGITS = _l("Enter the rate in percent per year in digits, such as 3.85 or 3.85%.")
+RATE_REASONS = {
+    "empty": _l("Enter the rate in percent per year."),
+    "not_a_number": _RATE_IN_DIGITS,
+    "not_finite": _RATE_IN_DIGITS,
+    "exponent": _RATE_IN_DIGITS,
+    "grouping": _RATE_IN_DIGITS,
+    "negative": _l("A rate cannot be negative."),
+    "decimals": _l("A rate has at most four decimals, such as 3.8575%."),
+    "zero": _l("A rate must be greater than zero."),
+    "too_large": _l("A rate must be below 100%."),
+}
+
+
+def typed_amount(text: str) -> Decimal:
+    """An amount in yuan as people type it (``money.parse_amount_as_typed``: ``200,000``,
+    ``20万``, ``￥200,000.00``, full-width digits); a refusal is a ``ValidationError`` saying
+    why in the reader's language."""
+    try:
+        return money.parse_amount_as_typed(text)
+    except money.UnreadableNumber as exc:
+        raise ValidationError(str(AMOUNT_REASONS[exc.reason])) from None
+
+
+def typed_rate(text: str) -> Decimal:
+    """A rate in percent per year as people type it (``4.35``, ``4.35%``, ``４．３５％``);
+    a refusal is a ``ValidationError`` saying why in the reader's language."""
+    try:
+        return money.parse_rate_as_typed(text)
+    except money.UnreadableNumber as exc:
+        raise ValidationError(str(RATE_REASONS[exc.reason])) from None
+
 
 def check_amount(form, field):
+    """A positive amount as people type it; ``field.data`` becomes the canonical text
+    (``"200000.00"``), which the strict ``money.parse_amount`` reads."""
     if not field.data:
         return
-    try:
-        value = money.parse_positive_amount(field.data)
-    except ValueError:
-        raise ValidationError(_l("Enter an amount in yuan such as 200000 or 150000.50, without commas.")) from None
+    value = typed_amount(field.data)
+    if value == 0:
+        raise ValidationError(AMOUNT_REASONS["zero"])
     if value > MAX_AMOUNT:  # far above any programme maximum; also keeps it within a database integer
-        raise ValidationError(_l("Enter an amount of at most ¥100,000,000."))
+        raise ValidationError(AMOUNT_REASONS["too_large"])
     field.data = str(value)
+
+
+def check_rate(form, field):
+    """A rate in percent per year as people type it; ``field.data`` becomes the plain
+    number (``"4.35"``), which the strict ``money.parse_rate`` reads."""
+    if not field.data:
+        return
+    field.data = f"{typed_rate(field.data):f}"
 
 
 def not_in_future(form, field):

@@ -171,5 +171,5 @@ def test_messages_follow_the_language(app, client, login_as):
         page = portal.step(app_id, "loan", {"amount": "abc", "term_months": "12", "purpose": "x",
                                             "preferred_bank_code": "ICBC-CZ"}).get_data(as_text=True)
         with app.test_request_context(headers={"Accept-Language": lang}):
-            expected = gettext("Enter an amount in yuan such as 200000 or 150000.50, without commas.")
+            expected = gettext("Enter the amount in yuan in digits, such as 200000, 200,000.00 or 20万.")
         assert expected in page

@@ -5,6 +5,7 @@ Amounts are yuan with at most two decimals; rates are percent per year (``4.35``
 """
 
 import re
+import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
 import cn2an
@@ -138,6 +139,123 @@ def parse_rate(text: str) -> Decimal:
     if rate >= 100:
         raise ValueError("must be below 100 percent")
     return rate
+
+
+# --- amounts and rates as people type them into forms ----------------------------------
+
+TYPED_REASONS = ("empty", "not_a_number", "not_finite", "exponent", "grouping", "negative", "decimals", "zero",
+                 "too_large")
+
+
+class UnreadableNumber(ValueError):
+    """Raised by the as-typed parsers with ``reason`` (one of ``TYPED_REASONS``); a form
+    says it in the reader's language."""
+
+    _MESSAGES = {
+        "empty": "empty",
+        "not_a_number": "not a number",
+        "not_finite": "not a finite number",
+        "exponent": "exponent notation is not allowed",
+        "grouping": "thousands separators are not in groups of three",
+        "negative": "must not be negative",
+        "decimals": "too many decimal places",
+        "zero": "must be greater than zero",
+        "too_large": "must be below 100 percent",
+    }
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__(self._MESSAGES[reason])
+
+
+# What is left around the number once NFKC has folded full-width characters: a sign, a
+# currency (before or after the sign) and 万 and 元 after it; the number is checked apart.
+_TYPED_AMOUNT_RE = re.compile(r"(?P<sign>[+-]?)\s*(?:¥|RMB|CNY|人民币)?\s*(?P<sign_after>[+-]?)\s*"
+                              r"(?P<number>.*?)\s*(?P<wan>万)?\s*元?", re.IGNORECASE | re.DOTALL)
+_TYPED_RATE_RE = re.compile(r"(?P<sign>[+-]?)\s*(?P<number>.*?)\s*%?", re.DOTALL)
+_GROUPED_RE = re.compile(r"[1-9][0-9]{0,2}(?:,[0-9]{3})+")
+_PLAIN_RE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
+_WAN_PLACES = 4  # 万 = 10,000: the decimal point moves four places
+
+
+def _typed_text(text: object) -> str:
+    if text is None:
+        raise UnreadableNumber("empty")
+    if not isinstance(text, str):
+        raise TypeError(f"expected text, got {type(text).__name__}")
+    # NFKC: ２０００００ → 200000, ￥ → ¥, ， → ",", ． → ".", ％ → %, the ideographic space → " "
+    s = unicodedata.normalize("NFKC", text).replace("\u2212", "-").strip()
+    if not s:
+        raise UnreadableNumber("empty")
+    return s
+
+
+def _plain_number(number: str, *, grouped: bool) -> str:
+    """``number`` as plain digits with an optional fraction (thousands separators, when
+    ``grouped`` allows them, checked and dropped)."""
+    lowered = number.lower()
+    if lowered in ("nan", "snan", "inf", "infinity"):
+        raise UnreadableNumber("not_finite")
+    if re.fullmatch(r"[0-9.,]*[0-9]e[+-]?[0-9]+", lowered):
+        raise UnreadableNumber("exponent")
+    whole, point, fraction = number.partition(".")
+    if grouped and "," in whole and re.fullmatch(r"[0-9,]+", whole):
+        if not _GROUPED_RE.fullmatch(whole):  # "2,00,000", "12,0000", "1,,000"
+            raise UnreadableNumber("grouping")
+        whole = whole.replace(",", "")
+    plain = whole + point + fraction
+    if not _PLAIN_RE.fullmatch(plain):
+        raise UnreadableNumber("not_a_number")
+    return plain
+
+
+def _decimal_places(plain: str) -> int:
+    return len(plain.partition(".")[2])
+
+
+def _times_ten_thousand(plain: str) -> str:
+    """Move the decimal point four places right, in the text: exact, no arithmetic."""
+    whole, _, fraction = plain.partition(".")
+    fraction = fraction.ljust(_WAN_PLACES, "0")
+    rest = fraction[_WAN_PLACES:]
+    return whole + fraction[:_WAN_PLACES] + (f".{rest}" if rest else "")
+
+
+def parse_amount_as_typed(text: str) -> Decimal:
+    """An amount in yuan as people type it into a form, to the fen.
+
+    Accepts what ``parse_amount`` accepts and also: full-width characters
+    (``２０００００``, ``￥``, ``，``, ``．``), a currency sign before the number (``¥``,
+    ``RMB``, ``CNY``, ``人民币``) and ``元`` after it, blanks around these, thousands
+    separators in groups of three (``200,000``; ``2,00,000`` is refused) and ``万``
+    (``20万`` = 200000, ``1.5万元`` = 15000; exact, so at most six decimals before 万).
+    Zero is returned; a negative amount is refused. Refusals are ``UnreadableNumber``
+    with a reason. The ledger, CSV and API contracts (SPEC §10) keep ``parse_amount``.
+    """
+    match = _TYPED_AMOUNT_RE.fullmatch(_typed_text(text))
+    plain = _plain_number(match["number"], grouped=True)
+    if "-" in match["sign"] + match["sign_after"]:
+        raise UnreadableNumber("negative")
+    if _decimal_places(plain) > (2 + _WAN_PLACES if match["wan"] else 2):
+        raise UnreadableNumber("decimals")
+    return parse_amount(_times_ten_thousand(plain) if match["wan"] else plain)
+
+
+def parse_rate_as_typed(text: str) -> Decimal:
+    """A rate in percent per year as people type it into a form: ``4.35``, ``4.35%``,
+    ``４．３５％``; at most four decimals, above 0 and below 100. Refusals are
+    ``UnreadableNumber`` with a reason. The ledger keeps ``parse_rate`` (no ``%``)."""
+    match = _TYPED_RATE_RE.fullmatch(_typed_text(text))
+    plain = _plain_number(match["number"], grouped=False)
+    if match["sign"] == "-":
+        raise UnreadableNumber("negative")
+    if _decimal_places(plain) > _RATE_PLACES:
+        raise UnreadableNumber("decimals")
+    if Decimal(plain) == 0:
+        raise UnreadableNumber("zero")
+    if Decimal(plain) >= 100:
+        raise UnreadableNumber("too_large")
+    return parse_rate(plain)
 
 
 def format_rate(d: Decimal) -> str:

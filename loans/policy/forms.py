@@ -8,11 +8,10 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, DateField, SelectField, StringField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Regexp, ValidationError
 
-from ..core import money
 from ..core.policy import REGIMES
-from ..forms import MAX_AMOUNT, BoundedIntegerField
+from ..forms import MAX_AMOUNT, BoundedIntegerField, typed_amount, typed_rate
 from ..labels import SUBSIDY_REGIME
 
 _DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
@@ -27,7 +26,8 @@ def parse_decimal(text: str) -> Decimal:
 
 
 class DecimalTextField(StringField):
-    """Text in, ``Decimal`` out, through one of the exact parsers (``core.money`` for money)."""
+    """Text in, ``Decimal`` out, through an exact parser: ``typed_amount``/``typed_rate`` for money and
+    rates (they say why they refuse), ``parse_decimal`` for the other numbers."""
 
     def __init__(self, label=None, validators=None, parser=parse_decimal, message=None, **kwargs):
         super().__init__(label, validators, **kwargs)
@@ -40,6 +40,9 @@ class DecimalTextField(StringField):
             return
         try:
             self.data = self.parser(valuelist[0])
+        except ValidationError as exc:  # typed_amount, typed_rate: their own reason, in the reader's language
+            self.data = None
+            raise ValueError(exc.args[0]) from None
         except (ValueError, TypeError, ArithmeticError):
             self.data = None
             raise ValueError(str(self.message)) from None
@@ -53,9 +56,7 @@ class DecimalTextField(StringField):
 def _money(label):
     return DecimalTextField(label, validators=[InputRequired(), NumberRange(min=0, max=MAX_AMOUNT,
                                                                              message=_l("Enter at most ¥100,000,000."))],
-                            parser=money.parse_amount,
-                            message=_l("Enter an amount in yuan such as 200000 or 150000.50, without commas."),
-                            render_kw={"inputmode": "decimal"})
+                            parser=typed_amount, render_kw={"inputmode": "decimal"})
 
 
 def _number(label, **kwargs):
@@ -134,8 +135,7 @@ class PolicyVersionForm(FlaskForm):
 
 class LprFixingForm(FlaskForm):
     published_on = DateField(_l("Publication date"), validators=[InputRequired()])
-    rate = DecimalTextField(_l("1-year LPR (percent)"), validators=[InputRequired()], parser=money.parse_rate,
-                            message=_l("Enter the rate in percent such as 3.45, without a percent sign."),
+    rate = DecimalTextField(_l("1-year LPR (percent)"), validators=[InputRequired()], parser=typed_rate,
                             render_kw={"inputmode": "decimal"})
 
 

@@ -5,25 +5,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import DateField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import HiddenInput
 
-from ..core import money
 from ..core.workflow import LOAN_STATUSES
-from ..forms import BoundedIntegerField, check_amount, plausible_date, strip
+from ..forms import BoundedIntegerField, check_amount, check_rate, plausible_date, strip
 from ..labels import STATUS
 
 DATE_REQUIRED = _l("Enter the date as YYYY-MM-DD.")
-
-
-def check_rate(form, field):
-    if not field.data:
-        return
-    try:
-        money.parse_rate(field.data)
-    except (ValueError, TypeError):
-        raise ValidationError(_l("Enter the rate in percent per year with at most four decimals, such as 3.85 "
-                                 "(without a percent sign).")) from None
 
 
 class LoanFilterForm(FlaskForm):

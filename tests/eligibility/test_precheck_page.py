@@ -73,13 +73,13 @@ def test_birth_date_and_sex_instead_of_resident_id(client):
 
 def test_shape_errors_stay_on_the_form(client):
     data = {k: v for k, v in ANSWERS.items() if k not in ("id_number", "graduation_date")}
-    data["amount"] = "200,000"
+    data["amount"] = "2,00,000"
     response = client.post("/eligibility", data=data, headers={"Accept-Language": "en"})
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "Please correct the highlighted fields." in html
     assert "Give your date of birth" in html and "Give your graduation date" in html
-    assert "without commas" in html
+    assert "Thousands separators go every three digits" in html
     assert "<strong>E01</strong>" not in html
 
 

@@ -120,8 +120,8 @@ def test_add_version(client, login_as):
 @pytest.mark.parametrize("changes, field, message", [
     ({"code": "HN-2021"}, "code", "Another version already has this code"),
     ({"effective_from": "2023-10-01"}, "effective_from", "already starts on this date"),
-    ({"individual_max": "300,000"}, "individual_max", "without commas"),
-    ({"individual_max": "3e5"}, "individual_max", "without commas"),
+    ({"individual_max": "3,00,000"}, "individual_max", "every three digits"),
+    ({"individual_max": "3e5"}, "individual_max", "not in exponent notation"),
     ({"regime_individual": "full"}, "regime_individual_value", "enter 0"),
     ({"partnership_max": "100000"}, "partnership_max", "at least the individual maximum"),
     ({"day_basis": "300"}, "day_basis", ""),
@@ -195,9 +195,9 @@ def test_add_lpr_fixing(client, login_as):
 
 @pytest.mark.parametrize("data, message", [
     ({"published_on": "2025-05-20", "rate": "3.10"}, "already a fixing"),
-    ({"published_on": "2025-06-20", "rate": "3.0%"}, "without a percent sign"),
-    ({"published_on": "2025-06-20", "rate": "abc"}, "without a percent sign"),
-    ({"published_on": "2025-06-20", "rate": "0"}, "without a percent sign"),
+    ({"published_on": "2025-06-20", "rate": "-3.0%"}, "cannot be negative"),
+    ({"published_on": "2025-06-20", "rate": "abc"}, "such as 3.85 or 3.85%"),
+    ({"published_on": "2025-06-20", "rate": "0"}, "greater than zero"),
     ({"published_on": (date.today() + timedelta(days=3)).isoformat(), "rate": "3.0"}, "in the future"),
 ])
 def test_lpr_refusals(client, login_as, data, message):

@@ -361,7 +361,7 @@ RECOMMEND_OK = {"decision": "approve", "amount": "100000", "term_months": "24", 
     ({"term_months": ""}, "term_months", "between 1 and 36"),
     ({"bank_code": ""}, "bank_code", "partner bank"),
     ({"bank_code": "NOPE"}, "bank_code", ""),
-    ({"amount": "12,0000"}, "amount", "without commas"),
+    ({"amount": "12,0000"}, "amount", "every three digits"),
 ])
 def test_recommend_approve_validations(app, make_case, staff, as_user, change, field, message):
     case = make_case("under_review", verified=True)

@@ -63,7 +63,7 @@ def test_disbursement_refusals(contracted, bank_user, as_user):
         ({"event_on": "2025-01-14", "amount": "1000"}, "disbursement-event_on", "before the contract date 2025-01-15"),
         ({"event_on": future, "amount": "1000"}, "disbursement-event_on", "cannot be in the future"),
         ({"event_on": "2025-01-20", "amount": "100000.01"}, "disbursement-amount", "more than the contract amount"),
-        ({"event_on": "2025-01-20", "amount": "-5"}, "disbursement-amount", "yuan"),
+        ({"event_on": "2025-01-20", "amount": "-5"}, "disbursement-amount", "cannot be negative"),
         ({"event_on": "2025-07-16", "amount": "1000"}, "disbursement-event_on", "after the maturity date 2025-07-15"),
         ({"event_on": "not a date", "amount": "1000"}, "disbursement-event_on", "YYYY-MM-DD"),
     ]:
