@@ -5,7 +5,7 @@ from .notifications.models import Notification
 from .audit.models import AuditEvent
 from .auth.models import LoginThrottle, User
 from .personal_data import KeyCheck
-from .letters.models import Letter, LetterSequence
+from .letters.models import Letter, LetterSequence, LetterTranslation
 from .review.models import CaseNote, InfoRequest
 from .ledger.models import LedgerImport
 from .servicing.models import FollowUpVisit, Loan, LoanEvent
@@ -15,5 +15,5 @@ from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 __all__ = [
     "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
-    "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
+    "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
 ]

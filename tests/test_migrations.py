@@ -2,6 +2,7 @@
 step with the migrations, and an append-only audit trail."""
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from decimal import Decimal
 
@@ -127,21 +128,28 @@ def _guarded_restore(app):
         _upgrade(PG_URL)
 
 
-def test_downgrade_to_base_and_upgrade_again(app):
+def down_and_up(app, revision: str, check_down) -> None:
+    """Downgrade to ``revision``, call ``check_down()`` there, upgrade to the head again."""
     db.session.remove()
     head = current_revision()
     try:
-        downgrade(revision="base")
+        downgrade(revision=revision)
         db.engine.dispose()
-        inspector = sa.inspect(db.engine)
-        assert set(inspector.get_table_names()) <= {"alembic_version"}
-        assert current_revision() is None
+        check_down()
         upgrade()
         db.engine.dispose()
     except BaseException:
         _guarded_restore(app)
         raise
     assert current_revision() == head
+
+
+def test_downgrade_to_base_and_upgrade_again(app):
+    def empty():
+        assert set(sa.inspect(db.engine).get_table_names()) <= {"alembic_version"}
+        assert current_revision() is None
+
+    down_and_up(app, "base", empty)
     assert_reference_data()
     # The audit guard came back with the schema.
     record("test", object_type="system")
@@ -165,6 +173,36 @@ def test_upgrade_on_a_populated_database_changes_nothing(app, runner):
     assert db.session.scalar(select(func.count()).select_from(LoanApplication)) == cases
     assert db.session.scalar(select(func.count()).select_from(AuditEvent)) == events
     assert_reference_data()
+
+
+@pytest.mark.pdf
+def test_letter_translations_down_and_up_on_a_populated_database(app, make_user):
+    """0014 on a database with letters: downgrading drops only the courtesy translations;
+    upgrading again brings their table back, empty, with every letter as issued."""
+    from loans.letters.models import Letter, LetterTranslation
+    from loans.review import services as review
+    from tests.factories import recommended_case
+
+    supervisor = make_user("supervisor")
+    for locale in ("en", "zh"):
+        case = recommended_case("approve")
+        case.applicant.locale = locale
+        review.decide(case, actor=supervisor, decision="approve")
+    db.session.commit()
+    issued = {letter.reference: letter.sha256 for letter in db.session.scalars(select(Letter))}
+    assert len(issued) == 2 and db.session.scalar(select(func.count()).select_from(LetterTranslation)) == 1
+
+    def letters_without_translations():
+        assert current_revision() == "0013"
+        assert "letter_translations" not in sa.inspect(db.engine).get_table_names()
+        with db.engine.connect() as conn:
+            assert dict(conn.execute(sa.text("SELECT reference, sha256 FROM letters")).all()) == issued
+
+    down_and_up(app, "0013", letters_without_translations)
+    assert db.session.scalar(select(func.count()).select_from(LetterTranslation)) == 0
+    letters = db.session.scalars(select(Letter)).all()
+    assert {letter.reference: letter.sha256 for letter in letters} == issued
+    assert all(hashlib.sha256(letter.pdf).hexdigest() == letter.sha256 for letter in letters)
 
 
 def test_models_match_migrations(app):

@@ -3,18 +3,19 @@ from __future__ import annotations
 
 from flask import abort
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, selectinload
 
 from ..applications.queries import application_or_404, visible_applications
 from ..db import Page, db, paginate
-from .models import Letter
+from .models import Letter, LetterTranslation
 
 PAGE_SIZE = 50
 
 
 def letters_for(application) -> list[Letter]:
+    """The case's letters, each with its courtesy translation (if any) loaded, not its bytes."""
     return list(db.session.scalars(select(Letter).where(Letter.application_id == application.id)
-                                   .order_by(Letter.id)))
+                                   .options(selectinload(Letter.translation)).order_by(Letter.id)))
 
 
 def letter_or_404(letter_id: int, user) -> Letter:
@@ -23,6 +24,14 @@ def letter_or_404(letter_id: int, user) -> Letter:
         abort(404)
     application_or_404(letter.application_id, user)  # outside the user's scope → 404
     return letter
+
+
+def translation_or_404(letter_id: int, user) -> LetterTranslation:
+    """The courtesy translation of a letter in the user's scope (none, or out of scope → 404)."""
+    translation = letter_or_404(letter_id, user).translation
+    if translation is None:
+        abort(404)
+    return translation
 
 
 def letter_by_code(code: str) -> Letter | None:

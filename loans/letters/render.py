@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 from datetime import date
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import force_locale
 from markupsafe import Markup
 
-from ..core.money import capital_numerals, format_rate, format_yuan
+from ..core.money import capital_numerals, format_rate, format_yuan, to_fen
 from ..labels import LOAN_TYPE, RULE_NAME
 from ..pdf import BUREAU, CJKFont, html_to_pdf, letter_font_for, long_date, missing_glyphs
 
@@ -40,15 +41,25 @@ WORDS = {
         "notes_title": "注意事项", "seal": "（盖章）",
     },
     "en": {
-        "reference": "Ref.", "applicant": "Applicant", "id_number": "Resident ID", "business": "Business",
+        "reference": "Reference", "applicant": "Applicant", "id_number": "Resident ID", "business": "Business",
         "loan_type": "Loan type", "amount": "Approved amount", "term": "Term", "bank": "Partner bank",
         "rate_rule": "Interest rate", "borrower_rate_rule": "Borrower's share", "valid_until": "Valid until",
         "conditions": "Conditions", "officer": "Case officer", "supervisor": "Approved by",
         "verification": "Verification code", "application_ref": "Application", "none": "None",
         "failed_rules": "Conditions not met", "explanation": "Explanation", "appeal_title": "Your right to appeal",
-        "verify_hint": "Scan the QR code or visit this address to check that this letter is genuine and in force:",
-        "notes_title": "Please note", "seal": "(seal)",
+        "verify_hint": "Scan the QR code or visit this address to check the official letter and this translation:",
+        "notes_title": "Please note", "seal": "(The seal is on the official Chinese letter.)",
     },
+}
+
+# The English letter is a courtesy translation (SPEC §9): marked on every page, in both
+# languages, so that a bank clerk who reads only Chinese knows it too.
+COURTESY = {
+    "banner_en": "Courtesy translation — the Chinese letter is the official document",
+    "banner_zh": "参考译文 · 以中文通知书为准",
+    "note": ("English courtesy translation of the bureau's letter {reference}, issued in Chinese. The Chinese "
+             "letter is the official document and prevails; both are verified with the same code."),
+    "footer_zh": "参考译文 · 以中文通知书为准 · 通知书编号 {reference}",
 }
 
 
@@ -72,6 +83,39 @@ def _in(lang: str, table: dict, code: str) -> str:
             if text == str(table[code]):  # untranslated
                 return ZH_LABELS[code]
     return text
+
+
+_ONES = ("zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+         "sixteen seventeen eighteen nineteen").split()
+_TENS = "- - twenty thirty forty fifty sixty seventy eighty ninety".split()
+_SCALES = ((10 ** 9, "billion"), (10 ** 6, "million"), (1000, "thousand"))
+
+
+def _english_number(n: int) -> str:
+    """``215`` → ``two hundred fifteen``, as written on cheques (no "and")."""
+    for size, name in _SCALES:
+        if n >= size:
+            high, rest = divmod(n, size)
+            return f"{_english_number(high)} {name}" + (f" {_english_number(rest)}" if rest else "")
+    if n >= 100:
+        high, rest = divmod(n, 100)
+        return f"{_ONES[high]} hundred" + (f" {_english_number(rest)}" if rest else "")
+    if n >= 20:
+        high, rest = divmod(n, 10)
+        return _TENS[high] + (f"-{_ONES[rest]}" if rest else "")
+    return _ONES[n]
+
+
+def english_amount_words(amount: Decimal) -> str:
+    """The amount in English words, as the translation's counterpart of the official
+    letter's capital numerals: ``200000`` → ``RMB two hundred thousand yuan``,
+    ``1234.56`` → ``RMB one thousand two hundred thirty-four yuan and fifty-six fen``."""
+    fen = to_fen(amount)
+    if fen < 0:
+        raise ValueError("amount must not be negative")
+    yuan, fen = divmod(fen, 100)
+    words = f"RMB {_english_number(yuan)} yuan"
+    return words + (f" and {_english_number(fen)} fen" if fen else "")
 
 
 def qr_svg(url: str) -> Markup:
@@ -123,11 +167,15 @@ def _failed_rules(application, snapshot, lang: str) -> list[dict[str, str]]:
 
 def letter_values(application, *, kind: str, reference: str, verification_code: str, lang: str,
                   verify_url: str, snapshot=None) -> dict:
-    """Everything the template shows, as preformatted strings (no ORM objects)."""
+    """Everything the template shows, as preformatted strings (no ORM objects).
+
+    ``lang`` "zh": the official letter; "en": its courtesy translation, marked as such."""
     on = application.decision_on
     bank = application.approved_bank
     values = {
         "lang": lang, "kind": kind, "w": WORDS[lang], "bureau": BUREAU[lang], "bureau_zh": BUREAU["zh"],
+        "courtesy": ({key: text.format(reference=reference) for key, text in COURTESY.items()}
+                     if lang != "zh" else None),
         "bureau_en": BUREAU["en"], "title": TITLES[(kind, lang)], "reference": reference,
         "application_ref": application.reference or "", "applicant_name": application.full_name or "",
         "id_number_masked": application.id_number_masked or "", "business": application.business_name or "",
@@ -143,7 +191,8 @@ def letter_values(application, *, kind: str, reference: str, verification_code: 
     if kind == "approval":
         values.update({
             "amount_figures": format_yuan(application.approved_amount),
-            "amount_words": capital_numerals(application.approved_amount),
+            "amount_words": (capital_numerals(application.approved_amount) if lang == "zh"
+                             else english_amount_words(application.approved_amount)),
             "term": (f"{application.approved_term_months} 个月" if lang == "zh"
                      else f"{application.approved_term_months} months"),
             "bank": bank.label(lang) if bank else "",
@@ -179,7 +228,8 @@ def render_pdf(values: dict) -> bytes:
     html = render_html(values, font)
     for ch in missing_glyphs(text, font):
         log.warning("no glyph for %r (U+%04X) in %s: it would print as .notdef", ch, ord(ch), font.family)
-    return html_to_pdf(html, font, values["reference"].encode())
+    identifier = values["reference"] if values["lang"] == "zh" else f"{values['reference']}/{values['lang']}"
+    return html_to_pdf(html, font, identifier.encode())
 
 
 def _strings(values):

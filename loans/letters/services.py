@@ -15,8 +15,11 @@ from ..core.workflow import CaseStatus
 from ..db import db, local_today, utcnow
 from ..notifications.services import notify
 from ..urls import public_url
-from .models import LETTER_KINDS, Letter, LetterSequence
+from .models import LETTER_KINDS, Letter, LetterSequence, LetterTranslation
 from ..errors import Refused
+
+
+OFFICIAL_LANGUAGE = "zh"  # the bureau's official letters are Chinese (SPEC §9)
 
 
 class LetterIntegrityError(RuntimeError):
@@ -53,9 +56,11 @@ def format_reference(district_code: str, year: int, number: int) -> str:
     return f"{district_code}-{year}-{number:05d}"
 
 
-def letter_language(user) -> str:
+def translation_language(user) -> str | None:
+    """The language of the courtesy translation the applicant gets besides the official
+    Chinese letter (SPEC §9): "en" for an applicant whose language is English, else none."""
     locale = (getattr(user, "locale", None) or current_app.config["BABEL_DEFAULT_LOCALE"]).lower()
-    return "en" if locale.startswith("en") else "zh"
+    return "en" if locale.startswith("en") else None
 
 
 def verify_url(code: str) -> str:
@@ -64,7 +69,10 @@ def verify_url(code: str) -> str:
 
 
 def issue_letter(application, kind: str, actor, *, snapshot=None) -> Letter:
-    """Number, render and store the decision letter, in the deciding transaction.
+    """Number, render and store the decision letter, in the deciding transaction: the
+    official letter in Chinese, whatever the applicant's or the decider's language, and
+    for an applicant whose language is English its courtesy translation (same reference,
+    same code).
 
     ``snapshot``: the case's latest eligibility result, which a rejection letter explains."""
     from .render import letter_values, render_pdf
@@ -75,16 +83,23 @@ def issue_letter(application, kind: str, actor, *, snapshot=None) -> Letter:
     number = allocate_number(application.district_code, on.year)
     reference = format_reference(application.district_code, on.year, number)
     code = secrets.token_urlsafe(16)  # 128 bits
-    lang = letter_language(application.applicant)
     db.session.flush()  # the relationships the letter shows (bank, decider) are loaded from the rows
-    values = letter_values(application, kind=kind, reference=reference, verification_code=code, lang=lang,
-                           verify_url=verify_url(code),
-                           snapshot=snapshot if kind == "rejection" else None)
-    pdf = render_pdf(values)
+
+    def render(lang: str) -> tuple[bytes, str]:
+        pdf = render_pdf(letter_values(application, kind=kind, reference=reference, verification_code=code,
+                                       lang=lang, verify_url=verify_url(code),
+                                       snapshot=snapshot if kind == "rejection" else None))
+        return pdf, hashlib.sha256(pdf).hexdigest()
+
+    pdf, sha256 = render(OFFICIAL_LANGUAGE)
     letter = Letter(application_id=application.id, kind=kind, reference=reference,
-                    district_code=application.district_code, year=on.year, number=number, language=lang,
-                    verification_code=code, pdf=pdf, sha256=hashlib.sha256(pdf).hexdigest(), size_bytes=len(pdf),
-                    generated_by_id=getattr(actor, "id", None))
+                    district_code=application.district_code, year=on.year, number=number,
+                    language=OFFICIAL_LANGUAGE, verification_code=code, pdf=pdf, sha256=sha256,
+                    size_bytes=len(pdf), generated_by_id=getattr(actor, "id", None))
+    lang = translation_language(application.applicant)
+    if lang is not None:
+        pdf, sha256 = render(lang)
+        letter.translation = LetterTranslation(language=lang, pdf=pdf, sha256=sha256, size_bytes=len(pdf))
     db.session.add(letter)
     db.session.flush()
     # No audit row of its own: the decision's row is the event; the letter row records
@@ -92,11 +107,13 @@ def issue_letter(application, kind: str, actor, *, snapshot=None) -> Letter:
     return letter
 
 
-def letter_pdf(letter: Letter) -> bytes:
-    """The stored bytes, exactly as issued (checked against the stored SHA-256)."""
-    data = letter.pdf
-    if hashlib.sha256(data).hexdigest() != letter.sha256:
-        raise LetterIntegrityError(f"letter {letter.reference}: stored PDF does not match its SHA-256")
+def letter_pdf(document: Letter | LetterTranslation) -> bytes:
+    """The stored bytes of a letter or its translation, exactly as issued (checked against
+    the stored SHA-256)."""
+    data = document.pdf
+    if hashlib.sha256(data).hexdigest() != document.sha256:
+        what = "letter" if isinstance(document, Letter) else "translation of letter"
+        raise LetterIntegrityError(f"{what} {document.reference}: stored PDF does not match its SHA-256")
     return data
 
 
@@ -124,6 +141,15 @@ def revoke_letter(letter: Letter, *, actor, reason: str) -> None:
 
 
 @dataclass(frozen=True)
+class VerifiedDocument:
+    """A document the verification code covers: the official letter or its translation."""
+
+    official: bool
+    language: str
+    sha256: str
+
+
+@dataclass(frozen=True)
 class Verification:
     """What the public verification page may show: no personal data beyond a masked name."""
 
@@ -135,6 +161,7 @@ class Verification:
     valid_until: date | None
     state: str  # valid | expired | revoked | not_approved
     revoked_at: datetime | None
+    documents: tuple[VerifiedDocument, ...] = ()
 
 
 def mask_name(name: str | None) -> str:
@@ -159,4 +186,12 @@ def verification(letter: Letter, today: date | None = None) -> Verification:
     return Verification(reference=letter.reference, kind=letter.kind, masked_name=mask_name(application.full_name),
                         amount=application.approved_amount if letter.kind == "approval" else None,
                         decision_on=application.decision_on, valid_until=application.valid_until_date,
-                        state=state, revoked_at=letter.revoked_at)
+                        state=state, revoked_at=letter.revoked_at, documents=verified_documents(letter))
+
+
+def verified_documents(letter: Letter) -> tuple[VerifiedDocument, ...]:
+    documents = [VerifiedDocument(official=True, language=letter.language, sha256=letter.sha256)]
+    if letter.translation is not None:
+        documents.append(VerifiedDocument(official=False, language=letter.translation.language,
+                                          sha256=letter.translation.sha256))
+    return tuple(documents)

@@ -31,6 +31,14 @@ def download(letter_id: int):
     return _pdf_response(services.letter_pdf(letter), f"{letter.reference}.pdf", etag=letter.sha256)
 
 
+@bp.get("/letters/<int:letter_id>/translation.pdf")
+@allow(APPLICANT, OFFICER, SUPERVISOR, AUDITOR)
+def download_translation(letter_id: int):
+    translation = queries.translation_or_404(letter_id, current_user)
+    return _pdf_response(services.letter_pdf(translation), f"{translation.reference}-{translation.language}.pdf",
+                         etag=translation.sha256)
+
+
 @bp.get("/letters/print")
 @allow(SUPERVISOR)
 def batch():

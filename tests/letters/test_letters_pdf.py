@@ -36,13 +36,18 @@ def test_approval_letter_shows_every_element(decided):
     assert letter.sha256 == hashlib.sha256(letter.pdf).hexdigest()
 
 
-def test_english_letter_in_applicants_language(decided):
+def test_english_applicants_letter_is_chinese_with_an_english_translation(decided):
+    """The official letter is Chinese whatever the applicant's language (SPEC §9); the
+    courtesy translation is in test_courtesy_translation.py."""
     _, letter = decided("approve", locale="en", name="李雷", amount=Decimal("150000"))
     text = flat(pdf_text(letter.pdf))
-    for expected in ("Approval Notice", "¥150,000.00", "人民币壹拾伍万元整", "ICBC Chenzhou Branch",
+    for expected in ("创业担保贷款审批通知书", "¥150,000.00", "人民币壹拾伍万元整", "工商银行郴州分行", "李雷"):
+        assert flat(expected) in text, expected
+    assert letter.language == "zh" and letter.translation.language == "en"
+    translation = flat(pdf_text(letter.translation.pdf)).lower()
+    for expected in ("Approval Notice", "¥150,000.00", "ICBC Chenzhou Branch",
                      "at most the 1-year LPR on the contract date + 150 bp", "today's ceiling", "李雷"):
-        assert flat(expected).lower() in text.lower(), expected
-    assert letter.language == "en"
+        assert flat(expected).lower() in translation, expected
 
 
 def test_rejection_letter_names_failed_rules_and_appeal(decided):
@@ -54,19 +59,25 @@ def test_rejection_letter_names_failed_rules_and_appeal(decided):
         assert flat(expected) in text, expected
 
 
-def test_cjk_font_is_embedded(decided):
-    _, letter = decided("approve")
-    out = subprocess.run(["pdffonts", "-"], input=letter.pdf, capture_output=True)
+def embedded_fonts_ok(data: bytes) -> bool:
+    """Every font of the PDF is embedded, and one of them is the CJK font."""
+    out = subprocess.run(["pdffonts", "-"], input=data, capture_output=True)
     if out.returncode:  # older poppler reads no stdin
         import tempfile
 
         with tempfile.NamedTemporaryFile(suffix=".pdf") as f:
-            f.write(letter.pdf)
+            f.write(data)
             f.flush()
             out = subprocess.run(["pdffonts", f.name], capture_output=True, check=True)
     rows = out.stdout.decode().splitlines()[2:]
-    assert rows and all(" yes " in f" {row} " for row in rows)
+    assert rows and all(" yes " in f" {row} " for row in rows), rows
     assert any(re.search(r"CJK|LetterCJK|WenQuanYi", row) and row.split()[-5] == "yes" for row in rows), rows
+    return True
+
+
+def test_cjk_font_is_embedded(decided):
+    _, letter = decided("approve")
+    assert embedded_fonts_ok(letter.pdf)
 
 
 def test_missing_glyph_is_reported(app, no_render_warnings):

@@ -19,4 +19,5 @@ def test_rate_rule_names_the_fixing(decided):
 @pytest.mark.pdf
 def test_the_letter_pdf_shows_it(decided):
     _, letter = decided("approve", locale="en", amount=Decimal("100000"))
-    assert flat("published on 20 May 2025") in flat(pdf_text(letter.pdf))
+    assert flat("2025年5月20日公布") in flat(pdf_text(letter.pdf))
+    assert flat("published on 20 May 2025") in flat(pdf_text(letter.translation.pdf))
