@@ -61,6 +61,15 @@ COURTESY = {
              "letter is the official document and prevails; both are verified with the same code."),
     "footer_zh": "参考译文 · 以中文通知书为准 · 通知书编号 {reference}",
 }
+# Said when the staff's own words (conditions, explanation) are in Chinese: they are not translated.
+AS_WRITTEN = " The conditions and explanations the bureau's staff wrote are given as written."
+
+
+def _courtesy(reference: str, staff_text: str) -> dict[str, str]:
+    marks = {key: text.format(reference=reference) for key, text in COURTESY.items()}
+    if any("\u3400" <= ch <= "\u9fff" for ch in staff_text):
+        marks["note"] += AS_WRITTEN
+    return marks
 
 
 # Letters are stored for good: a Chinese letter must not pick up an English label from a
@@ -174,8 +183,6 @@ def letter_values(application, *, kind: str, reference: str, verification_code: 
     bank = application.approved_bank
     values = {
         "lang": lang, "kind": kind, "w": WORDS[lang], "bureau": BUREAU[lang], "bureau_zh": BUREAU["zh"],
-        "courtesy": ({key: text.format(reference=reference) for key, text in COURTESY.items()}
-                     if lang != "zh" else None),
         "bureau_en": BUREAU["en"], "title": TITLES[(kind, lang)], "reference": reference,
         "application_ref": application.reference or "", "applicant_name": application.full_name or "",
         "id_number_masked": application.id_number_masked or "", "business": application.business_name or "",
@@ -207,6 +214,8 @@ def letter_values(application, *, kind: str, reference: str, verification_code: 
             "failed_rules": _failed_rules(application, snapshot, lang),
             "explanation": (application.rejection_explanation or "").strip(),
         })
+    values["courtesy"] = (None if lang == "zh" else
+                          _courtesy(reference, values.get("conditions", "") + values.get("explanation", "")))
     return values
 
 

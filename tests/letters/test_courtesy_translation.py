@@ -36,12 +36,32 @@ def test_an_english_applicant_gets_the_official_chinese_letter_and_a_translation
     for expected in ("Approval Notice", BANNER, "参考译文", "¥150,000.00 (RMB one hundred fifty thousand yuan)",
                      "ICBC Chenzhou Branch", "At most the 1-year LPR on the contract date + 150 bp",
                      letter.reference, letter.verification_code, f"http://localhost/verify/{letter.verification_code}",
-                     "The seal is on the official Chinese letter"):
+                     "The seal is on the official Chinese letter",
+                     "The conditions and explanations the bureau's staff wrote are given as written", "按月报送经营情况"):
         assert flat(expected) in text, expected
     # the English prose carries no untranslated capital numerals (issue 11, item 15)
     assert "人民币" not in text and not CAPITAL_NUMERALS & set(text)
     assert translation.sha256 == hashlib.sha256(translation.pdf).hexdigest() != letter.sha256
     assert translation.size_bytes == len(translation.pdf)
+
+
+def test_the_note_mentions_staff_text_given_as_written_only_when_it_is_chinese(app, decided):
+    from loans.letters.render import letter_values
+
+    application, letter = decided("approve", locale="en")
+
+    def note(conditions):
+        application.conditions = conditions
+        return letter_values(application, kind="approval", reference=letter.reference, lang="en",
+                             verification_code=letter.verification_code, verify_url="http://localhost/verify/x")[
+            "courtesy"]["note"]
+
+    assert "given as written" in note("按月报送经营情况。")
+    assert "given as written" not in note("Report turnover monthly.")
+    assert "given as written" not in note("")
+    assert letter_values(application, kind="approval", reference=letter.reference, lang="zh",
+                         verification_code=letter.verification_code,
+                         verify_url="http://localhost/verify/x")["courtesy"] is None
 
 
 def test_a_rejection_is_translated_too(decided):
