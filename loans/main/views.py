@@ -61,3 +61,10 @@ def set_language():
 @public
 def healthz():
     return {"status": "ok"}
+
+
+@bp.get("/favicon.ico")
+@public
+def favicon():
+    """Browsers ask for /favicon.ico whatever a page links: the ICO twin of static/favicon.svg."""
+    return current_app.send_static_file("favicon.ico")
