@@ -1,9 +1,13 @@
 """Language: the user's choice (session), else the browser's Accept-Language, else Chinese."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale
 
+from .core.dates import chinese_date
+from .core.money import format_chinese_amount, format_yuan
 from .extensions import babel
 
 ROOT_TRANSLATIONS = "translations"
@@ -32,3 +36,19 @@ def init_app(app) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / ROOT_TRANSLATIONS)
     )
     babel.init_app(app, locale_selector=select_locale)
+
+
+def summary_yuan(amount) -> str:
+    """A summary figure in the reader's style (SPEC §8): in Chinese 元 / 万元 / 亿元
+    (``1.35亿元``, ``13540.9万元``, ``core.money.format_chinese_amount``), in English
+    ``¥135,409,000.00``. Tables keep full figures (``format_yuan``)."""
+    if amount is None:
+        return ""
+    return format_chinese_amount(Decimal(amount)) if current_lang() == "zh" else format_yuan(Decimal(amount))
+
+
+def prose_date(day) -> str:
+    """A date in a sentence: 2026年12月2日 in Chinese, ISO (2026-12-02) in English (SPEC §8)."""
+    if day is None:
+        return ""
+    return chinese_date(day) if current_lang() == "zh" else day.isoformat()

@@ -11,7 +11,7 @@ from . import labels
 from .errors import refusal_messages
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
-from .i18n import current_lang
+from .i18n import current_lang, prose_date, summary_yuan
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -38,6 +38,8 @@ def named(obj) -> str:
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         yuan=yuan,
+        summary_yuan=summary_yuan,
+        prose_date=prose_date,
         rate=lambda v: "" if v is None else format_rate(v),
         local_datetime=local_datetime,
         iso_date=iso_date,

@@ -183,7 +183,7 @@ REFUSALS: dict[str, Refusal] = {
         "finance", lambda w: ("/subsidy/compute", {"period": "2099Q1"}), 400,
         "it can be computed from the day after", "自次日起方可计算"),
     "subsidy.review": Refusal(
-        "supervisor", _statement("reviewed", "review"), 409,
+        "supervisor", _statement("reviewed", "review", confirmed="y"), 409,
         "This statement has already been changed by someone else.", "该结算表已被他人修改"),
     "subsidy.approve": Refusal(
         "finance", _statement("draft", "approve"), 409,

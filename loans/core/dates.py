@@ -142,3 +142,8 @@ class WorkingCalendar:
             if self.is_working_day(d):
                 remaining -= 1
         return d
+
+
+def chinese_date(d: date) -> str:
+    """A date in Chinese prose, as the bureau writes it: 2026-12-02 → ``2026年12月2日``."""
+    return f"{d.year}年{d.month}月{d.day}日"

@@ -268,3 +268,47 @@ def format_rate(d: Decimal) -> str:
     whole, _, frac = text.partition(".")
     frac = frac.rstrip("0")
     return f"{whole}.{frac.ljust(2, '0')}"
+
+
+WAN = Decimal("10000")
+YI = Decimal("100000000")
+_HEADLINE_PLACES = Decimal("0.01")
+
+
+def format_chinese_amount(d: Decimal, *, unit: str | None = None) -> str:
+    """Yuan as a Chinese headline figure (SPEC §8: "13540.9万元"), for sentences and
+    summary figures; tables keep ``format_yuan``.
+
+    The rule: below 1万 yuan the exact amount in 元 (``1022.2元``); below 1亿 in 万元 and
+    from 1亿 in 亿元, each rounded half-up to two decimals of its unit (so to 100 yuan and
+    to 1,000,000 yuan); trailing zeros are dropped and there are no thousands separators,
+    as the bureau writes them. The unit is chosen after rounding (99,999,999.99 →
+    ``1亿元``). ``unit="万元"`` always writes 万元 (the §8 sentence: ¥135,409,000.00 →
+    ``13540.9万元``)."""
+    d = round_fen(d)
+    sign, d = ("-" if d < 0 else ""), abs(d)
+    if unit is None:
+        if d < WAN:
+            unit = "元"
+        elif _round_headline(d / WAN) < WAN:
+            unit = "万元"
+        else:
+            unit = "亿元"
+    if unit == "元":
+        value = d
+    elif unit == "万元":
+        value = _round_headline(d / WAN)
+    elif unit == "亿元":
+        value = _round_headline(d / YI)
+    else:
+        raise ValueError(f"unknown unit {unit!r}")
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return f"{sign if value else ''}{text}{unit}"
+
+
+def _round_headline(x: Decimal) -> Decimal:
+    with localcontext() as ctx:
+        ctx.prec = max(28, x.adjusted() + 4)
+        return x.quantize(_HEADLINE_PLACES, rounding=ROUND_HALF_UP)

@@ -29,7 +29,8 @@ from dataclasses import dataclass, fields, replace
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from .money import format_yuan, from_fen
+from .dates import chinese_date
+from .money import format_chinese_amount, format_yuan, from_fen
 
 ZERO = Decimal("0.00")
 LOAN_TYPES = ("individual", "partnership", "enterprise")
@@ -180,28 +181,27 @@ def by_period(start: date, end: date, unit: str, monthly) -> list[tuple[str, int
 
 # --- the summary sentence ----------------------------------------------------------------
 
-def _zh_date(d: date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
-
-
-def summary_sentence(start: date, end: date, figures: Figures, lang: str) -> str:
-    """The bureau's own sentence, with declared jobs, in ``"en"`` or ``"zh"``:
+def summary_sentence(start: date, end: date, figures: Figures, lang: str, place: str = "") -> str:
+    """The bureau's own sentence, with declared jobs, in ``"en"`` or ``"zh"`` (SPEC §8):
 
     From 2021-01-01 to 2021-06-30, ¥135,409,000.00 of guaranteed loans were issued to
     support 666 people to start businesses, which created 3,115 jobs.
-    2021年1月1日至2021年6月30日，共发放创业担保贷款135,409,000.00元，扶持666人创业，
-    带动就业3,115人。
+    2021年1月1日至2021年6月30日，全市发放创业担保贷款13540.9万元，扶持666人创业，带动就业3115人。
 
-    Enterprises supported are named beside the people when there are any."""
-    amount = format_yuan(figures.amount_issued)
+    In Chinese, as the bureau writes it: dates in 年月日, the amount in 万元 (two decimals
+    at most, trailing zeros dropped: ``core.money.format_chinese_amount``), counts without
+    thousands separators; ``place`` (a district's name) replaces 全市 when the figures
+    are one district's. Enterprises supported are named beside the people when there are
+    any."""
     people, enterprises, jobs = figures.people_supported, figures.enterprises_supported, figures.jobs_declared
     if lang == "zh":
-        supported = f"扶持{people:,}人创业"
+        supported = f"扶持{people}人创业"
         if enterprises:
-            supported += f"、小微企业{enterprises:,}家"
-        return (f"{_zh_date(start)}至{_zh_date(end)}，共发放创业担保贷款{amount.replace('¥', '')}元，"
-                f"{supported}，带动就业{jobs:,}人。")
+            supported += f"、小微企业{enterprises}家"
+        return (f"{chinese_date(start)}至{chinese_date(end)}，{place or '全市'}发放创业担保贷款"
+                f"{format_chinese_amount(figures.amount_issued, unit='万元')}，{supported}，带动就业{jobs}人。")
     if lang == "en":
+        amount = format_yuan(figures.amount_issued)
         if people == 1:
             who = "1 person to start a business"
         else:

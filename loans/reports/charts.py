@@ -3,14 +3,18 @@ CSP allows neither). Integer arithmetic on the figures; money stays exact until 
 scaled to pixels, where exactness no longer matters."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from ..core.money import to_fen
+from ..subsidy.charts import label_px
 
 WIDTH = 640
+COLUMN_WIDTH = 400  # the column chart: narrow, so that its text stays legible on a phone
 BAR_AREA = 200   # the tallest vertical bar, and the longest horizontal one
 LABEL_SPACE = 160  # left margin for the horizontal chart's category labels
+TICKS = 4  # about this many steps up the value axis
 
 
 @dataclass(frozen=True)
@@ -24,30 +28,62 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    text: str
+    y: int
+
+
+@dataclass(frozen=True)
 class Chart:
     width: int
     height: int
     bars: list[Bar]
     label_step: int = 1  # label every n-th bar, so that labels never overlap
     show_values: bool = True
+    ticks: list[Tick] = field(default_factory=list)  # the value axis, bottom up
+    plot_left: int = 0  # where the value axis stands
+    baseline: int = 0  # the y of the zero line
 
 
 def _units(value) -> int:
     return to_fen(value) if isinstance(value, Decimal) else int(value)
 
 
-def column_chart(items: list[tuple[str, int | Decimal, str]]) -> Chart:
-    """Vertical bars, one per (label, value, value text), left to right."""
-    top, bottom, left = 20, 40, 28  # the margin keeps the first and last labels inside
-    slot = max(min(WIDTH // max(len(items), 1), 80), 12)
-    largest = max((_units(v) for _, v, _ in items), default=0) or 1
+def nice_step(largest: int, steps: int = TICKS) -> int:
+    """A round step (1, 2 or 5 × a power of ten, in the figures' own units) that reaches
+    ``largest`` in at most ``steps`` steps: 350,000 → 100,000; 7 → 2; 0 → 1."""
+    raw = max(-(-largest // steps), 1)
+    magnitude = 10 ** (len(str(raw)) - 1)
+    return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+
+
+def column_chart(items: list[tuple[str, int | Decimal, str]], tick_text: Callable[[int | Decimal], str]) -> Chart:
+    """Vertical bars, one per (label, value, value text), left to right, over a value axis
+    whose ticks ``tick_text`` writes (it gets a value of the items' type: Decimal yuan or
+    int). Each bar's value is printed above it when every value text fits its slot;
+    otherwise it is the bar's title (and in the table beside the chart)."""
+    top_margin, bottom, right = 22, 40, 8
+    largest = max((_units(v) for _, v, _ in items), default=0)
+    money = any(isinstance(v, Decimal) for _, v, _ in items)
+    step = nice_step(largest)
+    top_units = max(-(-largest // step), 1) * step
+    ticks_units = range(0, top_units + 1, step)
+    texts = [tick_text(Decimal(units) / 100 if money else units) for units in ticks_units]
+    left = max((label_px(t) for t in texts), default=0) + 12
+    baseline = top_margin + BAR_AREA
+    ticks = [Tick(t, baseline - units * BAR_AREA // top_units) for t, units in zip(texts, ticks_units)]
+    slot = max(min((COLUMN_WIDTH - left - right) // max(len(items), 1), 120), 12)
+    width = min(slot - slot // 4, 48)
     bars = []
     for i, (label, value, text) in enumerate(items):
-        height = _units(value) * BAR_AREA // largest
-        bars.append(Bar(label, text, x=left + i * slot + slot // 8, y=top + BAR_AREA - height, width=slot - slot // 4,
+        height = _units(value) * BAR_AREA // top_units
+        bars.append(Bar(label, text, x=left + i * slot + (slot - width) // 2, y=baseline - height, width=width,
                         height=height))
-    return Chart(width=2 * left + slot * len(items), height=top + BAR_AREA + bottom, bars=bars,
-                 label_step=-(-64 // slot), show_values=slot >= 56)
+    widest_label = max((label_px(label) for label, _, _ in items), default=0) + 8
+    return Chart(width=left + slot * len(items) + right, height=baseline + bottom, bars=bars,
+                 label_step=max(-(-widest_label // slot), 1),
+                 show_values=all(label_px(text) + 4 <= slot for _, _, text in items),
+                 ticks=ticks, plot_left=left, baseline=baseline)
 
 
 def bar_chart(items: list[tuple[str, int | Decimal, str]]) -> Chart:

@@ -3,15 +3,18 @@
 One row per district in scope, then a ``total`` row; the columns are the JSON keys of
 ``core.statistics.Figures.as_json`` (money with two decimals, the overdue rate in
 percent, empty when nothing is outstanding). Text that could run as a formula is
-neutralised (``loans.spreadsheets``)."""
+neutralised (``loans.spreadsheets``). ``people_table``: the same table for people (headers
+in the reader's language, units, a totals row), beside these fixed columns."""
 from __future__ import annotations
 
 import io
 from decimal import Decimal
 
+from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from .. import spreadsheets
+from ..core import statistics as stats
 from .queries import Report
 
 FIGURE_COLUMNS = ("loans_issued", "amount_issued", "people_supported", "enterprises_supported", "jobs_declared",
@@ -69,3 +72,22 @@ def to_xlsx(report: Report, lang: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- the table for people ----------------------------------------------------------------------
+
+def people_table(report: Report, lang: str) -> tuple[list[spreadsheets.Column], list[list], list]:
+    """The district table as the page shows it, for people: headers in the reader's language
+    with their units, one row per district and a totals row that is the sum of the rows
+    (the overdue rate of the totals derived from their balances)."""
+    S = spreadsheets
+    columns = [S.Column(_("District")), S.Column(_("Loans issued"), S.COUNT),
+               S.Column(_("Amount issued (yuan)"), S.MONEY), S.Column(_("People supported"), S.COUNT),
+               S.Column(_("Enterprises supported"), S.COUNT), S.Column(_("Jobs declared"), S.COUNT),
+               S.Column(_("Jobs verified at visits"), S.COUNT), S.Column(_("Subsidy paid (yuan)"), S.MONEY),
+               S.Column(_("Outstanding balance (yuan)"), S.MONEY), S.Column(_("Overdue balance (yuan)"), S.MONEY),
+               S.Column(_("Overdue rate (%)"), S.RATE)]
+    rows = [[district.label(lang), *_values(figures)] for district, figures in report.by_district]
+    total = [_("Total"), *_values(stats.total(figures for _district, figures in report.by_district))]
+    return columns, rows, total
+

@@ -69,7 +69,10 @@ class Report:
         return stats.by_period(self.filters.start, self.filters.end, unit, self.monthly)
 
     def summary(self, lang: str) -> str:
-        return stats.summary_sentence(self.filters.start, self.filters.end, self.total, lang)
+        """The §8 sentence; one district's figures name the district where the Chinese
+        sentence says 全市."""
+        place = self.by_district[0][0].label(lang) if self.filters.district and self.by_district else ""
+        return stats.summary_sentence(self.filters.start, self.filters.end, self.total, lang, place=place)
 
 
 def _fen(column):

@@ -1,18 +1,19 @@
 """Programme statistics (SPEC §8): loans issued, people supported, jobs, subsidy paid."""
 from __future__ import annotations
 
-import io
 from datetime import date
+from decimal import Decimal
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.datastructures import MultiDict
 
+from .. import spreadsheets
 from ..access import ADMIN, AUDITOR, FINANCE, OFFICER, SUPERVISOR, allow
 from ..core.money import format_yuan
 from ..db import local_today
-from ..i18n import current_lang
+from ..i18n import current_lang, prose_date, summary_yuan
 from ..policy.queries import bank_choices, district_choices, key_group_choices
 from . import charts, exports, queries
 from .forms import ReportForm
@@ -54,6 +55,13 @@ def _query_args(filters: queries.ReportFilters) -> dict:
     return {key: value for key, value in args.items() if value}
 
 
+def _tick_yuan(amount: Decimal) -> str:
+    """A value-axis tick: 万元 / 亿元 in Chinese, whole yuan without ".00" in English; 0 bare."""
+    if not amount:
+        return "0"
+    return summary_yuan(amount) if current_lang() == "zh" else format_yuan(amount).removesuffix(".00")
+
+
 @bp.get("/")
 @allow(*REPORT_ROLES)
 def index():
@@ -64,8 +72,9 @@ def index():
     report = queries.programme_report(filters)
     unit = form.period.data or "month"
     periods = report.by_period(unit)
-    period_chart = charts.column_chart([(key, loans, f"{loans:,}") for key, loans, _amount in periods])
-    district_chart = charts.bar_chart([(d.label(lang), f.amount_issued, format_yuan(f.amount_issued))
+    period_chart = charts.column_chart([(key, amount, summary_yuan(amount)) for key, _loans, amount in periods],
+                                       _tick_yuan)
+    district_chart = charts.bar_chart([(d.label(lang), f.amount_issued, summary_yuan(f.amount_issued))
                                        for d, f in report.by_district])
     return render_template("reports/index.html", form=form, report=report, summary=report.summary(lang),
                            periods=periods, unit=unit, period_chart=period_chart, district_chart=district_chart,
@@ -73,6 +82,8 @@ def index():
 
 
 def _export(kind: str):
+    """The fixed-column files (CSV, XLSX) and the tables for people (``table.csv``,
+    ``table.xlsx``), for the same range and filters as the page."""
     form, filters = _form()
     if filters is None:
         abort(400)
@@ -80,12 +91,26 @@ def _export(kind: str):
     report = queries.programme_report(filters)
     name = f"report-{filters.start.isoformat()}-{filters.end.isoformat()}"
     if kind == "csv":
-        data, mimetype = exports.to_csv(report, lang), "text/csv; charset=utf-8"
-    else:
-        data, mimetype = exports.to_xlsx(report, lang), \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=f"{name}.{kind}",
-                     max_age=0)
+        return spreadsheets.download(exports.to_csv(report, lang), f"{name}.csv")
+    if kind == "xlsx":
+        return spreadsheets.download(exports.to_xlsx(report, lang), f"{name}.xlsx")
+    columns, rows, total = exports.people_table(report, lang)
+    if kind == "table.csv":
+        return spreadsheets.download(spreadsheets.people_csv(columns, rows, total), f"{name}-table.csv")
+    return spreadsheets.download(spreadsheets.people_xlsx(_people_title(form, filters), _("By district"), columns,
+                                                          rows, total), f"{name}-table.xlsx")
+
+
+def _people_title(form: ReportForm, filters: queries.ReportFilters) -> str:
+    """The range in prose and every filter in force, by name: "项目统计：2021年1月1日至2021年6月30日 · 银行：…"."""
+    parts = [_("Programme statistics, %(start)s to %(end)s", start=prose_date(filters.start),
+               end=prose_date(filters.end))]
+    for field, value in ((form.district, filters.district), (form.key_group, filters.key_group),
+                         (form.bank, filters.bank), (form.loan_type, filters.loan_type)):
+        if value:
+            label = dict(field.choices).get(value, value)
+            parts.append(_("%(name)s: %(value)s", name=field.label.text, value=label))
+    return " · ".join(parts)
 
 
 @bp.get("/export.csv")
@@ -98,3 +123,15 @@ def export_csv():
 @allow(*REPORT_ROLES)
 def export_xlsx():
     return _export("xlsx")
+
+
+@bp.get("/table.csv")
+@allow(*REPORT_ROLES)
+def table_csv():
+    return _export("table.csv")
+
+
+@bp.get("/table.xlsx")
+@allow(*REPORT_ROLES)
+def table_xlsx():
+    return _export("table.xlsx")

@@ -38,7 +38,7 @@ def bar_chart(items: list[tuple[str, Decimal]]) -> Chart | None:
     """``items``: (label, amount in yuan). None when there is nothing to draw."""
     if not items:
         return None
-    label_width = max(LABEL_WIDTH, max(_label_px(label) for label, _ in items) + 12)
+    label_width = max(LABEL_WIDTH, max(label_px(label) for label, _ in items) + 12)
     room = Decimal(WIDTH - label_width - VALUE_WIDTH)
     top = max((amount for _, amount in items), default=Decimal(0))
     bars = []
@@ -49,5 +49,6 @@ def bar_chart(items: list[tuple[str, Decimal]]) -> Chart | None:
                  label_width + int(room) + 6)
 
 
-def _label_px(label: str) -> int:
+def label_px(label: str) -> int:
+    """About how wide ``label`` is at the charts' 13 px text, in px (CJK characters are square)."""
     return sum(13 if ord(ch) > 0x2E80 else LABEL_CHAR_WIDTH for ch in label)

@@ -15,7 +15,10 @@ from __future__ import annotations
 import io
 from decimal import Decimal
 
+from flask_babel import gettext as _
+
 from .. import spreadsheets
+from ..spreadsheets import plain_decimal
 from ..core.money import format_rate
 from . import queries
 
@@ -25,14 +28,6 @@ HEADER = ("period", "bank_code", "loan_ref", "contract_rate", "lpr", "subsidy_ra
 
 class NeverComputed(LookupError):
     """The period has no statement at all: there is nothing to export."""
-
-
-def plain_decimal(d: Decimal) -> str:
-    """Exact, without exponent or trailing zeros: 18400000.00 → ``18400000``, 270271.50 → ``270271.5``."""
-    text = format(d, "f")
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text
 
 
 def export_rows(period: str) -> list[tuple]:
@@ -89,3 +84,21 @@ def xlsx_bytes(period: str) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- one statement as a table for people -----------------------------------------------------
+
+def statement_table(statement, lines) -> tuple[list[spreadsheets.Column], list[list], list]:
+    """The statement's lines for people: headers in the reader's language with their units,
+    the masked borrower and the policy version beside the export's figures, and a totals
+    row (the subsidy total equals the statement's, SPEC §7)."""
+    S = spreadsheets
+    columns = [S.Column(_("Loan reference")), S.Column(_("Borrower")), S.Column(_("Policy version")),
+               S.Column(_("Contract rate (%)"), S.RATE), S.Column(_("LPR₀ (%)"), S.RATE),
+               S.Column(_("Subsidy rate (%)"), S.RATE), S.Column(_("Subsidised days"), S.COUNT),
+               S.Column(_("Balance-days (yuan·days)"), S.DECIMAL), S.Column(_("Subsidy (yuan)"), S.MONEY)]
+    rows = [[line.loan_ref, line.borrower_masked, line.policy_code, line.contract_rate, line.lpr_rate,
+             line.subsidy_rate, line.subsidised_days, line.balance_days, line.subsidy] for line in lines]
+    total = [_("Total"), None, None, None, None, None, None,
+             sum((row[7] for row in rows), Decimal("0.00")), sum((row[8] for row in rows), Decimal("0.00"))]
+    return columns, rows, total

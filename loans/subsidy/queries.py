@@ -3,15 +3,20 @@ only its own statements and claims, anything else is a 404."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import func, select
 
+from ..audit.models import AuditEvent
 from ..auth.models import User
+from ..core.dates import period_of, quarter_period
 from ..db import Page, db, paginate
+from ..policy.models import Bank
 from ..servicing import queries as servicing_queries
-from .models import BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
+from ..servicing.models import Loan
+from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
 
 PAGE_SIZE = 50
 
@@ -61,6 +66,51 @@ def periods_overview(user) -> list[PeriodRow]:
         row["statuses"].add(status)
     return [PeriodRow(p, v["statements"], v["lines"], v["total"], tuple(sorted(v["statuses"])))
             for p, v in sorted(by_period.items(), reverse=True)]
+
+
+def ended_periods(first_day: date, today: date) -> list[str]:
+    """Every subsidy period that has ended by ``today`` (its last day is before it), from
+    the one holding ``first_day``, newest first; at least the last one ended."""
+    periods, day = [], quarter_period(period_of(today))[0] - timedelta(days=1)
+    while True:
+        period = period_of(day)
+        periods.append(period)
+        start = quarter_period(period)[0]
+        if start <= first_day:
+            return periods
+        day = start - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class ComputablePeriod:
+    period: str
+    start: date
+    end: date
+    computed: bool  # False: never computed; True: it has draft statements (or a bank without one)
+
+
+def computable_periods(today: date) -> list[ComputablePeriod]:
+    """The periods finance may compute (SPEC §7: only after their last day), newest first:
+    from the one of the earliest first disbursement to the last one ended, leaving out
+    those whose every bank has a frozen statement (computing would change nothing)."""
+    first = db.session.scalar(select(func.min(Loan.first_disbursement_date))) or today
+    banks = db.session.scalar(select(func.count(Bank.code)))
+    frozen = dict(db.session.execute(
+        select(SubsidyStatement.period, func.count(SubsidyStatement.id))
+        .where(SubsidyStatement.status.in_(FROZEN_STATUSES)).group_by(SubsidyStatement.period)).all())
+    computed = set(db.session.scalars(select(SubsidyStatement.period).distinct()))
+    return [ComputablePeriod(period, *quarter_period(period), computed=period in computed)
+            for period in ended_periods(first, today) if frozen.get(period, 0) < banks]
+
+
+def statement_history(statement: SubsidyStatement) -> list[AuditEvent]:
+    """What happened to every version of the statement (bank and period), oldest first:
+    computed, reviewed (with the reviewer's comment), approved, paid, reopened."""
+    ids = select(SubsidyStatement.id).where(SubsidyStatement.period == statement.period,
+                                            SubsidyStatement.bank_code == statement.bank_code)
+    return list(db.session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type == SubsidyStatement.__tablename__, AuditEvent.object_id.in_(ids))
+        .order_by(AuditEvent.id)))
 
 
 def period_statements(period: str, user) -> list[SubsidyStatement]:

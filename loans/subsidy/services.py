@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from flask_babel import lazy_gettext as _l
+from flask_babel import LazyString, lazy_gettext as _l
 from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -24,6 +24,7 @@ from ..core.policy import lpr_fixing_on, policy_in_force
 from ..core.subsidy import period_subsidy
 from ..core.workflow import CaseStatus, Role
 from ..db import db, local_today, utcnow
+from ..i18n import prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
@@ -205,12 +206,17 @@ def _guard(statement: SubsidyStatement, from_statuses, lock_version: int | None 
     db.session.expire(statement)
 
 
+def _prose(day: date) -> LazyString:
+    """The date as a sentence in the reader's language writes it, when the message is shown."""
+    return LazyString(prose_date, day)
+
+
 def computable_period(period: str, today: date) -> tuple[str, date, date]:
     """The period's code and dates, refused while it has not ended on ``today``."""
     code, start, end = period_dates(period)
     if today <= end:
         raise Refused(_l("%(period)s ends on %(end)s; it can be computed from the day after.",
-                                period=code, end=end.isoformat()), "period")
+                         period=code, end=_prose(end)), "period")
     return code, start, end
 
 
@@ -255,15 +261,23 @@ def is_citywide_supervisor(user) -> bool:
     return user.role == Role.supervisor and user.district_code is None
 
 
-def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
-    """draft → reviewed, by a city-wide supervisor."""
+MAX_COMMENT = 1000
+
+
+def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None,
+                     comment: str = "") -> None:
+    """draft → reviewed, by a city-wide supervisor; an optional comment is kept in the
+    audit row (the statement's history shows it)."""
     if not is_citywide_supervisor(actor):
         raise Refused(_l("Only a city-wide supervisor reviews subsidy statements."), status=403)
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise Refused(_l("The comment is longer than %(n)d characters.", n=MAX_COMMENT), "comment")
     _check_status(statement, StatementStatus.draft)
     _guard(statement, (StatementStatus.draft,), lock_version, status=StatementStatus.reviewed, reviewed_by_id=actor.id,
            reviewed_at=utcnow())
     record("subsidy_review", statement, actor=actor, from_state=StatementStatus.draft,
-           to_state=StatementStatus.reviewed)
+           to_state=StatementStatus.reviewed, comment=comment or None)
 
 
 def approve_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
@@ -288,8 +302,8 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
         raise Refused(_l("The payment date cannot be in the future."), "paid_on")
     _, _, end = period_dates(statement.period)
     if paid_on <= end:
-        raise Refused(_l("The payment date must be after the period's last day (%(end)s).",
-                                end=end.isoformat()), "paid_on")
+        raise Refused(_l("The payment date must be after the period's last day (%(end)s).", end=_prose(end)),
+                      "paid_on")
     if not voucher_no:
         raise Refused(_l("Give the payment voucher number."), "voucher_no")
     _guard(statement, (StatementStatus.approved,), lock_version, status=StatementStatus.paid, paid_on=paid_on,

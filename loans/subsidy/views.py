@@ -12,16 +12,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
+from .. import spreadsheets
 from ..access import AUDITOR, BANK, FINANCE, SUPERVISOR, allow
 from ..core.dates import quarter_period
 from ..core.money import format_grouped
-from ..db import Page
+from ..db import Page, local_today
 from ..errors import Refused, on_refusal
-from ..i18n import current_lang
+from ..i18n import current_lang, prose_date
 from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
-from .exports import NeverComputed, csv_bytes, xlsx_bytes
+from .exports import NeverComputed, csv_bytes, statement_table, xlsx_bytes
 from .models import StatementStatus
 from .pdf import render_statement_pdf
 
@@ -80,7 +81,20 @@ def index():
     return _index_page(forms.ComputeForm())
 
 
+def _period_choices(form) -> None:
+    """The finished periods that computing would change, newest first, each with its dates
+    and whether it is computed for the first time or its drafts are recomputed."""
+    choices = []
+    for p in queries.computable_periods(local_today()):
+        state = _("drafts recomputed") if p.computed else _("not computed yet")
+        choices.append((p.period, _("%(period)s (%(start)s to %(end)s), %(state)s", period=p.period,
+                                    start=prose_date(p.start), end=prose_date(p.end), state=state)))
+    form.period.choices = choices
+
+
 def _index_page(form, status=200):
+    if current_user.role == FINANCE:
+        _period_choices(form)
     periods = queries.periods_overview(current_user)
     chart = bar_chart([(p.period, p.total) for p in reversed(periods[:12])])
     return render_template("subsidy/index.html", periods=periods, form=form, chart=chart), status
@@ -99,7 +113,7 @@ def compute():
             lines=sum(b.line_count for b in computed)), "success")
     if result.latest_lpr_published_on:
         flash(_("The loans’ LPR₀ are fixings published up to %(date)s.",
-                date=result.latest_lpr_published_on.isoformat()), "info")
+                date=prose_date(result.latest_lpr_published_on)), "info")
     if result.skipped:
         flash(_("Left unchanged because they are reviewed, approved or paid: %(banks)s. Reopen one to recompute it.",
                 banks=", ".join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
@@ -133,7 +147,7 @@ def export_csv(period: str):
         data = csv_bytes(period)
     except NeverComputed:
         abort(404)
-    return _download(data, "text/csv; charset=utf-8", f"subsidy-{period}.csv")
+    return spreadsheets.download(data, f"subsidy-{period}.csv")
 
 
 @bp.get("/periods/<period>/export.xlsx")
@@ -144,12 +158,12 @@ def export_xlsx(period: str):
         data = xlsx_bytes(period)
     except NeverComputed:
         abort(404)
-    return _download(data, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                     f"subsidy-{period}.xlsx")
+    return spreadsheets.download(data, f"subsidy-{period}.xlsx")
 
 
-def _download(data: bytes, mimetype: str, name: str, *, attachment: bool = True):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, download_name=name, as_attachment=attachment,
+def _pdf(data: bytes, name: str, *, attachment: bool):
+    """A PDF shown in the browser or, with ``attachment``, downloaded; no cache keeps it."""
+    response = send_file(io.BytesIO(data), mimetype="application/pdf", download_name=name, as_attachment=attachment,
                          max_age=0, etag=False)
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -157,7 +171,7 @@ def _download(data: bytes, mimetype: str, name: str, *, attachment: bool = True)
 
 # --- one statement ---------------------------------------------------------------------
 
-def _statement_page(statement, *, status=200, pay_form=None, reopen_form=None, upload_form=None):
+def _statement_page(statement, *, status=200, review_form=None, pay_form=None, reopen_form=None, upload_form=None):
     show_all = request.args.get("all") == "1"
     if show_all:
         listed = Page(queries.all_lines(statement), statement.line_count, 1, queries.PAGE_SIZE)
@@ -165,15 +179,17 @@ def _statement_page(statement, *, status=200, pay_form=None, reopen_form=None, u
         listed = queries.lines_page(statement, request.args.get("page", 1, type=int))
     names = queries.user_names(statement.computed_by_id, statement.reviewed_by_id, statement.approved_by_id,
                                statement.paid_by_id)
+    versions = queries.versions(statement)
     lock = {"lock_version": statement.lock_version}
     start, end = quarter_period(statement.period)
     return render_template(
         "subsidy/statement.html", statement=statement, lines=listed.items, page=listed.page, pages=listed.pages,
         show_all=show_all,
         per_page=queries.PAGE_SIZE, names=names, bank_name=bank_names(current_lang()).get(statement.bank_code, ""),
-        start=start, end=end, versions=queries.versions(statement), claims=queries.claims_for(statement),
+        start=start, end=end, versions=versions, claims=queries.claims_for(statement),
         policy_codes=queries.policy_codes(statement),
-        action_form=forms.StatementActionForm(data=lock),
+        history=queries.statement_history(statement), version_of={v.id: v.version for v in versions},
+        action_form=forms.StatementActionForm(data=lock), review_form=review_form or forms.ReviewForm(data=lock),
         pay_form=pay_form or forms.PayForm(data=lock), reopen_form=reopen_form or forms.ReopenForm(data=lock),
         upload_form=upload_form or forms.ClaimUploadForm()), status
 
@@ -184,13 +200,39 @@ def statement(statement_id: int):
     return _statement_page(queries.statement_or_404(statement_id, current_user))
 
 
+@bp.get("/statements/<int:statement_id>/table.csv")
+@allow(*READERS)
+def statement_table_csv(statement_id: int):
+    """The statement for people: headers in the reader's language with units, a totals row."""
+    statement = queries.statement_or_404(statement_id, current_user)
+    columns, rows, total = statement_table(statement, queries.all_lines(statement))
+    return spreadsheets.download(spreadsheets.people_csv(columns, rows, total), f"{_statement_name(statement)}.csv")
+
+
+@bp.get("/statements/<int:statement_id>/table.xlsx")
+@allow(*READERS)
+def statement_table_xlsx(statement_id: int):
+    statement = queries.statement_or_404(statement_id, current_user)
+    columns, rows, total = statement_table(statement, queries.all_lines(statement))
+    start, end = quarter_period(statement.period)
+    title = _("Interest-subsidy statement %(period)s (%(start)s to %(end)s), %(bank)s, version %(version)d, "
+              "%(status)s", period=statement.period, start=prose_date(start), end=prose_date(end),
+              bank=bank_names(current_lang()).get(statement.bank_code, statement.bank_code),
+              version=statement.version, status=statement_status(statement.status))
+    return spreadsheets.download(spreadsheets.people_xlsx(title, statement.period, columns, rows, total),
+                                 f"{_statement_name(statement)}.xlsx")
+
+
+def _statement_name(statement) -> str:
+    return f"subsidy-{statement.period}-{statement.bank_code}-v{statement.version}"
+
+
 @bp.get("/statements/<int:statement_id>.pdf")
 @allow(*READERS)
 def statement_pdf(statement_id: int):
     statement = queries.statement_or_404(statement_id, current_user)
     data = render_statement_pdf(statement, current_lang())
-    return _download(data, "application/pdf", f"subsidy-{statement.period}-{statement.bank_code}"
-                     f"-v{statement.version}.pdf", attachment=request.args.get("download") == "1")
+    return _pdf(data, f"{_statement_name(statement)}.pdf", attachment=request.args.get("download") == "1")
 
 
 def _refusable(statement, form=None, form_name=None):
@@ -223,12 +265,16 @@ def _refuse_stale_form(statement) -> NoReturn:
 @bp.post("/statements/<int:statement_id>/review")
 @allow(SUPERVISOR)
 def review(statement_id: int):
+    """Review needs the box "I have checked…" ticked (no script: an unticked box shows the
+    page again with the reason beside it) and keeps an optional comment."""
     statement = queries.statement_or_404(statement_id, current_user)
-    form = forms.StatementActionForm()
+    form = forms.ReviewForm()
     if not form.validate_on_submit():
-        _refuse_stale_form(statement)
-    _refusable(statement)
-    services.review_statement(statement, actor=current_user, lock_version=_lock(form))
+        if form.lock_version.errors or not form.lock_version.data:
+            _refuse_stale_form(statement)
+        return _statement_page(statement, status=400, review_form=form)
+    _refusable(statement, form, "review_form")
+    services.review_statement(statement, actor=current_user, lock_version=_lock(form), comment=form.comment.data)
     return _done(statement, _("Statement reviewed; finance can now approve it."))
 
 

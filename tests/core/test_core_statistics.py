@@ -126,8 +126,7 @@ CHENZHOU = Figures(loans_issued=640, amount_issued=Decimal("135409000.00"), peop
 @pytest.mark.parametrize("figures, lang, sentence", [
     (CHENZHOU, "en", "From 2021-01-01 to 2021-06-30, ¥135,409,000.00 of guaranteed loans were issued to support "
                      "666 people to start businesses, which created 3,115 jobs."),
-    (CHENZHOU, "zh", "2021年1月1日至2021年6月30日，共发放创业担保贷款135,409,000.00元，扶持666人创业，"
-                     "带动就业3,115人。"),
+    (CHENZHOU, "zh", "2021年1月1日至2021年6月30日，全市发放创业担保贷款13540.9万元，扶持666人创业，带动就业3115人。"),
     (Figures(loans_issued=1, amount_issued=Decimal("200000"), people_supported=1, jobs_declared=1), "en",
      "From 2021-01-01 to 2021-06-30, ¥200,000.00 of guaranteed loans were issued to support 1 person to start "
      "a business, which created 1 job."),
@@ -137,13 +136,21 @@ CHENZHOU = Figures(loans_issued=640, amount_issued=Decimal("135409000.00"), peop
            "start businesses and 3 small or micro enterprises, which created 1,002 jobs."),
     (Figures(amount_issued=Decimal("1234567.5"), people_supported=12, enterprises_supported=1,
              jobs_declared=1002),
-     "zh", "2021年1月1日至2021年6月30日，共发放创业担保贷款1,234,567.50元，扶持12人创业、小微企业1家，"
-           "带动就业1,002人。"),
+     "zh", "2021年1月1日至2021年6月30日，全市发放创业担保贷款123.46万元，扶持12人创业、小微企业1家，"
+           "带动就业1002人。"),
+    (Figures(), "zh", "2021年1月1日至2021年6月30日，全市发放创业担保贷款0万元，扶持0人创业，带动就业0人。"),
     (Figures(), "en", "From 2021-01-01 to 2021-06-30, ¥0.00 of guaranteed loans were issued to support 0 people "
                       "to start businesses, which created 0 jobs."),
 ])
 def test_summary_sentence(figures, lang, sentence):
     assert stats.summary_sentence(date(2021, 1, 1), date(2021, 6, 30), figures, lang) == sentence
+
+
+def test_the_chinese_sentence_names_the_district_it_covers():
+    sentence = stats.summary_sentence(date(2026, 1, 1), date(2026, 12, 2), CHENZHOU, "zh", place="北湖区")
+    assert sentence == "2026年1月1日至2026年12月2日，北湖区发放创业担保贷款13540.9万元，扶持666人创业，带动就业3115人。"
+    assert stats.summary_sentence(date(2026, 1, 1), date(2026, 12, 2), CHENZHOU, "en", place="Beihu District") \
+        == stats.summary_sentence(date(2026, 1, 1), date(2026, 12, 2), CHENZHOU, "en")
 
 
 def test_summary_sentence_uses_declared_jobs_not_verified():

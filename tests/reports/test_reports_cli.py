@@ -19,8 +19,7 @@ def test_text_is_the_summary_sentence(runner, programme):
 def test_text_in_chinese(runner, programme):
     result = runner.invoke(args=ARGS + ["--format", "text", "--lang", "zh", "--district", "431002"])
     assert result.exit_code == 0, result.output
-    assert result.output == ("2021年1月1日至2021年6月30日，共发放创业担保贷款430,000.00元，"
-                             "扶持4人创业，带动就业11人。\n")
+    assert result.output == "2021年1月1日至2021年6月30日，北湖区发放创业担保贷款43万元，扶持4人创业，带动就业11人。\n"
 
 
 def test_json(runner, programme):
@@ -47,7 +46,7 @@ def test_json_for_one_district(runner, programme):
     data = json.loads(result.output)
     assert (data["district"], data["loans_issued"], data["subsidy_paid"]) == ("431003", 2, "500.00")
     assert [d["district_code"] for d in data["by_district"]] == ["431003"]
-    assert data["summary"].startswith("2021年1月1日至2021年6月30日，共发放创业担保贷款1,200,000.00元")
+    assert data["summary"].startswith("2021年1月1日至2021年6月30日，苏仙区发放创业担保贷款120万元")
 
 
 def test_an_empty_database_gives_zeros(runner, app):

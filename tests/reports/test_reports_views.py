@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
+from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
@@ -13,8 +15,22 @@ from tests.helpers import selected_option, text
 RANGE = "from=2021-01-01&to=2021-06-30"
 EN_SUMMARY = ("From 2021-01-01 to 2021-06-30, ¥1,630,000.00 of guaranteed loans were issued to support 5 "
               "people to start businesses and 1 small or micro enterprise, which created 32 jobs.")
-ZH_SUMMARY = ("2021年1月1日至2021年6月30日，共发放创业担保贷款1,630,000.00元，扶持5人创业、小微企业1家，"
-              "带动就业32人。")
+# SPEC §8: amounts in 万元, dates in 年月日, counts without separators
+ZH_SUMMARY = "2021年1月1日至2021年6月30日，全市发放创业担保贷款163万元，扶持5人创业、小微企业1家，带动就业32人。"
+
+
+def chart_texts(page: str, css_class: str) -> list[str]:
+    """The texts of the period chart (the first SVG) with that class, in document order."""
+    svg = page[page.index('<svg class="report-chart"'):]
+    svg = svg[:svg.index("</svg>")]
+    return [html.unescape(t) for t in re.findall(rf'<text class="{css_class}"[^>]*>([^<]*)</text>', svg)]
+
+
+def headline(page: str) -> dict[str, str]:
+    """The headline figures: label → value as shown."""
+    block = page[page.index('class="row row-cols-2'):]
+    block = block[:block.index("</dl>")]
+    return {text(dt): text(dd) for dt, dd in re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", block, re.S)}
 
 
 def district_row(page: str, code: str) -> str:
@@ -51,7 +67,7 @@ def test_the_page_shows_the_figures_sentence_table_and_charts(client, login_as, 
         assert figure in visible
     assert district_row(page, "431002").split() == [
         "Beihu", "District", "2", "¥430,000.00", "4", "0", "11", "5", "¥1,300.00", "¥460,000.00", "17.39", "%"]
-    assert 'role="img"' in page and "<title id=\"chart-periods-title\">Loans issued per month</title>" in page
+    assert 'role="img"' in page and "<title id=\"chart-periods-title\">Amount issued per month</title>" in page
     assert "<title id=\"chart-districts-title\">Amount issued by district</title>" in page
     assert "<script" not in page.split("</footer>")[0]  # no inline script; Bootstrap's bundle loads after
     assert ' style="' not in page
@@ -61,8 +77,10 @@ def test_the_page_shows_the_figures_sentence_table_and_charts(client, login_as, 
 def test_quarters_in_the_chart(client, login_as, programme):
     login_as("finance")
     page = client.get(f"/reports/?{RANGE}&period=quarter").get_data(as_text=True)
-    assert "Loans issued per quarter" in page
-    assert "2021Q1: 3" in page and "2021Q2: 1" in page
+    assert "Amount issued per quarter" in page
+    assert "<title>2021Q1: ¥1,330,000.00</title>" in page and "<title>2021Q2: ¥300,000.00</title>" in page
+    # two bars leave room to print each value above its bar
+    assert chart_texts(page, "report-chart-value") == ["¥1,330,000.00", "¥300,000.00"]
 
 
 def test_the_page_in_chinese(client, login_as, programme):
@@ -71,6 +89,7 @@ def test_the_page_in_chinese(client, login_as, programme):
     page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
     assert ZH_SUMMARY in text(page)
     assert "北湖区" in page
+    assert re.search(r"截至 ?2021年6月30日", text(page))  # dates in prose as the bureau writes them
 
 
 def test_filters_from_the_query_string(client, login_as, programme):
@@ -135,7 +154,7 @@ def test_csv_export(client, login_as, programme):
     login_as("finance")
     response = client.get(f"/reports/export.csv?{RANGE}")
     assert response.status_code == 200
-    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"  # once, not doubled
     assert "report-2021-01-01-2021-06-30.csv" in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith(b"\xef\xbb\xbf")  # BOM: Chinese Excel reads UTF-8
@@ -193,3 +212,124 @@ def test_the_nav_links_to_reports_for_reporting_roles(client, login_as, role, sh
     login_as(role)
     page = client.get("/", follow_redirects=True).get_data(as_text=True)
     assert ('href="/reports/"' in page) == shown
+
+
+# --- the monthly chart: a value axis, and every value as text --------------------------------
+
+def test_the_monthly_chart_has_a_value_axis_and_each_bars_value(client, login_as, programme):
+    login_as("supervisor")
+    page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
+    # largest month ¥1,000,000 (March): round ticks of ¥500,000, whole yuan in English
+    assert chart_texts(page, "report-chart-tick") == ["0", "¥500,000", "¥1,000,000"]
+    assert chart_texts(page, "report-chart-label")[0] == "2021-01"
+    for month, amount in (("2021-01", "¥230,000.00"), ("2021-02", "¥100,000.00"), ("2021-03", "¥1,000,000.00"),
+                          ("2021-04", "¥0.00"), ("2021-06", "¥300,000.00")):
+        assert f"<title>{month}: {amount}</title>" in page  # each bar says its value
+        row = re.search(rf'<tr data-period="{month}">(.*?)</tr>', page, re.S)
+        assert row and amount in text(row.group(1))  # and the table beside the chart has it too
+    assert 'class="report-chart-grid"' in page
+
+
+def test_the_chart_axis_and_headline_figures_in_chinese(client, login_as, programme):
+    login_as("finance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
+    assert chart_texts(page, "report-chart-tick") == ["0", "50万元", "100万元"]
+    assert "<title>2021-03: 100万元</title>" in page and "<title>2021-01: 23万元</title>" in page
+    figures = headline(page)
+    assert figures["发放金额"] == "163万元"
+    assert figures["贷款余额"] == "146万元" and figures["逾期贷款余额"] == "8万元"
+    assert figures["发放笔数"] == "4" and figures["逾期率"] == "5.48 %"
+    assert "1800元" in figures.values()  # subsidy paid, below 1万: exact yuan
+    # the tables keep full figures to the fen
+    assert district_row(page, "431002").split()[:4] == ["北湖区", "2", "¥430,000.00", "4"]
+    assert "¥1,630,000.00" in text(page.split("<tfoot>")[1])
+    assert re.search(r'<tr data-period="2021-03">.*?¥1,000,000\.00', page, re.S)
+    # and the district chart speaks the reader's style too
+    assert "<title>苏仙区: 120万元</title>" in page
+
+
+def test_one_districts_chinese_sentence_names_it(client, login_as, programme):
+    login_as("officer", district_code="431003")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    page = text(client.get(f"/reports/?{RANGE}").get_data(as_text=True))
+    assert "2021年1月1日至2021年6月30日，苏仙区发放创业担保贷款120万元，扶持1人创业、小微企业1家，带动就业21人。" in page
+
+
+# --- the table for people, beside the fixed-column files --------------------------------------
+
+EN_TABLE_HEADER = ["District", "Loans issued", "Amount issued (yuan)", "People supported", "Enterprises supported",
+                   "Jobs declared", "Jobs verified at visits", "Subsidy paid (yuan)", "Outstanding balance (yuan)",
+                   "Overdue balance (yuan)", "Overdue rate (%)"]
+ZH_TABLE_HEADER = ["县市区", "发放笔数", "发放金额（元）", "扶持创业人数", "扶持小微企业数", "申报带动就业人数",
+                   "回访核实带动就业人数", "已拨付贴息（元）", "贷款余额（元）", "逾期贷款余额（元）", "逾期率（%）"]
+
+
+def _table_csv(client, query=RANGE) -> list[list[str]]:
+    response = client.get(f"/reports/table.csv?{query}")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
+    assert response.get_data().startswith(b"\xef\xbb\xbf")  # Chinese Excel reads it as UTF-8
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
+
+
+def _assert_totals_are_the_sums(header, rows, total):
+    for i, name in enumerate(header[1:-1], start=1):  # every figure but the derived rate
+        column = [Decimal(row[i]) for row in rows]
+        assert Decimal(total[i]) == sum(column), name
+
+
+def test_the_table_for_people_in_english(client, login_as, programme):
+    login_as("finance")
+    rows = _table_csv(client)
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header == EN_TABLE_HEADER
+    assert len(body) == 11 and body[0][:3] == ["Beihu District", "2", "430000.00"]
+    assert total[0] == "Total"
+    _assert_totals_are_the_sums(header, body, total)
+    assert total[1:4] == ["4", "1630000.00", "5"] and total[7] == "1800.00" and total[-1] == "5.48"
+    assert body[-1][-1] == ""  # nothing outstanding in Zixing: no rate
+
+
+def test_the_table_for_people_in_chinese(client, login_as, programme):
+    login_as("supervisor")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    rows = _table_csv(client, f"{RANGE}&bank=ICBC-CZ")
+    header, body, total = rows[0], rows[1:-1], rows[-1]
+    assert header == ZH_TABLE_HEADER
+    assert body[0][0] == "北湖区" and total[0] == "合计"
+    _assert_totals_are_the_sums(header, body, total)
+
+
+def test_the_people_workbook_has_a_title_units_and_a_totals_row(client, login_as, programme):
+    login_as("auditor")
+    response = client.get(f"/reports/table.xlsx?{RANGE}&loan_type=individual")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    assert "report-2021-01-01-2021-06-30-table.xlsx" in response.headers["Content-Disposition"]
+    sheet = load_workbook(io.BytesIO(response.get_data())).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Programme statistics, 2021-01-01 to 2021-06-30 · Loan type: Individual"
+    assert list(rows[2]) == EN_TABLE_HEADER
+    body, total = rows[3:-1], rows[-1]
+    assert total[0] == "Total" and sheet.cell(sheet.max_row, 1).font.b
+    for i in range(1, 10):
+        assert Decimal(str(total[i])) == sum(Decimal(str(row[i])) for row in body)
+    assert sheet.cell(4, 3).number_format == "#,##0.00" and isinstance(sheet.cell(4, 2).value, int)
+    assert sheet.freeze_panes == "A4"
+
+
+def test_the_fixed_column_files_keep_their_headers(client, login_as, programme):
+    login_as("finance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    body = client.get(f"/reports/export.csv?{RANGE}").get_data().decode("utf-8-sig")
+    assert body.splitlines()[0] == ("from,to,district_code,district_name,loans_issued,amount_issued,people_supported,"
+                                    "enterprises_supported,jobs_declared,jobs_verified,subsidy_paid,"
+                                    "outstanding_balance,overdue_balance,overdue_rate")
+
+
+def test_the_page_links_both_kinds_of_download(client, login_as, programme):
+    login_as("admin")
+    page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
+    for path in ("table.xlsx", "table.csv", "export.csv", "export.xlsx"):
+        assert f'href="/reports/{path}?from=2021-01-01&amp;to=2021-06-30"' in page

@@ -36,7 +36,8 @@ def test_two_clicks_make_one_change(app, computed, staff, action, role, before):
         db.session.commit()
         sid, seen = statement.id, statement.lock_version
         clients = [client_for(app, staff(role)) for _ in range(2)]
-        responses = race(clients, f"/subsidy/statements/{sid}/{action}", [{"lock_version": str(seen)}] * 2)
+        payload = {"lock_version": str(seen), "confirmed": "y"}  # review asks for the box to be ticked
+        responses = race(clients, f"/subsidy/statements/{sid}/{action}", [payload, payload])
         assert sorted(r.status_code for r in responses) == [302, 409]
         db.session.expire_all()
         statement = db.session.get(SubsidyStatement, sid)

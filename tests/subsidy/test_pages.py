@@ -78,7 +78,8 @@ def test_workflow_through_the_pages(app, computed, people):
     assert finance.post(f"/subsidy/statements/{sid}/review", data={"lock_version": "0"}).status_code == 403
     assert "Mark as reviewed" not in finance.get(f"/subsidy/statements/{sid}").get_data(as_text=True)
 
-    response = supervisor.post(f"/subsidy/statements/{sid}/review", data={"lock_version": lock(supervisor, sid)})
+    response = supervisor.post(f"/subsidy/statements/{sid}/review", data={"lock_version": lock(supervisor, sid),
+                                                                           "confirmed": "y"})
     assert response.status_code == 302
     assert auditor.post(f"/subsidy/statements/{sid}/approve", data={"lock_version": "1"}).status_code == 403
     assert "Approve for payment" not in auditor.get(f"/subsidy/statements/{sid}").get_data(as_text=True)
