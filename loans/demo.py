@@ -25,20 +25,20 @@ DEMO_PASSWORD = "Demo-Password-2026"
 MARKER_EMAIL = "admin@demo.czloans.cn"
 
 STAFF = (
-    ("admin", "admin@demo.czloans.cn", "系统管理员 Admin", None, None),
-    ("officer", "officer.beihu@demo.czloans.cn", "李信贷 Officer Li (Beihu)", "431002", None),
-    ("officer", "officer.suxian@demo.czloans.cn", "周信贷 Officer Zhou (Suxian)", "431003", None),
-    ("supervisor", "supervisor.beihu@demo.czloans.cn", "王科长 Supervisor Wang (Beihu)", "431002", None),
-    ("supervisor", "supervisor.city@demo.czloans.cn", "陈处长 Supervisor Chen (city-wide)", None, None),
-    ("bank", "bank.icbc@demo.czloans.cn", "工行柜员 ICBC clerk", None, "ICBC-CZ"),
-    ("finance", "finance@demo.czloans.cn", "财政局 Finance", None, None),
-    ("auditor", "auditor@demo.czloans.cn", "审计 Auditor", None, None),
+    ("admin", "admin@demo.czloans.cn", "系统管理员", None, None),
+    ("officer", "officer.beihu@demo.czloans.cn", "李信贷", "431002", None),
+    ("officer", "officer.suxian@demo.czloans.cn", "周信贷", "431003", None),
+    ("supervisor", "supervisor.beihu@demo.czloans.cn", "王科长", "431002", None),
+    ("supervisor", "supervisor.city@demo.czloans.cn", "陈处长", None, None),
+    ("bank", "bank.icbc@demo.czloans.cn", "张柜员", None, "ICBC-CZ"),
+    ("finance", "finance@demo.czloans.cn", "刘会计", None, None),
+    ("auditor", "auditor@demo.czloans.cn", "赵审计", None, None),
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = ("伟", "芳", "娜", "敏", "静", "强", "磊", "军", "洋", "勇", "艳", "杰", "涛", "明", "超", "秀英", "华", "平", "刚", "桂英")
 BUSINESSES = ("小吃店", "农家乐", "汽修店", "服装店", "电商工作室", "养殖场", "理发店", "水果店", "设计工作室", "茶叶店")
-INDUSTRIES = ("catering", "tourism", "repair", "retail", "e-commerce", "farming", "services", "retail", "design", "retail")
+INDUSTRIES = ("餐饮", "乡村旅游", "汽车维修", "零售", "电子商务", "养殖", "生活服务", "零售", "设计", "零售")
 GROUPS = ("urban_unemployed", "graduate", "veteran", "returning_migrant", "retired_fisherman", "disabled",
           "rural_self_employed", "employment_difficulty")
 DISTRICTS = ("431002", "431003", "431021", "431022", "431081", "431002", "431003")

@@ -72,7 +72,7 @@ def handle_refused(error: Refused):
         return jsonify({"errors": {error.field or "request": [message]}}), error.status
     page = g.pop("refusal_page", None)
     if page is None:
-        return render_template("errors/error.html", code=error.status, message=message), error.status
+        return error_page(error.status, message)
     render, form = page
     field = getattr(form, error.field, None) if (form is not None and error.field) else None
     if field is not None:
@@ -88,28 +88,52 @@ def _json_wanted() -> bool:
     return request.path.startswith("/api/")
 
 
+# What an error page says, in the reader's language: its heading, and the message when the
+# error brings none of its own (Werkzeug's descriptions are English only).
+ERROR_HEADINGS = {
+    400: _l("The request could not be understood"),
+    403: _l("Not allowed"),
+    404: _l("Page not found"),
+    405: _l("Not available here"),
+    409: _l("Not possible now"),
+    413: _l("File too large"),
+    429: _l("Too many attempts"),
+    500: _l("Something went wrong"),
+}
+ERROR_MESSAGES = {
+    400: _l("The request could not be understood. Please go back and try again."),
+    403: _l("You do not have permission to see this page."),
+    404: _l("We could not find that page."),
+    405: _l("That action is not available here."),
+    409: _l("This is not possible in the current state, or someone changed it just now. Nothing was "
+            "changed; please go back and reload the page."),
+    413: _l("The file is larger than 10 MB. Please upload a smaller file."),
+    429: _l("Too many attempts. Please wait a minute and try again."),
+}
+UNEXPECTED_MESSAGE = _l("Something went wrong on our side. Nothing you entered was lost; please try again.")
+
+
+def error_page(code: int, message=None, headers=()):
+    """The error page for ``code``, every word in the reader's language."""
+    heading = ERROR_HEADINGS.get(code, _l("Sorry"))
+    message = message if message is not None else ERROR_MESSAGES.get(
+        code, _l("The request could not be completed. Please go back and try again."))
+    return render_template("errors/error.html", code=code, heading=str(heading), message=str(message)), code, \
+        list(headers)
+
+
 def handle_http(error: HTTPException):
     # What the exception would have sent itself (Allow on 405, Retry-After on 429), minus its body type.
     headers = [(k, v) for k, v in error.get_headers() if k.lower() != "content-type"]
     if _json_wanted():
         return jsonify({"errors": {"request": [error.description or error.name]}}), error.code, headers
-    messages = {
-        400: _("The request could not be understood. Please go back and try again."),
-        403: _("You do not have permission to see this page."),
-        404: _("We could not find that page."),
-        405: _("That action is not available here."),
-        413: _("The file is larger than 10 MB. Please upload a smaller file."),
-        429: _("Too many attempts. Please wait a minute and try again."),
-    }
-    message = messages.get(error.code, error.description)
-    return render_template("errors/error.html", code=error.code, message=message), error.code, headers
+    return error_page(error.code, headers=headers)
 
 
 def handle_csrf(error: CSRFError):
     if _json_wanted():
         return jsonify({"errors": {"csrf": [error.description]}}), 400
-    message = _("Your form expired or was sent from another site. Please reload the page and try again.")
-    return render_template("errors/error.html", code=400, message=message), 400
+    return error_page(400, _("Your form expired or was sent from another site. Please reload the page and try again."))
 
 
 def handle_too_large(error: RequestEntityTooLarge):
@@ -119,7 +143,7 @@ def handle_too_large(error: RequestEntityTooLarge):
     back = request.referrer
     if back and back.startswith(request.host_url):
         return redirect(back)
-    return render_template("errors/error.html", code=413, message=_("The file is larger than 10 MB.")), 413
+    return error_page(413, _("The file is larger than 10 MB."))
 
 
 def handle_unexpected(error: Exception):
@@ -128,8 +152,7 @@ def handle_unexpected(error: Exception):
     current_app.logger.exception("unhandled error")
     if _json_wanted():
         return jsonify({"errors": {"server": ["internal error"]}}), 500
-    message = _("Something went wrong on our side. Nothing you entered was lost; please try again.")
-    return render_template("errors/error.html", code=500, message=message), 500
+    return error_page(500, UNEXPECTED_MESSAGE)
 
 
 def init_app(app) -> None:

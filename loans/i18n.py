@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
+from babel import support
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
+from wtforms.i18n import messages_path
 
 from .core.dates import chinese_date
 from .core.money import format_chinese_amount, format_yuan
@@ -36,6 +39,36 @@ def init_app(app) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / ROOT_TRANSLATIONS)
     )
     babel.init_app(app, locale_selector=select_locale)
+    app.before_request(_form_messages_in_our_words)
+
+
+class FormMessages:
+    """WTForms' own messages in the app's words where the catalog has them, else in WTForms'
+    translation. WTForms translates "This field is required." (DataRequired, InputRequired)
+    as 该字段是必填字段; the catalog's wording, 此项为必填项, is the one every form shows."""
+
+    def ugettext(self, string: str) -> str:
+        ours = get_translations().ugettext(string)
+        return ours if ours != string else _wtforms_translations(str(get_locale())).ugettext(string)
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        ours = get_translations().ungettext(singular, plural, n)
+        if ours not in (singular, plural):
+            return ours
+        return _wtforms_translations(str(get_locale())).ungettext(singular, plural, n)
+
+
+@lru_cache(maxsize=8)
+def _wtforms_translations(locale: str):
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def _form_messages_in_our_words() -> None:
+    # Flask-WTF looks for the request's WTForms translations here before loading WTForms' own.
+    request.wtforms_translations = FORM_MESSAGES
+
+
+FORM_MESSAGES = FormMessages()
 
 
 def summary_yuan(amount) -> str:

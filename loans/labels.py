@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l, lazy_pgettext
 
+from .core.eligibility import RULE_NAMES
+
 STATUS = {
     "draft": _l("Draft"),
     "submitted": _l("Submitted"),
@@ -156,11 +158,64 @@ RULE_NAME = {
 }
 
 SUBSIDY_REGIME = {
-    "full": _l("Full subsidy (full)"),
-    "lpr_margin": _l("LPR minus a margin (lpr_margin)"),
-    "rate_share": _l("Share of the rate (rate_share)"),
-    "lpr_share": _l("Share of LPR, capped (lpr_share)"),
+    "full": _l("Full subsidy"),
+    "lpr_margin": _l("LPR minus a margin"),
+    "rate_share": _l("Share of the rate"),
+    "lpr_share": _l("Share of LPR, capped"),
 }
+
+# The parameters of a policy version: the form, the side-by-side table and the audit trail.
+POLICY_PARAM = {
+    "effective_from": _l("In force from"),
+    "regime_individual": _l("Subsidy regime, individual & partnership"),
+    "regime_individual_value": _l("Regime value, individual & partnership (the margin in basis points for "
+                                  "“LPR minus a margin”, a percent for the shares)"),
+    "regime_enterprise": _l("Subsidy regime, enterprise"),
+    "regime_enterprise_value": _l("Regime value, enterprise (the margin in basis points for “LPR minus a "
+                                  "margin”, a percent for the shares)"),
+    "cap_standard_bp": _l("Rate cap over LPR₀, standard districts (bp)"),
+    "cap_former_poverty_bp": _l("Rate cap over LPR₀, former poverty counties (bp)"),
+    "individual_max": _l("Individual maximum (yuan)"),
+    "partnership_factor_pct": _l("Partnership factor (percent of the individual maximum per partner)"),
+    "partnership_max": _l("Partnership maximum (yuan)"),
+    "enterprise_max": _l("Enterprise maximum (yuan)"),
+    "max_term_individual": _l("Maximum term, individual & partnership (months)"),
+    "max_term_enterprise": _l("Maximum term, enterprise (months)"),
+    "hire_share_small_pct": _l("New key-group hires, staff up to the threshold (percent)"),
+    "hire_share_large_pct": _l("New key-group hires, staff above the threshold (percent)"),
+    "hire_staff_threshold": _l("Staff threshold"),
+    "graduate_window_years": _l("Graduate window (years)"),
+    "working_age_min": _l("Working age from (years)"),
+    "retirement_age_male": _l("Working age until, men (years, exclusive)"),
+    "retirement_age_female": _l("Working age until, women (years, exclusive)"),
+    "lifetime_loans": _l("Subsidised loans per person, lifetime"),
+    "consumer_loan_allowed_max": _l("Consumer loans allowed up to (yuan)"),
+    "day_basis": _l("Day-count basis"),
+    "approval_validity_days": _l("Approval validity (days)"),
+}
+POLICY_MONEY_PARAMS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
+
+# The steps of the application form.
+STEP = {
+    "person": _l("About you"),
+    "groups": _l("Key groups"),
+    "business": _l("Your business"),
+    "loan": _l("The loan"),
+    "partners": _l("Partners"),
+    "declarations": _l("Declarations"),
+    "documents": _l("Evidence"),
+    "review": _l("Review and submit"),
+}
+
+SEX = {"male": _l("Male"), "female": _l("Female")}
+
+DAY_KIND = {"holiday": _l("Public holiday"), "workday": _l("Adjusted workday")}
+
+
+def rule_title(rule_id: str) -> str:
+    """An eligibility rule as a person reads it: "E01 Key group" (its title in the reader's language)."""
+    name = RULE_NAMES.get(rule_id)
+    return f"{rule_id} {label(RULE_NAME, name)}" if name else str(rule_id)
 
 SNAPSHOT_TRIGGER = {
     "submission": _l("at submission"),
@@ -168,29 +223,4 @@ SNAPSHOT_TRIGGER = {
     "answer": _l("after the applicant's answer"),
     "recommendation": _l("at the recommendation"),
     "decision": _l("at the decision"),
-}
-
-DETAIL_KEY = {
-    "message": _l("Message"),
-    "documents": _l("Documents"),
-    "reason": _l("Reason"),
-    "amount": _l("Amount"),
-    "recommendation": _l("Recommendation"),
-    "rule": _l("Rule"),
-    "verified": _l("Verified"),
-    "note": _l("Note"),
-    "trigger": _l("Trigger"),
-    "policy": _l("Policy version"),
-    "eligible": _l("Eligible"),
-    "failed": _l("Rules that fail"),
-    "step": _l("Step"),
-    "changes": _l("Changes"),
-    "kind": _l("Kind"),
-    "key_group": _l("Key group"),
-    "sha256": "SHA-256",
-    "document_id": _l("Document"),
-    "reference": _l("Reference"),
-    "consent": _l("Consent"),
-    "text_version": _l("Text version"),
-    "valid_until": _l("Valid until"),
 }

@@ -8,10 +8,12 @@ from zoneinfo import ZoneInfo
 from flask_babel import format_date
 
 from . import labels
+from .audit.display import detail_lines
 from .errors import refusal_messages
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
 from .i18n import current_lang, prose_date, summary_yuan
+from .policy.queries import reference_name
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -53,7 +55,8 @@ def init_app(app) -> None:
         rule_result_label=lambda v: labels.label(labels.RULE_RESULT, v),
         audit_action_label=lambda v: labels.label(labels.AUDIT_ACTION, v),
         snapshot_trigger_label=lambda v: labels.label(labels.SNAPSHOT_TRIGGER, v),
-        detail_key_label=lambda v: labels.label(labels.DETAIL_KEY, v),
+        audit_details=audit_details,
+        rule_title=labels.rule_title,
         notification_text=lambda n: _notification_text(n),
         long_date=lambda v: format_date(v, "long") if v else "",
     )
@@ -62,6 +65,12 @@ def init_app(app) -> None:
     def inject():
         return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()},
                 "refusal_messages": refusal_messages}
+
+
+def audit_details(event) -> list:
+    """An audit row's details in the reader's words (``audit.display``), reference data by name."""
+    lang = current_lang()
+    return detail_lines(event.action, event.detail, lambda kind, code: reference_name(kind, code, lang))
 
 
 def _notification_text(note) -> str:

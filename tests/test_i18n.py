@@ -6,6 +6,7 @@ the catalog of the page's language."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 from flask_babel import gettext
@@ -13,6 +14,7 @@ from flask_babel import gettext
 from loans.access import PUBLIC, declared_roles
 from loans.db import db
 from tests.applications.conftest import Portal, get_application, tiny_pdf
+from tests.helpers import text as helpers_text
 
 LANG_ATTR = {"zh": "zh-CN", "en": "en"}
 
@@ -173,3 +175,139 @@ def test_messages_follow_the_language(app, client, login_as):
         with app.test_request_context(headers={"Accept-Language": lang}):
             expected = gettext("Enter the amount in yuan in digits, such as 200000, 200,000.00 or 20万.")
         assert expected in page
+
+
+# --- no internal codes, one wording, one language per page (issue 11, item 15) ---------------
+
+CATALOG = Path(__file__).resolve().parents[1] / "loans" / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+# Literal names a Chinese text may quote: the columns and kinds of the ledger and of the bank's
+# subsidy file (SPEC §10), and the example of a key-group code on the admin form.
+FILE_LITERALS = {"loan_ref", "overdue_start", "overdue_end", "retired_fisherman"}
+
+
+def zh_catalog():
+    from babel.messages.pofile import read_po
+
+    with CATALOG.open("rb") as f:
+        return [m for m in read_po(f) if isinstance(m.id, str) and m.id]
+
+
+def _msgstr(message) -> str:
+    return message.string if isinstance(message.string, str) else " ".join(message.string)
+
+
+def main_text(page: str) -> str:
+    match = re.search(r"<main\b.*?</main>", page, re.S)
+    assert match, "the page has its main region"
+    return helpers_text(match.group(0))
+
+
+def test_chinese_catalog_has_no_internal_codes():
+    """"(lpr_margin)", "(rate_share)" and the like are not words a reader knows."""
+    found = {m.id: SNAKE.findall(_msgstr(m)) for m in zh_catalog()}
+    assert {msgid: codes for msgid, codes in found.items() if set(codes) - FILE_LITERALS} == {}
+
+
+def test_one_chinese_wording_per_concept():
+    """"Required" reads 此项为必填项 everywhere; the subsidy finance pays is 拨付 (never 支付);
+    the bank's disbursement of a loan is 放款."""
+    catalog = zh_catalog()
+    required = {m.id: _msgstr(m) for m in catalog if re.fullmatch(r"This (field|value) is required\.", m.id or "")}
+    assert set(required.values()) == {"此项为必填项。"}, required
+    assert [m.id for m in catalog if "支付" in _msgstr(m)] == []
+    loan_paid_out = {m.id: _msgstr(m) for m in catalog if m.id in ("Loan paid out", "Disbursement")}
+    assert all("放款" in v for v in loan_paid_out.values()), loan_paid_out
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_required_reads_as_the_catalog_says_on_every_form(app, client, lang):
+    """WTForms' own message (DataRequired, InputRequired) comes from the app's catalog first:
+    the login form says 此项为必填项 as the application form does, not WTForms' 该字段是必填字段."""
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    page = client.post("/login", data={"login": "", "password": ""}).get_data(as_text=True)
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        assert gettext("This field is required.") in page
+    assert "该字段是必填字段" not in page
+
+
+@pytest.mark.parametrize("lang, message, expected", [
+    ("zh", "Not a valid date value.", "不是有效的日期值"),  # WTForms' own translation
+    ("zh", "This field is required.", "此项为必填项"),     # the catalog's
+    ("en", "This field is required.", "This field is required."),
+])
+def test_wtforms_messages_come_from_the_catalog_then_from_wtforms(app, lang, message, expected):
+    from loans.i18n import FORM_MESSAGES
+
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        assert expected in FORM_MESSAGES.ugettext(message)
+
+
+@pytest.fixture
+def error_routes(app):
+    """Two pages that answer 409: Werkzeug's Conflict, and a refusal with no page to show again."""
+    from flask import abort
+
+    from loans.access import public
+    from loans.errors import CONCURRENT_MESSAGE, Refused
+
+    @public
+    def conflict():
+        abort(409)
+
+    @public
+    def refused():
+        raise Refused(CONCURRENT_MESSAGE, status=409)
+
+    app.add_url_rule("/_test/conflict", "test_conflict", conflict)
+    app.add_url_rule("/_test/refused", "test_refused", refused)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("method, url, status", [
+    ("get", "/_test/conflict", 409), ("get", "/_test/refused", 409),
+    ("get", "/no/such/page", 404), ("get", "/language", 405),
+])
+def test_error_pages_speak_the_readers_language(app, client, error_routes, lang, method, url, status):
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    response = getattr(client, method)(url)
+    assert response.status_code == status
+    page = response.get_data(as_text=True)
+    assert_in_language(app, page, lang, url)
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    words = main_text(page) + " " + title
+    if lang == "zh":
+        assert re.findall(r"[A-Za-z]{2,}", words) == []  # not a word of English (Werkzeug's descriptions are)
+    else:
+        assert re.findall(r"[\u4e00-\u9fff]", words) == []
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        assert gettext("Go to the start page") in page
+
+
+def test_failing_rules_are_named_in_the_readers_language(app, make_case, as_user):
+    """The officer's list of rules to cite reads "E01 重点群体身份", not "E01 key_group"."""
+    from loans.labels import rule_title
+
+    case = make_case("under_review")
+    client = as_user(case.assigned_officer)
+    switch(client, "zh", f"/review/cases/{case.id}")
+    page = client.get(f"/review/cases/{case.id}").get_data(as_text=True)
+    assert re.findall(r"\bE\d\d [a-z_]+\b", helpers_text(page)) == []
+    with app.test_request_context(headers={"Accept-Language": "zh"}):
+        assert rule_title("E01") in page
+
+
+def test_precheck_results_are_headed_as_results(client):
+    from tests.eligibility.test_precheck_page import ANSWERS
+
+    page = client.post("/eligibility", data=ANSWERS, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Your result" in page and "Your answers" not in page
+
+
+def test_demo_staff_have_one_name_each():
+    """A display name in one language: 李信贷, not "李信贷 Officer Li (Beihu)"."""
+    from loans.demo import INDUSTRIES, STAFF
+
+    for _role, _email, name, _district, _bank in STAFF:
+        assert not (re.search(r"[A-Za-z]", name) and re.search(r"[\u4e00-\u9fff]", name)), name
+    assert all(re.fullmatch(r"[\u4e00-\u9fff]+", industry) for industry in INDUSTRIES)

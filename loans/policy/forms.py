@@ -12,7 +12,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from ..core.policy import REGIMES
 from ..forms import MAX_AMOUNT, BoundedIntegerField, typed_amount, typed_rate
-from ..labels import SUBSIDY_REGIME
+from ..labels import POLICY_MONEY_PARAMS, POLICY_PARAM, SUBSIDY_REGIME
 
 _DECIMAL_RE = re.compile(r"[0-9]+(?:\.[0-9]{1,4})?")
 
@@ -71,34 +71,9 @@ def _int(label, **kwargs):
 
 REGIME_CHOICES = [(r, SUBSIDY_REGIME[r]) for r in REGIMES]
 
-# Labels of the parameters, shared by the form and the side-by-side table.
-PARAM_LABELS = {
-    "effective_from": _l("In force from"),
-    "regime_individual": _l("Subsidy regime, individual & partnership"),
-    "regime_individual_value": _l("Regime value, individual & partnership (basis points for lpr_margin, percent for shares)"),
-    "regime_enterprise": _l("Subsidy regime, enterprise"),
-    "regime_enterprise_value": _l("Regime value, enterprise (basis points for lpr_margin, percent for shares)"),
-    "cap_standard_bp": _l("Rate cap over LPR₀, standard districts (bp)"),
-    "cap_former_poverty_bp": _l("Rate cap over LPR₀, former poverty counties (bp)"),
-    "individual_max": _l("Individual maximum (yuan)"),
-    "partnership_factor_pct": _l("Partnership factor (percent of the individual maximum per partner)"),
-    "partnership_max": _l("Partnership maximum (yuan)"),
-    "enterprise_max": _l("Enterprise maximum (yuan)"),
-    "max_term_individual": _l("Maximum term, individual & partnership (months)"),
-    "max_term_enterprise": _l("Maximum term, enterprise (months)"),
-    "hire_share_small_pct": _l("New key-group hires, staff up to the threshold (percent)"),
-    "hire_share_large_pct": _l("New key-group hires, staff above the threshold (percent)"),
-    "hire_staff_threshold": _l("Staff threshold"),
-    "graduate_window_years": _l("Graduate window (years)"),
-    "working_age_min": _l("Working age from (years)"),
-    "retirement_age_male": _l("Working age until, men (years, exclusive)"),
-    "retirement_age_female": _l("Working age until, women (years, exclusive)"),
-    "lifetime_loans": _l("Subsidised loans per person, lifetime"),
-    "consumer_loan_allowed_max": _l("Consumer loans allowed up to (yuan)"),
-    "day_basis": _l("Day-count basis"),
-    "approval_validity_days": _l("Approval validity (days)"),
-}
-MONEY_PARAMS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
+# Labels of the parameters, shared by the form, the side-by-side table and the audit trail.
+PARAM_LABELS = POLICY_PARAM
+MONEY_PARAMS = POLICY_MONEY_PARAMS
 
 
 class PolicyVersionForm(FlaskForm):

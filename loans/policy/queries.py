@@ -97,6 +97,16 @@ def bank_names(lang: str) -> dict[str, str]:
     return dict(bank_choices(lang))
 
 
+def reference_name(kind: str, code: str, lang: str) -> str | None:
+    """The name of a ``"key_group"``, ``"district"`` or ``"bank"`` in ``lang`` (None when unknown);
+    all three tables are read once per request."""
+    names = _cached(f"names-{lang}", lambda: {
+        **{("key_group", g.code): g.label(lang) for g in key_groups()},
+        **{("district", d.code): d.label(lang) for d in districts()},
+        **{("bank", b.code): b.label(lang) for b in banks()}})
+    return names.get((kind, code))
+
+
 def key_group_choices(lang: str, *, blank=None, active_only: bool = False, with_evidence: bool = False) -> Choices:
     """With ``with_evidence`` each name is followed by the evidence it asks for."""
     return _with_blank([(g.code, f"{g.label(lang)} ({g.evidence(lang)})" if with_evidence else g.label(lang))

@@ -67,7 +67,7 @@ def column_chart(items: list[tuple[str, int | Decimal, str]], tick_text: Callabl
     money = any(isinstance(v, Decimal) for _, v, _ in items)
     step = nice_step(largest)
     top_units = max(-(-largest // step), 1) * step
-    ticks_units = range(0, top_units + 1, step)
+    ticks_units = range(0, top_units + 1, step) if largest else [0]  # nothing to scale: the zero line alone
     texts = [tick_text(Decimal(units) / 100 if money else units) for units in ticks_units]
     left = max((label_px(t) for t in texts), default=0) + 12
     baseline = top_margin + BAR_AREA

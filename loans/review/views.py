@@ -13,6 +13,7 @@ from ..db import local_today
 from ..eligibility.queries import recorded_evidence
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
+from ..labels import rule_title
 from ..letters.forms import RevokeForm
 from ..letters.queries import letters_for
 from ..policy.queries import bank_choices, key_group_choices, working_calendar
@@ -85,7 +86,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         data={"amount": str(application.amount) if application.amount else "", "term_months": application.term_months,
               "bank_code": application.preferred_bank_code})
     recommend_form.bank_code.choices = bank_choices(lang)
-    recommend_form.failed_rules.choices = [(r["id"], f'{r["id"]} {r["name"]}') for r in (snapshot.rules if snapshot else [])]
+    recommend_form.failed_rules.choices = [(r["id"], rule_title(r["id"])) for r in (snapshot.rules if snapshot else [])]
     decide_form = forms_override.get("decide_form") or forms.DecideForm()
     parts = queries.case_parts(application)
     evidence_rules = [r for r in (snapshot.rules if snapshot else []) if r["id"] in services.EVIDENCE_RULES

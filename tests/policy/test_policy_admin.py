@@ -1,6 +1,7 @@
 """Policy administration: versions side by side, add/edit (never rewriting history), LPR, key groups."""
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -9,7 +10,9 @@ from sqlalchemy import select
 
 from loans.audit.models import AuditEvent
 from loans.db import db
+from loans.labels import SUBSIDY_REGIME
 from loans.policy.models import KeyGroup, LprFixing, PolicyVersion
+from tests.helpers import text
 
 
 def version_form(code: str, effective_from: str, **changes) -> dict:
@@ -67,8 +70,22 @@ def test_versions_side_by_side(client, login_as):
     row = row[:row.index("</tr>")]
     assert ["¥150,000.00", "¥200,000.00", "¥200,000.00", "¥300,000.00"] == [
         cell.split("<")[0] for cell in row.split('<td class="text-end">')[1:]]
-    assert "lpr_margin" in html and "2021-01-01" in html
+    assert "LPR minus a margin" in html and "2021-01-01" in html
     assert "Add a version" in html
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("url", ["/admin/policy/versions", "/admin/policy/versions/new"])
+def test_subsidy_regimes_are_named_in_words(app, client, login_as, lang, url):
+    """The regimes read "LPR minus a margin", never "(lpr_margin)", in the table and on the form."""
+    login_as("admin")
+    client.post("/language", data={"lang": lang})
+    page = text(client.get(url).get_data(as_text=True))
+    assert re.findall(r"\b[a-z]+_[a-z_]+\b", page) == []
+    assert re.findall(r"\((full|lpr_margin|rate_share|lpr_share)\)", page) == []
+    with app.test_request_context(headers={"Accept-Language": lang}):
+        for regime in ("full", "lpr_margin", "rate_share", "lpr_share"):
+            assert str(SUBSIDY_REGIME[regime]) in page, regime
 
 
 def test_auditor_reads_but_cannot_change(client, login_as):

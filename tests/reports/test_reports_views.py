@@ -333,3 +333,10 @@ def test_the_page_links_both_kinds_of_download(client, login_as, programme):
     page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
     for path in ("table.xlsx", "table.csv", "export.csv", "export.xlsx"):
         assert f'href="/reports/{path}?from=2021-01-01&amp;to=2021-06-30"' in page
+
+
+def test_a_range_without_loans_draws_the_zero_line_alone(client, login_as, programme):
+    login_as("finance")
+    page = client.get("/reports/?from=2020-01-01&to=2020-03-31").get_data(as_text=True)
+    assert chart_texts(page, "report-chart-tick") == ["0"]
+    assert "<title>2020-02: ¥0.00</title>" in page
