@@ -87,8 +87,8 @@ def _period_choices(form) -> None:
     choices = []
     for p in queries.computable_periods(local_today()):
         state = _("drafts recomputed") if p.computed else _("not computed yet")
-        choices.append((p.period, _("%(period)s (%(start)s to %(end)s), %(state)s", period=p.period,
-                                    start=prose_date(p.start), end=prose_date(p.end), state=state)))
+        choices.append((p.period, _("%(period)s, %(state)s (%(start)s to %(end)s)", period=p.period, state=state,
+                                    start=prose_date(p.start), end=prose_date(p.end))))
     form.period.choices = choices
 
 

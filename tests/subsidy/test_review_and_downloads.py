@@ -53,12 +53,12 @@ def test_finance_chooses_a_finished_period_from_a_list(app, example_ledger, peop
     last_ended = period_of(quarter_period(period_of(local_today()))[0].replace(day=20))
     assert choices[0][0] == last_ended  # newest first: the last period that has ended
     assert period_of(local_today()) not in dict(choices)  # the current period has not ended
-    assert choices[-1] == ("2021Q2", "2021Q2 (2021-03-21 to 2021-06-20), not computed yet")  # the first loan's
-    assert ("2021Q3", "2021Q3 (2021-06-21 to 2021-09-20), not computed yet") in choices
+    assert choices[-1] == ("2021Q2", "2021Q2, not computed yet (2021-03-21 to 2021-06-20)")  # the first loan's
+    assert ("2021Q3", "2021Q3, not computed yet (2021-06-21 to 2021-09-20)") in choices
 
     response = finance.post("/subsidy/compute", data={"period": "2021Q3"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/subsidy/periods/2021Q3")
-    assert ("2021Q3", "2021Q3 (2021-06-21 to 2021-09-20), drafts recomputed") in options(
+    assert ("2021Q3", "2021Q3, drafts recomputed (2021-06-21 to 2021-09-20)") in options(
         finance.get("/subsidy/").get_data(as_text=True))
 
 
