@@ -238,7 +238,7 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
     finance.goto("/subsidy/")
     expect(finance.locator("h1")).to_have_text(tr(app, "Interest-subsidy statements"))
     shot(finance, "l2-subsidy-desktop-zh")
-    finance.fill("#period", "2025Q3")
+    finance.select_option("#period", "2025Q3")  # chosen from the finished periods, not typed
     finance.locator("form[action$='/subsidy/compute'] button[type=submit]").click()
 
     expect(finance).to_have_url(re.compile(r"/subsidy/periods/2025Q3$"))
@@ -271,8 +271,16 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
     log_in(supervisor, live_server.logins["citywide"])
     supervisor.goto(statement_url)
     expect(supervisor.locator(".badge.fs-6")).to_have_text("Draft")
+    supervisor.get_by_role("button", name="Mark as reviewed").click()  # not yet confirmed: asked to
+    expect(supervisor.locator("#confirmed-error")).to_have_text(
+        "Tick the box to confirm that you have checked the statement.")
+    expect(supervisor.locator(".badge.fs-6")).to_have_text("Draft")
+    supervisor.get_by_label("I have checked the lines and the total of this statement.").check()
+    supervisor.fill("#comment", "Checked against the bank's repayment schedule.")
     supervisor.get_by_role("button", name="Mark as reviewed").click()
     expect(supervisor.locator(".alert-success")).to_have_text("Statement reviewed; finance can now approve it.")
+    expect(supervisor.locator(".statement-history")).to_contain_text(
+        "Comment: Checked against the bank's repayment schedule.")
     expect(supervisor.locator(".badge.fs-6")).to_have_text("Reviewed")
     expect(supervisor.locator("main dl")).to_contain_text("Supervisor Zhou")
     expect(supervisor.get_by_role("button", name="Mark as reviewed")).to_have_count(0)
@@ -302,7 +310,7 @@ def _summary(start: date, end: date, lang: str) -> str:
     amount, jobs = LOAN_2025["amount"], LOAN_2025["jobs"]
     if lang == "zh":
         return (f"{start.year}年{start.month}月{start.day}日至{end.year}年{end.month}月{end.day}日，"
-                f"共发放创业担保贷款{amount:,.2f}元，扶持1人创业，带动就业{jobs}人。")
+                f"全市发放创业担保贷款{amount / 10000:f}万元，扶持1人创业，带动就业{jobs}人。")  # ¥300,000 → 30万元
     return (f"From {start.isoformat()} to {end.isoformat()}, ¥{amount:,.2f} of guaranteed loans were issued "
             f"to support 1 person to start a business, which created {jobs} jobs.")
 
