@@ -54,6 +54,8 @@ DOCUMENT_KIND = {
     "id_card": _l("Resident ID card"),
     "business_licence": _l("Business licence"),
     "business_plan": _l("Business plan"),
+    "credit_report": _l("Personal credit report"),
+    "social_insurance_record": _l("Social insurance record"),
     "other": _l("Other"),
 }
 

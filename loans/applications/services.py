@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
 from ..core import resident_id
+from ..core.eligibility import IdHolder, holders_words
 from ..core.money import parse_positive_amount
 from ..core.workflow import (ACTIVE_LOAN_STATUSES, OPEN_APPLICATION_STATUSES, OPEN_STATUSES, Action, CaseStatus,
                              IllegalTransition, next_status, role_may)
@@ -23,7 +24,7 @@ from ..db import after_commit, db, local_today, on_rollback, utcnow
 from ..personal_data import vault
 from ..provided import Provided
 from ..policy.models import KeyGroup
-from ..labels import STATUS, label
+from ..labels import DOCUMENT_KIND, STATUS, label
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
 from ..errors import ConcurrentChange, Refused
 
@@ -233,15 +234,35 @@ def credit_code_conflict(credit_code: str, *, exclude_application_id: int | None
     return db.session.scalar(query.limit(1))
 
 
+def blocking_holders(application: LoanApplication) -> list[IdHolder]:
+    """Who in the case — the applicant, a partner (numbered 2, 3, … as in E13) or its
+    enterprise — already holds a submitted application or an active loan (including one
+    imported from the ledger); empty when nobody does (SPEC §6 E14)."""
+    people = [("applicant", application.id_number_hash, application.id_number_masked, None)] + [
+        ("partner", p.id_number_hash, p.id_number_masked, number)
+        for number, p in enumerate(application.partners, start=2)]
+    holders = [IdHolder(kind, masked or "", number) for kind, digest, masked, number in people
+               if digest and (id_holder_conflict(digest, exclude_application_id=application.id) is not None
+                              or ledger_loan_held(id_number_hash=digest))]
+    code = application.credit_code
+    if code and (credit_code_conflict(code, exclude_application_id=application.id) is not None
+                 or ledger_loan_held(credit_code=code)):
+        holders.append(IdHolder("enterprise", code))
+    return holders
+
+
 def has_blocking_conflict(application: LoanApplication) -> bool:
-    """Whether anyone in the case (applicant, partner) or its enterprise already holds a
-    submitted application or an active loan (including one imported from the ledger)."""
-    people = [h for h in [application.id_number_hash] + [p.id_number_hash for p in application.partners] if h]
-    return any(id_holder_conflict(h, exclude_application_id=application.id) is not None
-               or ledger_loan_held(id_number_hash=h) for h in people) or (
-        bool(application.credit_code)
-        and (credit_code_conflict(application.credit_code, exclude_application_id=application.id) is not None
-             or ledger_loan_held(credit_code=application.credit_code)))
+    return bool(blocking_holders(application))
+
+
+def duplicate_message(holders: list[IdHolder]):
+    """The submission's refusal when IDs clash, naming whose (in the reader's language)."""
+    who = holders_words(holders)[1 if _lang() == "zh" else 0]
+    if len(holders) > 1:
+        return _l("Not submitted: %(who)s already have open applications or loans. One person may hold only one "
+                  "open application; if you think this is wrong, contact the bureau.", who=who)
+    return _l("Not submitted: %(who)s already has an open application or loan. One person may hold only one open "
+              "application; if you think this is wrong, contact the bureau.", who=who)
 
 
 def own_draft_with_id(application: LoanApplication, id_hash: str) -> LoanApplication | None:
@@ -424,7 +445,7 @@ def store_document(application: LoanApplication, upload, kind: str, *, actor) ->
             raise Refused(_l("Choose one of the key groups you claimed."), "kind")
         key_group = db.session.get(KeyGroup, code)
         kind = "key_group"
-    elif kind not in ("id_card", "business_licence", "business_plan", "other"):
+    elif kind not in DOCUMENT_KIND or kind == "key_group":
         raise Refused(_l("Choose what kind of document this is."), "kind")
     sensitive = is_sensitive_kind(kind, key_group)
     if sensitive and not has_sensitive_consent(actor, application):
@@ -527,8 +548,9 @@ def submit_application(application: LoanApplication, *, actor, evaluate, on: dat
     missing = missing_items(application)
     if missing:
         raise Refused(missing[0][1])
-    if has_blocking_conflict(application):
-        raise Refused(DUPLICATE_MESSAGE)
+    holders = blocking_holders(application)
+    if holders:
+        raise Refused(duplicate_message(holders))
     application.submitted_at = utcnow()
     application.application_date = on or local_today()
     application.current_step = "review"

@@ -18,9 +18,19 @@ def looks_like_email(value: str) -> bool:
     return bool(at and local and "." in domain and " " not in value and len(value) <= 254)
 
 
+# One field takes a mobile number or an email address, so the phone keyboard must offer
+# both: the full text keyboard (digits one tap away, letters and @ there too). Not
+# inputmode="email" (on iOS its digits hide behind a key, though most people here sign up
+# with their mobile number), not "tel"/"numeric" (no letters, no @: an email could not be
+# typed). No capital first letter, no autocorrect, no spell check on a login; the password
+# manager sees a username.
+LOGIN_FIELD_ATTRS = {"inputmode": "text", "autocomplete": "username", "autocapitalize": "none",
+                     "autocorrect": "off", "spellcheck": "false"}
+
+
 class LoginForm(FlaskForm):
     login = StringField(_l("Mobile number or email"), validators=[DataRequired(), Length(max=254)],
-                        filters=[normalize_login], render_kw={"autocomplete": "username"})
+                        filters=[normalize_login], render_kw=LOGIN_FIELD_ATTRS)
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
 
@@ -40,7 +50,7 @@ class RegisterForm(NewPasswordMixin, FlaskForm):
         validators=[DataRequired(), Length(max=254)],
         filters=[normalize_login],
         description=_l("An 11-digit mainland mobile number, or an email address."),
-        render_kw={"autocomplete": "username", "inputmode": "email"},
+        render_kw=LOGIN_FIELD_ATTRS,
     )
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
                              description=_l("At least 8 characters; not a common password."),

@@ -14,6 +14,17 @@ from .forms import ChangePasswordForm, LoginForm, RegisterForm
 
 bp = Blueprint("auth", __name__)
 
+# A login starts a fresh session (no fixation), but keeps what the visitor brought for
+# their application: the resident ID typed in the eligibility pre-check (encrypted and
+# signed there; it never travels in a link).
+KEPT_AT_LOGIN = ("precheck_id",)
+
+
+def _fresh_session() -> None:
+    kept = {key: session[key] for key in KEPT_AT_LOGIN if key in session}
+    session.clear()
+    session.update(kept)
+
 
 def _login_account_key() -> str:
     """Throttle guesses per (client, account): an attacker slows only themselves. The
@@ -55,7 +66,7 @@ def login():
                 form.password.errors.append(_("The mobile number/email or password is not right."))
         else:
             services.clear_failed_logins(form.login.data)
-            session.clear()
+            _fresh_session()
             login_user(user)
             if user.locale:
                 session["lang"] = user.locale
@@ -90,7 +101,7 @@ def register():
         on_refusal(lambda: render_template("auth/register.html", form=form), form)
         user = services.register_applicant(name=form.name.data, login=form.login.data,
                                            password=form.password.data, locale=current_lang())
-        session.clear()
+        _fresh_session()
         session["lang"] = user.locale
         login_user(user)
         flash(_("Welcome! Your account is ready. Start your application below."), "success")

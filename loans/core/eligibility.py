@@ -84,7 +84,10 @@ _PERSON_RULE_NAMES = {
 @dataclass(frozen=True)
 class PersonFacts:
     """Facts about one person (the applicant, a partner, or an enterprise's legal
-    representative). ``sex`` is ``"male"`` or ``"female"``."""
+    representative). ``sex`` is ``"male"`` or ``"female"``. ``other_loans`` is ``None``
+    while the person has not declared it either way (an unticked declaration, an
+    unanswered question): E07 then says so, neutrally, instead of failing.
+    ``masked_id`` (``431002********1117``) names a partner in messages."""
 
     birth_date: date
     sex: str
@@ -92,15 +95,29 @@ class PersonFacts:
     graduation_date: date | None = None
     prior_subsidized_loans: int = 0
     prior_overdue: bool = False
-    other_loans: bool = False
+    other_loans: bool | None = False
+    masked_id: str = ""
+
+
+@dataclass(frozen=True)
+class IdHolder:
+    """Whose resident ID (or which enterprise's credit code) already has an open
+    application or active loan (E14). ``kind``: ``applicant``, ``partner`` (``number``
+    2, 3, … as in E13, the applicant being 1) or ``enterprise``; ``masked``: the masked
+    resident ID, or the credit code."""
+
+    kind: str
+    masked: str
+    number: int | None = None
 
 
 @dataclass(frozen=True)
 class ApplicationFacts:
     """The application. ``amount`` in yuan; ``partners_count`` counts people including
     the applicant; ``partners`` lists the OTHER partners (``None``: details unknown, as
-    in the pre-check); ``duplicate`` is ``None`` when there are no records to check;
-    ``evidence`` holds officer-recorded checks by rule id (True pass, False fail)."""
+    in the pre-check); ``duplicate`` is ``None`` when there are no records to check,
+    and ``duplicate_holders`` says whose ID clashes when it is known; ``evidence``
+    holds officer-recorded checks by rule id (True pass, False fail)."""
 
     loan_type: str
     amount: Decimal
@@ -111,17 +128,22 @@ class ApplicationFacts:
     staff: int | None = None
     new_key_group_hires: int | None = None
     duplicate: bool | None = None
+    duplicate_holders: tuple[IdHolder, ...] = ()
     evidence: Mapping[str, bool] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
 class RuleResult:
+    """``undeclared``: the rule waits for a declaration the person has not made yet
+    (shown as "not declared yet", not as a failure); its result is ``needs_evidence``."""
+
     id: str
     name: str
     result: str
     message_en: str
     message_zh: str
     clause: str
+    undeclared: bool = False
 
     def message(self, lang: str) -> str:
         return self.message_zh if lang == "zh" else self.message_en
@@ -163,8 +185,9 @@ def clause(rule_id: str, policy: PolicyParams) -> str:
     return f"{source} {topic} / {policy.code}"
 
 
-def _rule(rule_id: str, policy: PolicyParams, result: str, en: str, zh: str) -> RuleResult:
-    return RuleResult(rule_id, RULE_NAMES[rule_id], result, en, zh, clause(rule_id, policy))
+def _rule(rule_id: str, policy: PolicyParams, result: str, en: str, zh: str,
+          undeclared: bool = False) -> RuleResult:
+    return RuleResult(rule_id, RULE_NAMES[rule_id], result, en, zh, clause(rule_id, policy), undeclared)
 
 
 def _not_applicable(rule_id: str, policy: PolicyParams, loan_type: str) -> RuleResult:
@@ -334,10 +357,16 @@ def rule_loan_history(person: PersonFacts, policy: PolicyParams) -> RuleResult:
 
 
 def rule_other_loans(person: PersonFacts, policy: PolicyParams) -> RuleResult:
-    """E07: no other outstanding loans of self or spouse beyond the allowed kinds."""
+    """E07: no other outstanding loans of self or spouse beyond the allowed kinds; not
+    declared yet (``other_loans`` None) is neither a pass nor a failure."""
     cap = _yuan(policy.consumer_loan_allowed_max)
     allowed_en = f"student, poverty-relief, housing and car loans, and consumer loans up to {cap}"
     allowed_zh = f"助学贷款、扶贫贷款、住房贷款、汽车贷款及 {cap} 以下的消费贷款"
+    if person.other_loans is None:
+        return _rule("E07", policy, NEEDS_EVIDENCE,
+                     f"Not declared yet: whether you or your spouse have other outstanding loans beyond "
+                     f"{allowed_en}.",
+                     f"尚未声明：本人及配偶是否有{allowed_zh}以外的其他未结清贷款。", undeclared=True)
     if person.other_loans:
         return _rule("E07", policy, FAIL,
                      f"You or your spouse have other outstanding loans beyond {allowed_en}.",
@@ -502,16 +531,25 @@ def _rule_partners(application: ApplicationFacts, policy: PolicyParams, on: date
                      f"needed; {len(partners)} given.",
                      f"申报合伙人 {count} 名，须提供其他 {count - 1} 名合伙人的信息，现提供 "
                      f"{len(partners)} 名。")
-    en, zh = [], []
+    en, zh, undeclared_en, undeclared_zh = [], [], [], []
     for number, partner in enumerate(partners, start=2):
+        who_en = f"Partner {number}" + (f" ({partner.masked_id})" if partner.masked_id else "")
+        who_zh = f"合伙人 {number}" + (f"（{partner.masked_id}）" if partner.masked_id else "")
         for rule_id, check in _PARTNER_RULES:
             result = check(partner, policy, on, key_groups)
             if result.result == FAIL:
                 label_en, label_zh = _PERSON_RULE_NAMES[rule_id]
-                en.append(f"Partner {number}, {label_en}: {result.message_en}")
-                zh.append(f"合伙人 {number}（{label_zh}）：{result.message_zh}")
+                en.append(f"{who_en}, {label_en}: {result.message_en}")
+                zh.append(f"{who_zh}（{label_zh}）：{result.message_zh}")
+            elif result.undeclared:
+                undeclared_en.append(f"{who_en}: not declared yet whether the partner or their spouse has other "
+                                     "outstanding loans beyond the allowed kinds.")
+                undeclared_zh.append(f"{who_zh}：尚未声明本人及配偶是否有允许范围以外的其他未结清贷款。")
     if en:
-        return _rule("E13", policy, FAIL, " ".join(en), "".join(zh))
+        return _rule("E13", policy, FAIL, " ".join(en + undeclared_en), "".join(zh + undeclared_zh))
+    if undeclared_en:
+        return _rule("E13", policy, NEEDS_EVIDENCE, " ".join(undeclared_en), "".join(undeclared_zh),
+                     undeclared=True)
     return _rule("E13", policy, PASS,
                  f"{count} partners, the applicant included; every other partner passes key "
                  "group, age, loan history and other loans.",
@@ -525,14 +563,38 @@ def _rule_duplicate(application: ApplicationFacts, policy: PolicyParams) -> Rule
                      "Checked against the records when the application is submitted.",
                      "提交申请时与已有记录比对。")
     if application.duplicate:
+        holders = application.duplicate_holders
+        if not holders:
+            return _rule("E14", policy, FAIL,
+                         "There is another open application or active loan with the same resident "
+                         "ID or credit code.",
+                         "同一身份证号码或统一社会信用代码已有未办结的申请或未结清的贷款。")
+        en, zh = holders_words(holders)
         return _rule("E14", policy, FAIL,
-                     "There is another open application or active loan with the same resident "
-                     "ID or credit code.",
-                     "同一身份证号码或统一社会信用代码已有未办结的申请或未结清的贷款。")
+                     f"{en[:1].upper()}{en[1:]} already {'has' if len(holders) == 1 else 'have'} another "
+                     "open application or active loan.",
+                     f"{zh}已有其他未办结的申请或未结清的贷款。")
     return _rule("E14", policy, PASS,
                  "No other open application or active loan with the same resident ID or credit "
                  "code.",
                  "同一身份证号码或统一社会信用代码无其他未办结申请或未结清贷款。")
+
+
+def _holder_words(holder: IdHolder) -> tuple[str, str]:
+    if holder.kind == "partner":
+        return (f"the resident ID of partner {holder.number} ({holder.masked})",
+                f"合伙人 {holder.number} 的身份证号码（{holder.masked}）")
+    if holder.kind == "enterprise":
+        return (f"the enterprise's credit code ({holder.masked})", f"企业的统一社会信用代码（{holder.masked}）")
+    return f"your resident ID ({holder.masked})", f"您的身份证号码（{holder.masked}）"
+
+
+def holders_words(holders: tuple[IdHolder, ...] | list[IdHolder]) -> tuple[str, str]:
+    """(English, Chinese) words for whose IDs clash, to begin a sentence's subject, e.g.
+    ("the resident ID of partner 2 (431002********1117)", "合伙人 2 的身份证号码（431002********1117）")."""
+    words = [_holder_words(h) for h in holders]
+    english = [en for en, _ in words]
+    return " and ".join(filter(None, (", ".join(english[:-1]), english[-1]))), "、".join(zh for _, zh in words)
 
 
 def _limits(application: ApplicationFacts, policy: PolicyParams) -> tuple[Decimal, int]:

@@ -36,8 +36,11 @@ class PrecheckForm(FlaskForm):
                                                  validators=[Optional(), NumberRange(min=0, max=100)],
                                                  render_kw={"inputmode": "numeric"})
     prior_overdue = BooleanField(_l("One of those loans was overdue at some time"))
-    other_loans = BooleanField(_l("I or my spouse have other outstanding loans (besides student, poverty-relief, "
-                                  "housing or car loans, or consumer loans of at most ¥50,000)"))
+    # A question with two answers rather than a box to tick: an unticked box could not tell
+    # "no" from "not answered", which the results show as "not declared yet" (E07).
+    other_loans = RadioField(_l("Do you or your spouse have other outstanding loans (besides student, "
+                                "poverty-relief, housing or car loans, or consumer loans of at most ¥50,000)?"),
+                             choices=[("no", _l("No")), ("yes", _l("Yes"))], validators=[Optional()])
     staff = BoundedIntegerField(_l("Current staff (employees)"),
                                 validators=[Optional(), NumberRange(min=0, max=100000)],
                                 description=_l("Enterprises only."), render_kw={"inputmode": "numeric"})

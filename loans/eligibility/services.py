@@ -57,12 +57,15 @@ def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
     return len(rows) + len(extra), overdue
 
 
-def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduation_date, other_loans: bool,
-            exclude_id: int) -> eligibility.PersonFacts:
+def _person(number: str, id_hash: str | None, groups: tuple[str, ...], graduation_date, declares_no_other_loans,
+            exclude_id: int, masked_id: str = "") -> eligibility.PersonFacts:
+    """The engine's facts about one person of a case. The other-loans declaration is a
+    box to tick: unticked means not declared yet (E07 says so), not "has other loans"."""
     prior, overdue = _loan_history(id_hash, exclude_id)
     return eligibility.PersonFacts(
         birth_date=resident_id.birth_date(number), sex=resident_id.sex(number), key_groups=groups,
-        graduation_date=graduation_date, prior_subsidized_loans=prior, prior_overdue=overdue, other_loans=other_loans)
+        graduation_date=graduation_date, prior_subsidized_loans=prior, prior_overdue=overdue,
+        other_loans=False if declares_no_other_loans else None, masked_id=masked_id)
 
 
 def evidence_checks(application) -> dict[str, bool]:
@@ -72,24 +75,24 @@ def evidence_checks(application) -> dict[str, bool]:
 
 def facts_for(application) -> tuple[eligibility.PersonFacts, eligibility.ApplicationFacts] | None:
     """Engine input from a case, or None while the case lacks what the engine needs."""
-    from ..applications.services import has_blocking_conflict
+    from ..applications.services import blocking_holders
 
     if not (application.id_number and application.loan_type and application.amount and application.term_months
             and application.district_code):
         return None
     person = _person(application.id_number, application.id_number_hash, tuple(application.key_group_codes),
-                     application.graduation_date, not bool(application.declares_no_other_loans), application.id)
+                     application.graduation_date, application.declares_no_other_loans, application.id)
     partners = tuple(
         _person(p.id_number, p.id_number_hash, (p.key_group_code,), p.graduation_date,
-                not bool(p.declares_no_other_loans), application.id)
+                p.declares_no_other_loans, application.id, p.id_number_masked or "")
         for p in application.partners
     ) if application.loan_type == "partnership" else None
-    duplicate = has_blocking_conflict(application)
+    holders = tuple(blocking_holders(application))
     facts = eligibility.ApplicationFacts(
         loan_type=application.loan_type, amount=application.amount, term_months=application.term_months,
         district_code=application.district_code, partners_count=application.partners_count, partners=partners,
         staff=application.current_staff, new_key_group_hires=application.new_key_group_hires,
-        duplicate=duplicate, evidence=evidence_checks(application))
+        duplicate=bool(holders), duplicate_holders=holders, evidence=evidence_checks(application))
     return person, facts
 
 

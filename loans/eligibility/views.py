@@ -13,11 +13,13 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from ..access import APPLICANT, public
 from ..applications import services as application_services
 from ..audit.services import record
+from ..core import resident_id
 from ..core.eligibility import NEEDS_EVIDENCE
 from ..core.money import parse_amount
 from ..db import local_today
 from ..extensions import limiter
 from ..i18n import current_lang
+from ..personal_data import vault
 from ..policy.models import KeyGroup
 from ..policy.queries import district_choices, key_groups
 from . import services
@@ -27,11 +29,16 @@ from ..errors import Refused, on_refusal
 bp = Blueprint("eligibility", __name__, url_prefix="/eligibility")
 
 SESSION_KEY = "precheck"
+# The resident ID typed in the pre-check, for the application it starts: encrypted with the
+# personal-data key, signed with a time limit, and kept in the session only (the login keeps
+# it: auth.views.KEPT_AT_LOGIN) — never in a link.
+ID_SESSION_KEY = "precheck_id"
 ANSWERS_MAX_AGE = 24 * 3600  # seconds a carried-over set of answers stays usable
 # Answers carried into an application. Never the resident ID, birth date or sex: the
 # answers travel in the session cookie and in the register link.
 CARRIED = ("key_groups", "graduation_date", "loan_type", "amount", "term_months", "partners", "district_code",
            "prior_subsidized_loans", "prior_overdue", "other_loans", "staff", "new_key_group_hires")
+OTHER_LOANS = {"yes": True, "no": False}  # no answer: None, "not declared yet"
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -72,6 +79,25 @@ def _load_token(token: str | None) -> dict | None:
     return answers if isinstance(answers, dict) else None
 
 
+def _keep_resident_id(number: str | None) -> None:
+    """Remember the pre-check's resident ID for the application it may start (or forget an
+    earlier one when this pre-check gave none)."""
+    if number:
+        session[ID_SESSION_KEY] = _serializer().dumps({"id": vault().encrypt_text(resident_id.normalize(number))})
+    else:
+        session.pop(ID_SESSION_KEY, None)
+
+
+def _kept_resident_id() -> str | None:
+    kept = _load_token(session.get(ID_SESSION_KEY))
+    if not kept or not isinstance(kept.get("id"), str):
+        return None
+    try:
+        return vault().decrypt_text(kept["id"])
+    except RuntimeError:  # encrypted under another key: as if never typed
+        return None
+
+
 def _answers(form: PrecheckForm) -> services.PrecheckInput:
     return services.PrecheckInput(
         application_date=local_today(), key_groups=tuple(form.key_groups.data or ()),
@@ -79,7 +105,7 @@ def _answers(form: PrecheckForm) -> services.PrecheckInput:
         district_code=form.district_code.data, id_number=form.id_number.data or None,
         birth_date=form.birth_date.data, sex=form.sex.data or None, graduation_date=form.graduation_date.data,
         partners=form.partners.data or 1, prior_subsidized_loans=form.prior_subsidized_loans.data or 0,
-        prior_overdue=form.prior_overdue.data, other_loans=form.other_loans.data,
+        prior_overdue=form.prior_overdue.data, other_loans=OTHER_LOANS.get(form.other_loans.data),
         staff=form.staff.data, new_key_group_hires=form.new_key_group_hires.data)
 
 
@@ -110,7 +136,7 @@ def _evidence(result, groups: list[KeyGroup], claimed: list[str], loan_type: str
     items += [f"{g.label(lang)}: {g.evidence(lang)}" for g in groups if g.code in claimed]
     if loan_type == "enterprise":
         items.append(_("The enterprise's business licence"))
-    items += [r.message(lang) for r in result.rules if r.result == NEEDS_EVIDENCE]
+    items += [r.message(lang) for r in result.rules if r.result == NEEDS_EVIDENCE and not r.undeclared]
     return items
 
 
@@ -139,6 +165,7 @@ def precheck():
             evidence = _evidence(result, groups, list(answers.key_groups), answers.loan_type)
             carried = _carried(form)
             session[SESSION_KEY] = carried
+            _keep_resident_id(answers.id_number)
     if carried is not None:
         token = _serializer().dumps(carried)
     status = 400 if request.method == "POST" and form.errors else 200
@@ -148,8 +175,10 @@ def precheck():
 
 def _precheck_page(form: PrecheckForm, *, result=None, rules=None, evidence=None, token=None, resumed=False,
                    status=200):
+    kept_id = _kept_resident_id() if token else None
     return render_template("eligibility/precheck.html", form=form, result=result, rules=rules, evidence=evidence,
-                           start=StartForm(answers=token) if token else None, resumed=resumed), status
+                           start=StartForm(answers=token) if token else None, resumed=resumed,
+                           kept_id_masked=resident_id.mask(kept_id) if kept_id else None), status
 
 
 def _blank_precheck_page():
@@ -181,6 +210,7 @@ def start():
     except (ValueError, TypeError, KeyError):  # answers of an older shape, or altered: nothing is kept
         raise Refused(_l("Some answers could not be carried over. Please answer the questions again.")) from None
     session.pop(SESSION_KEY, None)
+    session.pop(ID_SESSION_KEY, None)
     flash(_("Your application has been started with your answers. Please complete the remaining steps."), "success")
     return redirect(url_for("applications.step", application_id=application.id, step="person"))
 
@@ -198,9 +228,11 @@ def _draft_from(answers: dict):
     application_services.save_business(application, business)
     application_services.save_loan(application, {"amount": answers.get("amount"),
                                                  "term_months": answers.get("term_months")})
+    person = {"id_number": _kept_resident_id()}
     if answers.get("graduation_date"):
-        application_services.save_person(
-            application, {"graduation_date": date.fromisoformat(answers["graduation_date"])})
+        person["graduation_date"] = date.fromisoformat(answers["graduation_date"])
+    application_services.save_person(application, person)
     record("prefill", application, actor=current_user, source="precheck",
-           fields=sorted(k for k, v in answers.items() if v not in (None, "", [])))
+           fields=sorted([k for k, v in answers.items() if v not in (None, "", [])]
+                         + (["id_number"] if person["id_number"] else [])))
     return application

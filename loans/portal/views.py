@@ -2,18 +2,22 @@ from __future__ import annotations
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from types import SimpleNamespace
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
+from ..db import local_today
 from ..errors import on_refusal
 from ..i18n import current_lang
-from ..policy.queries import bank_choices, district_choices, key_group_choices
+from ..policy.queries import bank_choices, district_choices, key_group_choices, working_calendar
 from ..applications import forms, services
 from ..applications.queries import portal_letters, portal_loan
 from ..eligibility.services import evaluate_case, preview_case, submission_snapshot
+from ..review.queries import submitted_on
 from ..review.services import answer_info, open_info_request
 from ..notifications import services as notification_services
 from ..notifications.queries import unread_notifications
@@ -376,6 +380,21 @@ def status(application_id: int):
 # that its templates query nothing: the case's letters, and the applicant's loan (None
 # before a contract).
 
+# Where the case is with the bureau, from submission to the decision.
+AWAITING_DECISION = (CaseStatus.submitted, CaseStatus.under_review, CaseStatus.info_requested, CaseStatus.recommended)
+
+
+def next_steps(application) -> SimpleNamespace | None:
+    """The status page's "what happens next" while the bureau has the case: the review
+    target in working days (the one the officers' queue counts against) and the day it
+    falls on, counted from the day of submission on the official working calendar."""
+    if application.status not in {s.value for s in AWAITING_DECISION}:
+        return None
+    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
+    on = submitted_on(application)
+    due = working_calendar().add_working_days(on, target) if on else None
+    return SimpleNamespace(target=target, due=due, late=due is not None and due < local_today())
+
 
 def status_page(application, answer_form=None, upload_form=None, code=200):
     """The applicant's status page. Reading it changes nothing: its news stay unread until
@@ -392,7 +411,8 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
                            has_consent=services.has_sensitive_consent(current_user, application),
                            notifications=unread_notifications(current_user, application_id=application.id),
-                           letters=portal_letters(application), portal_loan=portal_loan(application)), code
+                           letters=portal_letters(application), portal_loan=portal_loan(application),
+                           next_steps=next_steps(application)), code
 
 
 @bp.post("/<int:application_id>/answer")

@@ -17,7 +17,8 @@ from ..db import db, local_today
 from ..errors import on_refusal
 from ..labels import LOAN_EVENT
 from ..policy.models import District
-from ..policy.queries import latest_lpr_fixing
+from ..core import policy as core_policy
+from ..policy.queries import latest_lpr_fixing, policies, policy_on
 from . import forms, queries, services
 
 bp = Blueprint("servicing", __name__)
@@ -251,6 +252,18 @@ def portal_loan(application):
         return None
     events = list(loan.events)
     return SimpleNamespace(loan=loan, balance=services.balance_on(events, local_today()),
-                           maturity=services.effective_maturity(loan),
+                           maturity=services.effective_maturity(loan), rates=_borrower_rates(loan),
                            money_events=[e for e in events if e.kind in ("disbursement", "repayment")],
                            subsidy_history=queries.loan_subsidy_history(loan.id))
+
+
+def _borrower_rates(loan):
+    """The contract rate split into the subsidy and the borrower's own share (SPEC §7), under
+    the loan's policy version (fixed by its first disbursement; until then the one in force
+    on the contract date); None when no version applies."""
+    policy = next((p for p in policies() if p.code == loan.policy_code), None) or policy_on(
+        loan.first_disbursement_date or loan.contract_date)
+    if policy is None:
+        return None
+    cap_class = loan.district.cap_class if loan.district is not None else "standard"
+    return core_policy.borrower_rate_rule(policy, loan.loan_type, loan.lpr_rate, loan.contract_rate, cap_class)

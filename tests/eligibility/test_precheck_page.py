@@ -56,7 +56,7 @@ def test_answers_per_rule_in_chinese(client):
 
 
 def test_failing_answers_are_explained(client):
-    data = dict(ANSWERS, district_code="outside", amount="400000", other_loans="y")
+    data = dict(ANSWERS, district_code="outside", amount="400000", other_loans="yes")
     html = client.post("/eligibility", data=data, headers={"Accept-Language": "en"}).get_data(as_text=True)
     assert "some rules are not met" in html
     assert "outside Chenzhou" in html
@@ -114,6 +114,7 @@ def test_logged_in_applicant_starts_a_prefilled_draft(client, login_as):
     with client.session_transaction() as session:
         assert session["precheck"]["amount"] == "200000.00"
         assert "id_number" not in session["precheck"]
+        assert ANSWERS["id_number"] not in str(dict(session))  # kept encrypted, for the application only
     response = client.post("/eligibility/start", data={"answers": start_token(html)})
     assert response.status_code == 302
     drafts = _draft(user)
@@ -127,7 +128,7 @@ def test_logged_in_applicant_starts_a_prefilled_draft(client, login_as):
     assert draft.term_months == 36
     assert draft.district_code == "431003"
     assert draft.graduation_date.isoformat() == ANSWERS["graduation_date"]
-    assert draft.id_number is None
+    assert draft.id_number == ANSWERS["id_number"]  # typed once, in the pre-check
     from loans.audit.models import AuditEvent
     from loans.db import db
 
