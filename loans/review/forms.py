@@ -14,6 +14,7 @@ class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False
 
+    view = HiddenField()
     q = StringField(_l("Search"), filters=[strip], render_kw={"placeholder": _l("Name, reference, business or masked ID")})
     status = SelectField(_l("Status"), validators=[Optional()])
     key_group = SelectField(_l("Key group"), validators=[Optional()])
@@ -25,12 +26,15 @@ class QueueFilterForm(FlaskForm):
     amount_min = StringField(_l("Amount from"), validators=[Optional(), check_amount], filters=[strip])
     amount_max = StringField(_l("Amount to"), validators=[Optional(), check_amount], filters=[strip])
     sort = SelectField(_l("Sort by"), validators=[Optional()], choices=[
-        ("submitted", _l("Oldest first")), ("-submitted", _l("Newest first")), ("-amount", _l("Largest amount")),
-        ("amount", _l("Smallest amount")), ("name", _l("Name")), ("reference", _l("Reference"))])
+        ("urgent", _l("Most urgent first")), ("-submitted", _l("Newest first")), ("submitted", _l("Oldest first")),
+        ("-amount", _l("Largest amount")), ("amount", _l("Smallest amount")), ("name", _l("Name")),
+        ("reference", _l("Reference"))])
 
 
-def status_choices():
-    return [("", _l("All"))] + [(k, v) for k, v in STATUS.items() if k != CaseStatus.draft]
+def status_choices(statuses=None):
+    """"All" and the statuses staff see, or only ``statuses`` (a tab's)."""
+    return [("", _l("All"))] + [(k, v) for k, v in STATUS.items()
+                                if k != CaseStatus.draft and (statuses is None or k in statuses)]
 
 
 class RequestInfoForm(FlaskForm):

@@ -1,5 +1,8 @@
 """Reads for the review screens: the queue (SQL pagination on indexed columns, a bounded
-number of queries per page), the case page's parts, the evidence a rule rests on."""
+number of queries per page), the case page's parts, the evidence a rule rests on.
+
+The queue has tabs: open work (the default: cases whose review clock runs), "my cases"
+(open cases the user took or recommended), closed cases, and cases with a loan."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -7,13 +10,13 @@ from datetime import date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..applications.models import ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
 from ..core.dates import WorkingCalendar
-from ..core.workflow import IN_REVIEW_STATUSES
+from ..core.workflow import IN_REVIEW_STATUSES, LOAN_STATUSES, CaseStatus
 from ..db import Page, contains_text, db, paginate
 from ..eligibility.models import EvidenceCheck
 from .models import CaseNote, InfoRequest
@@ -21,7 +24,17 @@ from .models import CaseNote, InfoRequest
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 PAGE_SIZE = 25
 IN_REVIEW = tuple(sorted(s.value for s in IN_REVIEW_STATUSES))
+# The queue's tabs and the statuses each lists, in the order of the lifecycle; every
+# status staff see is in one of them.
+OPEN = tuple(s.value for s in CaseStatus if s in IN_REVIEW_STATUSES)
+LOANS = tuple(s.value for s in LOAN_STATUSES)
+CLOSED = tuple(s.value for s in CaseStatus if s.value not in (*OPEN, *LOANS) and s is not CaseStatus.draft)
+VIEWS = {"open": OPEN, "mine": OPEN, "closed": CLOSED, "loans": LOANS}
+DEFAULT_SORT = {"open": "urgent", "mine": "urgent", "closed": "-submitted", "loans": "-submitted"}
 SORTS = {
+    # The deadline is the submission day plus the working-day target, so it grows with the
+    # submission date: oldest submission first is fewest working days left first, in SQL.
+    "urgent": LoanApplication.submitted_at.asc(),
     "submitted": LoanApplication.submitted_at.asc(),
     "-submitted": LoanApplication.submitted_at.desc(),
     "amount": LoanApplication.amount.asc(),
@@ -42,7 +55,21 @@ class QueueFilters:
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     q: str = ""
-    sort: str = "submitted"
+    sort: str = ""
+    view: str = "open"
+
+
+def view_of(status: str, view: str) -> str:
+    """The tab a request shows: the one asked for, unless a status of another tab is
+    asked for (old links such as ``?status=approved``), which opens that status's tab."""
+    view = view if view in VIEWS else "open"
+    if status and status not in VIEWS[view]:
+        return next((v for v, statuses in VIEWS.items() if status in statuses), view)
+    return view
+
+
+def _mine(user):
+    return or_(LoanApplication.assigned_officer_id == user.id, LoanApplication.recommended_by_id == user.id)
 
 
 def _day_start(d: date) -> datetime:
@@ -51,8 +78,12 @@ def _day_start(d: date) -> datetime:
 
 def _filtered(user, f: QueueFilters, *, with_status: bool = True):
     query = visible_applications(user)
-    if with_status and f.status:
-        query = query.where(LoanApplication.status == f.status)
+    if with_status:
+        query = query.where(LoanApplication.status.in_(VIEWS[f.view]))
+        if f.view == "mine":
+            query = query.where(_mine(user))
+        if f.status:
+            query = query.where(LoanApplication.status == f.status)
     if f.key_group:
         query = query.where(LoanApplication.id.in_(
             select(ApplicationKeyGroup.application_id).where(ApplicationKeyGroup.key_group_code == f.key_group)))
@@ -75,13 +106,41 @@ def _filtered(user, f: QueueFilters, *, with_status: bool = True):
     return query
 
 
-def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, dict[str, int]]:
-    """(the page of cases, status counts) — three queries whatever the page size."""
-    order = SORTS.get(f.sort, SORTS["submitted"])
+@dataclass
+class QueueCounts:
+    """Cases per status matching the filters other than tab and status (``mine``: of
+    those, the user's own), for the tabs and the status pills."""
+    statuses: dict[str, int]
+    mine: dict[str, int]
+
+    def of(self, view: str) -> dict[str, int]:
+        """Cases per status of the tab ``view``."""
+        counted = self.mine if view == "mine" else self.statuses
+        return {s: counted.get(s, 0) for s in VIEWS[view]}
+
+    def total(self, view: str, status: str = "") -> int:
+        per_status = self.of(view)
+        return per_status.get(status, 0) if status else sum(per_status.values())
+
+
+def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
+    """(the page of cases, counts per status) — three queries whatever the page size: the
+    counts (which also give the page's total), the page, its key groups."""
+    order = SORTS.get(f.sort or DEFAULT_SORT[f.view], SORTS["urgent"])
+    counted = _filtered(user, f, with_status=False).add_columns(
+        case((_mine(user), 1), else_=0).label("mine")).order_by(None).subquery()
+    statuses: dict[str, int] = {}
+    mine: dict[str, int] = {}
+    for status, is_mine, n in db.session.execute(
+            select(counted.c.status, counted.c.mine, func.count()).group_by(counted.c.status, counted.c.mine)):
+        status = getattr(status, "value", status)
+        statuses[status] = statuses.get(status, 0) + n
+        if is_mine:
+            mine[status] = n
+    counts = QueueCounts(statuses, mine)
+    # submitted_at is NULL only for drafts, which staff never see; id breaks ties
     rows = paginate(_filtered(user, f).options(selectinload(LoanApplication.key_group_links))
-                    .order_by(order, LoanApplication.id), page, PAGE_SIZE)
-    counted = _filtered(user, f, with_status=False).order_by(None).subquery()
-    counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
+                    .order_by(order, LoanApplication.id), page, PAGE_SIZE, total=counts.total(f.view, f.status))
     return rows, counts
 
 
@@ -93,6 +152,19 @@ def working_days_waiting(application, today: date, calendar: WorkingCalendar) ->
     """Working days from the day after submission up to and including ``today``."""
     on = submitted_on(application)
     return None if on is None else calendar.working_days_between(on, today)
+
+
+def working_days_left(application, today: date, calendar: WorkingCalendar, target: int) -> int | None:
+    """Working days from ``today`` to the review deadline (the ``target``-th working day
+    after submission); negative once it has passed: −2 is two working days late."""
+    waiting = working_days_waiting(application, today, calendar)
+    return None if waiting is None else target - waiting
+
+
+def review_deadline(application, calendar: WorkingCalendar, target: int) -> date | None:
+    """The day the review should be finished by: the ``target``-th working day after submission."""
+    on = submitted_on(application)
+    return None if on is None else calendar.add_working_days(on, target)
 
 
 def case_parts(application) -> dict:

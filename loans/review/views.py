@@ -7,7 +7,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
-from ..applications.queries import application_or_404, timeline
+from ..applications.queries import application_or_404, may_see_sensitive, timeline
 from ..core.workflow import CaseStatus
 from ..db import local_today
 from ..eligibility.queries import recorded_evidence
@@ -37,9 +37,13 @@ def _filter_form() -> forms.QueueFilterForm:
 def _filters(form) -> queries.QueueFilters:
     valid = form.validate()
     data = form.data
+    status = data["status"] if data["status"] and not form.status.errors else ""
+    view = queries.view_of(status, data["view"] or "")
+    if view == "mine" and current_user.role == AUDITOR:
+        view = "open"  # an auditor takes and recommends nothing
     return queries.QueueFilters(
-        status=data["status"] or "", key_group=data["key_group"] or "", loan_type=data["loan_type"] or "",
-        bank=data["bank"] or "", q=data["q"] or "", sort=data["sort"] or "submitted",
+        status=status, key_group=data["key_group"] or "", loan_type=data["loan_type"] or "",
+        bank=data["bank"] or "", q=data["q"] or "", sort=data["sort"] or "", view=view,
         submitted_from=data["submitted_from"] if valid or not form.submitted_from.errors else None,
         submitted_to=data["submitted_to"] if valid or not form.submitted_to.errors else None,
         amount_min=Decimal(data["amount_min"]) if data["amount_min"] and not form.amount_min.errors else None,
@@ -50,21 +54,29 @@ def _filters(form) -> queries.QueueFilters:
 @bp.get("/")
 @allow(*CASE_ROLES)
 def queue():
+    """The queue: open work by default, most urgent first; "my cases", closed cases and
+    loans in their own tabs."""
     form = _filter_form()
     filters = _filters(form)
+    form.view.data = filters.view
+    form.status.choices = forms.status_choices(queries.VIEWS[filters.view])
+    form.sort.data = filters.sort or queries.DEFAULT_SORT[filters.view]
     listed, counts = queries.queue_page(current_user, filters, request.args.get("page", 1, type=int))
     rows = listed.items
     today = local_today()
     calendar = working_calendar()
+    target = current_app.config["REVIEW_TARGET_WORKING_DAYS"]
     counted = [a for a in rows if a.status in queries.IN_REVIEW and a.submitted_at is not None]
-    waiting = {a.id: queries.working_days_waiting(a, today, calendar) for a in counted}
+    days_left = {a.id: queries.working_days_left(a, today, calendar, target) for a in counted}
     # a year without holidays counts Monday–Friday: say so rather than pass it off as exact
     missing_years = calendar.missing_years(min(queries.submitted_on(a) for a in counted), today) if counted else ()
     args = {k: v for k, v in request.args.items() if k != "page"}
+    tabs = [(v, counts.total(v)) for v in queries.VIEWS if v != "mine" or current_user.role != AUDITOR]
     return render_template("review/queue.html", form=form, rows=rows, total=listed.total, counts=counts,
-                           page=listed.page, pages=listed.pages, args=args,
-                           waiting=waiting, target=current_app.config["REVIEW_TARGET_WORKING_DAYS"],
-                           in_review=queries.IN_REVIEW, missing_years=missing_years)
+                           view=filters.view, tabs=tabs, statuses=counts.of(filters.view),
+                           page=listed.page, pages=listed.pages, args=args, days_left=days_left, target=target,
+                           submitted={a.id: queries.submitted_on(a) for a in rows},
+                           missing_years=missing_years)
 
 
 @bp.get("/decisions")
@@ -78,6 +90,8 @@ def _case(application_id: int):
 
 
 def _case_page(application, *, status=200, revealed_id=None, **forms_override):
+    """The case page, in the order of the work: what the case is and the viewer's next
+    step, documents and evidence checks, eligibility, then the recommendation or decision."""
     lang = current_lang()
     snapshot = latest_snapshot(application)
     info_form = forms_override.get("info_form") or forms.RequestInfoForm()
@@ -91,17 +105,25 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     parts = queries.case_parts(application)
     evidence_rules = [r for r in (snapshot.rules if snapshot else []) if r["id"] in services.EVIDENCE_RULES
                       and r["result"] != "not_applicable"]
+    latest_checks = recorded_evidence(application)
     can_act = current_user.role in (OFFICER, SUPERVISOR)
+    # the outcome shown open: the one whose form was sent back with a problem
+    chosen = ("info" if "info_form" in forms_override else recommend_form.decision.data
+              if "recommend_form" in forms_override else None)
+    calendar, target, today = working_calendar(), current_app.config["REVIEW_TARGET_WORKING_DAYS"], local_today()
     return render_template(
         "review/case.html", application=application, snapshot=snapshot, events=timeline(application),
-        info_form=info_form, recommend_form=recommend_form, decide_form=decide_form,
+        info_form=info_form, recommend_form=recommend_form, decide_form=decide_form, chosen=chosen,
         evidence_form=forms.EvidenceForm(), note_form=forms_override.get("note_form") or forms.NoteForm(),
-        evidence_rules=evidence_rules, latest_checks=recorded_evidence(application), can_act=can_act,
+        evidence_rules=evidence_rules, latest_checks=latest_checks, can_act=can_act,
+        to_check=[r["id"] for r in evidence_rules if r["id"] not in latest_checks],
         letters=letters_for(application), revoke_form=RevokeForm(),
         is_recommender=application.recommended_by_id == current_user.id, revealed_id=revealed_id,
-        can_reveal=services.can_reveal(current_user, application), in_review=queries.IN_REVIEW,
-        waiting=queries.working_days_waiting(application, local_today(), working_calendar()),
-        target=current_app.config["REVIEW_TARGET_WORKING_DAYS"], **parts), status
+        can_reveal=services.can_reveal(current_user, application),
+        may_see_sensitive=may_see_sensitive(current_user, application), in_review=queries.IN_REVIEW,
+        days_left=queries.working_days_left(application, today, calendar, target),
+        deadline=queries.review_deadline(application, calendar, target),
+        target=target, **parts), status
 
 
 @bp.get("/cases/<int:application_id>")

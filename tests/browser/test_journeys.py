@@ -170,6 +170,7 @@ def test_journey_b_officer_and_supervisor_on_a_desktop_in_english(live_server, n
     officer.get_by_role("button", name="Take this case for review").click()
     expect(officer.locator(".alert-success")).to_contain_text("You are now reviewing this case")
 
+    officer.locator("label[for=outcome-info]").click()  # one outcome at a time
     officer.fill("#message", "Please upload your business licence and tell us when the shop opens.")
     officer.check("input[name=documents][value=business_licence]")
     officer.get_by_role("button", name="Ask the applicant").click()
@@ -202,7 +203,7 @@ def test_journey_b_officer_and_supervisor_on_a_desktop_in_english(live_server, n
     officer.fill("#note-E12", "Social insurance record shows no employer")
     officer.get_by_role("button", name="Record E12").click()
     expect(officer.locator(".alert-success")).to_contain_text("Check recorded")
-    officer.check("input[name=decision][value=approve]")
+    officer.locator("label[for=outcome-approve]").click()
     expect(officer.locator("#amount")).to_have_value("200000.00")
     officer.fill("#conditions", "Quarterly turnover report")
     officer.get_by_role("button", name="Send recommendation to a supervisor").click()
@@ -212,7 +213,7 @@ def test_journey_b_officer_and_supervisor_on_a_desktop_in_english(live_server, n
     log_in(supervisor, live_server.logins["supervisor"])
     supervisor.goto("/review/?status=recommended")
     supervisor.get_by_role("link", name=reference).click()
-    supervisor.check("input[name=decision][value=approve]")
+    supervisor.locator("#decide-outcomes label.btn", has_text="Approve").click()  # one outcome at a time
     shot(supervisor, "b3-decide-desktop-en")
     supervisor.get_by_role("button", name="Record decision").click()
     expect(supervisor.locator(".alert-success")).to_contain_text("Approved.")

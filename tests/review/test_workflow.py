@@ -138,14 +138,15 @@ def test_queue_counts_per_status(app, make_case, staff, as_user):
     make_case("draft")
     officer = staff("officer", district_code="431002")
     rows, counts = queue_page(officer, QueueFilters(), 1)
-    assert counts == {"submitted": 2, "under_review": 1, "recommended": 1, "approved": 1, "withdrawn": 1}
-    assert rows.total == 6
-    # counts ignore the status filter (they are the tabs), other filters apply
+    assert counts.statuses == {"submitted": 2, "under_review": 1, "recommended": 1, "approved": 1, "withdrawn": 1}
+    assert rows.total == 4  # the default tab is open work
+    assert (counts.total("open"), counts.total("closed"), counts.total("loans")) == (4, 2, 0)
+    # counts ignore the status filter and the tab (they are the tabs), other filters apply
     rows, counts = queue_page(officer, QueueFilters(status="submitted"), 1)
-    assert rows.total == 2 and counts["approved"] == 1
+    assert rows.total == 2 and counts.statuses["approved"] == 1
     html = text(as_user(officer).get("/review/"))
     assert re.search(r"Submitted\s*<span class=\"badge[^\"]*\">2</span>", html)
-    assert re.search(r"All\s*<span class=\"badge[^\"]*\">6</span>", html)
+    assert re.search(r"All\s*<span class=\"badge[^\"]*\">4</span>", html)
 
 
 def test_working_day_clock_counts_holidays_and_adjusted_workdays(app, make_case):
@@ -173,15 +174,24 @@ def test_overdue_cases_highlighted(app, make_case, staff, as_user):
     old = make_case(submitted_at=old_day)
     fresh = make_case()
     decided = make_case("approved", submitted_at=old_day)
-    html = text(as_user(staff("officer", district_code="431002")).get("/review/", query_string={"sort": "submitted"}))
-    rows = {m.group(2): m.group(0) for m in re.finditer(r'<tr( class="table-warning")?>\s*<td[^>]*><a href="/review/cases/\d+">([^<]+)</a>.*?</tr>', html, re.S)}
+    client = as_user(staff("officer", district_code="431002"))
+
+    def table_rows(**args):
+        html = text(client.get("/review/", query_string=args))
+        return {m.group(2): m.group(0) for m in re.finditer(
+            r'<tr( class="table-warning")?>\s*<td[^>]*><a href="/review/cases/\d+">([^<]+)</a>.*?</tr>', html, re.S)}
+
+    rows = table_rows()
+    target = app.config["REVIEW_TARGET_WORKING_DAYS"]
     expected = working_calendar().working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), date.today())
-    assert expected > 10
-    assert 'class="table-warning"' in rows[old.reference] and "overdue" in rows[old.reference]
-    assert f">{expected} <span" in rows[old.reference]
-    assert "table-warning" not in rows[fresh.reference] and "overdue" not in rows[fresh.reference]
-    # decided cases stop the clock's alarm
-    assert "table-warning" not in rows[decided.reference]
+    assert expected > target
+    assert 'class="table-warning"' in rows[old.reference]
+    assert f"{expected - target} working days late" in rows[old.reference]
+    assert "table-warning" not in rows[fresh.reference] and f"{target} working days left" in rows[fresh.reference]
+    # decided cases stop the clock's alarm: they are in the closed tab, without a clock
+    assert decided.reference not in rows
+    closed = table_rows(view="closed")
+    assert "table-warning" not in closed[decided.reference] and "working day" not in closed[decided.reference]
 
 
 def test_working_day_target_is_configurable(migrated_template, tmp_path):
