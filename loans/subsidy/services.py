@@ -318,6 +318,8 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     its place. Finance only, with a reason."""
     _require_finance(actor)
     reason = (reason or "").strip()
+    if lock_version is not None and lock_version != statement.lock_version:
+        raise ConcurrentChange(ALREADY_CHANGED)  # the page was read before someone else's change
     if statement.status not in FROZEN_STATUSES:
         raise Refused(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
                          "simply recomputed."), status=409)
