@@ -85,3 +85,13 @@ def prose_date(day) -> str:
     if day is None:
         return ""
     return chinese_date(day) if current_lang() == "zh" else day.isoformat()
+
+
+def colon(lang: str | None = None) -> str:
+    """Between a label and its value: the full-width ： in Chinese (no space), ": " in English."""
+    return "：" if (lang or current_lang()) == "zh" else ": "
+
+
+def list_separator(lang: str | None = None) -> str:
+    """Between the items of an inline list: the enumeration comma 、 in Chinese, ", " in English."""
+    return "、" if (lang or current_lang()) == "zh" else ", "

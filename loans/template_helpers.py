@@ -5,14 +5,14 @@ from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 
 from . import labels
 from .audit.display import detail_lines
 from .errors import refusal_messages
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
-from .i18n import current_lang, prose_date, summary_yuan
+from .i18n import colon, current_lang, list_separator, prose_date, summary_yuan
 from .policy.queries import reference_name
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -37,6 +37,18 @@ def named(obj) -> str:
     return "" if obj is None else obj.label(current_lang())
 
 
+def file_size(size: int | None) -> str:
+    """A document's size in the reader's words: bytes below 1 KB (字节 in Chinese), then KB
+    or MB to one decimal, rounded half up. Jinja's filesizeformat writes English "Bytes"."""
+    if size is None:
+        return ""
+    if size < 1024:
+        return ngettext("%(num)d byte", "%(num)d bytes", size)
+    unit, label = (1024, "KB") if size < 1024 * 1024 else (1024 * 1024, "MB")
+    tenths = (size * 10 + unit // 2) // unit
+    return f"{tenths // 10}.{tenths % 10} {label}"  # KB and MB read the same in Chinese
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         yuan=yuan,
@@ -45,6 +57,7 @@ def init_app(app) -> None:
         rate=lambda v: "" if v is None else format_rate(v),
         local_datetime=local_datetime,
         iso_date=iso_date,
+        file_size=file_size,
         named=named,
         mask_mobile=lambda v: mask_mobile(v) if v else "",
         status_label=lambda v: labels.label(labels.STATUS, v),
@@ -63,7 +76,8 @@ def init_app(app) -> None:
 
     @app.context_processor
     def inject():
-        return {"current_lang": current_lang(), "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()},
+        return {"current_lang": current_lang(), "colon": colon(), "list_separator": list_separator(),
+                "rule_names": {k: str(v) for k, v in labels.RULE_NAME.items()},
                 "refusal_messages": refusal_messages}
 
 

@@ -18,7 +18,7 @@ from ..core.eligibility import NEEDS_EVIDENCE
 from ..core.money import parse_amount
 from ..db import local_today
 from ..extensions import limiter
-from ..i18n import current_lang
+from ..i18n import colon, current_lang
 from ..personal_data import vault
 from ..policy.models import KeyGroup
 from ..policy.queries import district_choices, key_groups
@@ -133,7 +133,7 @@ def _evidence(result, groups: list[KeyGroup], claimed: list[str], loan_type: str
     """What to bring: the ID card, each claimed group's evidence, what the officer must check."""
     lang = current_lang()
     items = [_("Your resident ID card")]
-    items += [f"{g.label(lang)}: {g.evidence(lang)}" for g in groups if g.code in claimed]
+    items += [f"{g.label(lang)}{colon(lang)}{g.evidence(lang)}" for g in groups if g.code in claimed]
     if loan_type == "enterprise":
         items.append(_("The enterprise's business licence"))
     items += [r.message(lang) for r in result.rules if r.result == NEEDS_EVIDENCE and not r.undeclared]

@@ -66,6 +66,9 @@ def test_an_upload_in_the_progress_says_which_document(portal, client):
     portal.submit(app_id)
     words = text(status_page(client, app_id))
     assert "Document uploaded: Key group evidence" in words
+    client.post("/language", data={"lang": "zh"})
+    page = status_page(client, app_id)
+    assert "上传材料：重点群体证明材料" in text(page) and "上传材料: " not in text(page)  # full-width colon
 
 
 def test_withdrawing_is_secondary_last_and_confirmed(make_case, as_user):

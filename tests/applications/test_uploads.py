@@ -404,3 +404,19 @@ def test_uploads_are_served_so_they_cannot_run_in_the_app(portal, client, submit
     assert response.headers["Content-Security-Policy"].startswith("sandbox")
     assert client.get(f"/my/applications/{app_id}/documents/{png.id}?download=1").headers[
         "Content-Disposition"].startswith("attachment")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_document_sizes_are_in_the_readers_words(app, portal, client, draft, lang):
+    """Jinja's filesizeformat wrote "125 Bytes" on Chinese pages (the walk of issue 11)."""
+    from flask_babel import force_locale, ngettext
+
+    portal.upload(draft, "business_plan", tiny_pdf(), "plan.pdf")
+    portal.upload(draft, "business_licence", b"%PDF-1.4\n" + b"0" * 1536, "licence.pdf")
+    client.post("/language", data={"lang": lang})
+    page = portal.page(draft, "documents")
+    with app.test_request_context(), force_locale(lang):
+        small = ngettext("%(num)d byte", "%(num)d bytes", len(tiny_pdf()))
+    assert small in page
+    assert "1.5 KB" in page  # 1,545 bytes
+    assert "Bytes" not in page

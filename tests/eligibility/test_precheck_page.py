@@ -53,6 +53,8 @@ def test_answers_per_rule_in_chinese(client):
     assert "毕业日期" in html
     assert "请提供个人信用报告" in html
     assert "毕业证书" in html
+    assert "高校毕业生：毕业证书" in html  # a label and its value in Chinese punctuation (the walk of issue 11)
+    assert "高校毕业生: " not in html
 
 
 def test_failing_answers_are_explained(client):

@@ -232,3 +232,16 @@ def test_the_auditor_sees_a_placeholder_not_a_broken_image(app, staff, as_user, 
     colleague = text(as_user(staff("officer", district_code="431002")).get(f"/review/cases/{case.id}"))
     assert urls["sensitive"] not in colleague
     assert "only the officer handling this case and supervisors can open it" in colleague
+
+
+def test_chinese_lists_and_labels_take_chinese_punctuation(app, make_case, staff, as_user):
+    """The walk of issue 11 found "E08, E12" and "检查时机: 提交时" on Chinese case pages."""
+    officer = staff("officer", district_code="431002")
+    case = make_case("under_review", officer=officer)
+    client = as_user(officer)
+    client.post("/language", data={"lang": "zh"})
+    html = text(client.get(f"/review/cases/{case.id}"))
+    assert "E08、E12" in html and "E08, E12" not in html
+    history = html[html.index('aria-labelledby="notes-title"'):]
+    labels = re.findall(r'<span class="text-muted">([^<]*)</span>', history)
+    assert labels and all(label.endswith("：") for label in labels), labels

@@ -126,3 +126,19 @@ def test_outcomes_by_keyboard_without_javascript(live_server, browser, cases):
         expect(page.locator("#decision")).to_contain_text("Spouse has an unpaid business loan.")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_officers_forms_fit_a_phone(live_server, new_context, cases, lang):
+    """The walk of issue 11 on a 390 px phone: the hidden radio of the third outcome stayed at
+    the end of the line its label wrapped from and widened the page; the evidence note was
+    squeezed to a few characters beside the two radio buttons."""
+    case_id, _url = cases[1]
+    page = new_context(PHONE, lang).new_page()
+    log_in(page, live_server.logins["officer"])
+    page.goto(f"/review/cases/{case_id}")
+    expect(page.locator("#recommend-outcomes")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    note = page.locator("#evidence input[name=note]").first.bounding_box()
+    assert note and note["width"] >= 200, note
+    shot(page, f"r4-case-officer-phone-{lang}")
