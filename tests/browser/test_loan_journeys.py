@@ -339,6 +339,8 @@ def test_journey_l3_reports_on_a_desktop_and_a_phone(live_server, new_context):
     expect(desk.locator("tr[data-district='431002']")).to_contain_text("¥300,000.00")
     shot(desk, "l3-reports-desktop-en")
     assert not overflowing(desk), overflowing(desk)
+    # every column of the table by district on the screen, none behind a sideways scroll
+    assert desk.locator(".table-responsive:has(.report-table)").evaluate("el => el.scrollWidth <= el.clientWidth")
 
     phone = new_context(PHONE, "zh").new_page()
     log_in(phone, live_server.logins["finance"])
