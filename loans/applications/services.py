@@ -546,8 +546,9 @@ def submit_application(application: LoanApplication, *, actor, evaluate, on: dat
     if application.status != CaseStatus.draft.value:
         raise Refused(_l("This application has already been submitted."), status=409)
     missing = missing_items(application)
-    if missing:
-        raise Refused(missing[0][1])
+    if missing:  # every item, so that the refusal alone says what is left to do
+        raise Refused(_l("Before you can submit, please complete: %(items)s",
+                         items=("" if _lang() == "zh" else " ").join(message for _step, message in missing)))
     holders = blocking_holders(application)
     if holders:
         raise Refused(duplicate_message(holders))
