@@ -84,9 +84,10 @@ def register_security(app: Flask) -> None:
 
 
 def register_i18n(app: Flask) -> None:
-    from . import i18n
+    from . import i18n, lang_parts
 
     i18n.init_app(app)
+    lang_parts.init_app(app)
 
 
 def register_blueprints(app: Flask) -> None:

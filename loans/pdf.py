@@ -178,11 +178,14 @@ def long_date(d: date, lang: str) -> str:
 
 
 def html_to_pdf(html: str, font: CJKFont, identifier: bytes) -> bytes:
-    """WeasyPrint with the restricted fetcher (the app's static files and ``font`` only)."""
+    """WeasyPrint with the restricted fetcher (the app's static files and ``font`` only).
+    Chinese runs in an English document are marked ``lang="zh-CN"`` first (``lang_parts``)."""
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
+    from .lang_parts import mark_chinese_parts
+
     static = Path(current_app.static_folder)
-    document = HTML(string=html, base_url=static.resolve().as_uri() + "/",
+    document = HTML(string=mark_chinese_parts(html), base_url=static.resolve().as_uri() + "/",
                     url_fetcher=url_fetcher_for(static, font))
     return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=identifier)
