@@ -23,6 +23,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         static_folder=str(ROOT / "static"),
     )
     configure(app, test_config)
+    register_operations(app)
     register_extensions(app)
     check_personal_data_key(app)
     register_security(app)
@@ -47,6 +48,13 @@ def configure(app: Flask, test_config: dict | None) -> None:
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
     check_required(app.config)
+
+
+def register_operations(app: Flask) -> None:
+    """Request ids, timing and logs first, so that every request is counted and logged."""
+    from . import operations
+
+    operations.init_app(app)
 
 
 def register_extensions(app: Flask) -> None:

@@ -47,6 +47,15 @@ DEFAULTS = {
     "PUBLIC_BASE_URL": None,
     # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are trusted (0: none).
     "PROXY_HOPS": 0,
+    # Operations (SPEC §14, loans/operations.py). Redis for the job queue and rate limits
+    # when several servers share them; /healthz pings it when set.
+    "REDIS_URL": None,
+    # /healthz fails when the instance folder's disk has less free space than this.
+    "HEALTH_MIN_FREE_MB": 200,
+    # Who may read /metrics: IPs and networks, comma-separated; anyone else gets 404.
+    "METRICS_ALLOW": "127.0.0.0/8,::1",
+    # "text" for people (development), "json" in production: one object per line, with the request id.
+    "LOG_FORMAT": "text",
     "SECRET_KEY": None,
     "PERSONAL_DATA_KEY": None,
 }

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
+from .. import operations
 from ..access import STAFF_ROLES, allow, public
 from ..db import local_today
 from ..urls import safe_next
@@ -60,7 +61,20 @@ def set_language():
 @bp.get("/healthz")
 @public
 def healthz():
-    return {"status": "ok"}
+    """Database, queue and disk (SPEC §14): 200, or 503 naming the failing checks. For load
+    balancers and monitors: public, no personal data, never cached."""
+    body, status = operations.health_checks()
+    return body, status, {"Cache-Control": "no-store"}
+
+
+@bp.get("/metrics")
+@public
+def metrics():
+    """Prometheus text, only for the addresses of METRICS_ALLOW; everyone else finds nothing here."""
+    if not operations.client_address_allowed(request.remote_addr):
+        abort(404)
+    body, content_type = operations.metrics_text()
+    return body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"}
 
 
 @bp.get("/favicon.ico")
