@@ -9,10 +9,15 @@ from ..db import UTCDateTime, db, utcnow
 
 
 class AuditEvent(db.Model):
-    """Who did what, when, to which object, from which state to which. Never updated."""
+    """Who did what, when, to which object, from which state to which. Never updated.
+
+    Rows form a hash chain (SPEC §14, ``core.audit_chain``): ``prev_hash`` is the row
+    before's ``row_hash``; only ``services.record`` appends."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id", "id"),)
+    __table_args__ = (Index("ix_audit_events_object", "object_type", "object_id", "id"),
+                      # Two rows after the same row would fork the chain: the database refuses it.
+                      Index("ix_audit_events_prev_hash", "prev_hash", unique=True))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -25,6 +30,8 @@ class AuditEvent(db.Model):
     to_state: Mapped[str | None] = mapped_column(String(30))
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     ip_address: Mapped[str | None] = mapped_column(String(45))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    row_hash: Mapped[str] = mapped_column(String(64))
 
     actor = relationship("User", lazy="joined")
 
