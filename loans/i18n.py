@@ -9,7 +9,7 @@ from flask import current_app, has_request_context, request, session
 from flask_babel import get_locale, get_translations
 from wtforms.i18n import messages_path
 
-from .core.dates import chinese_date
+from .core.dates import chinese_date, quarter_name
 from .core.money import format_chinese_amount, format_yuan
 from .extensions import babel
 
@@ -85,6 +85,12 @@ def prose_date(day) -> str:
     if day is None:
         return ""
     return chinese_date(day) if current_lang() == "zh" else day.isoformat()
+
+
+def period_name(code) -> str:
+    """A quarter code in the reader's words: 2026年第三季度 in Chinese, Q3 2026 in English
+    (``core.dates.quarter_name``); links and machine exports keep the code."""
+    return quarter_name(code, current_lang())
 
 
 def colon(lang: str | None = None) -> str:

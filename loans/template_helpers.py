@@ -12,7 +12,7 @@ from .audit.display import detail_lines
 from .errors import refusal_messages
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
-from .i18n import colon, current_lang, list_separator, prose_date, summary_yuan
+from .i18n import colon, current_lang, list_separator, period_name, prose_date, summary_yuan
 from .policy.queries import reference_name
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -54,6 +54,7 @@ def init_app(app) -> None:
         yuan=yuan,
         summary_yuan=summary_yuan,
         prose_date=prose_date,
+        period_name=period_name,
         rate=lambda v: "" if v is None else format_rate(v),
         local_datetime=local_datetime,
         iso_date=iso_date,

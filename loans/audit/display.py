@@ -19,6 +19,7 @@ from flask_babel import gettext as _, lazy_gettext as _l
 
 from .. import labels
 from ..core.money import format_yuan
+from ..i18n import period_name
 
 Names = Callable[[str, str], "str | None"]
 """``names(kind, code)``: the name of a ``"key_group"``, ``"district"`` or ``"bank"`` in the
@@ -58,6 +59,11 @@ def _text(value, ctx) -> str:
     if isinstance(value, (list, tuple)):
         return " · ".join(_text(v, ctx) for v in value)
     return str(value)
+
+
+def _period(value, ctx) -> str:
+    """A quarter code (2026Q3) in the reader's words."""
+    return period_name(str(value))
 
 
 def _amount(value, ctx) -> str:
@@ -269,7 +275,7 @@ DETAIL: dict[str, tuple] = {
     "events_unchanged": (_l("Loan events unchanged"), _text),
     "problems": (_l("Problems found"), _text),
     # subsidy statements
-    "period": (_l("Period"), _text),
+    "period": (_l("Period"), _period),
     "version": (_l("Version"), _text),
     "lines": (_l("Lines"), _text),
     "total": (_l("Total"), _amount),

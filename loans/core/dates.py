@@ -147,3 +147,27 @@ class WorkingCalendar:
 def chinese_date(d: date) -> str:
     """A date in Chinese prose, as the bureau writes it: 2026-12-02 → ``2026年12月2日``."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+_CHINESE_QUARTERS = "一二三四"
+
+
+def quarter_name_lines(code: str, lang: str) -> tuple[str, ...]:
+    """``quarter_name`` in its two parts, for two lines under a chart's column:
+    ``("2026年", "第三季度")``, ``("Q3", "2026")``; anything else is one line, unchanged."""
+    match = _PERIOD_RE.fullmatch(code.strip().upper()) if isinstance(code, str) else None
+    if not match:
+        return (code,)
+    year, quarter = match[1], int(match[2])
+    if lang == "zh":
+        return f"{year}年", f"第{_CHINESE_QUARTERS[quarter - 1]}季度"
+    return f"Q{quarter}", year
+
+
+def quarter_name(code: str, lang: str) -> str:
+    """A quarter code (a subsidy period or a report's quarter) in words for a page:
+    ``2026Q3`` → ``2026年第三季度`` in Chinese, ``Q3 2026`` in English. Anything that is
+    not such a code comes back unchanged. URLs, machine exports (SPEC §10, §13) and the
+    statement PDF's reference keep the code."""
+    lines = quarter_name_lines(code, lang)
+    return code if len(lines) == 1 else ("" if lang == "zh" else " ").join(lines)

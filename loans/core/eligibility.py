@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .dates import chinese_date
 from .money import format_yuan, round_fen
 from .policy import (
     KEY_GROUPS_BY_CODE,
@@ -250,18 +251,18 @@ def _graduate_check(person: PersonFacts, policy: PolicyParams, on: date,
         return _GraduateCheck(
             True, False,
             f"The graduation date {graduated} is after the application date {on}.",
-            f"毕业日期 {graduated} 晚于申请日期 {on}。")
+            f"毕业日期{chinese_date(graduated)}晚于申请日期{chinese_date(on)}。")
     if graduated < start:
         return _GraduateCheck(
             True, False,
             f"Graduated on {graduated}, before {start}: the graduate group counts only "
             f"within {years} years of graduation.",
-            f"毕业日期 {graduated} 早于 {start}，高校毕业生须在毕业 {years} 年内申请。")
+            f"毕业日期{chinese_date(graduated)}早于{chinese_date(start)}，高校毕业生须在毕业 {years} 年内申请。")
     return _GraduateCheck(
         True, True,
         f"Graduated on {graduated}, on or after {start} ({years} years before the "
         f"application date).",
-        f"毕业日期 {graduated} 不早于 {start}（申请日期前 {years} 年），在毕业年限内。")
+        f"毕业日期{chinese_date(graduated)}不早于{chinese_date(start)}（申请日期前 {years} 年），在毕业年限内。")
 
 
 def _other_passing_groups(person: PersonFacts, key_groups: frozenset[str]) -> list[str]:
@@ -324,13 +325,13 @@ def rule_age(person: PersonFacts, policy: PolicyParams, on: date) -> RuleResult:
     if person.birth_date > on:
         return _rule("E02", policy, FAIL,
                      f"The birth date {person.birth_date} is after the application date {on}.",
-                     f"出生日期 {person.birth_date} 晚于申请日期 {on}。")
+                     f"出生日期{chinese_date(person.birth_date)}晚于申请日期{chinese_date(on)}。")
     age = age_on(person.birth_date, on)
     low, high = policy.working_age_min, retirement - 1
     inside = policy.working_age_min <= age < retirement
     en = (f"Age {age} on {on} is {'within' if inside else 'outside'} the working age "
           f"{low}–{high} for {en_sex}.")
-    zh = (f"{on} 时年满 {age} 周岁，{'在' if inside else '不在'}{zh_sex}劳动年龄 "
+    zh = (f"{chinese_date(on)}时年满 {age} 周岁，{'在' if inside else '不在'}{zh_sex}劳动年龄 "
           f"{low}–{high} 周岁范围内。")
     return _rule("E02", policy, PASS if inside else FAIL, en, zh)
 

@@ -1,6 +1,7 @@
-"""Bar charts as plain geometry for a server-side SVG (no script, no inline style: the
-CSP allows neither). Integer arithmetic on the figures; money stays exact until it is
-scaled to pixels, where exactness no longer matters."""
+"""The column chart as plain geometry for a server-side SVG (no script, no inline style:
+the CSP allows neither; horizontal bars are ``subsidy.charts.bar_chart``). Integer
+arithmetic on the figures; money stays exact until it is scaled to pixels, where exactness
+no longer matters."""
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -10,10 +11,8 @@ from decimal import Decimal
 from ..core.money import to_fen
 from ..subsidy.charts import label_px
 
-WIDTH = 640
 COLUMN_WIDTH = 400  # the column chart: narrow, so that its text stays legible on a phone
-BAR_AREA = 200   # the tallest vertical bar, and the longest horizontal one
-LABEL_SPACE = 160  # left margin for the horizontal chart's category labels
+BAR_AREA = 200   # the tallest bar
 TICKS = 4  # about this many steps up the value axis
 
 
@@ -25,6 +24,7 @@ class Bar:
     y: int
     width: int
     height: int
+    axis: tuple[str, ...] = ()  # the label under the column, on as many lines
 
 
 @dataclass(frozen=True)
@@ -57,12 +57,15 @@ def nice_step(largest: int, steps: int = TICKS) -> int:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
-def column_chart(items: list[tuple[str, int | Decimal, str]], tick_text: Callable[[int | Decimal], str]) -> Chart:
+def column_chart(items: list[tuple], tick_text: Callable[[int | Decimal], str]) -> Chart:
     """Vertical bars, one per (label, value, value text), left to right, over a value axis
     whose ticks ``tick_text`` writes (it gets a value of the items' type: Decimal yuan or
     int). Each bar's value is printed above it when every value text fits its slot;
-    otherwise it is the bar's title (and in the table beside the chart)."""
+    otherwise it is the bar's title (and in the table beside the chart). A fourth element,
+    the label's lines under the column (a quarter's year and quarter), narrows the labels."""
     top_margin, bottom, right = 22, 40, 8
+    axes = [tuple(item[3]) if len(item) > 3 else (item[0],) for item in items]
+    items = [item[:3] for item in items]
     largest = max((_units(v) for _, v, _ in items), default=0)
     money = any(isinstance(v, Decimal) for _, v, _ in items)
     step = nice_step(largest)
@@ -75,24 +78,12 @@ def column_chart(items: list[tuple[str, int | Decimal, str]], tick_text: Callabl
     slot = max(min((COLUMN_WIDTH - left - right) // max(len(items), 1), 120), 12)
     width = min(slot - slot // 4, 48)
     bars = []
-    for i, (label, value, text) in enumerate(items):
+    for i, ((label, value, text), axis) in enumerate(zip(items, axes)):
         height = _units(value) * BAR_AREA // top_units
         bars.append(Bar(label, text, x=left + i * slot + (slot - width) // 2, y=baseline - height, width=width,
-                        height=height))
-    widest_label = max((label_px(label) for label, _, _ in items), default=0) + 8
+                        height=height, axis=axis))
+    widest_label = max((label_px(line) for axis in axes for line in axis), default=0) + 8
     return Chart(width=left + slot * len(items) + right, height=baseline + bottom, bars=bars,
                  label_step=max(-(-widest_label // slot), 1),
                  show_values=all(label_px(text) + 4 <= slot for _, _, text in items),
                  ticks=ticks, plot_left=left, baseline=baseline)
-
-
-def bar_chart(items: list[tuple[str, int | Decimal, str]]) -> Chart:
-    """Horizontal bars, one per (label, value, value text), top to bottom."""
-    row = 28
-    largest = max((_units(v) for _, v, _ in items), default=0) or 1
-    length = WIDTH - LABEL_SPACE - 150  # room for the value text after the bar
-    bars = []
-    for i, (label, value, text) in enumerate(items):
-        bars.append(Bar(label, text, x=LABEL_SPACE, y=i * row + 4, width=_units(value) * length // largest,
-                        height=row - 8))
-    return Chart(width=WIDTH, height=max(row * len(items), row), bars=bars)

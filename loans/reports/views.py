@@ -11,10 +11,12 @@ from werkzeug.datastructures import MultiDict
 
 from .. import spreadsheets
 from ..access import ADMIN, AUDITOR, FINANCE, OFFICER, SUPERVISOR, allow
+from ..core.dates import quarter_name_lines
 from ..core.money import format_yuan
 from ..db import local_today
-from ..i18n import current_lang, prose_date, summary_yuan
+from ..i18n import current_lang, period_name, prose_date, summary_yuan
 from ..policy.queries import bank_choices, district_choices, key_group_choices
+from ..subsidy.charts import bar_chart
 from . import charts, exports, queries
 from .forms import ReportForm
 
@@ -72,10 +74,10 @@ def index():
     report = queries.programme_report(filters)
     unit = form.period.data or "month"
     periods = report.by_period(unit)
-    period_chart = charts.column_chart([(key, amount, summary_yuan(amount)) for key, _loans, amount in periods],
-                                       _tick_yuan)
-    district_chart = charts.bar_chart([(d.label(lang), f.amount_issued, summary_yuan(f.amount_issued))
-                                       for d, f in report.by_district])
+    period_chart = charts.column_chart([(period_name(key), amount, summary_yuan(amount), quarter_name_lines(key, lang))
+                                        for key, _loans, amount in periods], _tick_yuan)
+    district_chart = bar_chart([(d.label(lang), f.amount_issued, summary_yuan(f.amount_issued))
+                                for d, f in report.by_district])
     return render_template("reports/index.html", form=form, report=report, summary=report.summary(lang),
                            periods=periods, unit=unit, period_chart=period_chart, district_chart=district_chart,
                            args=_query_args(filters), lang=lang)

@@ -11,7 +11,7 @@ import logging
 
 from flask import current_app
 
-from ..core.dates import quarter_period
+from ..core.dates import quarter_name, quarter_period
 from ..core.money import capital_numerals, format_amount, format_grouped, format_rate, format_yuan
 from ..core.policy import policy_source
 from ..db import LOCAL_TZ, db
@@ -88,7 +88,7 @@ def statement_values(statement, lang: str) -> dict:
     return {
         "lang": lang, "w": w, "title": TITLE[lang], "bureau_zh": BUREAU["zh"], "bureau_en": BUREAU["en"],
         "bank": f"{bank.label(lang)}（{bank.code}）" if lang == "zh" else f"{bank.label(lang)} ({bank.code})",
-        "period": statement.period,
+        "period": quarter_name(statement.period, lang),
         "period_dates": f"{long_date(start, lang)} {w['to']} {long_date(end, lang)}"
                         f"（{(end - start).days + 1} {w['days_unit']}）" if lang == "zh" else
                         f"{long_date(start, lang)} {w['to']} {long_date(end, lang)} ({(end - start).days + 1} days)",

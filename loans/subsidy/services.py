@@ -24,7 +24,7 @@ from ..core.policy import lpr_fixing_on, policy_in_force
 from ..core.subsidy import period_subsidy
 from ..core.workflow import CaseStatus, Role
 from ..db import db, local_today, utcnow
-from ..i18n import prose_date
+from ..i18n import period_name, prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
@@ -216,7 +216,7 @@ def computable_period(period: str, today: date) -> tuple[str, date, date]:
     code, start, end = period_dates(period)
     if today <= end:
         raise Refused(_l("%(period)s ends on %(end)s; it can be computed from the day after.",
-                         period=code, end=_prose(end)), "period")
+                         period=LazyString(period_name, code), end=_prose(end)), "period")
     return code, start, end
 
 

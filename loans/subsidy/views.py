@@ -18,7 +18,7 @@ from ..core.dates import quarter_period
 from ..core.money import format_grouped
 from ..db import Page, local_today
 from ..errors import Refused, on_refusal
-from ..i18n import current_lang, prose_date
+from ..i18n import current_lang, list_separator, period_name, prose_date
 from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
@@ -87,8 +87,8 @@ def _period_choices(form) -> None:
     choices = []
     for p in queries.computable_periods(local_today()):
         state = _("drafts recomputed") if p.computed else _("not computed yet")
-        choices.append((p.period, _("%(period)s, %(state)s (%(start)s to %(end)s)", period=p.period, state=state,
-                                    start=prose_date(p.start), end=prose_date(p.end))))
+        choices.append((p.period, _("%(period)s, %(state)s (%(start)s to %(end)s)", period=period_name(p.period),
+                                    state=state, start=prose_date(p.start), end=prose_date(p.end))))
     form.period.choices = choices
 
 
@@ -96,7 +96,7 @@ def _index_page(form, status=200):
     if current_user.role == FINANCE:
         _period_choices(form)
     periods = queries.periods_overview(current_user)
-    chart = bar_chart([(p.period, p.total) for p in reversed(periods[:12])])
+    chart = bar_chart([(period_name(p.period), p.total) for p in reversed(periods[:12])])
     return render_template("subsidy/index.html", periods=periods, form=form, chart=chart), status
 
 
@@ -109,17 +109,17 @@ def compute():
     on_refusal(lambda: _index_page(form), form)
     result = services.compute_period_subsidy(form.period.data, current_user)
     computed = [b for b in result.banks if b.computed]
-    flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=result.period, n=len(computed),
-            lines=sum(b.line_count for b in computed)), "success")
+    flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=period_name(result.period),
+            n=len(computed), lines=sum(b.line_count for b in computed)), "success")
     if result.latest_lpr_published_on:
         flash(_("The loans’ LPR₀ are fixings published up to %(date)s.",
                 date=prose_date(result.latest_lpr_published_on)), "info")
     if result.skipped:
         flash(_("Left unchanged because they are reviewed, approved or paid: %(banks)s. Reopen one to recompute it.",
-                banks=", ".join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
+                banks=list_separator().join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
     if result.no_policy:
         flash(_("No policy version was in force for %(n)d loan(s), which were left out: %(refs)s",
-                n=len(result.no_policy), refs=", ".join(result.no_policy[:20])), "warning")
+                n=len(result.no_policy), refs=list_separator().join(result.no_policy[:20])), "warning")
     return redirect(url_for(".period", period=result.period))
 
 
@@ -216,7 +216,7 @@ def statement_table_xlsx(statement_id: int):
     columns, rows, total = statement_table(statement, queries.all_lines(statement))
     start, end = quarter_period(statement.period)
     title = _("Interest-subsidy statement %(period)s (%(start)s to %(end)s), %(bank)s, version %(version)d, "
-              "%(status)s", period=statement.period, start=prose_date(start), end=prose_date(end),
+              "%(status)s", period=period_name(statement.period), start=prose_date(start), end=prose_date(end),
               bank=bank_names(current_lang()).get(statement.bank_code, statement.bank_code),
               version=statement.version, status=statement_status(statement.status))
     return spreadsheets.download(spreadsheets.people_xlsx(title, statement.period, columns, rows, total),

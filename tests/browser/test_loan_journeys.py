@@ -243,7 +243,7 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
 
     expect(finance).to_have_url(re.compile(r"/subsidy/periods/2025Q3$"))
     expect(finance.locator(".alert-success")).to_have_text(
-        tr(app, "%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period="2025Q3", n=4, lines=1))
+        tr(app, "%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period="2025年第三季度", n=4, lines=1))
     icbc_row = finance.locator("tbody tr", has_text="ICBC-CZ")
     expect(icbc_row).to_contain_text(LOAN_2025["subsidy_2025q3"])
     expect(icbc_row).to_contain_text(tr(app, "Draft"))
@@ -406,3 +406,89 @@ def test_disbursement_by_keyboard_only(live_server, new_context):
     expect(row).to_contain_text("first tranche, typed")
     expect(page.locator(".badge.fs-6")).to_have_text("Loan active")
     shot(page, "l4-keyboard-disbursed-desktop-en")
+
+
+# --- after the walk of issue 11: the loan card's subsidy by period, chart text on a phone ---
+
+def _subsidy_history(live_server) -> int:
+    """The HN-2023 loan with its 2025Q3 statement (journey 2 computes and pays it when it runs
+    first); returns the case id the applicant's status page shows."""
+    from loans.db import db
+    from loans.servicing.models import Loan
+    from loans.subsidy import services
+
+    loan_id, _ref = _loan_2025(live_server)
+    with live_server.app.app_context():
+        if services.current_statement("2025Q3", "ICBC-CZ") is None:
+            services.compute_period_subsidy("2025Q3", None)
+            db.session.commit()
+        return db.session.get(Loan, loan_id).application_id
+
+
+def _as_applicant_in(live_server, new_context, size, lang: str):
+    from loans.auth.services import find_by_login
+    from loans.db import db
+
+    with live_server.app.app_context():
+        find_by_login("13600002025").locale = lang  # the language they chose last time
+        db.session.commit()
+    page = new_context(size, lang).new_page()
+    log_in(page, "13600002025")
+    return page
+
+
+# Elements of the subsidy by period that wrap onto a second line, or stick out on the right.
+BROKEN = """(section) => [...section.querySelectorAll('dt, dd, th, td, .fw-semibold')]
+  .filter(el => el.getClientRects().length)
+  .filter(el => { const r = el.getBoundingClientRect(), size = parseFloat(getComputedStyle(el).fontSize);
+                  return r.height > 2.2 * size || r.right > window.innerWidth; })
+  .map(el => el.tagName + ' ' + el.textContent.trim())"""
+
+
+@pytest.mark.parametrize("lang, period", [("zh", "2025年第三季度"), ("en", "Q3 2025")])
+def test_the_loan_cards_subsidy_by_period_reads_on_a_phone(live_server, new_context, lang, period):
+    """The walk after issue 11: in Chinese the 贴息天数 header broke one character a line, in
+    English the status was cut off behind a sideways scroll; and the period read 2025Q3."""
+    case_id = _subsidy_history(live_server)
+    phone = _as_applicant_in(live_server, new_context, PHONE, lang)
+    phone.goto(f"/my/applications/{case_id}")
+    section = phone.locator("section[aria-labelledby=subsidy-history-title]")
+    item = section.locator("li[data-period='2025Q3']")
+    expect(item).to_be_visible()
+    expect(item).to_contain_text(period)
+    expect(item).to_contain_text(LOAN_2025["subsidy_2025q3"])
+    expect(item.locator("dt")).to_have_count(3)
+    expect(section.locator("table")).to_be_hidden()  # the table is for wider screens
+    assert section.evaluate(BROKEN) == []
+    shot(phone, f"polish-loan-subsidy-phone-{lang}")
+    assert not overflowing(phone), overflowing(phone)
+
+    desk = _as_applicant_in(live_server, new_context, DESKTOP, lang)
+    desk.goto(f"/my/applications/{case_id}")
+    table = desk.locator("section[aria-labelledby=subsidy-history-title] table")
+    expect(table).to_be_visible()
+    expect(table.locator("tr[data-period='2025Q3'] td").first).to_have_text(period)
+    assert desk.locator("section[aria-labelledby=subsidy-history-title]").evaluate(BROKEN) == []
+    assert table.evaluate("t => t.parentElement.scrollWidth <= t.parentElement.clientWidth")
+
+
+# The smallest text of each chart of horizontal bars as drawn, in CSS px.
+CHART_TEXT_PX = """() => [...document.querySelectorAll('svg.report-chart-rows')].map(svg => {
+  const scale = svg.getBoundingClientRect().width / svg.viewBox.baseVal.width;
+  return Math.min(...[...svg.querySelectorAll('text')].map(t => parseFloat(getComputedStyle(t).fontSize) * scale));
+})"""
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_chart_text_stays_legible_on_a_phone(live_server, new_context, lang):
+    """The district chart of the reports and the chart per period of /subsidy/ printed
+    6–7 px text on a 390 px phone (a 640 px drawing scaled down)."""
+    _subsidy_history(live_server)
+    phone = new_context(PHONE, lang).new_page()
+    log_in(phone, live_server.logins["finance"])
+    for url in ("/reports/?from=2025-01-01&to=2025-12-31", "/subsidy/"):
+        phone.goto(url)
+        sizes = phone.evaluate(CHART_TEXT_PX)
+        assert sizes and min(sizes) >= 12, (url, sizes)
+        assert not overflowing(phone), overflowing(phone)
+    shot(phone, f"polish-subsidy-chart-phone-{lang}")

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.core.dates import chinese_date
+from loans.core.dates import chinese_date, quarter_name, quarter_name_lines
 from loans.core.money import format_chinese_amount
 
 D = Decimal
@@ -70,3 +70,22 @@ def test_refuses_floats_and_unknown_units():
 ], ids=str)
 def test_chinese_dates_have_no_leading_zeros(day, expected):
     assert chinese_date(day) == expected
+
+
+@pytest.mark.parametrize("code, zh, en", [
+    ("2026Q3", "2026年第三季度", "Q3 2026"),
+    ("2021Q1", "2021年第一季度", "Q1 2021"),
+    ("2022q2", "2022年第二季度", "Q2 2022"),   # as a URL may spell it
+    ("2025Q4", "2025年第四季度", "Q4 2025"),
+    ("2021-05", "2021-05", "2021-05"),        # a month (reports): not a quarter, unchanged
+    ("2021Q5", "2021Q5", "2021Q5"),
+], ids=str)
+def test_quarters_in_words(code, zh, en):
+    assert quarter_name(code, "zh") == zh and quarter_name(code, "en") == en
+
+
+def test_quarter_names_on_two_lines_for_a_chart_axis():
+    assert quarter_name_lines("2026Q3", "zh") == ("2026年", "第三季度")
+    assert quarter_name_lines("2026Q3", "en") == ("Q3", "2026")
+    assert quarter_name_lines("2026-07", "zh") == ("2026-07",)
+    assert quarter_name(None, "zh") is None

@@ -1,4 +1,5 @@
 import json
+import re
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -120,6 +121,24 @@ def test_age_message():
     rule = run(person(birth_date=date(1960, 1, 1))).rule("E02")
     assert rule.message_en == "Age 61 on 2021-06-01 is outside the working age 16–59 for men."
     assert "61" in rule.message_zh and "男性" in rule.message_zh
+
+
+@pytest.mark.parametrize("p, on, rule_id, zh, en", [
+    (person(birth_date=date(1990, 12, 2)), date(2026, 12, 2), "E02",
+     "2026年12月2日时年满 36 周岁", "Age 36 on 2026-12-02"),
+    (person(birth_date=date(2027, 1, 5)), date(2026, 12, 2), "E02",
+     "出生日期2027年1月5日晚于申请日期2026年12月2日", "The birth date 2027-01-05 is after the application date 2026-12-02"),
+    (person(key_groups=("graduate",), graduation_date=date(2020, 7, 1)), date(2026, 12, 2), "E03",
+     "毕业日期2020年7月1日早于2021年12月2日", "Graduated on 2020-07-01, before 2021-12-02"),
+    (person(key_groups=("graduate",), graduation_date=date(2023, 6, 30)), date(2026, 12, 2), "E03",
+     "毕业日期2023年6月30日不早于2021年12月2日", "Graduated on 2023-06-30, on or after 2021-12-02"),
+    (person(key_groups=("graduate",), graduation_date=date(2027, 6, 30)), date(2026, 12, 2), "E03",
+     "毕业日期2027年6月30日晚于申请日期2026年12月2日", "The graduation date 2027-06-30 is after the application date"),
+], ids=["age", "born-after", "graduated-too-early", "graduated-in-window", "graduated-after"])
+def test_chinese_messages_write_dates_in_prose_english_keeps_iso(p, on, rule_id, zh, en):
+    rule = run(p, on=on).rule(rule_id)
+    assert zh in rule.message_zh and en in rule.message_en
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", rule.message_zh)
 
 
 # --- E01 key group and E03 graduate window -----------------------------------------

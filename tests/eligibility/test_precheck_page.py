@@ -208,3 +208,24 @@ def test_answers_that_cannot_be_carried_over_are_refused_on_the_questions_page(c
     assert response.status_code == 400 and "Redirecting" not in page
     assert "Some answers could not be carried over. Please answer the questions again." in page
     assert not _draft(user)  # the half-started draft was rolled back
+
+
+def test_dates_in_the_chinese_answers_are_written_in_prose(app, client):
+    """The engine's Chinese messages write dates as the bureau does (2026年12月2日), the
+    English ones keep ISO dates (the walk after issue 11: "2026-12-02 时年满 36 周岁")."""
+    from loans.core.dates import chinese_date
+    from loans.db import local_today
+    from tests.helpers import text
+
+    with app.app_context():
+        today = local_today()
+    graduated = date.fromisoformat(ANSWERS["graduation_date"])
+    client.post("/language", data={"lang": "zh"})
+    zh = text(client.post("/eligibility", data=ANSWERS).get_data(as_text=True))
+    assert f"{chinese_date(today)}时年满" in zh
+    assert f"毕业日期{chinese_date(graduated)}不早于" in zh
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", zh), re.findall(r".{20}\d{4}-\d{2}-\d{2}.{20}", zh)
+    client.post("/language", data={"lang": "en"})
+    en = text(client.post("/eligibility", data=ANSWERS).get_data(as_text=True))
+    assert f"on {today.isoformat()} is within the working age" in en
+    assert f"Graduated on {graduated.isoformat()}, on or after" in en

@@ -28,7 +28,7 @@ def chart_texts(page: str, css_class: str) -> list[str]:
 
 def headline(page: str) -> dict[str, str]:
     """The headline figures: label → value as shown."""
-    block = page[page.index('class="row row-cols-2'):]
+    block = page[page.index('class="report-figures"'):]
     block = block[:block.index("</dl>")]
     return {text(dt): text(dd) for dt, dd in re.findall(r"<dt[^>]*>(.*?)</dt>\s*<dd[^>]*>(.*?)</dd>", block, re.S)}
 
@@ -78,9 +78,21 @@ def test_quarters_in_the_chart(client, login_as, programme):
     login_as("finance")
     page = client.get(f"/reports/?{RANGE}&period=quarter").get_data(as_text=True)
     assert "Amount issued per quarter" in page
-    assert "<title>2021Q1: ¥1,330,000.00</title>" in page and "<title>2021Q2: ¥300,000.00</title>" in page
+    assert "<title>Q1 2021: ¥1,330,000.00</title>" in page and "<title>Q2 2021: ¥300,000.00</title>" in page
     # two bars leave room to print each value above its bar
     assert chart_texts(page, "report-chart-value") == ["¥1,330,000.00", "¥300,000.00"]
+    assert '<tr data-period="2021Q1"><th scope="row">Q1 2021</th>' in page
+
+
+def test_quarters_in_chinese_are_named_not_coded(client, login_as, programme):
+    login_as("finance")
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    page = client.get(f"/reports/?{RANGE}&period=quarter").get_data(as_text=True)
+    assert "<title>2021年第一季度：133万元</title>" in page  # the bar's title, with the Chinese colon
+    assert '<tr data-period="2021Q2"><th scope="row">2021年第二季度</th>' in page
+    # under each column on two lines, so that neighbours never collide
+    assert '<tspan x="' in page and ">2021年</tspan>" in page and ">第一季度</tspan>" in page
+    assert "2021Q1" not in text(page)
 
 
 def test_the_page_in_chinese(client, login_as, programme):
@@ -235,7 +247,7 @@ def test_the_chart_axis_and_headline_figures_in_chinese(client, login_as, progra
     client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
     page = client.get(f"/reports/?{RANGE}").get_data(as_text=True)
     assert chart_texts(page, "report-chart-tick") == ["0", "50万元", "100万元"]
-    assert "<title>2021-03: 100万元</title>" in page and "<title>2021-01: 23万元</title>" in page
+    assert "<title>2021-03：100万元</title>" in page and "<title>2021-01：23万元</title>" in page  # Chinese colon
     figures = headline(page)
     assert figures["发放金额"] == "163万元"
     assert figures["贷款余额"] == "146万元" and figures["逾期贷款余额"] == "8万元"
@@ -246,7 +258,7 @@ def test_the_chart_axis_and_headline_figures_in_chinese(client, login_as, progra
     assert "¥1,630,000.00" in text(page.split("<tfoot>")[1])
     assert re.search(r'<tr data-period="2021-03">.*?¥1,000,000\.00', page, re.S)
     # and the district chart speaks the reader's style too
-    assert "<title>苏仙区: 120万元</title>" in page
+    assert "<title>苏仙区：120万元</title>" in page
 
 
 def test_one_districts_chinese_sentence_names_it(client, login_as, programme):

@@ -14,6 +14,7 @@ from werkzeug.datastructures import FileStorage
 from loans.audit.models import AuditEvent
 from loans.db import db
 from tests.browser.conftest import tiny_png
+from tests.helpers import text as visible
 
 TINY_PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 SECTIONS = ('id="case-summary"', 'id="next-step"', 'id="documents"', 'id="evidence"', 'id="eligibility"',
@@ -245,3 +246,18 @@ def test_chinese_lists_and_labels_take_chinese_punctuation(app, make_case, staff
     history = html[html.index('aria-labelledby="notes-title"'):]
     labels = re.findall(r'<span class="text-muted">([^<]*)</span>', history)
     assert labels and all(label.endswith("：") for label in labels), labels
+
+
+def test_chinese_history_names_the_role_in_full_width_parentheses(app, make_case, staff, as_user):
+    """The walk after issue 11 found "刘小梅 (申请人)" in the Chinese case history."""
+    officer = staff("officer", district_code="431002")
+    case = make_case("under_review", officer=officer, name="刘小梅")
+    client = as_user(officer)
+    client.post("/language", data={"lang": "zh"})
+    html = text(client.get(f"/review/cases/{case.id}"))
+    history = html[html.index('id="history-title"'):]
+    assert "刘小梅（申请人）" in history
+    assert not re.search(r" \((申请人|经办人员|审批人员|系统)", history)
+    client.post("/language", data={"lang": "en"})
+    html = text(client.get(f"/review/cases/{case.id}"))
+    assert "刘小梅 (Applicant)" in visible(html[html.index('id="history-title"'):])  # Chinese runs are marked

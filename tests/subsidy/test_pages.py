@@ -212,6 +212,20 @@ def test_pages_in_chinese(app, computed, people):
     assert finance.get(f"/subsidy/statements/{computed['ICBC-CZ'].id}").status_code == 200
 
 
+@pytest.mark.parametrize("lang, name", [("zh", "2021年第三季度"), ("en", "Q3 2021")])
+def test_periods_read_as_quarters_while_links_and_exports_keep_the_code(app, computed, people, lang, name):
+    """The walk after issue 11 found "2021Q3" in Chinese titles, breadcrumbs, headings and lists."""
+    finance = client_for(app, people["finance"])
+    finance.post("/language", data={"lang": lang})
+    for url in ("/subsidy/", "/subsidy/periods/2021Q3", f"/subsidy/statements/{computed['ICBC-CZ'].id}"):
+        page = finance.get(url).get_data(as_text=True)
+        assert name in text(page) and "2021Q3" not in text(page), url
+        assert 'href="/subsidy/periods/2021Q3' in page, url  # links keep the code
+    title = re.search(r"<title>(.*?)</title>", page, re.S).group(1)
+    assert name in text(title)
+    assert finance.get("/subsidy/periods/2021Q3/export.csv").data == EXAMPLE_EXPORT.read_bytes()  # the machine file
+
+
 def test_nav_shows_statements_to_those_who_may_see_them(app, people):
     for who, shown in (("finance", True), ("supervisor", True), ("auditor", True), ("icbc", True),
                        ("district_supervisor", False), ("officer", False)):

@@ -53,12 +53,12 @@ def test_finance_chooses_a_finished_period_from_a_list(app, example_ledger, peop
     last_ended = period_of(quarter_period(period_of(local_today()))[0].replace(day=20))
     assert choices[0][0] == last_ended  # newest first: the last period that has ended
     assert period_of(local_today()) not in dict(choices)  # the current period has not ended
-    assert choices[-1] == ("2021Q2", "2021Q2, not computed yet (2021-03-21 to 2021-06-20)")  # the first loan's
-    assert ("2021Q3", "2021Q3, not computed yet (2021-06-21 to 2021-09-20)") in choices
+    assert choices[-1] == ("2021Q2", "Q2 2021, not computed yet (2021-03-21 to 2021-06-20)")  # the first loan's
+    assert ("2021Q3", "Q3 2021, not computed yet (2021-06-21 to 2021-09-20)") in choices
 
     response = finance.post("/subsidy/compute", data={"period": "2021Q3"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/subsidy/periods/2021Q3")
-    assert ("2021Q3", "2021Q3, drafts recomputed (2021-06-21 to 2021-09-20)") in options(
+    assert ("2021Q3", "Q3 2021, drafts recomputed (2021-06-21 to 2021-09-20)") in options(
         finance.get("/subsidy/").get_data(as_text=True))
 
 
@@ -208,7 +208,7 @@ def test_a_statement_workbook_for_people(app, computed, people):
     assert "subsidy-2021Q3-ICBC-CZ-v1.xlsx" in response.headers["Content-Disposition"]
     sheet = load_workbook(io.BytesIO(response.get_data())).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][0].startswith("Interest-subsidy statement 2021Q3 (2021-06-21 to 2021-09-20), ")
+    assert rows[0][0].startswith("Interest-subsidy statement Q3 2021 (2021-06-21 to 2021-09-20), ")
     assert rows[0][0].endswith(", version 1, Draft")
     assert list(rows[2]) == EN_HEADER
     assert rows[-1][0] == "Total" and Decimal(str(rows[-1][-1])) == Decimal("1783.33")

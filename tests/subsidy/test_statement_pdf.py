@@ -45,7 +45,9 @@ def test_chinese_statement_shows_bank_period_lines_totals_and_signatures(app, co
     db.session.commit()
     data = render_statement_pdf(icbc, "zh")
     text = flat(pdf_text(data))
-    for expected in ("创业担保贷款财政贴息资金结算表", "工商银行郴州分行", "ICBC-CZ", "2021Q3", "2021年6月21日",
+    for expected in ("创业担保贷款财政贴息资金结算表", "工商银行郴州分行", "ICBC-CZ", "2021Q3-ICBC-CZ-v1",  # the reference
+                     "贴息期间2021年第三季度：2021年6月21日",  # the period in words
+                     "2021年6月21日",
                      "2021年9月20日", "92天", "HN-2021", "财金〔2020〕21号", "EX-A", "EX-C", "张*431002********1117",
                      "1,022.22", "761.11", "18,400,000", "合计", "1,783.33", "人民币壹仟柒佰捌拾叁元叁角叁分",
                      "制表", "审核", "审批", "李科长", "已审核", "第1页/共1页"):
