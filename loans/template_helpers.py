@@ -10,6 +10,7 @@ from flask_babel import format_date, ngettext
 from . import labels
 from .audit.display import detail_lines
 from .errors import refusal_messages
+from .core.dates import chinese_dates_in
 from .core.money import format_rate, format_yuan
 from .core.resident_id import mask_mobile
 from .i18n import colon, current_lang, list_separator, period_name, prose_date, summary_yuan
@@ -49,6 +50,15 @@ def file_size(size: int | None) -> str:
     return f"{tenths // 10}.{tenths % 10} {label}"  # KB and MB read the same in Chinese
 
 
+def rule_message(rule) -> str:
+    """An eligibility rule's message in the reader's language, from a RuleResult or a stored
+    snapshot's dict; Chinese dates in prose, also in results stored before the engine wrote
+    them so."""
+    field = "message_zh" if current_lang() == "zh" else "message_en"
+    message = rule.get(field) if isinstance(rule, dict) else getattr(rule, field)
+    return chinese_dates_in(message) if field == "message_zh" else message or ""
+
+
 def init_app(app) -> None:
     app.jinja_env.filters.update(
         yuan=yuan,
@@ -71,6 +81,7 @@ def init_app(app) -> None:
         snapshot_trigger_label=lambda v: labels.label(labels.SNAPSHOT_TRIGGER, v),
         audit_details=audit_details,
         rule_title=labels.rule_title,
+        rule_message=rule_message,
         notification_text=lambda n: _notification_text(n),
         long_date=lambda v: format_date(v, "long") if v else "",
     )

@@ -171,3 +171,18 @@ def quarter_name(code: str, lang: str) -> str:
     statement PDF's reference keep the code."""
     lines = quarter_name_lines(code, lang)
     return code if len(lines) == 1 else ("" if lang == "zh" else " ").join(lines)
+
+
+_ISO_IN_TEXT = re.compile(r" ?\b([0-9]{4})-([0-9]{2})-([0-9]{2})\b ?")
+
+
+def chinese_dates_in(text: str) -> str:
+    """ISO dates in a Chinese sentence written in prose, without the spaces around them:
+    ``2026-12-02 时年满 36 周岁`` → ``2026年12月2日时年满 36 周岁`` (eligibility results stored
+    before the engine wrote its Chinese dates so read like the new ones)."""
+    def prose(match: re.Match) -> str:
+        try:
+            return chinese_date(date(int(match[1]), int(match[2]), int(match[3])))
+        except ValueError:
+            return match[0]
+    return _ISO_IN_TEXT.sub(prose, text or "")

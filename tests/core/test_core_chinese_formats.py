@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from loans.core.dates import chinese_date, quarter_name, quarter_name_lines
+from loans.core.dates import chinese_date, chinese_dates_in, quarter_name, quarter_name_lines
 from loans.core.money import format_chinese_amount
 
 D = Decimal
@@ -89,3 +89,15 @@ def test_quarter_names_on_two_lines_for_a_chart_axis():
     assert quarter_name_lines("2026Q3", "en") == ("Q3", "2026")
     assert quarter_name_lines("2026-07", "zh") == ("2026-07",)
     assert quarter_name(None, "zh") is None
+
+
+@pytest.mark.parametrize("stored, shown", [
+    ("2026-12-02 时年满 36 周岁，在男性劳动年龄 16–59 周岁范围内。", "2026年12月2日时年满 36 周岁，在男性劳动年龄 16–59 周岁范围内。"),
+    ("毕业日期 2020-07-01 早于 2021-12-02，高校毕业生须在毕业 5 年内申请。",
+     "毕业日期2020年7月1日早于2021年12月2日，高校毕业生须在毕业 5 年内申请。"),
+    ("按 HN-2023 审查。", "按 HN-2023 审查。"),     # policy codes are not dates
+    ("2026-13-45 不是日期", "2026-13-45 不是日期"),
+    ("", ""),
+], ids=str)
+def test_iso_dates_in_stored_chinese_messages_read_in_prose(stored, shown):
+    assert chinese_dates_in(stored) == shown

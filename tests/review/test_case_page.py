@@ -261,3 +261,22 @@ def test_chinese_history_names_the_role_in_full_width_parentheses(app, make_case
     client.post("/language", data={"lang": "en"})
     html = text(client.get(f"/review/cases/{case.id}"))
     assert "刘小梅 (Applicant)" in visible(html[html.index('id="history-title"'):])  # Chinese runs are marked
+
+
+def test_stored_chinese_messages_show_their_dates_in_prose(app, make_case, staff, as_user):
+    """Results stored before the engine wrote Chinese dates in prose ("2026-12-02 时年满 36 周岁")
+    read like the new ones; English keeps ISO dates."""
+    from loans.eligibility.services import latest_snapshot
+
+    officer = staff("officer", district_code="431002")
+    case = make_case("under_review", officer=officer)
+    snapshot = latest_snapshot(case)
+    snapshot.rules = [dict(r, message_zh="2026-12-02 时年满 36 周岁，在男性劳动年龄 16–59 周岁范围内。",
+                           message_en="Age 36 on 2026-12-02 is within the working age 16–59 for men.")
+                      if r["id"] == "E02" else r for r in snapshot.rules]
+    db.session.commit()
+    client = as_user(officer)
+    client.post("/language", data={"lang": "zh"})
+    assert "2026年12月2日时年满 36 周岁" in visible(text(client.get(f"/review/cases/{case.id}")))
+    client.post("/language", data={"lang": "en"})
+    assert "Age 36 on 2026-12-02" in visible(text(client.get(f"/review/cases/{case.id}")))
