@@ -48,7 +48,7 @@ translations: $(VENV)/.installed
 translations-update: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k lazy_pgettext:1c,2 --sort-by-file \
 	  -o loans/translations/messages.pot .
-	$(BIN)/pybabel update -i loans/translations/messages.pot -d loans/translations -l zh --no-fuzzy-matching
+	$(BIN)/pybabel update -i loans/translations/messages.pot -d loans/translations -l zh --no-fuzzy-matching --ignore-obsolete
 
 instance/config.py:
 	@mkdir -p instance
