@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..core.audit_chain import CANONICAL_FIELDS, GENESIS, row_hash
 from ..db import db
@@ -27,6 +27,14 @@ class ChainCheck:
     @property
     def holds(self) -> bool:
         return self.problem is None
+
+
+def chain_head() -> tuple[str, int]:
+    """The last row's hash and the number of rows, without checking them (two indexed
+    reads): what a backup manifest and the daily log line record, for a later
+    `audit verify --expect-head … --expect-count …`."""
+    head = db.session.scalar(select(AuditEvent.row_hash).order_by(AuditEvent.id.desc()).limit(1))
+    return head or GENESIS, db.session.scalar(select(func.count()).select_from(AuditEvent))
 
 
 def _rows() -> Iterator:

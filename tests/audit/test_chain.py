@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from loans.audit.models import AuditEvent
-from loans.audit.queries import verify_chain
+from loans.audit.queries import chain_head, verify_chain
 from loans.audit.services import record
 from loans.core.audit_chain import CANONICAL_FIELDS, GENESIS, canonical_json, row_hash
 from loans.db import db
@@ -118,12 +118,14 @@ def test_the_chain_holds_after_the_apps_own_work(app, runner):
     assert result.exit_code == 0, result.output
     assert f"head {head}, count {count}" in result.output
     assert verify(runner, "--expect-head", head, "--expect-count", str(count)).exit_code == 0
+    assert chain_head() == (head, count)
 
 
 def test_an_empty_trail_holds(app, runner):
     result = verify(runner, "--expect-count", "0", "--expect-head", GENESIS)
     assert result.exit_code == 0, result.output
     assert f"head {GENESIS}, count 0" in result.output
+    assert chain_head() == (GENESIS, 0)
 
 
 def test_a_changed_row_is_named(app, runner):
