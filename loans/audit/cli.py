@@ -19,7 +19,8 @@ def verify_command(expect_head, expect_count):
 
     check = verify_chain(expect_head, expect_count)
     if not check.holds:
-        click.echo(f"audit chain broken: {check.problem}; "
-                   f"{check.count} row(s) before it hold, ending at {check.head}", err=True)
+        held = "before it hold" if check.broken_at is not None else "hold"
+        click.echo(f"audit chain broken: {check.problem}; {check.count} row(s) {held}, ending at {check.head}",
+                   err=True)
         raise click.exceptions.Exit(1)
     click.echo(f"audit chain holds: head {check.head}, count {check.count}")
