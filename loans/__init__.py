@@ -4,6 +4,7 @@
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -17,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def create_app(test_config: dict | None = None) -> Flask:
     app = UnitOfWorkFlask(
         __name__,
-        instance_path=str(ROOT / "instance"),
+        instance_path=instance_path(),
         instance_relative_config=True,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
@@ -35,6 +36,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     return app
 
 
+def instance_path() -> str:
+    """``LOANS_INSTANCE_PATH`` (SPEC §14): uploads, letter fonts and the embedded SQLite
+    files; default the repository's ``instance/``. Several servers share one on shared storage."""
+    return str(Path(os.environ.get("LOANS_INSTANCE_PATH") or ROOT / "instance").resolve())
+
+
 def configure(app: Flask, test_config: dict | None) -> None:
     app.config.from_mapping(DEFAULTS)
     if test_config is None:
@@ -47,6 +54,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "loans.sqlite3")
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if not app.config["BACKUP_PATH"]:  # beside the instance folder, never inside it
+        app.config["BACKUP_PATH"] = str(Path(app.instance_path).parent / "backups")
     check_required(app.config)
 
 

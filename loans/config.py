@@ -50,6 +50,9 @@ DEFAULTS = {
     # Operations (SPEC §14, loans/operations.py). Redis for the job queue and rate limits
     # when several servers share them; /healthz pings it when set.
     "REDIS_URL": None,
+    # Where `backup create` and the daily backup job write (default: backups/ beside the
+    # instance folder; never inside it, and never holding keys).
+    "BACKUP_PATH": None,
     # /healthz fails when the instance folder's disk has less free space than this.
     "HEALTH_MIN_FREE_MB": 200,
     # Who may read /metrics: IPs and networks, comma-separated; anyone else gets 404.
