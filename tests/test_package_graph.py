@@ -27,6 +27,7 @@ WIRING = frozenset({"loans", "models", "cli", "demo", "template_helpers"})
 ALLOWED = {
     "core": set(),  # pure: imports nothing of the app (tests/core/test_purity.py checks the rest)
     "audit": set(),
+    "backup": {"audit"},
     "policy": {"audit"},
     "auth": {"audit", "policy"},
     "notifications": set(),
