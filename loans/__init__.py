@@ -26,6 +26,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     configure(app, test_config)
     register_operations(app)
     register_extensions(app)
+    register_jobs(app)
     check_personal_data_key(app)
     register_security(app)
     register_i18n(app)
@@ -54,6 +55,8 @@ def configure(app: Flask, test_config: dict | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = "sqlite:///" + str(Path(app.instance_path) / "loans.sqlite3")
     if not app.config["UPLOAD_FOLDER"]:
         app.config["UPLOAD_FOLDER"] = str(Path(app.instance_path) / "uploads")
+    if app.config.get("REDIS_URL"):  # one store for every server's rate limits (SPEC §14)
+        app.config["RATELIMIT_STORAGE_URI"] = app.config["REDIS_URL"]
     if not app.config["BACKUP_PATH"]:  # beside the instance folder, never inside it
         app.config["BACKUP_PATH"] = str(Path(app.instance_path).parent / "backups")
     check_required(app.config)
@@ -82,6 +85,19 @@ def register_extensions(app: Flask) -> None:
 
     init_login(app, login_manager)
     del babel  # initialised with its selector in register_i18n
+
+
+def register_jobs(app: Flask) -> None:
+    """The queue (Huey) and every package's job kinds (``<package>/jobs.py``)."""
+    from .jobs import queue
+    from .ledger import jobs as ledger_jobs  # noqa: F401  (registers its kinds)
+    from .review import jobs as review_jobs  # noqa: F401
+    from .servicing import jobs as servicing_jobs  # noqa: F401
+    from .subsidy import jobs as subsidy_jobs  # noqa: F401
+    from .jobs import housekeeping  # noqa: F401
+    from .backup import jobs as backup_jobs  # noqa: F401
+
+    queue.init_app(app)
 
 
 def check_personal_data_key(app: Flask) -> None:
@@ -114,6 +130,7 @@ def register_blueprints(app: Flask) -> None:
     from .portal import views as applications
     from .auth import views as auth
     from .eligibility import views as eligibility
+    from .jobs import views as jobs
     from .ledger import views as ledger
     from .letters import views as letters
     from .main import views as main
@@ -124,7 +141,7 @@ def register_blueprints(app: Flask) -> None:
     from .subsidy import views as subsidy
 
     for views in (main, auth, applications, admin, review, eligibility, api, policy,
-                  letters, servicing, ledger, subsidy, reports):
+                  letters, servicing, ledger, subsidy, reports, jobs):
         app.register_blueprint(views.bp)
 
 

@@ -50,6 +50,12 @@ DEFAULTS = {
     # Operations (SPEC §14, loans/operations.py). Redis for the job queue and rate limits
     # when several servers share them; /healthz pings it when set.
     "REDIS_URL": None,
+    # Background jobs (loans/jobs): inline when no consumer runs (tests); a running job's
+    # heartbeat every few seconds; one silent for JOB_STALE_SECONDS had its worker die.
+    "JOBS_IMMEDIATE": False,
+    "JOB_HEARTBEAT_SECONDS": 10,
+    "JOB_STALE_SECONDS": 120,
+    "JOB_WORKERS": 2,
     # Where `backup create` and the daily backup job write (default: backups/ beside the
     # instance folder; never inside it, and never holding keys).
     "BACKUP_PATH": None,

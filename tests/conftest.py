@@ -35,6 +35,7 @@ BASE_CONFIG = {
     "PERSONAL_DATA_KEY": "test-personal-data-key",
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
+    "JOBS_IMMEDIATE": True,  # no consumer: jobs run inline when their unit of work ends
     # Cheap argon2 so the suite stays fast; production uses the defaults in config.py.
     "PASSWORD_HASH_TIME_COST": 1,
     "PASSWORD_HASH_MEMORY_COST": 8,

@@ -33,7 +33,7 @@ def test_healthz_reports_every_check(client):
     body = response.get_json()
     assert body["status"] == "ok"
     assert body["checks"]["database"] == {"status": "ok"}
-    assert body["checks"]["queue"] == {"status": "not configured"}
+    assert body["checks"]["queue"] == {"status": "ok", "mode": "inline"}  # tests run jobs inline
     assert body["checks"]["disk"]["status"] == "ok" and body["checks"]["disk"]["min_free_mb"] == 200
 
 
@@ -244,7 +244,7 @@ def test_with_a_multiprocess_folder_a_scrape_adds_up_every_worker(tmp_path):
 
     folder = tmp_path / "metrics"
     folder.mkdir()
-    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder)}
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(folder), "LOANS_INSTANCE_PATH": str(tmp_path / "instance")}
 
     def run(mode):
         return subprocess.run([sys.executable, "-c", WORKER, str(tmp_path / "db.sqlite3"), mode], env=env,

@@ -178,6 +178,14 @@ REFUSALS: dict[str, Refusal] = {
         "officer", lambda w: (f"/loans/{w.loans['active'].id}/visits", {
             "visited_on": "2021-01-04", "owners": "1", "employees": "2"}), 400,
         "The date cannot be before the contract date 2021-06-10.", "日期不能早于合同签订日期 2021-06-10"),
+    # background jobs (admin)
+    "jobs.start": Refusal(
+        "admin", lambda w: ("/admin/jobs", {"kind": "ledger_import"}), 400,
+        "Choose one of the jobs listed.", "请从列出的任务中选择一项"),
+    "jobs.retry": Refusal(
+        "admin", lambda w: (f"/admin/jobs/{w.job_id}/retry", {}), 409,
+        "Only a job that failed on an error or a stopped worker can be run again.",
+        "只有因出错或工作进程停止而失败的任务才能重新运行"),
     # subsidy statements in the wrong state
     "subsidy.compute": Refusal(
         "finance", lambda w: ("/subsidy/compute", {"period": "2099Q1"}), 400,
@@ -333,7 +341,12 @@ def world(app, make_user, make_case, add_loan):
     subsidy.review_statement(statements["reviewed"], actor=users["supervisor"], lock_version=None)
     lpr_date = db.session.scalar(db.select(LprFixing.published_on).limit(1)).isoformat()
     db.session.commit()
-    return SimpleNamespace(
+    from loans.jobs.runner import submit
+    from loans.unit_of_work import unit_of_work
+
+    with unit_of_work():
+        job_id = submit("housekeeping", {}).id  # runs inline: done
+    return SimpleNamespace(job_id=job_id,
         users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
         document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
 

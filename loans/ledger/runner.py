@@ -4,6 +4,7 @@ The run's record is stored first (one unit of work), so it stays whatever happen
 the run stores its loans and events with the record marked ``done`` (a second one), or,
 refused, that is all rolled back and the record is marked ``failed`` with its problems (a
 third). While rows are being checked, progress is written beside the run's transaction.
+From the admin page the run is a background job (``loans.ledger.jobs``); the CLI runs it here.
 Services only flush; ``loans.unit_of_work`` commits. Inside a request or a CLI command
 these units commit on their own, before the request's or command's own unit of work ends.
 """
@@ -11,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from contextlib import contextmanager
 
 from flask import current_app
@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
-from ..unit_of_work import abandon, beside_the_unit_of_work, unit_of_work
+from ..unit_of_work import beside_the_unit_of_work, unit_of_work
 from .parsing import Problem, SourceFile
 from .services import ImportResult, LedgerRefused, Progress, begin_import, mark_failed, run_import, set_progress
 
@@ -27,7 +27,6 @@ log = logging.getLogger(__name__)
 ANALYZE_AFTER_ROWS = 10_000
 INTERNAL = {"file": "", "row": None, "column": None, "code": "internal", "params": {}}
 
-_threads: dict[int, threading.Thread] = {}
 _run_lock = threading.Lock()  # one run at a time in this process (PostgreSQL also locks across processes)
 
 
@@ -83,53 +82,3 @@ def _refresh_statistics(result: ImportResult) -> None:
             connection.execute(text("ANALYZE loans, loan_events"))
     except Exception:  # noqa: BLE001 — statistics are an optimisation; the import is committed
         log.warning("ANALYZE after the ledger import failed", exc_info=True)
-
-
-def start_in_background(batch_id: int, sources: list[SourceFile], *, actor_id: int | None) -> None:
-    """Run the import in a thread with its own app context (and so its own session);
-    progress goes to the run's record every second while rows are being checked."""
-    app = current_app._get_current_object()
-
-    def work():
-        from ..auth.models import User
-
-        with app.app_context():
-            actor = None
-            last = [0.0]
-
-            def progress(phase, done, total):
-                now = time.monotonic()
-                if phase == "check" and now - last[0] >= 1.0:
-                    last[0] = now
-                    with beside_the_unit_of_work() as connection:
-                        set_progress(connection, batch_id, done, total)
-
-            try:
-                actor = db.session.get(User, actor_id) if actor_id else None
-                execute(batch_id, sources, actor=actor, progress=progress)
-            except Exception:  # noqa: BLE001 — nobody waits on this thread: record it, never leave it "running"
-                log.exception("ledger import %s: recording its failure failed", batch_id)
-                _mark_failed_quietly(batch_id)
-            finally:
-                db.session.remove()
-                _threads.pop(batch_id, None)
-
-    thread = threading.Thread(target=work, name=f"ledger-import-{batch_id}", daemon=True)
-    _threads[batch_id] = thread
-    thread.start()
-
-
-def _mark_failed_quietly(batch_id: int) -> None:
-    try:
-        abandon()  # whatever the failed work left in the session
-        with unit_of_work():
-            mark_failed(batch_id, [dict(INTERNAL)])
-    except Exception:  # noqa: BLE001 — the database itself is failing; the log has it
-        log.exception("ledger import %s could not be marked failed", batch_id)
-
-
-def wait(batch_id: int, timeout: float | None = None) -> None:
-    """Block until a background run of this process ends (tests, shutdown)."""
-    thread = _threads.get(batch_id)
-    if thread is not None:
-        thread.join(timeout)

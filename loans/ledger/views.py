@@ -1,11 +1,10 @@
 """Ledger import from the browser (admin): upload, progress, result; auditors read.
 
-Small uploads (``LEDGER_INLINE_MAX_BYTES``, default 2 MB: some 10,000 loans) run in the
-request and the result shows at once. Larger ones run in a background thread with its own
-app context, and the run's page reloads itself every few seconds while the run is going
-(an HTTP ``Refresh`` header: no script, nothing for the CSP to forbid). A request-bound
-import of 100,000 loans would outlast any proxy timeout; a task queue would be one more
-service to run for a job the bureau does a few times a year.
+An upload is stored in the instance folder and imported by a background job
+(``loans.ledger.jobs``, SPEC §14): a request-bound import of 100,000 loans would outlast any
+proxy timeout. The run's page reloads itself every few seconds while the run is going (an
+HTTP ``Refresh`` header: no script, nothing for the CSP to forbid), on whichever server
+answers.
 """
 from __future__ import annotations
 
@@ -21,12 +20,13 @@ from ..db import db
 from .models import ImportStatus, LedgerImport
 from . import runner
 from .forms import LedgerUploadForm, max_upload_bytes
+from .jobs import store_sources
+from ..jobs.runner import submit
 from .messages import reason_text
 from .services import recent_imports
 
 bp = Blueprint("ledger", __name__, url_prefix="/admin/ledger")
 
-DEFAULT_INLINE_MAX_BYTES = 2 * 1024 * 1024
 REFRESH_SECONDS = 3
 STATUS_LABELS = {ImportStatus.running: _l("Running"), ImportStatus.done: _l("Imported"),
                  ImportStatus.failed: _l("Refused")}
@@ -69,16 +69,9 @@ def upload():
         return _list_page(form, 400)
     sources = form.sources
     batch_id = runner.start(sources, actor=current_user)
-    inline_limit = int(current_app.config.get("LEDGER_INLINE_MAX_BYTES", DEFAULT_INLINE_MAX_BYTES))
-    if sum(len(s.data) for s in sources) <= inline_limit:
-        result, problems = runner.execute(batch_id, sources, actor=current_user)
-        if problems:
-            flash(_("The ledger was refused; nothing was stored. See the problems below."), "danger")
-        else:
-            flash(_("The ledger was imported."), "success")
-    else:
-        runner.start_in_background(batch_id, sources, actor_id=current_user.id)
-        flash(_("The import has started; this page shows its progress."), "info")
+    files = store_sources(batch_id, sources)
+    submit("ledger_import", {"batch_id": batch_id, "files": files}, actor=current_user)
+    flash(_("The import has started; this page shows its progress."), "info")
     return redirect(url_for(".show", import_id=batch_id), 303)
 
 

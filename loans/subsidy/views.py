@@ -25,6 +25,7 @@ from .charts import bar_chart
 from .exports import NeverComputed, csv_bytes, statement_table, xlsx_bytes
 from .models import StatementStatus
 from .pdf import render_statement_pdf
+from ..jobs.runner import submit
 
 bp = Blueprint("subsidy", __name__, url_prefix="/subsidy")
 
@@ -107,20 +108,10 @@ def compute():
     if not form.validate_on_submit():
         return _index_page(form, 400)
     on_refusal(lambda: _index_page(form), form)
-    result = services.compute_period_subsidy(form.period.data, current_user)
-    computed = [b for b in result.banks if b.computed]
-    flash(_("%(period)s computed: %(n)d statement(s), %(lines)d line(s).", period=period_name(result.period),
-            n=len(computed), lines=sum(b.line_count for b in computed)), "success")
-    if result.latest_lpr_published_on:
-        flash(_("The loans’ LPR₀ are fixings published up to %(date)s.",
-                date=prose_date(result.latest_lpr_published_on)), "info")
-    if result.skipped:
-        flash(_("Left unchanged because they are reviewed, approved or paid: %(banks)s. Reopen one to recompute it.",
-                banks=list_separator().join(f"{b.bank_code} v{b.version}" for b in result.skipped)), "warning")
-    if result.no_policy:
-        flash(_("No policy version was in force for %(n)d loan(s), which were left out: %(refs)s",
-                n=len(result.no_policy), refs=list_separator().join(result.no_policy[:20])), "warning")
-    return redirect(url_for(".period", period=result.period))
+    code, _start, _end = services.computable_period(form.period.data, local_today())  # refused beside the field
+    job = submit("subsidy_compute", {"period": code}, actor=current_user)
+    # A background job (SPEC §14): its page shows the progress, then takes finance to the period.
+    return redirect(url_for("jobs.show", job_id=job.id, follow=1))
 
 
 @bp.get("/periods/<period>")

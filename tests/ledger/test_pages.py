@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import io
 import re
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -94,27 +95,22 @@ def test_size_limit(migrated_template, tmp_path):
         assert db.session.scalar(select(func.count()).select_from(LedgerImport)) == 0
 
 
-def test_a_large_upload_runs_in_the_background_with_progress(migrated_template, tmp_path):
-    from loans.ledger import runner
+def test_an_upload_is_imported_by_a_background_job_shown_on_the_jobs_page(app, client, login_as):
+    from loans.jobs.models import Job
 
-    with running_app(migrated_template, tmp_path, LEDGER_INLINE_MAX_BYTES=0) as app:
-        from loans.auth.services import create_user
-
-        admin = create_user(role="admin", email="a@example.cn", password="Correct-Horse-42", check_password=False)
-        db.session.commit()
-        client = app.test_client()
-        client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-        login(client, admin)
-        response = _upload(client, *example_sources())
-        assert response.status_code == 303
-        batch_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
-        runner.wait(batch_id, timeout=60)
-        db.session.expire_all()
-        page = client.get(response.headers["Location"])
-        assert "Imported" in text(page.get_data(as_text=True))
-        assert _loans() == 3
-        batch = db.session.get(LedgerImport, batch_id)
-        assert batch.started_by_id == admin.id and batch.status == "done"
+    admin = login_as("admin")
+    response = _upload(client, *example_sources())
+    assert response.status_code == 303
+    batch_id = int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
+    job = db.session.scalars(select(Job).where(Job.kind == "ledger_import")).one()
+    assert job.params["batch_id"] == batch_id and job.state == "done" and job.started_by_id == admin.id
+    assert job.result == {"batch_id": batch_id, "status": "done", "loans_added": 3, "events_added": 4}
+    jobs_page = text(client.get("/admin/jobs").get_data(as_text=True))
+    assert f"#{job.id} Ledger import Done" in jobs_page
+    job_page = client.get(f"/jobs/{job.id}")
+    assert f'href="/admin/ledger/{batch_id}"' in job_page.get_data(as_text=True)
+    stored = Path(app.instance_path) / "job-files" / f"ledger-{batch_id}"
+    assert not stored.exists()  # the uploaded files are removed once imported
 
 
 def test_a_running_import_page_refreshes_itself(app, client, login_as):

@@ -48,8 +48,13 @@ def test_two_imports_of_the_same_files_at_once_store_them_once(app):
     assert db.session.scalar(select(func.count()).where(LedgerImport.status == "running")) == 0
 
 
-def test_a_failure_while_recording_the_failure_does_not_leave_the_run_running(app, monkeypatch):
+def test_a_failure_while_recording_the_failure_is_retried_and_does_not_leave_the_run_running(app, monkeypatch):
+    """The job's first try fails while recording the refusal; its second try records it."""
+    from loans.jobs.models import Job
+    from loans.jobs.runner import submit
     from loans.ledger import runner
+    from loans.ledger.jobs import store_sources
+    from loans.unit_of_work import unit_of_work
 
     sources = [loans_file(loan_row(district_code="999999"))]
     batch_id = runner.start(sources)
@@ -63,8 +68,10 @@ def test_a_failure_while_recording_the_failure_does_not_leave_the_run_running(ap
         return real(*args, **kwargs)
 
     monkeypatch.setattr(runner, "mark_failed", flaky)
-    runner.start_in_background(batch_id, sources, actor_id=None)
-    runner.wait(batch_id, 30)
+    with unit_of_work():
+        job_id = submit("ledger_import", {"batch_id": batch_id, "files": store_sources(batch_id, sources)}).id
     db.session.expire_all()
     batch = db.session.get(LedgerImport, batch_id)
-    assert batch.status == "failed" and batch.errors[0]["code"] == "internal"
+    assert batch.status == "failed" and batch.errors[0]["code"] == "unknown_district"
+    job = db.session.get(Job, job_id)
+    assert job.state == "failed" and job.attempts == 2 and job.error["code"] == "ledger_refused"

@@ -1,0 +1,32 @@
+"""``flask --app wsgi worker``: a Huey consumer for the background jobs and the schedule (SPEC §14).
+
+Runs until stopped (SIGINT: finish the jobs in hand, then stop; SIGTERM: stop now — a job
+cut short is found by the reaper and run again). Not a unit of work: each job is its own.
+"""
+from __future__ import annotations
+
+import logging
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+
+@click.command("worker")
+@click.option("--workers", type=click.IntRange(1, 32), default=None,
+              help="Jobs run at once by this consumer (threads); default JOB_WORKERS (2).")
+@click.option("--no-periodic", is_flag=True, help="Leave the schedule to another worker.")
+@with_appcontext
+def worker_command(workers, no_periodic):
+    """Run background jobs and the periodic schedule until stopped."""
+    queue = current_app.extensions["jobs"]
+    if queue.huey.immediate:
+        raise click.ClickException("JOBS_IMMEDIATE is set: jobs run inline and need no worker")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("huey").setLevel(logging.INFO)
+    count = workers or int(current_app.config["JOB_WORKERS"])
+    click.echo(f"worker: {count} thread(s), queue {type(queue.huey).__name__}, "
+               f"schedule {'off' if no_periodic else 'on'}", err=True)
+    consumer = queue.huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic,
+                                          check_worker_health=True)
+    consumer.run()

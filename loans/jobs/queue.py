@@ -1,0 +1,148 @@
+"""The Huey instance, its one task and the periodic schedule (SPEC §14).
+
+Embedded by default: Huey's SQLite storage in the instance folder, so ``make run`` needs no
+other service (it starts ``flask --app wsgi worker`` beside the server). With
+``LOANS_REDIS_URL`` the queue lives in Redis and any number of servers and workers share
+it. ``JOBS_IMMEDIATE`` (tests) runs every job inline, when its unit of work ends.
+
+Every job goes through one Huey task, ``loans.run_job(job_id)``: the job's row, not Huey's
+message, is the truth about it (state, tries, heartbeat), so a message lost with a killed
+worker is found again by the reaper. Periodic tasks only submit jobs, so scheduled runs show
+on the Jobs page like any other.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask import Flask
+from huey import Huey, RedisHuey, crontab
+from huey.storage import SqliteStorage
+
+log = logging.getLogger(__name__)
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+QUEUE_FILE = "jobs-queue.sqlite3"
+
+
+@dataclass
+class Queue:
+    huey: Huey
+    task: object  # the Huey task wrapper of runner.run
+
+
+def at_shanghai(hour: int | str = "*", minute: int | str = 0, day: int | str = "*"):
+    """A Huey schedule check for a wall-clock time in Asia/Shanghai, whatever the server's
+    zone (Huey hands it UTC). ``"*"`` matches any; e.g. ``at_shanghai(1, 0)``: 01:00 daily;
+    ``at_shanghai(1, 0, day=1)``: 01:00 on the 1st; ``at_shanghai("*", 5)``: hourly at :05."""
+    def matches(value, wanted) -> bool:
+        return wanted == "*" or value == int(wanted)
+
+    def check(moment: datetime) -> bool:
+        local = moment.replace(tzinfo=timezone.utc).astimezone(SHANGHAI)
+        return matches(local.hour, hour) and matches(local.minute, minute) and matches(local.day, day)
+
+    return check
+
+
+class InstanceSqliteStorage(SqliteStorage):
+    """Huey's SQLite storage whose file is made on first use, not when an app is built (a
+    ``flask db upgrade`` or a test leaves no queue file behind)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, create_tables=False, **kwargs)
+
+    def _create_connection(self):
+        connection = super()._create_connection()
+        for statement in self.ddl:
+            connection.execute(statement)
+        return connection
+
+
+def build_huey(app: Flask) -> Huey:
+    immediate = bool(app.config.get("JOBS_IMMEDIATE"))
+    redis_url = app.config.get("REDIS_URL")
+    if redis_url and not immediate:
+        return RedisHuey("loans", url=redis_url, utc=True)
+    return Huey("loans", storage_class=InstanceSqliteStorage, filename=str(Path(app.instance_path) / QUEUE_FILE),
+                utc=True, immediate=immediate, results=False)
+
+
+# Periodic work: (schedule, job kinds submitted). Each kind's CLI command stays for manual runs.
+SCHEDULE = [
+    ("daily-0100", at_shanghai(1, 0), ["cases_expire", "loans_check"]),
+    ("daily-0200", at_shanghai(2, 0), ["backup"]),
+    ("daily-0300", at_shanghai(3, 0), ["housekeeping"]),
+]
+
+
+def init_app(app: Flask) -> None:
+    huey = build_huey(app)
+
+    @huey.task(name="loans.run_job")
+    def run_job(job_id: int):
+        from .runner import run
+
+        with app.app_context():
+            run(job_id)
+
+    @huey.periodic_task(crontab(), name="loans.reap")  # every minute: workers that died
+    def reap_jobs():
+        from .runner import reap
+
+        with app.app_context():
+            reap()
+
+    for name, when, kinds in SCHEDULE:
+        _periodic(app, huey, name, when, kinds)
+
+    @huey.on_startup()
+    def started():
+        from .runner import reap, redispatch_queued
+
+        with app.app_context():
+            reap()
+            redispatch_queued()
+
+    app.extensions["jobs"] = Queue(huey=huey, task=run_job)
+    from .. import operations
+
+    operations.provide_queue(app, depth=lambda: _depth(huey), check=lambda: _check(huey))
+
+
+def _periodic(app, huey, name, when, kinds):
+    @huey.periodic_task(when, name=f"loans.{name}")
+    def scheduled():
+        from ..unit_of_work import unit_of_work
+        from .kinds import kind as kind_named
+        from .runner import submit
+
+        with app.app_context(), unit_of_work():
+            for kind in kinds:
+                if kind_named(kind) is not None:
+                    submit(kind, {})
+
+    return scheduled
+
+
+def _depth(huey: Huey) -> int:
+    if huey.immediate:
+        return 0
+    return int(huey.pending_count())
+
+
+def _check(huey: Huey) -> dict:
+    from flask import current_app
+
+    from ..operations import check_redis
+
+    url = current_app.config.get("REDIS_URL")
+    if url:  # the queue (and the rate limits) live there
+        return check_redis(url)
+    if huey.immediate:
+        return {"status": "ok", "mode": "inline"}
+    huey.pending_count()  # raises when the storage cannot be reached
+    return {"status": "ok", "backend": "redis" if isinstance(huey, RedisHuey) else "sqlite"}
