@@ -62,9 +62,12 @@ demo-base-url: instance/config.py
 	@grep -q '^PUBLIC_BASE_URL' instance/config.py || \
 	  echo "PUBLIC_BASE_URL = 'http://$(HOST):$(PORT)'" >> instance/config.py
 
+# The server and, beside it, a worker for the background jobs and the daily schedule (its
+# queue is a SQLite file in instance/: nothing else to install); Ctrl-C stops both.
 run: install instance/config.py demo-base-url
 	$(FLASK) db upgrade
 	$(FLASK) demo-data
+	@$(FLASK) worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: install

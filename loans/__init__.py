@@ -94,6 +94,8 @@ def register_jobs(app: Flask) -> None:
     from .review import jobs as review_jobs  # noqa: F401
     from .servicing import jobs as servicing_jobs  # noqa: F401
     from .subsidy import jobs as subsidy_jobs  # noqa: F401
+    from .letters import jobs as letters_jobs  # noqa: F401
+    from .notifications import jobs as notifications_jobs  # noqa: F401
     from .jobs import housekeeping  # noqa: F401
     from .backup import jobs as backup_jobs  # noqa: F401
 

@@ -23,23 +23,8 @@ from .db import db
 
 
 def finish() -> None:
-    """Commit the unit of work (the one commit site of the app), then run what waits for
-    it to end (a job run inline when no consumer runs)."""
+    """Commit the unit of work (the one commit site of the app)."""
     db.session.commit()
-    _run_after_the_unit_of_work()
-
-
-def after_the_unit_of_work(callback) -> None:
-    """Run ``callback`` once the current unit of work has committed and ended — outside the
-    commit, so it may start units of work of its own. Registered from an after-commit
-    callback (``loans.db.after_commit``), it never runs for work that rolled back."""
-    db.session.info.setdefault("after_the_unit_of_work", []).append(callback)
-
-
-def _run_after_the_unit_of_work() -> None:
-    pending = db.session.info.get("after_the_unit_of_work")
-    while pending:
-        pending.pop(0)()
 
 
 def abandon() -> None:

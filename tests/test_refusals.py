@@ -284,6 +284,7 @@ NO_BUSINESS_REFUSAL = {
     "admin.reset_user_password": "every staff account can be reset; an applicant's is not found (404)",
     "policy.edit_key_group": "a key group's names, evidence and flags have no rule beyond the form's shape",
     "review.add_note": "a note on a case in scope is always accepted; an empty one is a form error",
+    "subsidy.print_period": "printing a computed period's statements is always allowed (another period is 404)",
 }
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from flask_babel import LazyString
@@ -36,6 +37,12 @@ class JobContext:
     started_by_id: int | None
     attempt: int
     progress: Callable[[int, int | None], None]
+    folder: Path  # where the job writes a file for its starter (result {"file": name}); made on first use
+
+    def output(self, name: str) -> Path:
+        """The path of a file the job hands to its starter: return {"file": name, …} as its result."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        return self.folder / name
 
 
 @dataclass(frozen=True)

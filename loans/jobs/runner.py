@@ -18,12 +18,13 @@ import threading
 import time
 import traceback
 from datetime import timedelta
+from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select, update
 
 from ..db import after_commit, db, utcnow
-from ..unit_of_work import abandon, after_the_unit_of_work, beside_the_unit_of_work, unit_of_work
+from ..unit_of_work import abandon, beside_the_unit_of_work, unit_of_work
 from .kinds import JobContext, JobFailed, kind as kind_named
 from .models import Job, JobState
 
@@ -35,6 +36,12 @@ DETAIL_LIMIT = 500
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def output_folder(job_id: int) -> Path:
+    """Files a job made for its starter, in the instance folder (shared by every server);
+    housekeeping removes them after a week."""
+    return Path(current_app.instance_path) / "job-files" / f"job-{job_id}"
 
 
 def heartbeat_seconds() -> float:
@@ -58,17 +65,15 @@ def submit(kind: str, params: dict | None = None, *, actor=None) -> Job:
     db.session.flush()
     job_id = job.id
     app = current_app._get_current_object()
-    after_commit(lambda: dispatch(app, job_id, defer=True))
+    after_commit(lambda: dispatch(app, job_id))
     return job
 
 
-def dispatch(app, job_id: int, delay: float | None = None, *, defer: bool = False) -> None:
-    """Hand a committed job to the queue. With no consumer it runs here and now, or — when
-    called from a commit (``defer``) — once the unit of work has ended."""
+def dispatch(app, job_id: int, delay: float | None = None) -> None:
+    """Hand a committed job to the queue. With no consumer it runs here and now, in an app
+    context (and so a database session) of its own, even when called as the commit ends."""
     queue = app.extensions["jobs"]
-    if queue.huey.immediate and defer:
-        after_the_unit_of_work(lambda: queue.task(job_id))
-    elif delay:
+    if delay and not queue.huey.immediate:
         queue.task.schedule((job_id,), delay=delay)
     else:
         queue.task(job_id)
@@ -142,7 +147,7 @@ def run(job_id: int) -> JobState | None:
     job = db.session.get(Job, job_id)
     registered = kind_named(job.kind)
     context = JobContext(job_id=job.id, params=dict(job.params or {}), started_by_id=job.started_by_id,
-                         attempt=job.attempts, progress=_progress_writer(job.id))
+                         attempt=job.attempts, progress=_progress_writer(job.id), folder=output_folder(job.id))
     app = current_app._get_current_object()
     inline = app.extensions["jobs"].huey.immediate
     log.info("job %s (%s) try %s started", job_id, job.kind, job.attempts)
@@ -173,7 +178,7 @@ def run(job_id: int) -> JobState | None:
         if context.attempt < (registered.attempts if registered else 1):
             delay = registered.backoff_seconds * 2 ** (context.attempt - 1)
             if _requeue(job_id, error):
-                dispatch(app, job_id, delay=None if inline else delay)
+                dispatch(app, job_id, delay=delay)
             return JobState.queued
         _give_up(job_id, error)
         return JobState.failed

@@ -4,7 +4,7 @@ itself: an HTTP ``Refresh`` header, no script), then its result — or, for its 
 arriving from the form that started it, the result's own page."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -17,7 +17,7 @@ from ..errors import Refused, on_refusal
 from .kinds import KINDS, kind as kind_named
 from .messages import reason_text
 from .models import Job, JobState
-from .runner import submit
+from .runner import output_folder, submit
 
 bp = Blueprint("jobs", __name__)
 
@@ -111,6 +111,20 @@ def job_or_404(job_id: int) -> Job:
     return job
 
 
+@bp.get("/jobs/<int:job_id>/file")
+@allow(ADMIN, AUDITOR, FINANCE, SUPERVISOR)
+def download(job_id: int):
+    """The file a job made (a PDF to print), for whoever may see the job; gone after a week."""
+    job = job_or_404(job_id)
+    name = (job.result or {}).get("file")
+    path = output_folder(job.id) / name if name and "/" not in name and name not in (".", "..") else None
+    if job.state != JobState.done or path is None or not path.is_file():
+        abort(404)
+    response = send_file(path, as_attachment=request.args.get("download") == "1", download_name=name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.get("/jobs/<int:job_id>")
 @allow(ADMIN, AUDITOR, FINANCE, SUPERVISOR)
 def show(job_id: int):
@@ -120,6 +134,8 @@ def show(job_id: int):
         else None
     link = url_for(target[0], **target[1]) if target else None
     follow = request.args.get("follow") == "1" and job.started_by_id == current_user.id
+    if follow and job.state == JobState.done and (job.result or {}).get("file"):
+        return redirect(url_for(".download", job_id=job.id))
     if follow and job.state == JobState.done and link:
         for category, message in (registered.result_messages(dict(job.params or {}), job.result)
                                   if registered.result_messages else []):

@@ -13,6 +13,7 @@ from ..applications.queries import portal_letters as portal_letters_reader
 from ..errors import Refused, on_refusal
 from . import queries, services
 from .forms import RevokeForm
+from ..jobs.runner import submit
 
 bp = Blueprint("letters", __name__)
 
@@ -54,19 +55,15 @@ def _batch_page(page):
 @bp.post("/letters/print")
 @allow(SUPERVISOR)
 def batch_pdf():
-    from pypdf import PdfWriter
-
+    """The chosen letters in one PDF, made by a background job (SPEC §14); its page hands the
+    PDF over when it is ready."""
     ids = [int(x) for x in request.form.getlist("letter_id") if x.isdigit() and len(x) <= 9]
     letters = queries.letters_in_scope(current_user, ids)
     if not letters:
         on_refusal(lambda: _batch_page(request.form.get("page", 1, type=int)))
         raise Refused(_l("Choose at least one letter to print."))
-    writer = PdfWriter()
-    for letter in letters:
-        writer.append(io.BytesIO(services.letter_pdf(letter)))
-    out = io.BytesIO()
-    writer.write(out)
-    return _pdf_response(out.getvalue(), f"letters-{len(letters)}.pdf")
+    job = submit("letters_print", {"letter_ids": [letter.id for letter in letters]}, actor=current_user)
+    return redirect(url_for("jobs.show", job_id=job.id, follow=1), 303)
 
 
 @bp.post("/letters/<int:letter_id>/revoke")

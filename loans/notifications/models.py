@@ -23,3 +23,4 @@ class Notification(db.Model):
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     application = relationship("LoanApplication")
+    user = relationship("User")

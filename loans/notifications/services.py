@@ -8,7 +8,7 @@ from flask_babel import force_locale, gettext as _
 
 from sqlalchemy import update
 
-from ..db import after_commit, db, utcnow
+from ..db import db, utcnow
 from ..labels import STATUS, label
 from ..urls import public_url
 from .models import Notification
@@ -28,15 +28,17 @@ def render(event: str, params: dict) -> str:
 
 
 def notify(user, application, event: str, **params) -> Notification:
-    """Record a portal notification and send the email (after the caller commits, the
-    message is already in the log; a lost email never loses the portal notice)."""
+    """Record a portal notification and, for a user with an email address, a background job
+    that sends the email once the caller's unit of work commits (a lost email never loses
+    the portal notice)."""
+    from ..jobs.runner import submit
+
     params = {"ref": application.reference, **params}
     note = Notification(user_id=user.id, application_id=application.id, event=event, params=params)
     db.session.add(note)
     if user.email and current_app.config["MAIL_BACKEND"] != "none":
-        message = _email(user, application, event, params)
-        app = current_app._get_current_object()
-        after_commit(lambda: send_email(app, message))
+        db.session.flush()
+        submit("send_email", {"notification_id": note.id})
     return note
 
 
@@ -66,12 +68,13 @@ def _console() -> logging.Logger:
     return mail_log
 
 
-def _email(user, application, event: str, params: dict) -> dict:
-    """The email in the recipient's language, composed now (inside the request)."""
+def compose_email(note: Notification) -> dict:
+    """The notification's email in the recipient's language."""
+    user = note.user
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = render(event, params)
-    link = public_url("applications.status", application_id=application.id)
-    return {"to": user.email, "subject": application.reference, "event": event, "body": body, "link": link}
+        body = render(note.event, note.params)
+    link = public_url("applications.status", application_id=note.application_id)
+    return {"to": user.email, "subject": note.params.get("ref", ""), "event": note.event, "body": body, "link": link}
 
 
 def send_email(app, message: dict) -> None:

@@ -80,3 +80,32 @@ def _in_both_languages(refused: Refused) -> dict:
         with force_locale(language):
             texts[language] = str(refused.message)
     return texts
+
+
+@job_kind("statements_print", _l("Subsidy statements for printing"), attempts=2, backoff_seconds=10)
+def statements_print(context: JobContext) -> dict:
+    """Every current statement of a period, in the language of whoever asked, in one PDF."""
+    import io
+
+    from pypdf import PdfWriter
+
+    from ..db import db
+    from .models import StatementStatus, SubsidyStatement
+    from .pdf import render_statement_pdf
+
+    period, lang = context.params["period"], context.params.get("lang", "zh")
+    statements = list(db.session.scalars(
+        db.select(SubsidyStatement).where(SubsidyStatement.period == period,
+                                          SubsidyStatement.status != StatementStatus.superseded)
+        .order_by(SubsidyStatement.bank_code)))
+    if not statements:
+        raise JobFailed("not_found")
+    writer = PdfWriter()
+    for done, statement in enumerate(statements, 1):
+        with force_locale(lang):
+            writer.append(io.BytesIO(render_statement_pdf(statement, lang)))
+        context.progress(done, len(statements))
+    name = f"subsidy-{period}-statements.pdf"
+    with context.output(name).open("wb") as out:
+        writer.write(out)
+    return {"file": name, "statements": len(statements)}

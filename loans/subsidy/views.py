@@ -130,6 +130,17 @@ def period(period: str):
                            total=sum((s.total for s in current), Decimal("0.00")))
 
 
+@bp.post("/periods/<period>/print")
+@allow(*WHOLE_CITY)
+def print_period(period: str):
+    """Every current statement of the period in one PDF, made by a background job."""
+    period = _period_or_404(period)
+    if not queries.period_statements(period, current_user):
+        abort(404)
+    job = submit("statements_print", {"period": period, "lang": current_lang()}, actor=current_user)
+    return redirect(url_for("jobs.show", job_id=job.id, follow=1), 303)
+
+
 @bp.get("/periods/<period>/export.csv")
 @allow(*WHOLE_CITY)
 def export_csv(period: str):

@@ -223,3 +223,26 @@ def test_housekeeping_logs_the_audit_head_and_purges_stale_login_throttles(app, 
     assert job.state == JobState.done and job.result["login_throttles_purged"] == 1
     assert db.session.scalars(select(LoginThrottle.login_hash)).all() == ["b" * 64]
     assert f"audit chain head={job.result['audit_head']} count={job.result['audit_count']}" in caplog.text
+
+
+@job_kind("test_file", _l("File (test)"))
+def _file(context):
+    context.output("made.pdf").write_bytes(b"%PDF-1.7 test")
+    return {"file": "made.pdf"}
+
+
+def test_a_file_a_job_made_goes_to_its_starter_only(app, make_user):
+    starter = make_user("supervisor")
+    with unit_of_work():
+        job_id = submit("test_file", {}, actor=starter).id
+    mine = client_for(app, starter)
+    followed = mine.get(f"/jobs/{job_id}?follow=1")
+    assert followed.status_code == 302 and followed.headers["Location"].endswith(f"/jobs/{job_id}/file")
+    got = mine.get(f"/jobs/{job_id}/file")
+    assert got.status_code == 200 and got.data == b"%PDF-1.7 test" and got.headers["Cache-Control"] == "private, no-store"
+    assert client_for(app, make_user("supervisor")).get(f"/jobs/{job_id}/file").status_code == 404
+    assert client_for(app, make_user("applicant")).get(f"/jobs/{job_id}/file").status_code == 403
+    from loans.jobs.runner import output_folder
+
+    (output_folder(job_id) / "made.pdf").unlink()  # removed by housekeeping after a week
+    assert mine.get(f"/jobs/{job_id}/file").status_code == 404

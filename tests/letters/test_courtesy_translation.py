@@ -136,7 +136,7 @@ def test_the_official_letter_is_chinese_whoever_decides_it(app, make_user):
         page = client.get(f"/review/cases/{application.id}").get_data(as_text=True)
         assert f"/letters/{letter.id}.pdf" in page
         assert (f"/letters/{letter.id}/translation.pdf" in page) is translated
-        printed = client.post("/letters/print", data={"letter_id": [str(letter.id)]})
+        printed = client.post("/letters/print", data={"letter_id": [str(letter.id)]}, follow_redirects=True)
         assert printed.status_code == 200 and printed.data[:5] == b"%PDF-"
         assert "创业担保贷款审批通知书" in flat(pdf_text(printed.data))
 
@@ -194,7 +194,8 @@ def test_batch_printing_prints_the_official_chinese_letters(app, decided, make_u
     (_, english), (_, chinese) = decided("approve", locale="en"), decided("reject", locale="zh")
     supervisor = client_for(app, make_user("supervisor"))
     supervisor.post("/language", data={"lang": "en"})
-    response = supervisor.post("/letters/print", data={"letter_id": [str(english.id), str(chinese.id)]})
+    response = supervisor.post("/letters/print", data={"letter_id": [str(english.id), str(chinese.id)]},
+                               follow_redirects=True)
     assert response.status_code == 200
     reader = PdfReader(io.BytesIO(response.data))
     assert len(reader.pages) == 2

@@ -166,7 +166,8 @@ def test_supervisor_prints_selected_letters_as_one_pdf(app, decided, make_user):
     page = supervisor.get("/letters/print").get_data(as_text=True)
     for letter in (first, second, third):
         assert letter.reference in page
-    response = supervisor.post("/letters/print", data={"letter_id": [str(second.id), str(first.id)]})
+    response = supervisor.post("/letters/print", data={"letter_id": [str(second.id), str(first.id)]},
+                               follow_redirects=True)  # the job's page hands the PDF over
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     reader = PdfReader(io.BytesIO(response.data))
     text = "".join(page.extract_text() for page in reader.pages)

@@ -88,3 +88,20 @@ def test_pdf_download_in_the_viewers_language(app, computed, staff):
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     text = flat(pdf_text(response.data))
     assert "农业银行郴州分行" in text and "EX-B" in text and "1,533.33" in text and "第1页/共1页" in text
+
+
+def test_every_statement_of_a_period_printed_by_a_job_in_one_pdf(app, computed, staff):
+    finance = client_for(app, staff("finance"))
+    page = finance.get("/subsidy/periods/2021Q3").get_data(as_text=True)
+    assert 'action="/subsidy/periods/2021Q3/print"' in page
+    response = finance.post("/subsidy/periods/2021Q3/print", follow_redirects=True)  # job page → its PDF
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    from loans.db import db
+    from loans.subsidy.models import SubsidyStatement
+
+    statements = db.session.scalars(db.select(SubsidyStatement).where(SubsidyStatement.period == "2021Q3")).all()
+    assert len(pages(response.data)) == len(statements) >= len(computed)  # one page each, every bank
+    text = flat(pdf_text(response.data))
+    assert "EX-B" in text and "1,533.33" in text and "1,783.33" in text
+    assert client_for(app, staff("bank", bank_code="ABC-CZ")).post("/subsidy/periods/2021Q3/print").status_code == 403
+    assert finance.post("/subsidy/periods/2020Q1/print").status_code == 404
