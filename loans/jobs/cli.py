@@ -23,10 +23,13 @@ def worker_command(workers, no_periodic):
     if queue.huey.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is set: jobs run inline and need no worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("huey").setLevel(logging.INFO)
+    logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task; the jobs log their own
     count = workers or int(current_app.config["JOB_WORKERS"])
-    click.echo(f"worker: {count} thread(s), queue {type(queue.huey).__name__}, "
-               f"schedule {'off' if no_periodic else 'on'}", err=True)
+    storage = queue.huey.storage
+    where = "Redis" if type(storage).__name__.startswith("Redis") else f"SQLite {getattr(storage, 'filename', '')}"
+    click.echo(f"worker: {count} thread(s), queue in {where}, schedule {'off' if no_periodic else 'on'}", err=True)
+    # Idle threads look for work at least every second (Huey's default backs off to 10 s: a
+    # ledger import would wait that long before it starts).
     consumer = queue.huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic,
-                                          check_worker_health=True)
+                                          check_worker_health=True, max_delay=1.0)
     consumer.run()

@@ -25,6 +25,8 @@ REFRESH_SECONDS = 2
 PER_PAGE = 50
 STATE_LABELS = {JobState.queued: _l("Queued"), JobState.running: _l("In progress"), JobState.done: _l("Done"),
                 JobState.failed: _l("Failed")}
+BADGES = {JobState.queued: "text-bg-secondary", JobState.running: "text-bg-primary", JobState.done: "text-bg-success",
+          JobState.failed: "text-bg-danger"}
 FILTERS = {"all": _l("All"), "queued": _l("Queued"), "running": _l("In progress"), "failed": _l("Failed"),
            "retried": _l("Retried"), "done": _l("Done")}
 SEES_EVERY_JOB = (ADMIN, AUDITOR)
@@ -56,7 +58,7 @@ def _list_page(status=200):
     manual = [k for k in KINDS.values() if k.manual] if current_user.role == ADMIN else []
     body = render_template("jobs/list.html", jobs=page.items, page=page, which=which, filters=FILTERS,
                            counts={str(k): v for k, v in counts.items()}, retried=retried, manual=manual,
-                           kinds=KINDS, labels=STATE_LABELS, users=_names({j.started_by_id for j in page.items}),
+                           kinds=KINDS, labels=STATE_LABELS, badges=BADGES, users=_names({j.started_by_id for j in page.items}),
                            reason_text=reason_text)
     response = current_app.make_response((body, status))
     if any(j.state in (JobState.queued, JobState.running) for j in page.items):
@@ -143,7 +145,7 @@ def show(job_id: int):
         return redirect(link)
     running = job.state in (JobState.queued, JobState.running)
     body = render_template("jobs/show.html", job=job, kind=registered, link=link, running=running,
-                           label=STATE_LABELS.get(job.state, job.state), reason=reason_text(job.error),
+                           label=STATE_LABELS.get(job.state, job.state), badges=BADGES, reason=reason_text(job.error),
                            started_by=_names({job.started_by_id}).get(job.started_by_id),
                            messages=(registered.result_messages(dict(job.params or {}), job.result)
                                      if registered and registered.result_messages and job.state == JobState.done
