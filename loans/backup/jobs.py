@@ -8,7 +8,14 @@ from ..jobs.kinds import JobContext, job_kind
 KEEP = 14
 
 
-@job_kind("backup", _l("Backup"), attempts=3, backoff_seconds=300, own_units=True, manual=True)
+def _said(params, result):
+    from flask_babel import gettext as _
+
+    return [("info", _("%(file)s written (%(mb)s MB); older backups removed: %(n)s.", file=result["file"],
+                       mb=f"{result['bytes'] / 1_000_000:.1f}", n=len(result["removed"])))]
+
+
+@job_kind("backup", _l("Backup"), attempts=3, backoff_seconds=300, own_units=True, manual=True, result_messages=_said)
 def backup(context: JobContext) -> dict:
     from pathlib import Path
 

@@ -18,7 +18,16 @@ from .kinds import JobContext, job_kind
 JOB_FILES_KEPT_DAYS = 7
 
 
-@job_kind("housekeeping", _l("Daily housekeeping"), attempts=3, manual=True)
+def _said(params, result):
+    from flask_babel import gettext as _
+
+    return [("info", _("Audit trail: %(count)s rows, ending with %(head)s.", count=result["audit_count"],
+                       head=result["audit_head"][:16] + "…")),
+            ("info", _("Login throttles removed: %(n)s. Old job folders removed: %(m)s.",
+                       n=result["login_throttles_purged"], m=result["job_folders_removed"]))]
+
+
+@job_kind("housekeeping", _l("Daily housekeeping"), attempts=3, manual=True, result_messages=_said)
 def housekeeping(context: JobContext) -> dict:
     from ..audit.queries import chain_head
     from ..auth.models import LoginThrottle

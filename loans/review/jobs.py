@@ -7,7 +7,13 @@ from ..db import local_today
 from ..jobs.kinds import JobContext, job_kind
 
 
-@job_kind("cases_expire", _l("Expire approvals not contracted"), attempts=3, manual=True)
+def _said(params, result):
+    from flask_babel import ngettext
+
+    return [("info", ngettext("%(num)d approval expired.", "%(num)d approvals expired.", result["expired"]))]
+
+
+@job_kind("cases_expire", _l("Expire approvals not contracted"), attempts=3, manual=True, result_messages=_said)
 def cases_expire(context: JobContext) -> dict:
     from ..policy.cli import log_reference_warnings
     from .services import expire_approvals

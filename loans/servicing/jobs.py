@@ -7,7 +7,14 @@ from ..db import local_today
 from ..jobs.kinds import JobContext, job_kind
 
 
-@job_kind("loans_check", _l("Mark loans overdue"), attempts=3, manual=True)
+def _said(params, result):
+    from flask_babel import gettext as _
+
+    return [("info", _("%(looked)s loan(s) past maturity and not overdue; %(overdue)s became overdue.",
+                       looked=result["looked_at"], overdue=result["made_overdue"]))]
+
+
+@job_kind("loans_check", _l("Mark loans overdue"), attempts=3, manual=True, result_messages=_said)
 def loans_check(context: JobContext) -> dict:
     from .services import check_loans
 

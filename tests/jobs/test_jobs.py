@@ -246,3 +246,28 @@ def test_a_file_a_job_made_goes_to_its_starter_only(app, make_user):
 
     (output_folder(job_id) / "made.pdf").unlink()  # removed by housekeeping after a week
     assert mine.get(f"/jobs/{job_id}/file").status_code == 404
+
+
+def test_the_daily_backup_job_writes_one_and_keeps_fourteen(app, make_user, tmp_path):
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    app.config["BACKUP_PATH"] = str(folder)
+    for day in range(1, 16):  # fifteen older backups
+        (folder / f"loans-202611{day:02d}T020000Z.tar.gz").write_bytes(b"old")
+    admin = client_for(app, make_user("admin"))
+    response = admin.post("/admin/jobs", data={"kind": "backup"})
+    job = db.session.scalars(select(Job).where(Job.kind == "backup")).one()
+    assert job.state == JobState.done, job.error
+    kept = sorted(p.name for p in folder.glob("loans-*.tar.gz"))
+    assert len(kept) == 14 and job.result["file"] in kept and "loans-20261101T020000Z.tar.gz" not in kept
+    page = text(admin.get(response.headers["Location"]).get_data(as_text=True))
+    assert f"{job.result['file']} written" in page and "older backups removed: 2" in page
+
+
+def test_a_done_job_says_what_it_did_in_the_readers_language(app, make_user):
+    admin = client_for(app, make_user("admin"))
+    response = admin.post("/admin/jobs", data={"kind": "loans_check"})
+    assert "0 loan(s) past maturity and not overdue; 0 became overdue." in text(
+        admin.get(response.headers["Location"]).get_data(as_text=True))
+    chinese = admin.get(response.headers["Location"], headers={"Accept-Language": "zh"}).get_data(as_text=True)
+    assert "其中 0 笔转为逾期" in chinese
