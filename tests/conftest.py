@@ -96,17 +96,104 @@ def _snapshot_reference_data(url: str) -> None:
         for name in sorted(REFERENCE_TABLES - {"alembic_version"}):
             table = metadata.tables[name]
             _REFERENCE_ROWS[name] = (table, [dict(row._mapping) for row in conn.execute(sa.select(table))])
+        _EMPTYING.update(_emptying_plan(conn, metadata))
     engine.dispose()
+
+
+_EMPTYING: dict = {}
+
+
+def _emptying_plan(conn, metadata) -> dict:
+    """What ``_empty_postgres`` needs to know of the schema: the tables parents first, who
+    references whom, which tables refuse DELETE (the audit trail's append-only trigger), each
+    table's id sequence, and a fingerprint of each reference table as the migrations left it."""
+    tables = [t.name for t in metadata.sorted_tables if t.name != "alembic_version"]
+    referenced_by: dict[str, set[str]] = {name: set() for name in tables}
+    for table in metadata.sorted_tables:
+        for fk in table.foreign_keys:
+            if fk.column.table.name in referenced_by and fk.column.table is not table:
+                referenced_by[fk.column.table.name].add(table.name)
+    no_delete = set(conn.exec_driver_sql(  # tgtype bit 3: fires on DELETE
+        "SELECT c.relname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
+        "WHERE NOT t.tgisinternal AND t.tgtype & 8 <> 0").scalars())
+    sequences = {name: seq for name, seq in conn.exec_driver_sql(
+        "SELECT c.relname, pg_get_serial_sequence(quote_ident(c.relname), a.attname) FROM pg_class c "
+        "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'id' "
+        "WHERE c.relkind = 'r' AND c.relnamespace = current_schema()::regnamespace") if seq and name in tables}
+    return {"tables": tables, "referenced_by": referenced_by, "no_delete": no_delete & set(tables),
+            "sequences": sequences, "fingerprints": _reference_fingerprints(conn)}
+
+
+def _reference_fingerprints(conn) -> dict[str, str]:
+    names = sorted(_REFERENCE_ROWS)
+    row = conn.exec_driver_sql(", ".join(
+        f"(SELECT md5(coalesce(string_agg(t::text, '|' ORDER BY t::text), '')) FROM {name} t) AS {name}"
+        for name in names).join(["SELECT ", ""])).one()
+    return dict(zip(names, row))
+
+
+def _empty_postgres(conn) -> None:
+    """The same end as TRUNCATE … RESTART IDENTITY CASCADE and refilling the reference
+    tables, at a fraction of its cost: only the tables a test wrote to are emptied (DELETE,
+    children first; TRUNCATE where a trigger refuses DELETE), a reference table only when
+    its rows differ from the migrations' (with the reference tables that point at it),
+    and the id sequences that moved are put back."""
+    plan = _EMPTYING
+    tables = plan["tables"]
+    filled = set(conn.exec_driver_sql(" UNION ALL ".join(
+        f"SELECT '{name}' WHERE EXISTS (SELECT 1 FROM {name})" for name in tables)).scalars())
+    fingerprints = _reference_fingerprints(conn)
+    changed = {name for name in _REFERENCE_ROWS if fingerprints[name] != plan["fingerprints"][name]}
+    grown = True
+    while grown:  # a reference row that points at a reference row about to be refilled goes too
+        more = {child for name in changed for child in plan["referenced_by"][name] if child in _REFERENCE_ROWS}
+        grown = not more <= changed
+        changed |= more
+    dirty = (filled - set(_REFERENCE_ROWS)) | changed
+    truncated = {name for name in dirty if name in plan["no_delete"]}
+    grown = True
+    while grown:  # TRUNCATE wants every table that references one of them in the same statement
+        more = {child for name in truncated for child in plan["referenced_by"][name]}
+        grown = not more <= truncated
+        truncated |= more
+    if truncated:
+        conn.exec_driver_sql(f"TRUNCATE {', '.join(sorted(truncated))}")
+    for name in reversed(tables):
+        if name in dirty and name not in truncated:
+            conn.exec_driver_sql(f"DELETE FROM {name}")
+    for name in tables:
+        if name in changed or (name in truncated and name in _REFERENCE_ROWS):
+            table, rows = _REFERENCE_ROWS[name]
+            if rows:
+                conn.execute(table.insert(), rows)
+    moved = set(conn.exec_driver_sql(
+        "SELECT schemaname || '.' || sequencename FROM pg_sequences "
+        "WHERE schemaname = current_schema() AND last_value IS NOT NULL").scalars())
+    resets = [f"setval('{seq}', 1, false)" for name, seq in plan["sequences"].items()
+              if name not in _REFERENCE_ROWS and seq in moved]
+    resets += [f"setval('{seq}', (SELECT max(id) FROM {name}))" for name, seq in plan["sequences"].items()
+               if name in _REFERENCE_ROWS and _REFERENCE_ROWS[name][1]]
+    if resets:
+        conn.exec_driver_sql("SELECT " + ", ".join(resets))
 
 
 def _truncate_postgres(db) -> None:
     """Empty every table and put the seeded reference data back.
 
-    TRUNCATE … CASCADE also empties tables that merely reference a truncated one (e.g.
-    policy_versions.created_by_id → users), so reference tables are truncated too and
-    refilled; this also undoes reference data an admin test may have changed."""
+    ``_empty_postgres`` does it table by table; when it cannot (a migration test left
+    another schema), TRUNCATE … CASCADE, which also empties tables that merely reference a
+    truncated one (e.g. policy_versions.created_by_id → users), so reference tables are
+    truncated too and refilled; either way reference data an admin test changed is undone."""
     import sqlalchemy as sa
 
+    if _EMPTYING:
+        try:
+            with db.engine.begin() as conn:
+                _empty_postgres(conn)
+            db.engine.dispose()
+            return
+        except sa.exc.DBAPIError:  # a schema the plan does not know (a migration test's): start over
+            pass
     with db.engine.begin() as conn:
         tables = [t for t in sa.inspect(conn).get_table_names() if t != "alembic_version"]
         conn.exec_driver_sql(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
