@@ -109,12 +109,24 @@ def preview_case(application) -> eligibility.EligibilityResult | None:
     return run_engine(application, application.application_date or local_today())
 
 
+def _lock_case_row(application) -> None:
+    """The case's row before the audit chain's lock (``record`` below), in the order a
+    transition takes them (its guarded UPDATE, then its audit row). Without it an approval
+    (snapshot, then transition) racing a rejection or a send-back of the same case
+    deadlocked on PostgreSQL: each held one lock and waited for the other. No-op on SQLite."""
+    from ..applications.models import LoanApplication
+
+    db.session.execute(select(LoanApplication.id).where(LoanApplication.id == application.id)
+                       .with_for_update(key_share=True))  # FOR NO KEY UPDATE, as an UPDATE takes
+
+
 def evaluate_case(application, *, trigger: str, actor=None):
     """Run the engine on the case's application date and store the result as a snapshot."""
     on = application.application_date or local_today()
     result = run_engine(application, on)
     if result is None:
         return None
+    _lock_case_row(application)
     snapshot = EligibilitySnapshot(
         application_id=application.id, trigger=trigger, policy_code=result.policy_code, application_date=on,
         eligible=result.eligible, max_amount=result.max_amount, max_term_months=result.max_term_months,
