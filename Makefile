@@ -12,7 +12,7 @@ PORT   ?= 5000
 # tests, gettext tools, and PostgreSQL for the second database run in CI.
 APT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk poppler-utils chromium gettext
 
-.PHONY: run test test-db install demo-base-url system-deps translations letter-font translations-update bench clean
+.PHONY: run test test-db test-multiserver install demo-base-url system-deps translations letter-font translations-update bench clean
 
 system-deps:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
@@ -76,6 +76,12 @@ test: install
 # The database tests again, against $(TEST_DATABASE_URL) (CI points it at PostgreSQL).
 test-db: install
 	$(BIN)/pytest -q -m "not browser and not pdf and not nodb"
+
+# Two gunicorn servers and a worker on $(TEST_DATABASE_URL) (PostgreSQL; the role creates
+# its own database) and Redis at $(TEST_REDIS_URL) (default redis://127.0.0.1:6379/15,
+# flushed): tests/multiserver, skipped by the runs above. CI runs it after test-db.
+test-multiserver: install
+	LOANS_MULTISERVER=1 $(BIN)/pytest -q tests/multiserver
 
 bench: install
 	$(BIN)/python bench/run.py

@@ -47,6 +47,8 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives Chromium (runs once, on SQLite)")
     config.addinivalue_line("markers", "pdf: renders PDFs (runs once, on SQLite)")
     config.addinivalue_line("markers", "nodb: needs no database (skipped in the PostgreSQL run)")
+    config.addinivalue_line("markers", "multiserver: gunicorn servers, a worker, PostgreSQL and Redis "
+                                       "(skipped unless LOANS_MULTISERVER=1; make test-multiserver)")
 
 
 def _upgrade(url: str) -> None:
