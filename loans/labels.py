@@ -120,6 +120,8 @@ AUDIT_ACTION = {
     "compensation": _l("Guarantee fund paid the bank"),
     "visit": _l("Follow-up visit recorded"),
     "ledger_import": _l("Loan ledger imported"),
+    "bank_token_issued": _l("Bank API token issued"),
+    "bank_token_revoked": _l("Bank API token revoked"),
     "subsidy_compute": _l("Subsidy statement computed"),
     "subsidy_review": _l("Subsidy statement reviewed"),
     "subsidy_approve": _l("Subsidy statement approved"),

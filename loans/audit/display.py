@@ -282,7 +282,16 @@ DETAIL: dict[str, tuple] = {
     "comment": (_l("Comment"), _text),
     "paid_on": (_l("Payment date"), _text),
     "voucher_no": (_l("Voucher number"), _text),
+    # the bank API (SPEC §12): which token acted, never the token itself
+    "token": (_l("API token"), _text),
+    "token_name": (_l("API token name"), _text),
+    "prefix": (_l("API token"), _text),
+    "bank": (_l("Bank"), _text),
+    "expires_at": (_l("Expires"), _text),
+    "allowed_ips": (_l("Allowed addresses"), _text),
+    "bank_ref": (_l("Bank reference"), _text),
     # links to other records, not for reading
+    "token_id": HIDDEN,
     "snapshot_id": HIDDEN,
     "document_id": HIDDEN,
     "event_id": HIDDEN,

@@ -24,6 +24,7 @@ def record(action: str, obj=None, *, object_type: str | None = None, object_id: 
     the other and never fork it."""
     if actor is None and has_request_context() and current_user.is_authenticated:
         actor = current_user
+    detail = {**getattr(actor, "audit_detail", {}), **detail}  # an API token names itself
     if obj is not None:
         object_type = object_type or obj.__tablename__
         if obj.id is None:

@@ -717,7 +717,7 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
     if pending:
         ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
     event_rows = [{"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
-                   "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id}
+                   "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id, "source": "ledger"}
                   for loan_ref, events in to_add.items() for e in events]
     for chunk in _chunks(event_rows, WRITE_CHUNK):
         db.session.execute(insert(LoanEvent.__table__), chunk)

@@ -94,7 +94,8 @@ class LoanEvent(db.Model):
     compensation. ``occurrence`` tells identical ledger rows apart (n-th in the file)."""
 
     __tablename__ = "loan_events"
-    __table_args__ = (UniqueConstraint("loan_id", "event_on", "kind", "amount", "occurrence"),)
+    __table_args__ = (UniqueConstraint("loan_id", "event_on", "kind", "amount", "occurrence"),
+                      UniqueConstraint("bank_code", "bank_ref"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id", ondelete="CASCADE"), index=True)
@@ -107,6 +108,14 @@ class LoanEvent(db.Model):
     import_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_imports.id"))
     recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where it came from (SPEC §12): "page" (typed by a clerk), "api", "file", "ledger"
+    # (the bureau's import) or "app" (``loans check``); None before this was recorded.
+    source: Mapped[str | None] = mapped_column(String(10))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("bank_tokens.id"))
+    # The bank's own reference for the event: unique per bank across page, API and files.
+    # ``bank_code`` is set with it (the loan's bank), for that uniqueness.
+    bank_code: Mapped[str | None] = mapped_column(String(20))
+    bank_ref: Mapped[str | None] = mapped_column(String(64))
 
     loan: Mapped[Loan] = relationship(back_populates="events")
 

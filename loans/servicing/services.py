@@ -273,6 +273,11 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
     row and, for a loan from an application, the same status change on the case."""
     old, new = _guarded_change(loan, action, expected_version)
     event.recorded_by_id = getattr(actor, "id", None)
+    # Where it came from (SPEC §12): a bank's API token, a person on a page, or the app itself.
+    event.token_id = getattr(actor, "token_id", None)
+    event.source = event.source or ("api" if event.token_id else "page" if actor is not None else "app")
+    if event.bank_ref:
+        event.bank_code = loan.bank_code
     # Two equal payments on one day are two events (instalments paid in two transfers):
     # number repeats as the ledger does, the n-th of its (date, kind, amount).
     event.occurrence = 1 + sum(1 for e in loan.events
@@ -281,7 +286,7 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
     db.session.flush()
     record(event.kind, loan, from_state=old if new != old else None, to_state=new if new != old else None,
            actor=actor, on=event.event_on.isoformat(), amount=str(event.amount) if event.amount is not None else None,
-           event_id=event.id, **detail)
+           event_id=event.id, bank_ref=event.bank_ref, **detail)
     if action is not None and loan.application_id is not None:
         application = loan.application
         transition(application, action, actor=actor, loan_ref=loan.loan_ref, on=event.event_on.isoformat())
@@ -297,7 +302,8 @@ def _refuse_terminal(loan: Loan) -> None:
 
 
 def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal | None, expected_version: int | None,
-                        note: str = "", today: date | None = None) -> LoanEvent:
+                        note: str = "", today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     """Money paid out. The first one sets the first disbursement date and the policy
     version in force that day (it governs the subsidy, SPEC §5) and makes the loan active."""
     _require(actor, Action.disburse)
@@ -324,12 +330,13 @@ def record_disbursement(loan: Loan, *, actor, on: date | None, amount: Decimal |
         loan.first_disbursement_date = on
         loan.policy_code = policy.code
     action = Action.disburse if loan.status == S.contracted.value else None
-    return _apply(loan, LoanEvent(event_on=on, kind="disbursement", amount=amount, note=note or None), action,
+    return _apply(loan, LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="disbursement", amount=amount, note=note or None), action,
                   actor=actor, expected_version=expected_version, note=note or None)
 
 
 def record_repayment(loan: Loan, *, actor, on: date | None, amount: Decimal | None, expected_version: int | None,
-                     note: str = "", today: date | None = None) -> LoanEvent:
+                     note: str = "", today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     """Principal paid back; a balance back to zero settles the loan."""
     _require(actor, Action.settle)
     _refuse_terminal(loan)
@@ -343,7 +350,7 @@ def record_repayment(loan: Loan, *, actor, on: date | None, amount: Decimal | No
     if amount > balance:
         raise Refused(_l("The repayment is more than the balance of %(balance)s on %(date)s.",
                                 balance=format_yuan(balance), date=on.isoformat()), "amount")
-    event = LoanEvent(event_on=on, kind="repayment", amount=amount, note=note or None)
+    event = LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="repayment", amount=amount, note=note or None)
     if not _never_negative(events + [event]):
         raise Refused(_l("With this repayment the balance would fall below zero later on (repayments "
                                 "recorded after %(date)s already bring it down).", date=on.isoformat()), "amount")
@@ -353,7 +360,8 @@ def record_repayment(loan: Loan, *, actor, on: date | None, amount: Decimal | No
 
 
 def record_overdue_start(loan: Loan, *, actor, on: date | None, expected_version: int | None, note: str = "",
-                         today: date | None = None) -> LoanEvent:
+                         today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     _require(actor, Action.become_overdue)
     _refuse_terminal(loan)
     _loan_status_after(loan, Action.become_overdue)
@@ -367,12 +375,13 @@ def record_overdue_start(loan: Loan, *, actor, on: date | None, expected_version
     if balance_on(events, on) <= 0:
         raise Refused(_l("Nothing was outstanding on %(date)s, so the loan cannot be overdue then.",
                                 date=on.isoformat()), "event_on")
-    return _apply(loan, LoanEvent(event_on=on, kind="overdue_start", note=note or None), Action.become_overdue,
+    return _apply(loan, LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="overdue_start", note=note or None), Action.become_overdue,
                   actor=actor, expected_version=expected_version, note=note or None)
 
 
 def record_overdue_end(loan: Loan, *, actor, on: date | None, expected_version: int | None, note: str = "",
-                       today: date | None = None) -> LoanEvent:
+                       today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     """``on`` is the first day no longer overdue (the end is exclusive, SPEC §7)."""
     _require(actor, Action.cure)
     _refuse_terminal(loan)
@@ -385,12 +394,13 @@ def record_overdue_end(loan: Loan, *, actor, on: date | None, expected_version: 
     if on <= start:
         raise Refused(_l("The end must be after the start of the overdue period (%(date)s): it is the first "
                                 "day the loan is no longer overdue.", date=start.isoformat()), "event_on")
-    return _apply(loan, LoanEvent(event_on=on, kind="overdue_end", note=note or None), Action.cure,
+    return _apply(loan, LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="overdue_end", note=note or None), Action.cure,
                   actor=actor, expected_version=expected_version, note=note or None)
 
 
 def record_extension(loan: Loan, *, actor, on: date | None, new_maturity_date: date | None,
-                     expected_version: int | None, note: str = "", today: date | None = None) -> LoanEvent:
+                     expected_version: int | None, note: str = "", today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     """展期: a later maturity. The extra days earn no subsidy (SPEC §7.3)."""
     _require(actor, Action.extend)
     _refuse_terminal(loan)
@@ -411,14 +421,15 @@ def record_extension(loan: Loan, *, actor, on: date | None, new_maturity_date: d
         raise Refused(_l("Nothing was outstanding on %(date)s, so there is nothing to extend.",
                                 date=on.isoformat()), "event_on")
     loan.extended_maturity_date = new_maturity_date
-    return _apply(loan, LoanEvent(event_on=on, kind="extension", new_maturity_date=new_maturity_date,
+    return _apply(loan, LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="extension", new_maturity_date=new_maturity_date,
                                   note=note or None), Action.extend, actor=actor, expected_version=expected_version,
                   previous_maturity=current.isoformat(), new_maturity=new_maturity_date.isoformat(),
                   note=note or None)
 
 
 def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal | None, expected_version: int | None,
-                        note: str = "", today: date | None = None) -> LoanEvent:
+                        note: str = "", today: date | None = None, bank_ref: str | None = None,
+        source: str | None = None) -> LoanEvent:
     """The guarantee fund pays the bank for an overdue loan; the loan is closed."""
     _require(actor, Action.compensate)
     _refuse_terminal(loan)
@@ -435,7 +446,7 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
     if amount > balance:
         raise Refused(_l("The compensation is more than the balance of %(balance)s on %(date)s.",
                                 balance=format_yuan(balance), date=on.isoformat()), "amount")
-    return _apply(loan, LoanEvent(event_on=on, kind="compensation", amount=amount, note=note or None),
+    return _apply(loan, LoanEvent(event_on=on, bank_ref=bank_ref, source=source, kind="compensation", amount=amount, note=note or None),
                   Action.compensate, actor=actor, expected_version=expected_version, note=note or None)
 
 

@@ -1,0 +1,54 @@
+"""Bank API tokens (SPEC §12): shown once, stored as a hash, revocable, expiring, bound to addresses."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from loans.audit.models import AuditEvent
+from loans.banks.models import BankToken
+from loans.banks.tokens import authenticate, issue_token, revoke_token, token_hash
+from loans.db import db, utcnow
+
+
+def test_the_cli_prints_the_token_once_on_its_last_line_and_stores_only_its_hash(app, runner):
+    result = runner.invoke(args=["banks", "token", "create", "ICBC-CZ", "--name", "front-end server",
+                                 "--expires", "2099-12-31", "--allow-ip", "10.1.2.0/24"])
+    assert result.exit_code == 0, result.output
+    secret = result.output.strip().splitlines()[-1]
+    assert secret.startswith("lb_") and len(secret) > 40
+    token = db.session.scalars(select(BankToken)).one()
+    assert token.token_hash == token_hash(secret) and secret not in repr(token.__dict__)
+    assert token.allowed_ips == ["10.1.2.0/24"] and token.expires_at.year == 2099
+    listed = runner.invoke(args=["banks", "token", "list"]).output
+    assert "ICBC-CZ\tfront-end server" in listed and "active" in listed and secret not in listed
+    assert runner.invoke(args=["banks", "token", "create", "NOPE", "--name", "x"]).exit_code != 0
+
+
+def test_a_token_authenticates_its_bank_until_revoked_or_expired(app):
+    token, secret = issue_token("ICBC-CZ", "core system")
+    db.session.commit()
+    actor = authenticate(f"Bearer {secret}", "203.0.113.9")
+    assert actor.bank_code == "ICBC-CZ" and actor.role == "bank" and actor.token_id == token.id
+    assert db.session.get(BankToken, token.id).last_used_ip == "203.0.113.9"
+    for header in (None, "Bearer", f"Basic {secret}", f"Bearer {secret}x", "Bearer lb_unknown"):
+        assert authenticate(header, "203.0.113.9") is None, header
+    revoke_token(token)
+    db.session.commit()
+    assert authenticate(f"Bearer {secret}", "203.0.113.9") is None
+    rows = db.session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert rows == ["bank_token_issued", "bank_token_revoked"]
+
+    expired, expired_secret = issue_token("ICBC-CZ", "old", expires_at=utcnow() + timedelta(seconds=1))
+    expired.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    assert authenticate(f"Bearer {expired_secret}", None) is None
+
+
+def test_an_allow_list_refuses_other_addresses(app):
+    _token, secret = issue_token("ICBC-CZ", "front-end", allowed_ips=["10.1.2.0/24", "192.0.2.7"])
+    db.session.commit()
+    assert authenticate(f"Bearer {secret}", "10.1.2.200") is not None
+    assert authenticate(f"Bearer {secret}", "192.0.2.7") is not None
+    assert authenticate(f"Bearer {secret}", "10.1.3.1") is None
+    assert authenticate(f"Bearer {secret}", None) is None
