@@ -1,11 +1,13 @@
 """A live server for Chromium: the app on a fresh migrated SQLite database, real CSRF,
-served by werkzeug in a background thread on 127.0.0.1 and a free port."""
+served by werkzeug in a background thread on 127.0.0.1 and a free port; one Chromium for
+the whole session (each test gets fresh contexts, so fresh cookies)."""
 from __future__ import annotations
 
 import os
 import struct
 import threading
 import zlib
+from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -34,17 +36,39 @@ def tiny_png() -> bytes:
             + chunk(b"IDAT", zlib.compress(b"\x00\xff\x80\x00")) + chunk(b"IEND", b""))
 
 
+# Real CSRF; static files (Bootstrap, the app's CSS and JS) cached for an hour, as a
+# production server in front of the app would, instead of six revalidations on every page.
+LIVE_CONFIG = {"WTF_CSRF_ENABLED": True, "SEND_FILE_MAX_AGE_DEFAULT": 3600}
+
+
+@contextmanager
+def serving(app, name: str = "live-server"):
+    """Serve ``app`` on 127.0.0.1 and a free port in a background thread; yields its URL."""
+    from werkzeug.serving import make_server
+
+    from loans.db import db
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        with app.app_context():
+            db.engine.dispose()
+
+
 @pytest.fixture(scope="module")
 def live_server(migrated_template, tmp_path_factory):
     if PG_URL:
         pytest.skip("browser tests run once, on SQLite")
-    from werkzeug.serving import make_server
-
     from loans.auth.services import create_user
     from loans.db import db
     from loans.pdf import build_letter_font
 
-    app = make_app(migrated_template, tmp_path_factory.mktemp("live"), WTF_CSRF_ENABLED=True)
+    app = make_app(migrated_template, tmp_path_factory.mktemp("live"), **LIVE_CONFIG)
     with app.app_context():
         # `make install` builds it; a bare `pytest` on a fresh checkout must not spend the
         # first decision's click timeout on it.
@@ -66,19 +90,11 @@ def live_server(migrated_template, tmp_path_factory):
         }
         db.session.commit()
         logins = {k: u.email for k, u in staff.items()}
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, name="live-server", daemon=True)
-    thread.start()
-    try:
-        yield SimpleNamespace(url=f"http://127.0.0.1:{server.server_port}", app=app, logins=logins)
-    finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        with app.app_context():
-            db.engine.dispose()
+    with serving(app) as url:
+        yield SimpleNamespace(url=url, app=app, logins=logins)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
