@@ -145,6 +145,9 @@ def register_blueprints(app: Flask) -> None:
     for views in (main, auth, applications, admin, review, eligibility, api, policy,
                   letters, servicing, ledger, subsidy, reports, jobs):
         app.register_blueprint(views.bp)
+    from .banks import api as bank_api
+
+    app.register_blueprint(bank_api.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

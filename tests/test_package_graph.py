@@ -40,7 +40,7 @@ ALLOWED = {
     "subsidy": {"audit", "auth", "jobs", "policy", "servicing"},
     "ledger": {"applications", "audit", "auth", "jobs", "policy", "servicing"},
     "reports": {"policy", "servicing", "subsidy"},
-    "banks": {"applications", "audit", "auth", "jobs", "ledger", "policy", "servicing", "subsidy"},
+    "banks": {"applications", "audit", "auth", "jobs", "ledger", "letters", "policy", "servicing", "subsidy"},
     "api": {"banks", "eligibility"},
     "portal": {"applications", "eligibility", "notifications", "policy", "review"},
     "admin": {"auth", "policy"},

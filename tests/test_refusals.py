@@ -38,6 +38,7 @@ class Refusal:
     en: str
     zh: str
     json: bool = False
+    bank_api: bool = False  # sent with the world's bank token and a fresh Idempotency-Key
 
 
 # --- the requests ------------------------------------------------------------------------
@@ -65,6 +66,18 @@ def _statement(name, action, **data):
     def setup(w):
         statement = w.statements[name]
         return f"/subsidy/statements/{statement.id}/{action}", {"lock_version": str(statement.lock_version), **data}
+    return setup
+
+
+def _bank_case(name, action, **body):
+    def setup(w):
+        from loans.applications.models import LoanApplication
+        from loans.db import db
+
+        case = db.session.get(LoanApplication, w.cases[name])
+        if action == "contract":
+            body.setdefault("id_number", case.id_number)
+        return f"/api/v1/bank/cases/{case.reference}/{action}", body
     return setup
 
 
@@ -266,6 +279,18 @@ REFUSALS: dict[str, Refusal] = {
             "application_date": "2026-03-01", "birth_date": "1990-01-01", "sex": "male", "key_groups": ["no_such_group"], "loan_type": "individual",
             "amount": "100000", "term_months": 24, "district_code": "431002"}), 400,
         "Unknown key group: no_such_group.", "未知的重点群体代码：no_such_group", json=True),
+    # the bank API (SPEC §12): a business rule refuses → 422, the state → 409
+    "bank_api.contract": Refusal(
+        "anonymous", _bank_case("approved", "contract", contract_no="API-1", contract_date="2026-01-05",
+                                amount="1000", contract_rate="3.5", term_months=12), 409,
+        "was revoked", "已被撤销", json=True, bank_api=True),
+    "bank_api.decline": Refusal(
+        "anonymous", _bank_case("contracted", "decline", reason="不符合条件"), 409,
+        "so this is no longer possible", "不能再执行此操作", json=True, bank_api=True),
+    "bank_api.record_event": Refusal(
+        "anonymous", lambda w: ("/api/v1/bank/loans/L-CONTRACTED/events", {
+            "date": "2021-07-01", "kind": "disbursement", "amount": "99999999", "bank_ref": "REF-1"}), 422,
+        "more than the contract amount", "超过合同金额", json=True, bank_api=True),
 }
 
 # More refusals of routes above, where one used to answer with a redirect.
@@ -347,15 +372,23 @@ def world(app, make_user, make_case, add_loan):
 
     with unit_of_work():
         job_id = submit("housekeeping", {}).id  # runs inline: done
-    return SimpleNamespace(job_id=job_id,
+    from loans.banks.tokens import issue_token
+
+    with unit_of_work():
+        _token, bank_secret = issue_token("ICBC-CZ", "refusals")
+    return SimpleNamespace(job_id=job_id, bank_secret=bank_secret,
         users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
         document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
 
 
 # --- the walk --------------------------------------------------------------------------
 
-def _send(client, refusal: Refusal, url: str, data, lang: str):
+def _send(client, refusal: Refusal, url: str, data, lang: str, world=None):
     headers = {"Accept-Language": lang}
+    if refusal.bank_api:
+        import uuid
+
+        headers.update({"Authorization": f"Bearer {world.bank_secret}", "Idempotency-Key": uuid.uuid4().hex})
     if refusal.json:
         return client.post(url, json=data, headers=headers)
     has_file = any(isinstance(v, tuple) or (isinstance(v, list) and v and isinstance(v[0], tuple))
@@ -416,7 +449,7 @@ def test_every_refusal_is_shown_in_place_in_both_languages(app, world):
         for lang in ("en", "zh"):
             db.session.expire_all()
             url, data = refusal.setup(world)
-            response = _send(client(refusal.role), refusal, url, data, lang)
+            response = _send(client(refusal.role), refusal, url, data, lang, world)
             if (problem := _problem(lang, refusal, response)) is not None:
                 problems.append(f"{endpoint} [{lang}] POST {url}: {problem}")
     assert not problems, "\n".join(problems)

@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, render_template, request
 from marshmallow import ValidationError
 
 from ..access import public
+from ..banks import api as bank_api
 from ..core.eligibility import to_dict
 from ..eligibility.services import PrecheckInput, precheck_problems, run_precheck
 from ..extensions import csrf, limiter
@@ -81,7 +82,8 @@ def openapi_spec() -> APISpec:
         version="1.0.0",
         openapi_version="3.0.3",
         plugins=[MarshmallowPlugin()],
-        info={"description": "Public eligibility pre-check (SPEC §10). Messages follow Accept-Language: "
+        info={"description": "Public eligibility pre-check (SPEC §10) and the bank connection (SPEC §12, "
+                             "under /api/v1/bank, with a bank token). Messages follow Accept-Language: "
                              "zh gives Chinese, anything else English."},
     )
     spec.components.schema("PrecheckRequest", schema=schemas.PrecheckRequestSchema)
@@ -107,6 +109,7 @@ def openapi_spec() -> APISpec:
             },
         }},
     )
+    bank_api.add_to_spec(spec)
     return spec
 
 
@@ -114,3 +117,28 @@ def openapi_spec() -> APISpec:
 @public
 def openapi():
     return jsonify(openapi_spec().to_dict())
+
+
+def _resolve(document: dict, schema: dict | None) -> tuple[str | None, dict]:
+    """(the component's name, its schema) for a ``$ref`` (or the schema itself)."""
+    if not schema:
+        return None, {}
+    ref = schema.get("$ref")
+    if ref:
+        name = ref.rsplit("/", 1)[-1]
+        return name, document["components"]["schemas"].get(name, {})
+    return None, schema
+
+
+@bp.get("/docs")
+@public
+def docs():
+    """The API's reference, rendered here from the OpenAPI document (no CDN, no script)."""
+    document = openapi_spec().to_dict()
+    operations = []
+    for path, methods in document["paths"].items():
+        for method, operation in methods.items():
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
+            operations.append({"path": path, "method": method.upper(), "operation": operation,
+                               "request": _resolve(document, body)})
+    return render_template("api/docs.html", document=document, operations=operations, resolve=_resolve)
