@@ -98,6 +98,7 @@ def register_jobs(app: Flask) -> None:
     from .notifications import jobs as notifications_jobs  # noqa: F401
     from .jobs import housekeeping  # noqa: F401
     from .backup import jobs as backup_jobs  # noqa: F401
+    from .banks import jobs as banks_jobs  # noqa: F401
 
     queue.init_app(app)
 
@@ -131,6 +132,7 @@ def register_blueprints(app: Flask) -> None:
     from .api import views as api
     from .portal import views as applications
     from .auth import views as auth
+    from .banks import views as banks
     from .eligibility import views as eligibility
     from .jobs import views as jobs
     from .ledger import views as ledger
@@ -143,7 +145,7 @@ def register_blueprints(app: Flask) -> None:
     from .subsidy import views as subsidy
 
     for views in (main, auth, applications, admin, review, eligibility, api, policy,
-                  letters, servicing, ledger, subsidy, reports, jobs):
+                  letters, servicing, ledger, subsidy, reports, jobs, banks):
         app.register_blueprint(views.bp)
     from .banks import api as bank_api
 

@@ -59,6 +59,10 @@ DEFAULTS = {
     # Where `backup create` and the daily backup job write (default: backups/ beside the
     # instance folder; never inside it, and never holding keys).
     "BACKUP_PATH": None,
+    # Where banks' front-end servers drop event files (SPEC §12): one folder per bank code,
+    # BANK_INBOX/<BANK>/, scanned every 5 minutes; previewed files move to <BANK>/done/.
+    # None: no inbox.
+    "BANK_INBOX": None,
     # /healthz fails when the instance folder's disk has less free space than this.
     "HEALTH_MIN_FREE_MB": 200,
     # Who may read /metrics: IPs and networks, comma-separated; anyone else gets 404.

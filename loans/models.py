@@ -9,7 +9,7 @@ from .letters.models import Letter, LetterSequence, LetterTranslation
 from .review.models import CaseNote, InfoRequest
 from .ledger.models import LedgerImport
 from .jobs.models import Job
-from .banks.models import BankToken, IdempotencyKey
+from .banks.models import BankFile, BankToken, IdempotencyKey
 from .servicing.models import FollowUpVisit, Loan, LoanEvent
 from .subsidy.models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion

@@ -85,6 +85,17 @@ def _file(name: str, data: bytes):
     return (io.BytesIO(data), name)
 
 
+def _bank_file_with_a_refused_row(w) -> int:
+    """A previewed bank file (kept) whose only row names a loan the bank does not have."""
+    from loans.banks.files import preview_file
+    from loans.db import db
+
+    bank_file = preview_file("ICBC-CZ", "events.csv", b"loan_ref,date,kind,amount,bank_ref\r\n"
+                             b"NO-SUCH-LOAN,2021-07-01,repayment,1000,R1\r\n", source="clerk", actor=w.users["bank"])
+    db.session.commit()
+    return bank_file.id
+
+
 def _version_data(code: str) -> dict:
     """The policy version's form as the admin page fills it."""
     from loans.policy.forms import PolicyVersionForm
@@ -191,6 +202,13 @@ REFUSALS: dict[str, Refusal] = {
         "officer", lambda w: (f"/loans/{w.loans['active'].id}/visits", {
             "visited_on": "2021-01-04", "owners": "1", "employees": "2"}), 400,
         "The date cannot be before the contract date 2021-06-10.", "日期不能早于合同签订日期 2021-06-10"),
+    # the bank's event files (SPEC §12): an unreadable upload; a file with a refused row
+    "banks.upload": Refusal(
+        "bank", lambda w: ("/bank/files/", {"file": _file("events.csv", b"\x00\x01binary")}), 400,
+        "neither an XLSX workbook nor a CSV text file", "既不是 XLSX 工作簿，也不是 CSV 文本文件"),
+    "banks.confirm": Refusal(
+        "bank", lambda w: (f"/bank/files/{_bank_file_with_a_refused_row(w)}/confirm", {}), 409,
+        "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认"),
     # background jobs (admin)
     "jobs.start": Refusal(
         "admin", lambda w: ("/admin/jobs", {"kind": "ledger_import"}), 400,

@@ -290,6 +290,7 @@ DETAIL: dict[str, tuple] = {
     "expires_at": (_l("Expires"), _text),
     "allowed_ips": (_l("Allowed addresses"), _text),
     "bank_ref": (_l("Bank reference"), _text),
+    "replaced_on": (_l("Date the app had set"), _text),
     # links to other records, not for reading
     "token_id": HIDDEN,
     "snapshot_id": HIDDEN,

@@ -2,11 +2,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import JSON, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import UTCDateTime, db, utcnow
+from ..db import UTCDateTime, db, enum_type, utcnow
 
 
 class BankToken(db.Model):
@@ -51,3 +52,39 @@ class IdempotencyKey(db.Model):
     response: Mapped[str | None] = mapped_column(Text)  # the JSON body as sent
     token_id: Mapped[int | None] = mapped_column(ForeignKey("bank_tokens.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BankFileStatus(StrEnum):
+    preview = "preview"  # read and classified; waits for a clerk (or the API) to confirm
+    confirmed = "confirmed"  # applied, all rows at once
+    refused = "refused"  # a row (or the whole file) is refused: it cannot be confirmed
+
+
+class BankFile(db.Model):
+    """A bank's file of loan events (SPEC §12): uploaded by its clerk, posted to the API or
+    dropped into the inbox. ``preview`` holds what confirming it would do, row by row (new
+    events, skipped, attached references, replaced overdue starts, refused rows) and the
+    balance differences; it is what the preview page and the API show. The same file (its
+    SHA-256) is kept once per bank: sending it again changes nothing."""
+
+    __tablename__ = "bank_files"
+    __table_args__ = (UniqueConstraint("bank_code", "sha256"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    bank_code: Mapped[str] = mapped_column(ForeignKey("banks.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    sha256: Mapped[str] = mapped_column(String(64))
+    source: Mapped[str] = mapped_column(String(10))  # "clerk", "api" or "inbox"
+    status: Mapped[BankFileStatus] = mapped_column(enum_type(BankFileStatus), default=BankFileStatus.preview)
+    preview: Mapped[dict] = mapped_column(JSON, default=dict)
+    rows_count: Mapped[int] = mapped_column(default=0)
+    new_count: Mapped[int] = mapped_column(default=0)
+    skipped_count: Mapped[int] = mapped_column(default=0)
+    refused_count: Mapped[int] = mapped_column(default=0)
+    differences_count: Mapped[int] = mapped_column(default=0)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    token_id: Mapped[int | None] = mapped_column(ForeignKey("bank_tokens.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    confirmed_token_id: Mapped[int | None] = mapped_column(ForeignKey("bank_tokens.id"))

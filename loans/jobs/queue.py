@@ -48,6 +48,15 @@ def at_shanghai(hour: int | str = "*", minute: int | str = 0, day: int | str = "
     return check
 
 
+def every_minutes(step: int):
+    """A Huey schedule check: every ``step``-th minute of the hour (:00, :05, … for 5);
+    minutes are the same in Beijing time and UTC."""
+    def check(moment: datetime) -> bool:
+        return moment.minute % step == 0
+
+    return check
+
+
 class InstanceSqliteStorage(SqliteStorage):
     """Huey's SQLite storage whose file is made on first use, not when an app is built (a
     ``flask db upgrade`` or a test leaves no queue file behind)."""
@@ -76,6 +85,7 @@ SCHEDULE = [
     ("daily-0100", at_shanghai(1, 0), ["cases_expire", "loans_check"]),
     ("daily-0200", at_shanghai(2, 0), ["backup"]),
     ("daily-0300", at_shanghai(3, 0), ["housekeeping"]),
+    ("every-5-minutes", every_minutes(5), ["bank_inbox"]),
 ]
 
 
@@ -122,7 +132,9 @@ def _periodic(app, huey, name, when, kinds):
 
         with app.app_context(), unit_of_work():
             for kind in kinds:
-                if kind_named(kind) is not None:
+                registered = kind_named(kind)
+                enabled = registered.extra.get("enabled") if registered is not None else None
+                if registered is not None and (enabled is None or enabled(app.config)):  # e.g. no inbox: no job
                     submit(kind, {})
 
     return scheduled

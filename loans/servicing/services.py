@@ -450,6 +450,55 @@ def record_compensation(loan: Loan, *, actor, on: date | None, amount: Decimal |
                   Action.compensate, actor=actor, expected_version=expected_version, note=note or None)
 
 
+# --- a bank's reference for what is already recorded (SPEC §12) ------------------------------
+
+def attach_bank_ref(loan: Loan, event: LoanEvent, *, bank_ref: str, actor, file: str | None = None) -> LoanEvent:
+    """The bank sends an event someone typed without its reference (same loan, date, kind
+    and amount): that event takes the bank's reference instead of being recorded twice."""
+    _require(actor, Action.disburse)
+    if event.loan_id != loan.id or event.bank_ref is not None:
+        raise Refused(_l("This event already has the bank's reference %(ref)s.", ref=event.bank_ref or ""),
+                      status=409)
+    _guarded_change(loan, None, None)
+    event.bank_ref, event.bank_code = bank_ref, loan.bank_code
+    db.session.flush()
+    record("bank_ref_attached", loan, actor=actor, event_id=event.id, bank_ref=bank_ref, on=event.event_on.isoformat(),
+           file=file)
+    return event
+
+
+def replace_overdue_start(loan: Loan, event: LoanEvent, *, on: date | None, bank_ref: str | None, actor,
+                          file: str | None = None, today: date | None = None) -> LoanEvent:
+    """The bank's start of an overdue period replaces the date of the one the app set
+    itself (``loans check``, the day after maturity): the bank knows when payment was missed."""
+    _require(actor, Action.become_overdue)
+    if event.loan_id != loan.id or event.kind != "overdue_start" or event.source != "app" or event.bank_ref:
+        raise Refused(_l("Only an overdue start the app set itself can be replaced."), status=409)
+    today = today or local_today()
+    on = _check_date(on, loan_start=loan.contract_date, today=today)
+    others = [e for e in loan.events if e is not event]
+    before = max((e.event_on for e in others if e.kind == "overdue_end" and e.event_on <= event.event_on),
+                 default=None)
+    after = min((e.event_on for e in others if e.kind == "overdue_end" and e.event_on > event.event_on), default=None)
+    if before is not None and on < before:
+        raise Refused(_l("The date cannot be before the end of the previous overdue period (%(date)s).",
+                         date=before.isoformat()), "event_on")
+    if after is not None and on >= after:
+        raise Refused(_l("That overdue period ended on %(date)s; its start must be before then.",
+                         date=after.isoformat()), "event_on")
+    if balance_on(others, on) <= 0:
+        raise Refused(_l("Nothing was outstanding on %(date)s, so the loan cannot be overdue then.",
+                         date=on.isoformat()), "event_on")
+    _guarded_change(loan, None, None)
+    replaced = event.event_on
+    event.event_on, event.bank_ref, event.bank_code = on, bank_ref, loan.bank_code if bank_ref else None
+    event.occurrence = 1 + sum(1 for e in others if (e.event_on, e.kind) == (on, "overdue_start"))
+    db.session.flush()
+    record("overdue_start_replaced", loan, actor=actor, event_id=event.id, bank_ref=bank_ref, on=on.isoformat(),
+           replaced_on=replaced.isoformat(), file=file)
+    return event
+
+
 # --- follow-up visits (SPEC §8) ------------------------------------------------------------
 
 def record_visit(loan: Loan, *, actor, visited_on: date | None, owners: int | None, employees: int | None,

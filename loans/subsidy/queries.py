@@ -68,6 +68,18 @@ def periods_overview(user) -> list[PeriodRow]:
             for p, v in sorted(by_period.items(), reverse=True)]
 
 
+def bank_data_received(user) -> list[tuple[Bank, date | None]]:
+    """Per bank, the latest date of an event it sent by file or API (SPEC §12): finance
+    sees whose data is complete for a period. None: nothing received that way yet."""
+    from ..servicing.models import LoanEvent
+
+    last = dict(db.session.execute(
+        _scoped(select(Loan.bank_code, func.max(LoanEvent.event_on)).join(LoanEvent, LoanEvent.loan_id == Loan.id)
+                .where(LoanEvent.source.in_(("file", "api"))).group_by(Loan.bank_code), user, Loan.bank_code)).all())
+    banks = db.session.scalars(_scoped(select(Bank).order_by(Bank.code), user, Bank.code)).all()
+    return [(bank, last.get(bank.code)) for bank in banks]
+
+
 def ended_periods(first_day: date, today: date) -> list[str]:
     """Every subsidy period that has ended by ``today`` (its last day is before it), from
     the one holding ``first_day``, newest first; at least the last one ended."""

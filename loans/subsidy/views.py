@@ -98,7 +98,8 @@ def _index_page(form, status=200):
         _period_choices(form)
     periods = queries.periods_overview(current_user)
     chart = bar_chart([(period_name(p.period), p.total) for p in reversed(periods[:12])])
-    return render_template("subsidy/index.html", periods=periods, form=form, chart=chart), status
+    return render_template("subsidy/index.html", periods=periods, form=form, chart=chart,
+                           received=queries.bank_data_received(current_user)), status
 
 
 @bp.post("/compute")
