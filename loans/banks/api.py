@@ -88,6 +88,14 @@ def errors(problems: dict, status: int, **extra):
     return jsonify({"errors": out, **extra}), status
 
 
+def _unknown_parameters(*allowed: str):
+    """A 400 naming query parameters the call does not take, or None."""
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        return errors({name[:40]: ["unknown_parameter"] for name in unknown[:10]}, 400)
+    return None
+
+
 def _not_found():
     return errors({"request": ["not_found"]}, 404)
 
@@ -219,6 +227,8 @@ def _case_or_none(reference: str) -> LoanApplication | None:
 @public
 def cases():
     """The bank's approved cases awaiting a contract, soonest validity end first."""
+    if problem := _unknown_parameters():
+        return problem
     rows, total = servicing_queries.awaiting_contract(actor())
     letters = _approval_references([a.id for a in rows])
     body = {"cases": [_case_dict(a, letters.get(a.id)) for a in rows], "total": total}
@@ -286,6 +296,8 @@ def _loan_or_none(loan_ref: str) -> Loan | None:
 @bp.get("/loans")
 @public
 def loans():
+    if problem := _unknown_parameters("status", "page"):
+        return problem
     status = request.args.get("status", "")
     if status and status not in {s.value for s in LOAN_STATUSES}:
         return errors({"status": ["invalid_status"]}, 400)
@@ -303,6 +315,8 @@ def loans():
 @bp.get("/loans/<loan_ref>")
 @public
 def loan(loan_ref: str):
+    if problem := _unknown_parameters():
+        return problem
     found = _loan_or_none(loan_ref)
     if found is None:
         return _not_found()
@@ -380,6 +394,8 @@ def _line_dict(line) -> dict:
 @public
 def statements():
     """The bank's statements of a period once reviewed (reviewed, approved or paid), with their lines."""
+    if problem := _unknown_parameters("period"):
+        return problem
     period = (request.args.get("period") or "").strip().upper()
     try:
         quarter_period(period)
@@ -450,9 +466,10 @@ def add_to_spec(spec) -> None:
                         "tags": ["bank"], "security": security, "parameters": [*params, lang],
                         "responses": {"200": ok, **(extra or {}), **common}}}
 
+    bad_query = {"400": _json("BankErrors", "A query parameter is not valid, or not one the call takes.")}
     spec.path(path=f"{PREFIX}/cases", operations=get(
         "bankCases", "Approved cases awaiting the bank's contract",
-        _json("BankCaseList", "At most 50, soonest validity end first.")))
+        _json("BankCaseList", "At most 50, soonest validity end first."), extra=bad_query))
     spec.path(path=f"{PREFIX}/cases/{{reference}}/contract", operations=post(
         "bankContract", "Record the contract signed on an approved case", "BankContractRequest", "201",
         _json("BankContractResponse", "The loan, in status contracted; its maturity derived from the term."),
@@ -464,13 +481,12 @@ def add_to_spec(spec) -> None:
                     "schema": {"type": "string", "enum": [s.value for s in LOAN_STATUSES]}}
     page_param = {"in": "query", "name": "page", "required": False,
                   "schema": {"type": "integer", "minimum": 1, "maximum": 10**6}}
-    bad_query = {"400": _json("BankErrors", "A query parameter is not valid.")}
     spec.path(path=f"{PREFIX}/loans", operations=get(
         "bankLoans", "The bank's loans, newest contract first, 25 a page",
         _json("BankLoanList", "One page of loans."), [status_param, page_param], bad_query))
     spec.path(path=f"{PREFIX}/loans/{{loan_ref}}", operations=get(
         "bankLoan", "One loan: status, balance today, maturity and events", _json("BankLoan", "The loan."),
-        [loan_ref], {"404": _json("BankErrors", "No such loan of the token's bank.")}))
+        [loan_ref], {**bad_query, "404": _json("BankErrors", "No such loan of the token's bank.")}))
     spec.path(path=f"{PREFIX}/loans/{{loan_ref}}/events", operations=post(
         "bankLoanEvent", "Record a disbursement, repayment, overdue start or end, or an extension",
         "BankEventRequest", "201", _json("BankEvent", "The event as recorded."), [loan_ref],

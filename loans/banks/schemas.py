@@ -56,6 +56,7 @@ MESSAGES = {
     "invalid_period": lazy_pgettext("api", "Write the period as a year and quarter, such as 2025Q1."),
     "invalid_status": lazy_pgettext("api", "Not a loan status."),
     "invalid_page": lazy_pgettext("api", "Not a page number."),
+    "unknown_parameter": lazy_pgettext("api", "Not a parameter of this call."),
 }
 
 
