@@ -307,3 +307,41 @@ def test_the_subsidy_page_shows_each_banks_latest_event_received(app, clerk, loa
     assert "Latest event received by file or API" in page
     assert "2021-08-01" in page and "2021-09-01" not in page
     assert "Nothing received yet" in page  # the other banks
+
+
+def test_an_application_loan_by_file_and_no_email_from_a_preview(app, clerk, make_case):
+    from loans.db import local_today
+    from loans.jobs.models import Job
+
+    application = make_case("approved")
+    today = local_today()
+    loan, _warnings = servicing.record_contract(application, servicing.ContractTerms(
+        contract_no="ICBC-2026-0001", contract_date=today, amount=Decimal("100000"), term_months=24,
+        contract_rate=Decimal("3.50")), actor=clerk)
+    db.session.commit()
+    jobs_before = db.session.scalar(db.select(db.func.count()).select_from(Job))
+    data = event_file(row(loan.loan_ref, today.isoformat(), "disbursement", "100000", "D-1"))
+    bank_file = preview(data, clerk)
+    assert bank_file.new_count == 1
+    assert db.session.scalar(db.select(db.func.count()).select_from(Job)) == jobs_before  # nothing sent
+    confirm(bank_file, clerk)
+    assert db.session.get(type(loan), loan.id).status == "active"
+    assert db.session.get(type(application), application.id).status == "active"
+
+
+def test_an_xlsx_file_with_date_and_number_cells(clerk, loans):
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = "events"
+    sheet.append(list(COLUMNS))
+    sheet.append(["L1", date(2021, 7, 1), "repayment", 1000.5, "X1", None, 198999.5])
+    sheet.append(["L1", date(2022, 1, 10), "extension", None, "X2", date(2025, 6, 15), None])
+    sheet.append(["L1", date(2022, 1, 11), "repayment", 1000.555, "X3", None, None])
+    out = io.BytesIO()
+    workbook.save(out)
+    bank_file = preview(out.getvalue(), clerk, name="events.xlsx")
+    assert [(r["row"], r["column"]) for r in refused_rows(bank_file)] == [(4, "amount")]
+    assert [(r["outcome"], r["amount"], r["new_maturity"]) for r in bank_file.preview["rows"][:2]] == [
+        ("new", "1000.50", None), ("new", None, "2025-06-15")]
