@@ -345,3 +345,14 @@ def test_an_xlsx_file_with_date_and_number_cells(clerk, loans):
     assert [(r["row"], r["column"]) for r in refused_rows(bank_file)] == [(4, "amount")]
     assert [(r["outcome"], r["amount"], r["new_maturity"]) for r in bank_file.preview["rows"][:2]] == [
         ("new", "1000.50", None), ("new", None, "2025-06-15")]
+
+
+def test_the_example_file_in_the_docs_reads_without_a_problem(app):
+    from pathlib import Path
+
+    from loans.ledger.parsing import SourceFile
+
+    path = Path(__file__).resolve().parents[2] / "docs" / "examples" / "bank-events.csv"
+    lines = files.read_lines(SourceFile(path.name, path.read_bytes()))
+    assert [line.kind for line in lines] == ["disbursement", "repayment", "overdue_start", "overdue_end", "extension"]
+    assert [line.problems for line in lines] == [[]] * 5
