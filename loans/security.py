@@ -39,7 +39,8 @@ def refuse_nul_bytes():
     answer 400 instead of failing in the database."""
     for values in (request.args, request.form):
         for key, value in values.items(multi=True):
-            if "\x00" in key or "\x00" in value:
+            # (a multipart part with an odd name, e.g. ``name="\"``, can come back as None)
+            if "\x00" in (key or "") or "\x00" in (value or ""):
                 abort(400)
     return None
 

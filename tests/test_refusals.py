@@ -309,6 +309,10 @@ REFUSALS: dict[str, Refusal] = {
         "anonymous", lambda w: ("/api/v1/bank/loans/L-CONTRACTED/events", {
             "date": "2021-07-01", "kind": "disbursement", "amount": "99999999", "bank_ref": "REF-1"}), 422,
         "more than the contract amount", "超过合同金额", json=True, bank_api=True),
+    "bank_api.confirm_file": Refusal(
+        "anonymous", lambda w: (f"/api/v1/bank/files/{w.bank_file_id}/confirm", {}), 409,
+        "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认。", json=True,
+        bank_api=True),
 }
 
 # More refusals of routes above, where one used to answer with a redirect.
@@ -328,6 +332,8 @@ NO_BUSINESS_REFUSAL = {
     "policy.edit_key_group": "a key group's names, evidence and flags have no rule beyond the form's shape",
     "review.add_note": "a note on a case in scope is always accepted; an empty one is a form error",
     "subsidy.print_period": "printing a computed period's statements is always allowed (another period is 404)",
+    "bank_api.upload_file": "a file is always read and previewed (201), its refused rows listed in the preview; "
+                            "one without a file part is malformed (400)",
 }
 
 
@@ -390,11 +396,14 @@ def world(app, make_user, make_case, add_loan):
 
     with unit_of_work():
         job_id = submit("housekeeping", {}).id  # runs inline: done
+    from loans.banks.files import preview_file
     from loans.banks.tokens import issue_token
 
     with unit_of_work():
         _token, bank_secret = issue_token("ICBC-CZ", "refusals")
-    return SimpleNamespace(job_id=job_id, bank_secret=bank_secret,
+        bank_file_id = preview_file("ICBC-CZ", "short.csv", b"loan_ref,date\r\nL1,2021-07-01\r\n", source="api",
+                                    actor=None).id
+    return SimpleNamespace(job_id=job_id, bank_secret=bank_secret, bank_file_id=bank_file_id,
         users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
         document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
 

@@ -9,6 +9,7 @@ Every POST carries an ``Idempotency-Key`` (see ``idempotency``). Errors are
 """
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 from flask import Blueprint, current_app, g, jsonify, request
@@ -31,8 +32,8 @@ from ..servicing import queries as servicing_queries, services as servicing
 from ..servicing.models import Loan, LoanEvent
 from ..subsidy import queries as subsidy_queries
 from ..subsidy.models import FROZEN_STATUSES, SubsidyStatement
-from . import idempotency, schemas, tokens
-from .models import BankToken
+from . import files as bank_files, idempotency, schemas, tokens
+from .models import BankFile, BankToken
 
 PREFIX = "/api/v1/bank"
 bp = Blueprint("bank_api", __name__, url_prefix=PREFIX)
@@ -126,6 +127,19 @@ def _peek(header: str | None, address: str | None) -> BankToken | None:
     return token
 
 
+def _compared_body() -> bytes:
+    """What a replay must repeat: the JSON body, or for a file its name and bytes (a
+    multipart body's boundary differs from one sending to the next)."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            return b"multipart:no file"
+        data = upload.read()
+        upload.seek(0)
+        return b"file:" + (upload.filename or "").encode("utf-8") + b"\n" + hashlib.sha256(data).hexdigest().encode()
+    return request.get_data()
+
+
 @bp.before_request
 def authenticate():
     header, address = request.headers.get("Authorization"), request.remote_addr
@@ -140,7 +154,7 @@ def authenticate():
         db.session.rollback()  # end the read before the key's own transaction (SQLite locks the file)
         reservation = idempotency.reserve(
             bank_code, key, method=request.method, path=request.path,
-            body_sha256=idempotency.fingerprint(request.method, request.path, request.get_data()), token_id=token_id)
+            body_sha256=idempotency.fingerprint(request.method, request.path, _compared_body()), token_id=token_id)
         if reservation.outcome == "replay":
             response = current_app.response_class(reservation.body, status=reservation.status,
                                                   mimetype="application/json")
@@ -381,6 +395,40 @@ def record_event(loan_ref: str):
     return jsonify(schemas.EventSchema().dump(_event_dict(event))), 201
 
 
+# --- files ----------------------------------------------------------------------------------
+
+def _file_answer(bank_file: BankFile, status: int):
+    with force_locale(request_lang()):
+        body = bank_files.bank_file_json(bank_file)
+    return jsonify(schemas.BankFileSchema().dump(body)), status
+
+
+@bp.post("/files")
+@public
+def upload_file():
+    """A file of events (SPEC §12 Files), as the multipart part ``file``: read and previewed,
+    nothing applied yet; 201 with its id and the preview. The same file again gives the
+    same record."""
+    upload = request.files.get("file")
+    if upload is None:
+        return errors({"file": ["file_missing"]}, 400)
+    bank_file = bank_files.preview_file(actor().bank_code, upload.filename or "events.csv", upload.read(),
+                                        source="api", actor=actor())
+    return _file_answer(bank_file, 201)
+
+
+@bp.post("/files/<int:file_id>/confirm")
+@public
+def confirm_file(file_id: int):
+    """Apply a previewed file, all or nothing (409 if it has refused rows or was confirmed)."""
+    bank_file = db.session.scalar(select(BankFile).where(BankFile.id == file_id,
+                                                         BankFile.bank_code == actor().bank_code))
+    if bank_file is None:
+        return _not_found()
+    bank_files.confirm_file(bank_file, actor=actor())
+    return _file_answer(bank_file, 200)
+
+
 # --- statements -----------------------------------------------------------------------------
 
 def _line_dict(line) -> dict:
@@ -430,7 +478,8 @@ def add_to_spec(spec) -> None:
                          ("BankContractResponse", schemas.ContractResponseSchema),
                          ("BankLoanList", schemas.LoanListSchema), ("BankStatementLine", schemas.StatementLineSchema),
                          ("BankStatement", schemas.StatementSchema), ("BankStatementList", schemas.StatementListSchema),
-                         ("BankErrors", schemas.ErrorSchema), ("BankConflict", schemas.ConflictSchema)):
+                         ("BankErrors", schemas.ErrorSchema), ("BankConflict", schemas.ConflictSchema),
+                         ("BankFile", schemas.BankFileSchema)):
         spec.components.schema(name, schema=schema)
     security = [{"bankToken": []}]
     lang = {"in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
@@ -493,6 +542,24 @@ def add_to_spec(spec) -> None:
         "The clerk's checks apply. amount and bank_ref are required for money kinds, new_maturity for "
         "an extension. A bank_ref already recorded gives 409 with the recorded event (and what was sent, "
         "when its values differ)."))
+    file_body = {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary", "description":
+                                "CSV (UTF-8 or GB18030) or XLSX: loan_ref,date,kind,amount,bank_ref,new_maturity,"
+                                "balance (docs/examples)."}}}}}
+    upload = post("bankFileUpload", "Send a file of events: read and previewed, nothing applied yet", None, "201",
+                  _json("BankFile", "The preview: new, skipped and refused rows, balance differences."), [],
+                  "The same file (same bytes) again gives the same record; a confirmed one changes nothing.")
+    upload["post"]["requestBody"] = {"required": True, "content": file_body}
+    upload["post"]["responses"]["413"] = _json("BankErrors", "The file is larger than 10 MB.")
+    spec.path(path=f"{PREFIX}/files", operations=upload)
+    confirm = post("bankFileConfirm", "Apply a previewed file, all or nothing", None, "200",
+                   _json("BankFile", "The file as applied."),
+                   [{"in": "path", "name": "file_id", "required": True, "schema": {"type": "integer"},
+                     "description": "The id the upload answered."}],
+                   "Refused (409) when a row is refused or the file was already confirmed.")
+    del confirm["post"]["requestBody"]
+    spec.path(path=f"{PREFIX}/files/{{file_id}}/confirm", operations=confirm)
     period_param = {"in": "query", "name": "period", "required": True,
                     "schema": {"type": "string", "pattern": r"^[0-9]{4}Q[1-4]$", "example": "2025Q1"}}
     spec.path(path=f"{PREFIX}/statements", operations=get(

@@ -57,6 +57,7 @@ MESSAGES = {
     "invalid_status": lazy_pgettext("api", "Not a loan status."),
     "invalid_page": lazy_pgettext("api", "Not a page number."),
     "unknown_parameter": lazy_pgettext("api", "Not a parameter of this call."),
+    "file_missing": lazy_pgettext("api", "Send the file as the multipart/form-data part \"file\"."),
 }
 
 
@@ -295,6 +296,31 @@ class StatementSchema(Schema):
 
 class StatementListSchema(Schema):
     statements = fields.List(fields.Nested(StatementSchema), required=True)
+
+
+class BankFileSchema(Schema):
+    """A bank's file and its preview (or, once confirmed, what it did)."""
+
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+    bank = fields.String(required=True)
+    source = fields.String(required=True, metadata={"enum": ["clerk", "api", "inbox"]})
+    status = fields.String(required=True, metadata={"enum": ["preview", "confirmed", "refused"]})
+    created_at = fields.String(required=True, allow_none=True)
+    confirmed_at = fields.String(required=True, allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer(), required=True, metadata={
+        "description": "rows, new, attached, replaced, skipped, refused, differences."})
+    new = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Rows that will change something (or did): new events, references attached, overdue "
+                       "starts replaced."})
+    skipped = fields.List(fields.Dict(), required=True, metadata={"description": "Rows already recorded."})
+    refused = fields.List(fields.Dict(), required=True, metadata={
+        "description": "row, column and reason (in the request's language) of every refused row."})
+    differences = fields.List(fields.Dict(), required=True, metadata={
+        "description": "Where the bank's balance differs from the app's (never adopted)."})
 
 
 class ErrorSchema(Schema):

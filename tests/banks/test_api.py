@@ -361,7 +361,7 @@ def test_the_openapi_document_describes_every_bank_endpoint(app, client):
     spec = client.get("/api/v1/openapi.json").get_json()
     assert spec["components"]["securitySchemes"]["bankToken"] == {
         "type": "http", "scheme": "bearer", "description": spec["components"]["securitySchemes"]["bankToken"]["description"]}
-    rules = {(rule.rule, method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("bank_api.")
+    rules = {(rule.rule.replace("<int:", "<"), method) for rule in app.url_map.iter_rules() if rule.endpoint.startswith("bank_api.")
              for method in rule.methods - {"HEAD", "OPTIONS"}}
     described = {(path.replace("{", "<").replace("}", ">"), method.upper())
                  for path, ops in spec["paths"].items() if path.startswith(BASE) for method in ops}
@@ -380,3 +380,46 @@ def test_the_docs_page_is_rendered_from_the_document(client):
     assert response.status_code == 200
     assert "/api/v1/bank/loans/{loan_ref}/events" in page and "BankEventRequest" in page
     assert "<script>" not in page and "cdn" not in page.lower()
+
+
+# --- files ------------------------------------------------------------------------------------
+
+def send_file(client, data: bytes, key, name="events.csv"):
+    import io
+
+    return client.post(BASE + "/files", data={"file": (io.BytesIO(data), name)}, content_type="multipart/form-data",
+                       headers={"Idempotency-Key": key})
+
+
+def test_a_file_is_previewed_then_confirmed(bank, signed):
+    client, ref = signed
+    data = (f"loan_ref,date,kind,amount,bank_ref,new_maturity,balance\r\n"
+            f"{ref},2025-01-20,disbursement,50000,F-D1,,50000\r\n"
+            f"{ref},2025-02-20,repayment,1000,F-R1,,49000\r\n").encode()
+    preview = send_file(client, data, "file-1")
+    assert preview.status_code == 201, preview.get_json()
+    body = preview.get_json()
+    assert body["status"] == "preview" and body["counts"]["new"] == 2 and body["source"] == "api"
+    assert count(LoanEvent) == 0
+    # the same request again (a new multipart boundary) is a replay
+    again = send_file(client, data, "file-1")
+    assert again.status_code == 201 and again.headers.get("Idempotent-Replayed") == "true"
+    assert send_file(client, data + b"\r\n", "file-1").status_code == 422
+    assert post(bank("ABC-CZ"), f"/files/{body['id']}/confirm", {}).status_code == 404
+    confirmed = post(client, f"/files/{body['id']}/confirm", {})
+    assert confirmed.status_code == 200 and confirmed.get_json()["status"] == "confirmed"
+    assert [(e.bank_ref, e.source) for e in db.session.scalars(select(LoanEvent).order_by(LoanEvent.id))] == [
+        ("F-D1", "file"), ("F-R1", "file")]
+    assert post(client, f"/files/{body['id']}/confirm", {}).status_code == 409
+    assert client.post(BASE + "/files", data={}, content_type="multipart/form-data",
+                       headers={"Idempotency-Key": "nofile"}).status_code == 400
+
+
+def test_a_file_with_a_refused_row_cannot_be_confirmed(signed):
+    client, ref = signed
+    data = f"loan_ref,date,kind,amount,bank_ref\r\n{ref},2099-01-01,disbursement,50000,F-D1\r\n".encode()
+    body = send_file(client, data, "f-bad").get_json()
+    assert body["status"] == "refused" and body["refused"] and body["refused"][0]["reason"]
+    response = post(client, f"/files/{body['id']}/confirm", {})
+    assert response.status_code == 409 and response.get_json()["errors"]
+    assert count(LoanEvent) == 0
