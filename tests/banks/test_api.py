@@ -423,3 +423,34 @@ def test_a_file_with_a_refused_row_cannot_be_confirmed(signed):
     response = post(client, f"/files/{body['id']}/confirm", {})
     assert response.status_code == 409 and response.get_json()["errors"]
     assert count(LoanEvent) == 0
+
+
+# --- a month fed by API alone (issue 14, "done when") -------------------------------------------
+
+def test_a_month_replayed_changes_nothing_and_new_keys_meet_the_bank_refs(bank, approved):
+    client = bank()
+    case = approved(decided_on=date(2025, 1, 10))
+    ref = case.reference
+    calls = [(f"/cases/{ref}/contract", contract_body(case))] + [
+        (f"/loans/{ref}/events", {"date": on, "kind": kind, **values}) for on, kind, values in (
+            ("2025-01-20", "disbursement", {"amount": "30000", "bank_ref": "M-D1"}),
+            ("2025-01-25", "disbursement", {"amount": "20000", "bank_ref": "M-D2"}),
+            ("2025-02-20", "repayment", {"amount": "5000", "bank_ref": "M-R1"}),
+            ("2025-03-01", "overdue_start", {"bank_ref": "M-O1"}),
+            ("2025-03-05", "repayment", {"amount": "1000", "bank_ref": "M-R2"}),
+            ("2025-03-10", "overdue_end", {"bank_ref": "M-O2"}),
+            ("2025-03-20", "extension", {"new_maturity": "2027-07-15", "bank_ref": "M-E1"}))]
+    first = [post(client, url, body, key=f"month-{n}") for n, (url, body) in enumerate(calls)]
+    assert [r.status_code for r in first] == [201] * len(calls), [r.get_json() for r in first]
+    state = client.get(BASE + f"/loans/{ref}").get_json()
+    assert state["status"] == "extended" and state["balance"] == "44000.00" and len(state["events"]) == 7
+    audit_rows = count(AuditEvent)
+
+    again = [post(client, url, body, key=f"month-{n}") for n, (url, body) in enumerate(calls)]
+    assert [(r.status_code, r.get_json()) for r in again] == [(r.status_code, r.get_json()) for r in first]
+    assert client.get(BASE + f"/loans/{ref}").get_json() == state and count(AuditEvent) == audit_rows
+
+    fresh = [post(client, url, body, key=f"fresh-{n}") for n, (url, body) in enumerate(calls)]
+    assert [r.status_code for r in fresh] == [409] * len(calls)
+    assert all(r.get_json()["recorded"]["bank_ref"] == body["bank_ref"] for r, (_url, body) in zip(fresh[1:], calls[1:]))
+    assert client.get(BASE + f"/loans/{ref}").get_json() == state and count(AuditEvent) == audit_rows
