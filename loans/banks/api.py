@@ -500,6 +500,14 @@ def add_to_spec(spec) -> None:
         return {"in": "path", "name": name, "required": True, "schema": {"type": "string"},
                 "description": description}
 
+    # Where one answer leads (OpenAPI links): a listed case to its contract or decline, a loan
+    # to its page and events, an uploaded file to its confirmation.
+    def link(operation_id, **parameters):
+        return {"operationId": operation_id, "parameters": parameters}
+
+    def linked(response, **links):
+        return {**response, "links": links}
+
     case_ref = path_param("reference", "The application reference, such as A2026-000123.")
     loan_ref = path_param("loan_ref", "The loan reference (the application's, for a loan from one).")
 
@@ -518,10 +526,14 @@ def add_to_spec(spec) -> None:
     bad_query = {"400": _json("BankErrors", "A query parameter is not valid, or not one the call takes.")}
     spec.path(path=f"{PREFIX}/cases", operations=get(
         "bankCases", "Approved cases awaiting the bank's contract",
-        _json("BankCaseList", "At most 50, soonest validity end first."), extra=bad_query))
+        linked(_json("BankCaseList", "At most 50, soonest validity end first."),
+               contract=link("bankContract", reference="$response.body#/cases/0/reference"),
+               decline=link("bankDecline", reference="$response.body#/cases/0/reference")), extra=bad_query))
     spec.path(path=f"{PREFIX}/cases/{{reference}}/contract", operations=post(
         "bankContract", "Record the contract signed on an approved case", "BankContractRequest", "201",
-        _json("BankContractResponse", "The loan, in status contracted; its maturity derived from the term."),
+        linked(_json("BankContractResponse", "The loan, in status contracted; its maturity derived from the term."),
+               loan=link("bankLoan", loan_ref="$response.body#/loan_ref"),
+               event=link("bankLoanEvent", loan_ref="$response.body#/loan_ref")),
         [case_ref], "The amount may not exceed the approved one; id_number must be the case's."))
     spec.path(path=f"{PREFIX}/cases/{{reference}}/decline", operations=post(
         "bankDecline", "Decline an approved case", "BankDeclineRequest", "200",
@@ -532,9 +544,13 @@ def add_to_spec(spec) -> None:
                   "schema": {"type": "integer", "minimum": 1, "maximum": 10**6}}
     spec.path(path=f"{PREFIX}/loans", operations=get(
         "bankLoans", "The bank's loans, newest contract first, 25 a page",
-        _json("BankLoanList", "One page of loans."), [status_param, page_param], bad_query))
+        linked(_json("BankLoanList", "One page of loans."),
+               loan=link("bankLoan", loan_ref="$response.body#/loans/0/loan_ref"),
+               event=link("bankLoanEvent", loan_ref="$response.body#/loans/0/loan_ref")),
+        [status_param, page_param], bad_query))
     spec.path(path=f"{PREFIX}/loans/{{loan_ref}}", operations=get(
-        "bankLoan", "One loan: status, balance today, maturity and events", _json("BankLoan", "The loan."),
+        "bankLoan", "One loan: status, balance today, maturity and events",
+        linked(_json("BankLoan", "The loan."), event=link("bankLoanEvent", loan_ref="$response.body#/loan_ref")),
         [loan_ref], {**bad_query, "404": _json("BankErrors", "No such loan of the token's bank.")}))
     spec.path(path=f"{PREFIX}/loans/{{loan_ref}}/events", operations=post(
         "bankLoanEvent", "Record a disbursement, repayment, overdue start or end, or an extension",
@@ -548,7 +564,8 @@ def add_to_spec(spec) -> None:
                                 "CSV (UTF-8 or GB18030) or XLSX: loan_ref,date,kind,amount,bank_ref,new_maturity,"
                                 "balance (docs/examples)."}}}}}
     upload = post("bankFileUpload", "Send a file of events: read and previewed, nothing applied yet", None, "201",
-                  _json("BankFile", "The preview: new, skipped and refused rows, balance differences."), [],
+                  linked(_json("BankFile", "The preview: new, skipped and refused rows, balance differences."),
+                         confirm=link("bankFileConfirm", file_id="$response.body#/id")), [],
                   "The same file (same bytes) again gives the same record; a confirmed one changes nothing.")
     upload["post"]["requestBody"] = {"required": True, "content": file_body}
     upload["post"]["responses"]["413"] = _json("BankErrors", "The file is larger than 10 MB.")

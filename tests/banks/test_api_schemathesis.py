@@ -50,3 +50,29 @@ def test_the_bank_api_matches_its_document(case, app):
     # approval, a date in the future): that check does not apply.
     case.call_and_validate(headers={"Authorization": f"Bearer {world['token']}"},
                            excluded_checks=[positive_data_acceptance])
+
+
+def test_stateful_sequences_follow_the_documents_links(bank_api_schema, app):
+    """Schemathesis follows the document's links (a listed loan → its page → its events, a
+    contract → its loan, an upload → its confirmation): no 500 and no mismatch on the way."""
+    world = app.config["BANK_API_TEST"]
+    schema = bank_api_schema.include(operation_id_regex="^bank")
+
+    @schema.auth()
+    class BankToken:
+        def get(self, case, context):
+            return world["token"]
+
+        def set(self, case, data, context):
+            case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+    class BankAPI(schema.as_state_machine()):
+        def before_call(self, case):
+            if case.method.upper() == "POST":
+                case.headers = {**(case.headers or {}), "Idempotency-Key": f"sf-{next(KEYS)}"}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, excluded_checks=[positive_data_acceptance], transport_kwargs=kwargs)
+
+    BankAPI.run(settings=settings(max_examples=15, stateful_step_count=6, derandomize=True, deadline=None,
+                                  database=None, suppress_health_check=list(HealthCheck)))
