@@ -166,7 +166,11 @@ def authenticate():
             return errors({"Idempotency-Key": ["idempotency_in_flight"]}, 409)
         g.idempotency_row = reservation.row_id
     found = tokens.authenticate(header, address)
-    if found is None:
+    if found is None:  # revoked (or expired) since the look above: the key stays free
+        row_id = g.pop("idempotency_row", None)
+        if row_id is not None:
+            db.session.rollback()
+            idempotency.release(row_id)
         return _unauthenticated()
     g.bank_actor = found
     return None
