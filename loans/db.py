@@ -217,6 +217,8 @@ def _run(callbacks) -> None:
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session):
+    if session.in_nested_transaction():
+        return  # a savepoint was released (SQLAlchemy says "commit"); the outer transaction has not committed
     session.info.pop("on_rollback", None)
     _run(session.info.pop("after_commit", []))
 
