@@ -454,3 +454,48 @@ def test_a_month_replayed_changes_nothing_and_new_keys_meet_the_bank_refs(bank, 
     assert [r.status_code for r in fresh] == [409] * len(calls)
     assert all(r.get_json()["recorded"]["bank_ref"] == body["bank_ref"] for r, (_url, body) in zip(fresh[1:], calls[1:]))
     assert client.get(BASE + f"/loans/{ref}").get_json() == state and count(AuditEvent) == audit_rows
+
+
+@pytest.mark.skipif(not __import__("tests.conftest", fromlist=["PG_URL"]).PG_URL,
+                    reason="two requests at once need PostgreSQL (SQLite has one writer)")
+def test_the_same_key_while_the_first_request_runs_is_409(app, signed, monkeypatch):
+    """A real second request while the first is still in its view: 409, and the first one's
+    answer is kept for later replays."""
+    import threading
+
+    from loans.banks import api
+
+    client, ref = signed
+    entered, release = threading.Event(), threading.Event()
+    real = api.RECORDERS["disbursement"]
+
+    def slow(*args, **kwargs):
+        entered.set()
+        assert release.wait(20)
+        return real(*args, **kwargs)
+
+    monkeypatch.setitem(api.RECORDERS, "disbursement", slow)
+    body = {"date": "2025-01-20", "kind": "disbursement", "amount": "20000", "bank_ref": "D-1"}
+    answers = {}
+
+    def first():
+        with app.app_context():
+            answers["first"] = post(client, f"/loans/{ref}/events", body, key="slow")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    try:
+        assert entered.wait(20)
+        with app.app_context():
+            other = app.test_client()
+            other.environ_base.update(client.environ_base)
+            other.keys = iter(range(1, 10))
+            second = post(other, f"/loans/{ref}/events", body, key="slow")
+    finally:
+        release.set()
+        thread.join(30)
+    assert second.status_code == 409 and "Idempotency-Key" in second.get_json()["errors"]
+    assert answers["first"].status_code == 201
+    replay = post(client, f"/loans/{ref}/events", body, key="slow")
+    assert replay.status_code == 201 and replay.get_json() == answers["first"].get_json()
+    assert count(LoanEvent) == 1
