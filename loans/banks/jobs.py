@@ -70,3 +70,11 @@ def bank_inbox(context: JobContext) -> dict:
             after_commit(lambda path=path: _move_to_done(path))
             seen.append({"bank": code, "name": path.name, "id": bank_file.id, "status": str(bank_file.status)})
     return {"files": seen}
+
+
+@job_kind("idempotency_purge", _l("Forget banks' idempotency keys after 30 days"), attempts=3, manual=True)
+def idempotency_purge(context: JobContext) -> dict:
+    """SPEC §12: a bank's Idempotency-Key answers are kept 30 days (daily, with the housekeeping)."""
+    from .idempotency import purge
+
+    return {"purged": purge()}

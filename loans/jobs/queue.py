@@ -84,7 +84,7 @@ def build_huey(app: Flask) -> Huey:
 SCHEDULE = [
     ("daily-0100", at_shanghai(1, 0), ["cases_expire", "loans_check"]),
     ("daily-0200", at_shanghai(2, 0), ["backup"]),
-    ("daily-0300", at_shanghai(3, 0), ["housekeeping"]),
+    ("daily-0300", at_shanghai(3, 0), ["housekeeping", "idempotency_purge"]),
     ("every-5-minutes", every_minutes(5), ["bank_inbox"]),
 ]
 

@@ -52,3 +52,23 @@ def test_an_allow_list_refuses_other_addresses(app):
     assert authenticate(f"Bearer {secret}", "192.0.2.7") is not None
     assert authenticate(f"Bearer {secret}", "10.1.3.1") is None
     assert authenticate(f"Bearer {secret}", None) is None
+
+
+def test_idempotency_keys_are_forgotten_after_thirty_days_by_the_daily_job(app):
+    from loans.banks.models import IdempotencyKey
+    from loans.jobs.runner import submit
+    from loans.unit_of_work import unit_of_work
+
+    def key(name, age):
+        return IdempotencyKey(bank_code="ICBC-CZ", key=name, method="POST", path="/api/v1/bank/loans/L1/events",
+                              body_sha256="0" * 64, status=201, response="{}", created_at=utcnow() - age)
+
+    db.session.add_all([key("old", timedelta(days=31)), key("recent", timedelta(days=29))])
+    db.session.commit()
+    with unit_of_work():
+        job_id = submit("idempotency_purge", {}).id
+    from loans.jobs.models import Job
+
+    db.session.expire_all()
+    assert db.session.get(Job, job_id).result == {"purged": 1}
+    assert db.session.scalars(select(IdempotencyKey.key)).all() == ["recent"]
