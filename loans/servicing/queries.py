@@ -132,3 +132,15 @@ def ledger_loan_held(*, id_number_hash: str | None = None, credit_code: str | No
 # the reader, (statement, line) pairs newest period first; the loan page and the applicant's
 # loan show them.
 loan_subsidy_history = Provided("a loan's subsidy lines", "subsidy")
+
+
+def token_names(events) -> dict[int, str]:
+    """The names of the bank API tokens that recorded these events (the bank connection's
+    table, read by name: it sits above this package)."""
+    from sqlalchemy import column, table
+
+    ids = {e.token_id for e in events if e.token_id}
+    if not ids:
+        return {}
+    tokens = table("bank_tokens", column("id"), column("name"))
+    return dict(db.session.execute(select(tokens.c.id, tokens.c.name).where(tokens.c.id.in_(ids))).tuples().all())

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..access import AUDITOR, BANK, OFFICER, SUPERVISOR, allow
@@ -133,6 +134,10 @@ def _event_form(kind, loan, posted=None):
     return form
 
 
+EVENT_SOURCE = {"page": _l("Typed"), "api": _l("Bank API"), "file": _l("Bank file"), "ledger": _l("Ledger import"),
+                "app": _l("The app’s daily check")}
+
+
 def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_form=None):
     today = local_today()
     events = list(loan.events)
@@ -152,6 +157,7 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
         balance=services.balance_on(events, today), disbursed=disbursed, repaid=repaid,
         maturity=services.effective_maturity(loan), overdue_since=services._open_overdue_start(events),
         event_labels={kind: str(text) for kind, text in LOAN_EVENT.items()},
+        sources={key: str(text) for key, text in EVENT_SOURCE.items()}, token_names=queries.token_names(events),
         subsidy_history=queries.loan_subsidy_history(loan.id),
         event_forms=event_forms, visit_form=visit_form or (forms.VisitForm(formdata=None, data={"visited_on": today})
                                                            if can_visit else None),

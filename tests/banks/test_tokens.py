@@ -72,3 +72,26 @@ def test_idempotency_keys_are_forgotten_after_thirty_days_by_the_daily_job(app):
     db.session.expire_all()
     assert db.session.get(Job, job_id).result == {"purged": 1}
     assert db.session.scalars(select(IdempotencyKey.key)).all() == ["recent"]
+
+
+def test_the_clerks_loan_page_says_how_each_event_came(app, add_loan, make_user):
+    from decimal import Decimal
+    from datetime import date
+
+    from loans.banks.tokens import authenticate
+    from loans.servicing import services
+    from tests.helpers import client_for, text
+
+    loan = add_loan("L-CAME-BY")  # a ledger loan, disbursed 2021-06-15
+    db.session.commit()
+    _token, secret = issue_token("ICBC-CZ", "核心系统")
+    db.session.commit()
+    actor = authenticate(f"Bearer {secret}", "10.0.0.1")
+    services.record_repayment(loan, actor=actor, on=date(2022, 1, 5), amount=Decimal("1000"), expected_version=None,
+                              bank_ref="ICBC-2022-0001")
+    clerk = make_user("bank", bank_code="ICBC-CZ")
+    services.record_repayment(loan, actor=clerk, on=date(2022, 2, 5), amount=Decimal("1000"), expected_version=None)
+    db.session.commit()
+    page = text(client_for(app, clerk).get(f"/loans/{loan.id}").get_data(as_text=True))
+    assert "Bank API · 核心系统" in page and "Bank ref. ICBC-2022-0001" in page
+    assert "Typed" in page and "Ledger import" in page
