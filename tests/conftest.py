@@ -268,6 +268,39 @@ def _share_compiled_templates(app) -> None:
     _TEMPLATE_CODE.attach(app.jinja_env)
 
 
+def _share_url_builders() -> None:
+    """Werkzeug compiles two Python functions (via ``ast`` and ``compile``) for each of the
+    app's ~115 URL rules; for an app per test that is two thirds of ``create_app`` (37 ms
+    of CPU, 12 ms when shared). The functions are pure — they read the rule's own converters when called — so
+    rules that parse alike share them for the session. If Werkzeug's internals change,
+    nothing is shared and the tests only run slower."""
+    import inspect
+
+    from werkzeug.routing import rules
+
+    original = getattr(rules.Rule, "_compile_builder", None)
+    if original is None or getattr(original, "shared", False) \
+            or list(inspect.signature(original).parameters) != ["self", "append_unknown"]:
+        return
+    builders: dict[tuple, object] = {}
+
+    def compile_builder(self, append_unknown=True):
+        try:
+            key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())),
+                   tuple(sorted((name, type(c)) for name, c in self._converters.items())), append_unknown)
+        except (AttributeError, TypeError):
+            return original(self, append_unknown)
+        if key not in builders:
+            builders[key] = original(self, append_unknown)
+        return builders[key]
+
+    compile_builder.shared = True
+    rules.Rule._compile_builder = compile_builder
+
+
+_share_url_builders()
+
+
 # --- the instance folder --------------------------------------------------------------------
 
 REPO_INSTANCE = ROOT / "instance"
