@@ -148,8 +148,10 @@ def register_blueprints(app: Flask) -> None:
                   letters, servicing, ledger, subsidy, reports, jobs, banks):
         app.register_blueprint(views.bp)
     from .banks import api as bank_api
+    from .banks import token_views as bank_tokens
 
-    app.register_blueprint(bank_api.bp)
+    for blueprint in (bank_api.bp, bank_tokens.bp):  # the banks package's other blueprints
+        app.register_blueprint(blueprint)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -209,6 +209,13 @@ REFUSALS: dict[str, Refusal] = {
     "banks.confirm": Refusal(
         "bank", lambda w: (f"/bank/files/{_bank_file_with_a_refused_row(w)}/confirm", {}), 409,
         "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认"),
+    # bank API tokens (admin)
+    "bank_tokens.issue": Refusal(
+        "admin", lambda w: ("/admin/bank-tokens/", {"bank_code": "ICBC-CZ", "name": "前置机", "expires": "2020-01-01"}),
+        400, "The expiry must be in the future.", "到期时间必须晚于现在"),
+    "bank_tokens.revoke": Refusal(
+        "admin", lambda w: (f"/admin/bank-tokens/{w.revoked_token_id}/revoke", {}), 409,
+        "This token was already revoked.", "该令牌已被吊销"),
     # background jobs (admin)
     "jobs.start": Refusal(
         "admin", lambda w: ("/admin/jobs", {"kind": "ledger_import"}), 400,
@@ -397,13 +404,16 @@ def world(app, make_user, make_case, add_loan):
     with unit_of_work():
         job_id = submit("housekeeping", {}).id  # runs inline: done
     from loans.banks.files import preview_file
-    from loans.banks.tokens import issue_token
+    from loans.banks.tokens import issue_token, revoke_token
 
     with unit_of_work():
         _token, bank_secret = issue_token("ICBC-CZ", "refusals")
+        revoked, _secret = issue_token("ICBC-CZ", "旧前置机")
+        revoke_token(revoked)
         bank_file_id = preview_file("ICBC-CZ", "short.csv", b"loan_ref,date\r\nL1,2021-07-01\r\n", source="api",
                                     actor=None).id
     return SimpleNamespace(job_id=job_id, bank_secret=bank_secret, bank_file_id=bank_file_id,
+                           revoked_token_id=revoked.id,
         users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
         document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
 

@@ -95,3 +95,29 @@ def test_the_clerks_loan_page_says_how_each_event_came(app, add_loan, make_user)
     page = text(client_for(app, clerk).get(f"/loans/{loan.id}").get_data(as_text=True))
     assert "Bank API · 核心系统" in page and "Bank ref. ICBC-2022-0001" in page
     assert "Typed" in page and "Ledger import" in page
+
+
+def test_an_admin_issues_a_token_on_the_page_sees_it_once_and_revokes_it(app, make_user):
+    from tests.helpers import client_for, text
+
+    admin = client_for(app, make_user("admin"))
+    response = admin.post("/admin/bank-tokens/", data={"bank_code": "ICBC-CZ", "name": "前置机",
+                                                       "expires": "2099-12-31", "allow_ip": "10.1.2.0/24 192.0.2.7"})
+    assert response.status_code == 201 and response.headers["Cache-Control"] == "no-store"
+    page = response.get_data(as_text=True)
+    secret = page.split('<code class="user-select-all" lang="en">')[1].split("</code>")[0]
+    token = db.session.scalars(select(BankToken)).one()
+    assert token.token_hash == token_hash(secret) and token.allowed_ips == ["10.1.2.0/24", "192.0.2.7/32"]
+    listing = admin.get("/admin/bank-tokens/").get_data(as_text=True)
+    assert secret not in listing and f"{token.prefix}…" in listing and "Active" in text(listing)
+    assert authenticate(f"Bearer {secret}", "10.1.2.9") is not None
+    assert admin.post(f"/admin/bank-tokens/{token.id}/revoke").status_code == 303
+    assert "Revoked" in text(admin.get("/admin/bank-tokens/").get_data(as_text=True))
+    assert authenticate(f"Bearer {secret}", "10.1.2.9") is None
+    bad = admin.post("/admin/bank-tokens/", data={"bank_code": "ICBC-CZ", "name": "x", "allow_ip": "10.1.2.300"})
+    assert bad.status_code == 400 and "10.1.2.300 is not an IP address" in text(bad.get_data(as_text=True))
+    auditor = client_for(app, make_user("auditor"))
+    assert auditor.get("/admin/bank-tokens/").status_code == 200
+    assert auditor.post("/admin/bank-tokens/", data={"bank_code": "ICBC-CZ", "name": "x"}).status_code == 403
+    for role in ("bank", "finance", "officer", "applicant"):
+        assert client_for(app, make_user(role)).get("/admin/bank-tokens/").status_code == 403
