@@ -70,12 +70,18 @@ run: install instance/config.py demo-base-url
 	@$(FLASK) worker & worker=$$!; trap 'kill -INT $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT INT TERM; \
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
+# Both CPUs: pytest-xdist runs the suite in $(TEST_WORKERS) workers, a test file at a time
+# (a file's module fixtures, such as a browser module's live server, stay in one worker;
+# on PostgreSQL each worker has its own database, <name>_gw0, …). TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile)
+
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
 # The database tests again, against $(TEST_DATABASE_URL) (CI points it at PostgreSQL).
 test-db: install
-	$(BIN)/pytest -q -m "not browser and not pdf and not nodb"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not browser and not pdf and not nodb"
 
 # Two gunicorn servers and a worker on $(TEST_DATABASE_URL) (PostgreSQL; the role creates
 # its own database) and Redis at $(TEST_REDIS_URL) (default redis://127.0.0.1:6379/15,

@@ -25,7 +25,22 @@ settings.register_profile("dev", max_examples=200, deadline=None)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
-PG_URL = os.environ.get("TEST_DATABASE_URL")
+
+
+def _worker_database_url(url: str | None) -> str | None:
+    """TEST_DATABASE_URL; under pytest-xdist (``-n 2``) each worker has its own database
+    beside that one, ``<name>_gw0``, ``<name>_gw1``…, made when missing (the role needs
+    CREATEDB, as .ci/run gives it)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return url
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    return parsed.set(database=f"{parsed.database}_{worker}").render_as_string(hide_password=False)
+
+
+PG_URL = _worker_database_url(os.environ.get("TEST_DATABASE_URL"))
 REFERENCE_TABLES = {"districts", "banks", "key_groups", "policy_versions", "lpr_fixings", "calendar_days",
                     "alembic_version"}
 
@@ -61,6 +76,20 @@ def _upgrade(url: str) -> None:
         upgrade()
 
 
+def _create_worker_database() -> None:
+    import sqlalchemy as sa
+
+    shared = os.environ["TEST_DATABASE_URL"]
+    if PG_URL == shared:
+        return
+    name = sa.engine.make_url(PG_URL).database
+    engine = sa.create_engine(shared, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar():
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine.dispose()
+
+
 def _reset_postgres(url: str) -> None:
     import sqlalchemy as sa
 
@@ -75,6 +104,7 @@ def _reset_postgres(url: str) -> None:
 def migrated_template(tmp_path_factory):
     """A database at the latest migration with only reference data in it."""
     if PG_URL:
+        _create_worker_database()
         _reset_postgres(PG_URL)
         _upgrade(PG_URL)
         _snapshot_reference_data(PG_URL)
