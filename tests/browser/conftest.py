@@ -94,15 +94,28 @@ def live_server(migrated_template, tmp_path_factory):
         yield SimpleNamespace(url=url, app=app, logins=logins)
 
 
+_RUNNING: dict = {}  # the Chromium of this process, whichever conftest's fixture launched it
+
+
 @pytest.fixture(scope="session")
 def browser():
+    """One Chromium per test process. Another conftest imports this fixture (tests/review),
+    which makes it a second session fixture: it borrows the running Chromium, since
+    Playwright's sync API cannot run twice at once in one thread."""
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
+    if "browser" in _RUNNING:
+        yield _RUNNING["browser"]
+        return
     with sync_api.sync_playwright() as p:
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
+        _RUNNING["browser"] = b
+        try:
+            yield b
+        finally:
+            del _RUNNING["browser"]
+            b.close()
 
 
 @pytest.fixture
