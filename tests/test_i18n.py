@@ -184,7 +184,7 @@ CATALOG = Path(__file__).resolve().parents[1] / "loans" / "translations" / "zh" 
 SNAKE = re.compile(r"\b[a-z]+_[a-z_]+\b")
 # Literal names a Chinese text may quote: the columns and kinds of the ledger and of the bank's
 # subsidy file (SPEC §10), and the example of a key-group code on the admin form.
-FILE_LITERALS = {"loan_ref", "overdue_start", "overdue_end", "retired_fisherman"}
+FILE_LITERALS = {"loan_ref", "overdue_start", "overdue_end", "retired_fisherman", "bank_ref", "new_maturity"}
 
 
 def zh_catalog():

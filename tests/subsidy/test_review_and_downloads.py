@@ -251,9 +251,16 @@ def test_other_banks_statements_are_not_downloadable(app, computed, people):
 def test_every_csv_download_names_its_charset_once(app, computed, people):
     """The charset was doubled (``text/csv; charset=utf-8; charset=utf-8``): Flask adds it to
     every text type itself. Every GET route ending in .csv is asked."""
-    arguments = {"period": "2021Q3", "statement_id": computed["ICBC-CZ"].id}
+    from loans.banks.files import preview_file
+    from loans.db import db
+
+    bank_file = preview_file("ICBC-CZ", "events.csv", b"loan_ref,date,kind,amount,bank_ref\r\n", source="clerk",
+                             actor=people["icbc"])
+    db.session.commit()
+    arguments = {"period": "2021Q3", "statement_id": computed["ICBC-CZ"].id, "file_id": bank_file.id}
     query = {"reports.export_csv": "?from=2021-01-01&to=2021-12-31", "reports.table_csv": "?from=2021-01-01&to=2021-12-31"}
     finance = client_for(app, people["finance"])
+    bank_clerk = client_for(app, people["icbc"])  # a bank's own files
     routes = [rule for rule in app.url_map.iter_rules() if rule.rule.endswith(".csv") and "GET" in rule.methods]
     assert len(routes) >= 4
     for rule in routes:
@@ -262,6 +269,7 @@ def test_every_csv_download_names_its_charset_once(app, computed, people):
         url = rule.rule
         for name in rule.arguments:
             url = re.sub(rf"<(?:[a-z]+:)?{name}>", str(arguments[name]), url)
-        response = finance.get(url + query.get(rule.endpoint, ""))
+        client = bank_clerk if rule.endpoint.startswith("banks.") else finance
+        response = client.get(url + query.get(rule.endpoint, ""))
         assert response.status_code == 200, rule.endpoint
         assert response.headers.getlist("Content-Type") == ["text/csv; charset=utf-8"], rule.endpoint
