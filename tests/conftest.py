@@ -87,6 +87,7 @@ def _create_worker_database() -> None:
     with engine.connect() as conn:
         if not conn.exec_driver_sql("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).scalar():
             conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        conn.exec_driver_sql(f'ALTER DATABASE "{name}" SET synchronous_commit = off')  # see _commit_without_fsync
     engine.dispose()
 
 
@@ -329,6 +330,25 @@ def _share_url_builders() -> None:
 
 
 _share_url_builders()
+
+
+def _commit_without_fsync() -> None:
+    """A test database need not survive a power cut: SQLite commits without fsync
+    (PRAGMA synchronous=OFF; 1.5 ms a commit on this disk, ~10 commits a test). A commit
+    is as atomic and as visible as before; PostgreSQL's worker databases get the same
+    with synchronous_commit=off (``_create_worker_database``)."""
+    import sqlite3
+
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    @event.listens_for(Engine, "connect")
+    def no_fsync(dbapi_connection, _record):
+        if isinstance(dbapi_connection, sqlite3.Connection):
+            dbapi_connection.execute("PRAGMA synchronous = OFF")
+
+
+_commit_without_fsync()
 
 
 # --- the instance folder --------------------------------------------------------------------
