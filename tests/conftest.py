@@ -287,7 +287,7 @@ class _TemplateCodeCache:
                      env.variable_start_string, env.variable_end_string, env.comment_start_string,
                      env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
                      env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, env.optimized,
-                     env.autoescape if isinstance(env.autoescape, bool) else getattr(env.autoescape, "__qualname__", ""),
+                     getattr(env.autoescape, "__qualname__", env.autoescape),
                      env.is_async, getattr(env, "newstyle_gettext", None), type(env.loader).__name__)
         env.bytecode_cache = self.by_environment.setdefault(signature, self.cache_class())
 
