@@ -185,7 +185,8 @@ def _demo_loan(n: int, plan, rng: random.Random, password_hash: str, staff: dict
         else:
             recorder = {"disbursement": servicing.record_disbursement, "repayment": servicing.record_repayment,
                         "compensation": servicing.record_compensation}[kind]
-            recorder(loan, actor=clerk, on=on, amount=Decimal(value), expected_version=None)
+            actor = staff["finance@demo.czloans.cn"] if kind == "compensation" else clerk
+            recorder(loan, actor=actor, on=on, amount=Decimal(value), expected_version=None)
     if state in ("active", "extended") and district == "431002":
         servicing.record_visit(loan, actor=staff["officer.beihu@demo.czloans.cn"],
                                visited_on=contract_on + timedelta(days=120), owners=1,

@@ -22,6 +22,7 @@ STATUS = {
     "extended": _l("Extended"),
     "settled": _l("Settled"),
     "compensated": _l("Compensated by fund"),
+    "written_off": _l("Written off"),
 }
 
 ROLE = {
@@ -199,6 +200,13 @@ POLICY_PARAM = {
     "consumer_loan_allowed_max": _l("Consumer loans allowed up to (yuan)"),
     "day_basis": _l("Day-count basis"),
     "approval_validity_days": _l("Approval validity (days)"),
+    "leverage_limit_high": _l("Leverage limit after a good year (times the fund)"),
+    "leverage_limit_low": _l("Leverage limit otherwise (times the fund)"),
+    "repayment_rate_threshold_pct": _l("Repayment rate at maturity for the higher limit (%)"),
+    "overdue_warn_pct": _l("Overdue rate that warns a bank (%, above)"),
+    "claims_pause_pct": _l("Claims rate that pauses a bank (%, above)"),
+    "claim_wait_days": _l("Days overdue before a claim may be filed"),
+    "fund_share_pct": _l("Fund's share of a claim (%)"),
 }
 POLICY_MONEY_PARAMS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
 

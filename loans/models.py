@@ -11,10 +11,14 @@ from .ledger.models import LedgerImport
 from .jobs.models import Job
 from .banks.models import BankFile, BankToken, IdempotencyKey
 from .servicing.models import FollowUpVisit, Loan, LoanEvent
-from .subsidy.models import BankClaim, BankClaimLine, SubsidyLine, SubsidyStatement
+from .subsidy.models import BankClaim, BankClaimLine, SubsidyAdjustment, SubsidyLine, SubsidyStatement
+from .fund.models import (ApprovalOverride, BankPause, BankRate, CompensationClaim, FundLock, FundMovement, Recovery,
+                          WriteOff)
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 
 __all__ = [
+    "ApprovalOverride", "BankPause", "BankRate", "CompensationClaim", "FundLock", "FundMovement", "Recovery",
+    "SubsidyAdjustment", "WriteOff",
     "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
     "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",

@@ -22,7 +22,7 @@ KEY_GROUP = {"label_zh": "退捕渔民", "label_en": "Retired fisherman", "evide
              "evidence_en": "retired-fisherman certificate", "sensitive": "y", "active": "y"}
 VERSION_INTEGERS = ("cap_standard_bp", "cap_former_poverty_bp", "max_term_individual", "max_term_enterprise",
                     "hire_staff_threshold", "graduate_window_years", "working_age_min", "retirement_age_male",
-                    "retirement_age_female", "lifetime_loans", "approval_validity_days")
+                    "retirement_age_female", "lifetime_loans", "approval_validity_days", "claim_wait_days")
 
 
 @pytest.fixture

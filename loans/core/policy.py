@@ -46,6 +46,14 @@ class PolicyParams:
     consumer_loan_allowed_max: Decimal
     day_basis: int
     approval_validity_days: int
+    # the guarantee fund's (SPEC §13; seed values)
+    leverage_limit_high: Decimal = Decimal(10)
+    leverage_limit_low: Decimal = Decimal(5)
+    repayment_rate_threshold_pct: Decimal = Decimal(90)
+    overdue_warn_pct: Decimal = Decimal(3)
+    claims_pause_pct: Decimal = Decimal(5)
+    claim_wait_days: int = 90
+    fund_share_pct: Decimal = Decimal(80)
 
 
 def _seed_policy(code, effective_from, individual, enterprise, caps, individual_max,

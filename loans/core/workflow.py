@@ -21,6 +21,7 @@ class CaseStatus(str, Enum):
     extended = "extended"
     settled = "settled"
     compensated = "compensated"
+    written_off = "written_off"
 
     def __str__(self) -> str:
         return self.value
@@ -46,6 +47,7 @@ class Action(str, Enum):
     compensate = "compensate"
     extend = "extend"
     end_extension = "end_extension"
+    write_off = "write_off"
 
     def __str__(self) -> str:
         return self.value
@@ -66,7 +68,7 @@ OPEN_APPLICATION_STATUSES = OPEN_STATUSES | {S.approved, S.contracted}
 ACTIVE_LOAN_STATUSES = frozenset({S.active, S.overdue, S.extended})
 """Loans with money out; they block another application too (E14)."""
 
-LOAN_STATUSES = (S.contracted, S.active, S.overdue, S.extended, S.settled, S.compensated)
+LOAN_STATUSES = (S.contracted, S.active, S.overdue, S.extended, S.settled, S.compensated, S.written_off)
 """Cases that have a loan: from the signed contract on, whatever became of it since (in
 the order of the lifecycle, for lists and filters)."""
 
@@ -97,6 +99,7 @@ TRANSITIONS: dict[tuple[Action, CaseStatus], CaseStatus] = {
     (Action.become_overdue, S.extended): S.overdue,
     (Action.cure, S.overdue): S.active,
     (Action.compensate, S.overdue): S.compensated,
+    (Action.write_off, S.compensated): S.written_off,
     (Action.extend, S.active): S.extended,
     (Action.end_extension, S.extended): S.active,
 }
@@ -136,7 +139,9 @@ ACTION_ROLES: dict[Action, frozenset[Role]] = {
     Action.settle: frozenset({R.bank}),
     Action.become_overdue: frozenset({R.bank}),
     Action.cure: frozenset({R.bank}),
-    Action.compensate: frozenset({R.bank}),
+    # finance pays the bank's claim (SPEC §13); the ledger's own compensation events predate claims
+    Action.compensate: frozenset({R.finance}),
+    Action.write_off: frozenset({R.finance}),
     Action.extend: frozenset({R.bank}),
     Action.end_extension: frozenset({R.bank}),
     Action.expire: frozenset({R.system}),

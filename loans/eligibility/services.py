@@ -14,7 +14,7 @@ from ..policy.queries import known_key_groups, policy_on, served_districts
 from .models import EligibilitySnapshot
 from .queries import recorded_evidence
 
-OVERDUE_STATUSES = (CaseStatus.overdue, CaseStatus.compensated)
+OVERDUE_STATUSES = (CaseStatus.overdue, CaseStatus.compensated, CaseStatus.written_off)
 
 
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:

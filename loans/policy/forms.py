@@ -106,6 +106,13 @@ class PolicyVersionForm(FlaskForm):
     consumer_loan_allowed_max = _money(PARAM_LABELS["consumer_loan_allowed_max"])
     day_basis = SelectField(PARAM_LABELS["day_basis"], choices=[("360", "360"), ("365", "365")], coerce=int)
     approval_validity_days = _int(PARAM_LABELS["approval_validity_days"])
+    leverage_limit_high = _number(PARAM_LABELS["leverage_limit_high"])
+    leverage_limit_low = _number(PARAM_LABELS["leverage_limit_low"])
+    repayment_rate_threshold_pct = _number(PARAM_LABELS["repayment_rate_threshold_pct"])
+    overdue_warn_pct = _number(PARAM_LABELS["overdue_warn_pct"])
+    claims_pause_pct = _number(PARAM_LABELS["claims_pause_pct"])
+    claim_wait_days = _int(PARAM_LABELS["claim_wait_days"])
+    fund_share_pct = _number(PARAM_LABELS["fund_share_pct"])
 
 
 class LprFixingForm(FlaskForm):

@@ -88,6 +88,13 @@ class PolicyVersion(db.Model):
     consumer_loan_allowed_max: Mapped[Decimal] = mapped_column(Money)
     day_basis: Mapped[int]
     approval_validity_days: Mapped[int]
+    leverage_limit_high: Mapped[Decimal] = mapped_column(Rate)
+    leverage_limit_low: Mapped[Decimal] = mapped_column(Rate)
+    repayment_rate_threshold_pct: Mapped[Decimal] = mapped_column(Rate)
+    overdue_warn_pct: Mapped[Decimal] = mapped_column(Rate)
+    claims_pause_pct: Mapped[Decimal] = mapped_column(Rate)
+    claim_wait_days: Mapped[int]
+    fund_share_pct: Mapped[Decimal] = mapped_column(Rate)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
@@ -99,6 +106,8 @@ class PolicyVersion(db.Model):
         "hire_share_large_pct", "hire_staff_threshold", "graduate_window_years",
         "working_age_min", "retirement_age_male", "retirement_age_female", "lifetime_loans",
         "consumer_loan_allowed_max", "day_basis", "approval_validity_days",
+        "leverage_limit_high", "leverage_limit_low", "repayment_rate_threshold_pct", "overdue_warn_pct",
+        "claims_pause_pct", "claim_wait_days", "fund_share_pct",
     )
 
     def to_params(self) -> PolicyParams:

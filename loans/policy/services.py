@@ -160,6 +160,14 @@ def _check_params(values: dict) -> None:
     need(values["consumer_loan_allowed_max"] >= 0, "consumer_loan_allowed_max", _l("Cannot be negative."))
     need(values["day_basis"] in (360, 365), "day_basis", _l("360 or 365."))
     need(values["approval_validity_days"] >= 1, "approval_validity_days", _l("At least 1."))
+    for name in ("leverage_limit_high", "leverage_limit_low"):
+        need(0 < values[name] <= 100, name, _l("Above 0 and at most 100 times the fund."))
+    need(values["leverage_limit_high"] >= values["leverage_limit_low"], "leverage_limit_high",
+         _l("Must be at least the other limit."))
+    for name in ("repayment_rate_threshold_pct", "overdue_warn_pct", "claims_pause_pct"):
+        need(0 <= values[name] <= 100, name, _l("A percentage from 0 to 100."))
+    need(0 < values["fund_share_pct"] <= 100, "fund_share_pct", _l("A share in percent, above 0 and at most 100."))
+    need(0 <= values["claim_wait_days"] <= 3650, "claim_wait_days", _l("From 0 to 3650 days."))
 
 
 # --- policy versions --------------------------------------------------------------------

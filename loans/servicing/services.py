@@ -296,7 +296,7 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
 
 
 def _refuse_terminal(loan: Loan) -> None:
-    if loan.status in (S.settled.value, S.compensated.value):
+    if loan.status in (S.settled.value, S.compensated.value, S.written_off.value):
         raise Refused(_l("This loan is closed (%(status)s); nothing more can be recorded on it.",
                          status=label(STATUS, loan.status)), status=409)
 

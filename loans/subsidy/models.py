@@ -39,8 +39,11 @@ class SubsidyStatement(db.Model):
     status: Mapped[StatementStatus] = mapped_column(enum_type(StatementStatus), default=StatementStatus.draft,
                                                     index=True)
     lock_version: Mapped[int] = mapped_column(default=0)
+    # Σ lines + Σ adjustments (SPEC §13); negative when the bank owes a refund
     total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     line_count: Mapped[int] = mapped_column(default=0)
+    adjustments_total: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
+    adjustment_count: Mapped[int] = mapped_column(default=0)
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     computed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -55,6 +58,9 @@ class SubsidyStatement(db.Model):
 
     lines: Mapped[list["SubsidyLine"]] = relationship(
         back_populates="statement", order_by="SubsidyLine.loan_ref", cascade="all, delete-orphan")
+    adjustments: Mapped[list["SubsidyAdjustment"]] = relationship(
+        back_populates="statement", order_by="(SubsidyAdjustment.loan_ref, SubsidyAdjustment.original_period)",
+        cascade="all, delete-orphan")
 
 
 class SubsidyLine(db.Model):
@@ -83,6 +89,27 @@ class SubsidyLine(db.Model):
     interest: Mapped[Decimal] = mapped_column(Money)
 
     statement: Mapped[SubsidyStatement] = relationship(back_populates="lines")
+
+
+class SubsidyAdjustment(db.Model):
+    """A correction carried by a later statement for an earlier, frozen period (SPEC
+    §13): ``recomputed_subsidy`` (the original period from today's events) −
+    ``frozen_subsidy`` (the loan's line on that period's statement plus the adjustments
+    for it already frozen elsewhere) = ``adjustment``, never zero."""
+
+    __tablename__ = "subsidy_adjustments"
+    __table_args__ = (UniqueConstraint("statement_id", "loan_id", "original_period"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("subsidy_statements.id", ondelete="CASCADE"), index=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    loan_ref: Mapped[str] = mapped_column(String(40))
+    original_period: Mapped[str] = mapped_column(String(6))
+    frozen_subsidy: Mapped[Decimal] = mapped_column(Money)
+    recomputed_subsidy: Mapped[Decimal] = mapped_column(Money)
+    adjustment: Mapped[Decimal] = mapped_column(Money)
+
+    statement: Mapped[SubsidyStatement] = relationship(back_populates="adjustments")
 
 
 class BankClaim(db.Model):

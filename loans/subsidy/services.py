@@ -33,7 +33,7 @@ from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, 
 from ..errors import ConcurrentChange, Refused
 
 CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
-CLOSED_LOAN_STATUSES = (CaseStatus.settled, CaseStatus.compensated)
+CLOSED_LOAN_STATUSES = (CaseStatus.settled, CaseStatus.compensated, CaseStatus.written_off)
 MAX_CLAIM_BYTES = 5 * 1024 * 1024
 MAX_CLAIM_ROWS = 100_000
 # Far above any loan's subsidy for a quarter (4,000,000 × 100 % × 92 ÷ 360 ≈ 1,022,222), and

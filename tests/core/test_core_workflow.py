@@ -45,6 +45,7 @@ LEGAL = [
     (S.extended, A.become_overdue, S.overdue),
     (S.overdue, A.cure, S.active),
     (S.overdue, A.compensate, S.compensated),
+    (S.compensated, A.write_off, S.written_off),
     (S.active, A.extend, S.extended),
     (S.extended, A.end_extension, S.active),
 ]
@@ -89,7 +90,7 @@ def test_plain_strings_are_accepted():
 
 
 @pytest.mark.parametrize("status", [S.rejected, S.withdrawn, S.declined, S.expired, S.settled,
-                                    S.compensated])
+                                    S.written_off])
 def test_terminal_statuses(status):
     assert allowed_actions(status) == frozenset()
 
@@ -99,9 +100,9 @@ def test_terminal_statuses(status):
     ("officer", {A.take, A.request_info, A.recommend}),
     ("supervisor", {A.take, A.request_info, A.recommend, A.approve, A.reject, A.send_back}),
     ("bank", {A.decline, A.contract, A.disburse, A.settle, A.become_overdue, A.cure,
-              A.compensate, A.extend, A.end_extension}),
+              A.extend, A.end_extension}),
     ("system", {A.expire}),
-    ("finance", set()),
+    ("finance", {A.compensate, A.write_off}),  # paying a claim, approving a write-off (SPEC §13)
     ("admin", set()),
     ("auditor", set()),
 ])

@@ -28,6 +28,8 @@ def version_form(code: str, effective_from: str, **changes) -> dict:
         "graduate_window_years": "5", "working_age_min": "16", "retirement_age_male": "60",
         "retirement_age_female": "55", "lifetime_loans": "3", "consumer_loan_allowed_max": "50000",
         "day_basis": "360", "approval_validity_days": "90",
+        "leverage_limit_high": "10", "leverage_limit_low": "5", "repayment_rate_threshold_pct": "90",
+        "overdue_warn_pct": "3", "claims_pause_pct": "5", "claim_wait_days": "90", "fund_share_pct": "80",
     }
     data.update(changes)
     return data
