@@ -113,6 +113,7 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
         for role, email, name, district, bank in STAFF:
             staff[email] = create_user(role=role, email=email, password=DEMO_PASSWORD, name=name,
                                        district_code=district, bank_code=bank, check_password=False)
+        _demo_fund(staff)
         rng = random.Random(20260101)
         shared_hash = hash_password(DEMO_PASSWORD)
         n = 0
@@ -131,6 +132,27 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
     echo(f"  {'applicant':<10} {'13800000001 … 13800000%03d' % n:<38} (mobile numbers)")
     echo(f"{n} demo applications created, {len(LOAN_PLAN) - 1} of them with a loan of ICBC-CZ.")
     return True
+
+
+DEMO_FUND = (  # (date, kind, amount, voucher, bank, district): the fund's history as finance entered it
+    ("2019-01-10", "deposit", "20000000", "郴财社〔2019〕3号", None, None),
+    ("2021-03-01", "deposit", "5000000", "郴财社〔2021〕11号", "ICBC-CZ", None),
+    ("2023-06-15", "deposit", "3000000", "郴财社〔2023〕27号", None, "431022"),
+    ("2024-12-31", "interest", "412345.67", "利息-2024", None, None),
+    ("2025-12-31", "interest", "398765.43", "利息-2025", None, None),
+)
+
+
+def _demo_fund(staff: dict) -> None:
+    """The guarantee fund (SPEC §13) behind the demo's loans: approvals pass its check."""
+    from .fund.models import FundMovement
+
+    finance = staff["finance@demo.czloans.cn"]
+    for on, kind, amount, voucher, bank, district in DEMO_FUND:
+        db.session.add(FundMovement(moved_on=date.fromisoformat(on), kind=kind, amount=Decimal(amount),
+                                    voucher_no=voucher, bank_code=bank, district_code=district, source="page",
+                                    recorded_by_id=finance.id))
+    db.session.flush()
 
 
 def _demo_statements(staff: dict) -> None:

@@ -62,6 +62,7 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "browser: drives Chromium (runs once, on SQLite)")
     config.addinivalue_line("markers", "pdf: renders PDFs (runs once, on SQLite)")
     config.addinivalue_line("markers", "nodb: needs no database (skipped in the PostgreSQL run)")
+    config.addinivalue_line("markers", "no_fund: starts without the test guarantee fund (tests/fund/ always does)")
     config.addinivalue_line("markers", "multiserver: gunicorn servers, a worker, PostgreSQL and Redis "
                                        "(skipped unless LOANS_MULTISERVER=1; make test-multiserver)")
 
@@ -436,6 +437,20 @@ def runner(app):
 @pytest.fixture(autouse=True)
 def _numbering_from_one():
     factories.reset_sequences()
+
+
+@pytest.fixture(autouse=True)
+def _guarantee_fund(request):
+    """Approvals pass the guarantee fund's check (SPEC §13): outside tests/fund/ (whose tests
+    count the fund to the fen) and tests marked ``no_fund``, every test with a database
+    starts with a fund far larger than any test lends (``factories.ensure_test_fund``)."""
+    if ("app" in request.fixturenames and request.node.get_closest_marker("no_fund") is None
+            and "fund" not in request.path.parent.name):
+        request.getfixturevalue("app")
+        from loans.db import db
+
+        factories.ensure_test_fund()
+        db.session.commit()
 
 
 @pytest.fixture

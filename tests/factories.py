@@ -16,6 +16,7 @@ from decimal import Decimal
 
 import factory
 from factory.alchemy import SQLAlchemyModelFactory
+from sqlalchemy import select
 from stdnum.iso7064 import mod_11_2
 
 from loans.applications.models import LoanApplication
@@ -220,11 +221,28 @@ class ApplicationFactory(_CountsFromOne, factory.Factory):
                     review.recommend(application, actor=off, decision="approve", amount=application.amount,
                                      term_months=application.term_months, bank_code=application.preferred_bank_code)
             elif step in ("approve", "reject"):
+                if step == "approve":
+                    ensure_test_fund()
                 review.decide(application, actor=sup, decision=step)
             elif step == "withdraw":
                 app_services.withdraw_application(application, actor=applicant)
         db.session.flush()
         return application
+
+
+TEST_FUND_VOUCHER = "TEST-FUND"
+
+
+def ensure_test_fund() -> None:
+    """A guarantee fund of ¥10,000,000,000 since 2000 (once), so that the approvals tests make
+    pass the fund check; tests/fund/ builds its own fund and sees this one only when it
+    approves cases through these factories."""
+    from loans.fund.models import FundMovement
+
+    if db.session.scalar(select(FundMovement.id).where(FundMovement.voucher_no == TEST_FUND_VOUCHER)) is None:
+        db.session.add(FundMovement(moved_on=date(2000, 1, 1), kind="deposit", amount=Decimal("10000000000.00"),
+                                    voucher_no=TEST_FUND_VOUCHER, source="cli"))
+        db.session.flush()
 
 
 def recommended_case(decision: str = "approve", **fields) -> LoanApplication:

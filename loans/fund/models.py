@@ -199,6 +199,7 @@ class ApprovalOverride(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     application = relationship("LoanApplication")
+    actor = relationship("User")
 
 
 class FundLock(db.Model):
