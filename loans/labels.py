@@ -132,6 +132,20 @@ AUDIT_ACTION = {
     "subsidy_pay": _l("Subsidy statement marked paid"),
     "subsidy_reopen": _l("Subsidy statement reopened"),
     "subsidy_claim_upload": _l("Bank's subsidy figures uploaded"),
+    "write_off": _l("Loan written off"),
+    "claim_file": _l("Compensation claim filed"),
+    "claim_check": _l("Compensation claim checked"),
+    "claim_approve": _l("Compensation claim approved"),
+    "claim_pay": _l("Compensation claim paid"),
+    "claim_cancel": _l("Compensation claim cancelled"),
+    "claim_complete": _l("Earlier compensation given its voucher"),
+    "recovery": _l("Recovery recorded"),
+    "write_off_propose": _l("Write-off proposed"),
+    "write_off_approve": _l("Write-off approved"),
+    "write_off_refuse": _l("Write-off refused"),
+    "fund_movement": _l("Guarantee fund movement recorded"),
+    "bank_paused": _l("Bank paused: no new approvals"),
+    "bank_pause_lifted": _l("Bank's pause lifted"),
 }
 
 LOAN_EVENT = {
@@ -141,6 +155,38 @@ LOAN_EVENT = {
     "overdue_end": _l("No longer overdue from"),
     "extension": _l("Extension (展期)"),
     "compensation": _l("Compensation by the guarantee fund"),
+}
+
+FUND_MOVEMENT_KIND = {
+    "deposit": _l("Deposit"),
+    "withdrawal": _l("Withdrawal"),
+    "interest": _l("Interest"),
+    "compensation_paid": _l("Compensation paid"),
+    "recovery_received": _l("Recovery received"),
+}
+
+# How a fund movement came: typed on the page, the command line, a file, a claim or a recovery.
+FUND_MOVEMENT_VIA = {
+    "page": _l("Entered on the fund page"),
+    "cli": _l("Command line"),
+    "file": _l("Imported file"),
+    "claim": _l("Claim paid"),
+    "recovery": _l("Recovery"),
+}
+
+# A compensation claim's states (SPEC §4, §13)
+CLAIM_STATUS = {
+    "filed": _l("Filed"),
+    "checked": _l("Checked"),
+    "approved": lazy_pgettext("claim", "Approved"),
+    "paid": _l("Paid"),
+    "cancelled": _l("Cancelled"),
+}
+
+WRITE_OFF_STATUS = {
+    "proposed": _l("Proposed"),
+    "approved": lazy_pgettext("write-off", "Approved"),
+    "refused": _l("Refused"),
 }
 
 

@@ -154,7 +154,9 @@ CONSENT = {"sensitive_personal_information": _l("Processing of sensitive persona
 SOURCE = {"precheck": _l("The eligibility pre-check")}
 RECOMMENDATION = {"approve": _l("Approve"), "reject": _l("Reject")}
 # Fixed reasons the app writes itself (the daily ``loans check``).
-SYSTEM_REASON = {"past maturity": _l("Past maturity with a balance left")}
+SYSTEM_REASON = {"past maturity": _l("Past maturity with a balance left"),
+                 "repayment recorded": _l("A repayment was recorded while the claim was pending"),
+                 "overdue ended": _l("The overdue period ended while the claim was pending")}
 
 
 def _policy_param(name: str):
@@ -291,6 +293,21 @@ DETAIL: dict[str, tuple] = {
     "allowed_ips": (_l("Allowed addresses"), _text),
     "bank_ref": (_l("Bank reference"), _text),
     "replaced_on": (_l("Date the app had set"), _text),
+    # the guarantee fund (SPEC §13)
+    "movement": (_l("Movement"), _table(labels.FUND_MOVEMENT_KIND)),
+    "via": (_l("Entered through"), _table(labels.FUND_MOVEMENT_VIA)),
+    "claims_rate": (_l("Claims rate"), _text),
+    # compensation claims, recoveries and write-offs (SPEC §13)
+    "claim_date": (_l("Claim date"), _text),
+    "overdue_since": (_l("Overdue since"), _text),
+    "principal": (_l("Claimed principal"), _amount),
+    "interest": (_l("Claimed interest"), _amount),
+    "fund_share": (_l("Fund's share"), _amount),
+    "bank_share": (_l("Bank's share"), _amount),
+    "claim_id": HIDDEN,
+    "recovery_id": HIDDEN,
+    "write_off_id": HIDDEN,
+    "movement_id": HIDDEN,
     # links to other records, not for reading
     "token_id": HIDDEN,
     "snapshot_id": HIDDEN,

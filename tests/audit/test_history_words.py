@@ -175,6 +175,10 @@ def payloads(app) -> dict[str, dict]:
         "subsidy_reopen": {"reason": "利率有误"},
         "subsidy_claim_upload": {"period": "2025Q3", "bank": "ICBC-CZ", "lines": 12, "total": "1022.22",
                                  "sha256": "ab12"},
+        "fund_movement": {"movement": "deposit", "amount": "20000000.00", "on": "2026-01-05",
+                          "voucher_no": "JJ-2026-001", "bank": "ICBC-CZ", "district": "431002", "via": "file"},
+        "bank_paused": {"bank": "ICBC-CZ", "on": "2026-10-31", "claims_rate": "5.21%"},
+        "bank_pause_lifted": {"bank": "ICBC-CZ", "on": "2026-11-30", "claims_rate": "4.80%", "reason": "已整改"},
     }
 
 
