@@ -99,6 +99,7 @@ def register_jobs(app: Flask) -> None:
     from .jobs import housekeeping  # noqa: F401
     from .backup import jobs as backup_jobs  # noqa: F401
     from .banks import jobs as banks_jobs  # noqa: F401
+    from .fund import jobs as fund_jobs  # noqa: F401
 
     queue.init_app(app)
 

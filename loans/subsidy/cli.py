@@ -1,5 +1,5 @@
 """CLI commands of the subsidy module (SPEC §10): ``subsidy compute PERIOD`` and
-``subsidy export PERIOD --format csv|xlsx --output FILE``. Bad input exits non-zero with
+``subsidy export PERIOD [--adjustments] --format csv|xlsx --output FILE``. Bad input exits non-zero with
 one line, never a traceback."""
 from __future__ import annotations
 
@@ -43,8 +43,10 @@ def compute_command(period, today):
         click.echo(f"  LPR₀ of the loans: fixings published up to {result.latest_lpr_published_on}")
     for bank in result.banks:
         if bank.computed:
+            adjusted = (f"  {bank.adjustment_count} adjustment(s) {bank.adjustments_total:.2f}"
+                        if bank.adjustment_count else "")
             click.echo(f"  {bank.bank_code:<10} v{bank.version} draft   {bank.line_count:>7} line(s)  "
-                       f"total {bank.total:.2f}")
+                       f"total {bank.total:.2f}{adjusted}")
     for bank in result.skipped:
         click.echo(f"  {bank.bank_code:<10} v{bank.version} {bank.status:<8}  skipped (frozen; reopen it to "
                    f"recompute)  total {bank.total:.2f}")
@@ -57,20 +59,25 @@ def compute_command(period, today):
 @click.argument("period")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), required=True)
 @click.option("--output", required=True, type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-def export_command(period, fmt, output: Path):
+@click.option("--adjustments", is_flag=True,
+              help="Write the adjustments for earlier periods the statements carry (SPEC §13), not the lines.")
+def export_command(period, fmt, output: Path, adjustments: bool):
     """Write the subsidy export of PERIOD (SPEC §10): every bank's current statement."""
-    from . import services
-    from .exports import NeverComputed, csv_bytes, export_rows, xlsx_bytes
+    from . import exports, services
+    from .exports import NeverComputed
 
+    writers = {(False, "csv"): exports.csv_bytes, (False, "xlsx"): exports.xlsx_bytes,
+               (True, "csv"): exports.adjustments_csv_bytes, (True, "xlsx"): exports.adjustments_xlsx_bytes}
+    write, count = writers[adjustments, fmt], exports.adjustment_rows if adjustments else exports.export_rows
     try:
         code, _, _ = services.period_dates(period)
-        data = csv_bytes(code) if fmt == "csv" else xlsx_bytes(code)
+        data = write(code)
     except (Refused, NeverComputed) as exc:
         raise click.ClickException(str(exc)) from None
     try:
         output.write_bytes(data)
     except OSError as exc:
         raise click.ClickException(f"cannot write {output}: {exc.strerror}") from None
-    rows = len(export_rows(code)) if fmt == "xlsx" else data.count(b"\r\n") - 1
+    rows = len(count(code)) if fmt == "xlsx" else data.count(b"\r\n") - 1
     click.echo(f"{output}: {rows} row(s)")
 

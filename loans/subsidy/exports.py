@@ -39,6 +39,63 @@ def export_rows(period: str) -> list[tuple]:
     return [(period, *line) for line in lines]
 
 
+ADJUSTMENT_HEADER = ("period", "bank_code", "loan_ref", "original_period", "frozen_subsidy", "recomputed_subsidy",
+                     "adjustment")
+
+
+def adjustment_rows(period: str) -> list[tuple]:
+    """(period, bank, loan ref, original period, frozen, recomputed, adjustment) carried by
+    the period's current statements (SPEC §13), in the export's order."""
+    rows = queries.export_adjustments(period)
+    if rows is None:
+        raise NeverComputed(f"{period} has never been computed; run `subsidy compute {period}` first")
+    return [(period, *row) for row in rows]
+
+
+def adjustments_csv_bytes(period: str) -> bytes:
+    """The adjustments export as CSV, like the lines' one: money with two decimals."""
+    return spreadsheets.csv_bytes(ADJUSTMENT_HEADER, ([period_, bank, ref, original, *(f"{v:.2f}" for v in money)]
+                                                      for period_, bank, ref, original, *money
+                                                      in adjustment_rows(period)))
+
+
+def adjustments_xlsx_bytes(period: str) -> bytes:
+    """The adjustments export as XLSX: codes as text, money as numeric cells shown with two decimals."""
+    rows = adjustment_rows(period)
+    book, sheet = _machine_sheet(f"adjustments-{period}", ADJUSTMENT_HEADER)
+    for row in rows:
+        spreadsheets.append_row(sheet, list(row))
+        for column in "EFG":
+            sheet[f"{column}{sheet.max_row}"].number_format = "0.00"
+    return _saved(book, sheet, (9, 12, 22, 16, 16, 20, 12))
+
+
+def _machine_sheet(title: str, header):
+    """A workbook whose one sheet starts with the export's header row, in bold."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(header)
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    return book, sheet
+
+
+def _saved(book, sheet, widths) -> bytes:
+    """The workbook's bytes, its columns ``widths`` wide and the header kept in view."""
+    from openpyxl.utils import get_column_letter
+
+    for index, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A2"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _text_row(row: tuple) -> list[str]:
     period, bank, ref, contract_rate, lpr, subsidy_rate, days, balance_days, subsidy = row
     return [period, bank, ref, format_rate(contract_rate), format_rate(lpr), format_rate(subsidy_rate), str(days),
@@ -58,16 +115,8 @@ def _rate_format(d: Decimal) -> str:
 
 
 def xlsx_bytes(period: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
     rows = export_rows(period)
-    book = Workbook()
-    sheet = book.active
-    sheet.title = f"subsidy-{period}"
-    sheet.append(HEADER)
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book, sheet = _machine_sheet(f"subsidy-{period}", HEADER)
     for row in rows:
         period_, bank, ref, contract_rate, lpr, subsidy_rate, days, balance_days, subsidy = row
         spreadsheets.append_row(sheet, [period_, bank, ref, contract_rate.normalize(), lpr.normalize(),
@@ -78,12 +127,7 @@ def xlsx_bytes(period: str) -> bytes:
         sheet[f"G{r}"].number_format = "0"
         sheet[f"H{r}"].number_format = "0" if balance_days == balance_days.to_integral_value() else "0.00"
         sheet[f"I{r}"].number_format = "0.00"
-    for column, width in zip("ABCDEFGHI", (9, 12, 22, 14, 8, 13, 16, 16, 12)):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return _saved(book, sheet, (9, 12, 22, 14, 8, 13, 16, 16, 12))
 
 
 # --- one statement as a table for people -----------------------------------------------------

@@ -16,7 +16,8 @@ from ..db import Page, db, paginate
 from ..policy.models import Bank
 from ..servicing import queries as servicing_queries
 from ..servicing.models import Loan
-from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
+from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyAdjustment, SubsidyLine,
+                     SubsidyStatement)
 
 PAGE_SIZE = 50
 
@@ -176,8 +177,7 @@ def export_lines(period: str) -> list | None:
     then loan ref (in Python: database collations order text differently); None when the
     period was never computed. Plain column rows, not ORM lines: a period of 100,000 loans
     stays a few tens of MB."""
-    computed = db.session.scalar(select(func.count(SubsidyStatement.id)).where(SubsidyStatement.period == period))
-    if not computed:
+    if not _ever_computed(period):
         return None
     rows = db.session.execute(
         select(SubsidyStatement.bank_code, SubsidyLine.loan_ref, SubsidyLine.contract_rate, SubsidyLine.lpr_rate,
@@ -185,6 +185,30 @@ def export_lines(period: str) -> list | None:
         .join(SubsidyLine.statement)
         .where(SubsidyStatement.period == period, SubsidyStatement.status != StatementStatus.superseded)).all()
     return sorted(rows, key=lambda r: (r.bank_code, r.loan_ref))
+
+
+def _ever_computed(period: str) -> bool:
+    return bool(db.session.scalar(select(func.count(SubsidyStatement.id)).where(SubsidyStatement.period == period)))
+
+
+def export_adjustments(period: str) -> list | None:
+    """Rows (bank_code, loan_ref, original_period, frozen_subsidy, recomputed_subsidy,
+    adjustment) carried by the period's current statements (SPEC §13), sorted by bank
+    code, loan ref and original period; None when the period was never computed."""
+    if not _ever_computed(period):
+        return None
+    rows = db.session.execute(
+        select(SubsidyStatement.bank_code, SubsidyAdjustment.loan_ref, SubsidyAdjustment.original_period,
+               SubsidyAdjustment.frozen_subsidy, SubsidyAdjustment.recomputed_subsidy, SubsidyAdjustment.adjustment)
+        .join(SubsidyAdjustment.statement)
+        .where(SubsidyStatement.period == period, SubsidyStatement.status != StatementStatus.superseded)).all()
+    return sorted(rows, key=lambda r: (r.bank_code, r.loan_ref, r.original_period))
+
+
+def all_adjustments(statement: SubsidyStatement) -> list[SubsidyAdjustment]:
+    """The statement's adjustments by loan ref and original period."""
+    return list(db.session.scalars(select(SubsidyAdjustment).where(SubsidyAdjustment.statement_id == statement.id)
+                                   .order_by(SubsidyAdjustment.loan_ref, SubsidyAdjustment.original_period)))
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from flask_babel import LazyString, lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
@@ -29,7 +29,8 @@ from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
-from .models import FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyLine, SubsidyStatement
+from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyAdjustment, SubsidyLine,
+                     SubsidyStatement)
 from ..errors import ConcurrentChange, Refused
 
 CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
@@ -71,8 +72,10 @@ class BankResult:
     version: int
     status: str
     line_count: int
-    total: Decimal
+    total: Decimal  # Σ lines + Σ adjustments
     computed: bool  # False: a frozen statement, left as it was
+    adjustment_count: int = 0
+    adjustments_total: Decimal = Decimal("0.00")
 
 
 @dataclass
@@ -113,23 +116,15 @@ def count_candidate_loans(period: str, bank_codes=None) -> int:
     return db.session.scalar(select(func.count(Loan.id)).where(*_candidate_loans(start, end, bank_codes)))
 
 
-def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
-                  progress: Callable[[int], None] | None) -> dict[str, list[dict]]:
-    """Every candidate loan's figures for the period, as line rows grouped by bank (only
-    loans with a subsidy > 0). Loans and their events come in chunks by id: two queries
-    per ``CHUNK`` loans, whatever the number of loans; the id number is never decrypted."""
-    known = policies()
-    by_code = {p.code: p for p in known}
-    cap_class = dict(db.session.execute(select(District.code, District.cap_class)).all())
-    fixings = lpr_fixings()
-    lines: dict[str, list[dict]] = {}
-    where = _candidate_loans(start, end, bank_codes)
+def _loan_chunks(where, end: date):
+    """(loan columns, its events dated on or before ``end``) of the loans matching
+    ``where``, by id: two queries per ``CHUNK`` loans, whatever their number."""
     last_id = 0
     while True:
         chunk = db.session.execute(select(*LOAN_COLUMNS).where(*where, Loan.id > last_id)
                                    .order_by(Loan.id).limit(CHUNK)).all()
         if not chunk:
-            break
+            return
         last_id = chunk[-1].id
         events: dict[int, list] = {}
         for event in db.session.execute(
@@ -137,18 +132,47 @@ def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
                 .where(LoanEvent.loan_id.in_([loan.id for loan in chunk]), LoanEvent.event_on <= end)
                 .order_by(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.id)):
             events.setdefault(event.loan_id, []).append(event)
-        for loan in chunk:
+        yield [(loan, events.get(loan.id, ())) for loan in chunk]
+
+
+@dataclass
+class _Rules:
+    """The reference data a period's figures need, read once per computation."""
+    known: list
+    by_code: dict
+    cap_class: dict
+    fixings: list
+
+    @classmethod
+    def load(cls) -> "_Rules":
+        known = policies()
+        return cls(known, {p.code: p for p in known},
+                   dict(db.session.execute(select(District.code, District.cap_class)).all()), lpr_fixings())
+
+    def figures(self, loan, events, start: date, end: date):
+        """The loan's ``PeriodSubsidy`` for the period, None with no policy version in force."""
+        facts = loan_facts(loan, self.cap_class.get(loan.district_code, "standard"), events)
+        policy = self.by_code.get(loan.policy_code) or policy_in_force(
+            self.known, loan.first_disbursement_date or facts.first_disbursement_date)
+        return None if policy is None else period_subsidy(policy, facts, start, end)
+
+
+def _period_lines(start: date, end: date, bank_codes, result: ComputeResult, rules: _Rules,
+                  progress: Callable[[int], None] | None) -> dict[str, list[dict]]:
+    """Every candidate loan's figures for the period, as line rows grouped by bank (only
+    loans with a subsidy > 0). Loans and their events come in chunks by id: two queries
+    per ``CHUNK`` loans, whatever the number of loans; the id number is never decrypted."""
+    lines: dict[str, list[dict]] = {}
+    for chunk in _loan_chunks(_candidate_loans(start, end, bank_codes), end):
+        for loan, events in chunk:
             result.loans_considered += 1
-            facts = loan_facts(loan, cap_class.get(loan.district_code, "standard"), events.get(loan.id, ()))
-            policy = by_code.get(loan.policy_code) or policy_in_force(
-                known, loan.first_disbursement_date or facts.first_disbursement_date)
-            if policy is None:
+            figures = rules.figures(loan, events, start, end)
+            if figures is None:
                 result.no_policy.append(loan.loan_ref)
                 continue
-            figures = period_subsidy(policy, facts, start, end)
             if figures.subsidy <= 0:
                 continue
-            fixing = lpr_fixing_on(fixings, loan.contract_date)
+            fixing = lpr_fixing_on(rules.fixings, loan.contract_date)
             # a ledger may give its own LPR₀, which then matches no fixing
             published_on = fixing[0] if fixing is not None and fixing[1] == loan.lpr_rate else None
             if published_on and (result.latest_lpr_published_on is None
@@ -157,14 +181,70 @@ def _period_lines(start: date, end: date, bank_codes, result: ComputeResult,
             lines.setdefault(loan.bank_code, []).append({
                 "loan_id": loan.id, "loan_ref": loan.loan_ref,
                 "borrower_masked": f"{mask_name(loan.borrower_name)} {loan.id_number_masked}",
-                "policy_code": policy.code, "contract_rate": loan.contract_rate, "lpr_rate": loan.lpr_rate,
-                "lpr_published_on": published_on,
+                "policy_code": figures.policy_code, "contract_rate": loan.contract_rate,
+                "lpr_rate": loan.lpr_rate, "lpr_published_on": published_on,
                 "subsidy_rate": figures.subsidy_rate, "subsidised_days": figures.subsidised_days,
                 "balance_days": figures.balance_days, "subsidy": figures.subsidy, "interest": figures.interest,
             })
         if progress:
             progress(len(chunk))
     return lines
+
+
+def _current(*where):
+    """Current (not superseded) statements matching ``where``."""
+    return select(SubsidyStatement.id).where(SubsidyStatement.status != StatementStatus.superseded, *where)
+
+
+def _frozen_before(period: str, bank_codes) -> dict[str, dict[str, int]]:
+    """{earlier period: {bank: id of its current frozen statement}} for the banks."""
+    frozen: dict[str, dict[str, int]] = {}
+    for row in db.session.execute(
+            select(SubsidyStatement.period, SubsidyStatement.bank_code, SubsidyStatement.id)
+            .where(SubsidyStatement.period < period, SubsidyStatement.bank_code.in_(bank_codes),
+                   SubsidyStatement.status.in_(FROZEN_STATUSES))):
+        frozen.setdefault(row.period, {})[row.bank_code] = row.id
+    return frozen
+
+
+def _period_adjustments(period: str, bank_codes, rules: _Rules) -> dict[str, list[dict]]:
+    """Adjustment rows by bank (SPEC §13) for the draft of ``period``: for every earlier
+    period P whose current statement of the bank is frozen, each loan's subsidy for P
+    recomputed from today's events − what the statements already count for it (its line on
+    P's statement + its adjustments for P on the bank's other current statements), when
+    not zero. Only frozen periods are recomputed, and in them only the loans that are
+    candidates for P or that some current statement already counts for P.
+
+    "Other current statements" include drafts (the spec's "frozen statements before Q" is
+    the same when each period is frozen before the next is computed): two drafts after a
+    frozen period must not both carry the same difference."""
+    adjustments: dict[str, list[dict]] = {}
+    zero = Decimal("0.00")
+    for original, statement_ids in sorted(_frozen_before(period, bank_codes).items()):
+        start, end = quarter_period(original)
+        banks = list(statement_ids)
+        lines = dict(db.session.execute(select(SubsidyLine.loan_id, SubsidyLine.subsidy)
+                                        .where(SubsidyLine.statement_id.in_(statement_ids.values()))).all())
+        others = _current(SubsidyStatement.bank_code.in_(banks), SubsidyStatement.period != period)
+        carried = dict(db.session.execute(
+            select(SubsidyAdjustment.loan_id, func.sum(SubsidyAdjustment.adjustment))
+            .where(SubsidyAdjustment.original_period == original, SubsidyAdjustment.statement_id.in_(others))
+            .group_by(SubsidyAdjustment.loan_id)).all())
+        counted = select(SubsidyLine.loan_id).where(SubsidyLine.statement_id.in_(statement_ids.values())).union(
+            select(SubsidyAdjustment.loan_id).where(SubsidyAdjustment.original_period == original,
+                                                    SubsidyAdjustment.statement_id.in_(others)))
+        where = [or_(and_(*_candidate_loans(start, end, banks)), Loan.id.in_(counted))]
+        for chunk in _loan_chunks(where, end):
+            for loan, events in chunk:
+                figures = rules.figures(loan, events, start, end)
+                recomputed = figures.subsidy if figures is not None and figures.subsidy > 0 else zero
+                frozen = lines.get(loan.id, zero) + (carried.get(loan.id) or zero)
+                if recomputed != frozen:
+                    adjustments.setdefault(loan.bank_code, []).append({
+                        "loan_id": loan.id, "loan_ref": loan.loan_ref, "original_period": original,
+                        "frozen_subsidy": frozen, "recomputed_subsidy": recomputed,
+                        "adjustment": recomputed - frozen})
+    return adjustments
 
 
 def current_statement(period: str, bank_code: str) -> SubsidyStatement | None:
@@ -174,20 +254,27 @@ def current_statement(period: str, bank_code: str) -> SubsidyStatement | None:
         SubsidyStatement.status != StatementStatus.superseded).order_by(SubsidyStatement.version.desc()).limit(1))
 
 
-def _store_lines(statement: SubsidyStatement, rows: list[dict], actor) -> None:
-    """Replace a draft's lines with ``rows`` (bulk insert), set its total and audit it."""
+def _store_lines(statement: SubsidyStatement, rows: list[dict], adjustments: list[dict], actor) -> None:
+    """Replace a draft's lines and adjustments (bulk inserts), set its totals (Σ lines +
+    Σ adjustments, SPEC §13) and audit it."""
     rows = sorted(rows, key=lambda r: r["loan_ref"])
-    db.session.execute(delete(SubsidyLine).where(SubsidyLine.statement_id == statement.id))
-    if rows:
-        db.session.execute(insert(SubsidyLine), [{**row, "statement_id": statement.id} for row in rows])
-    statement.total = sum((r["subsidy"] for r in rows), Decimal("0.00"))
+    adjustments = sorted(adjustments, key=lambda r: (r["loan_ref"], r["original_period"]))
+    for model, new in ((SubsidyLine, rows), (SubsidyAdjustment, adjustments)):
+        db.session.execute(delete(model).where(model.statement_id == statement.id))
+        if new:
+            db.session.execute(insert(model), [{**row, "statement_id": statement.id} for row in new])
+    statement.adjustments_total = sum((r["adjustment"] for r in adjustments), Decimal("0.00"))
+    statement.adjustment_count = len(adjustments)
+    statement.total = sum((r["subsidy"] for r in rows), Decimal("0.00")) + statement.adjustments_total
     statement.line_count = len(rows)
     statement.computed_at = utcnow()
     statement.computed_by_id = getattr(actor, "id", None)
     db.session.flush()
-    db.session.expire(statement, ["lines"])
+    db.session.expire(statement, ["lines", "adjustments"])
     record("subsidy_compute", statement, actor=actor, to_state=statement.status, period=statement.period,
            bank=statement.bank_code, version=statement.version, lines=statement.line_count,
+           adjustments=statement.adjustment_count or None,
+           adjustments_total=str(statement.adjustments_total) if statement.adjustment_count else None,
            total=str(statement.total))
 
 
@@ -222,9 +309,11 @@ def computable_period(period: str, today: date) -> tuple[str, date, date]:
 
 def compute_period_subsidy(period: str, actor, *, today: date | None = None, bank_codes=None,
                            progress: Callable[[int], None] | None = None) -> ComputeResult:
-    """One statement per bank for ``period`` (SPEC §7): a line per loan with a subsidy > 0.
-    Drafts are recomputed in place; reviewed, approved and paid statements are frozen and
-    reported as skipped. Only after the period's last day (Beijing time)."""
+    """One statement per bank for ``period`` (SPEC §7), even an empty one: a line per loan
+    with a subsidy > 0, and the adjustments for earlier frozen periods (SPEC §13, see
+    ``_period_adjustments``). Drafts are recomputed in place, lines and adjustments;
+    reviewed, approved and paid statements are frozen and reported as skipped. Only after
+    the period's last day (Beijing time)."""
     code, start, end = computable_period(period, today or local_today())
     result = ComputeResult(code, start, end)
     codes = list(bank_codes) if bank_codes is not None else list(
@@ -232,7 +321,9 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
     # Frozen banks first: their loans need no computing.
     statements = {bank: current_statement(code, bank) for bank in codes}
     open_banks = [b for b in codes if statements[b] is None or statements[b].status not in FROZEN_STATUSES]
-    lines = _period_lines(start, end, open_banks, result, progress) if open_banks else {}
+    rules = _Rules.load()
+    lines = _period_lines(start, end, open_banks, result, rules, progress) if open_banks else {}
+    adjustments = _period_adjustments(code, open_banks, rules) if open_banks else {}
     for bank in codes:
         statement = statements[bank]
         if statement is not None and statement.status in FROZEN_STATUSES:
@@ -249,9 +340,10 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
                                           "Nothing was changed; try again in a moment.")) from None
         else:
             _guard(statement, (StatementStatus.draft,))
-        _store_lines(statement, lines.get(bank, []), actor)
+        _store_lines(statement, lines.get(bank, []), adjustments.get(bank, []), actor)
         result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
-                                       statement.total, computed=True))
+                                       statement.total, computed=True, adjustment_count=statement.adjustment_count,
+                                       adjustments_total=statement.adjustments_total))
     return result
 
 
@@ -315,7 +407,10 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
 def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_version: int | None = None,
                      today: date | None = None) -> SubsidyStatement:
     """A frozen statement becomes ``superseded``; a new version (draft, recomputed now) takes
-    its place. Finance only, with a reason."""
+    its place. Finance only, with a reason. A paid statement is never reopened; a reviewed
+    or approved one only while no frozen statement carries an adjustment for its period
+    (SPEC §13). The bank's drafts lose their adjustments for the period, which is no longer
+    frozen: its new version counts it afresh."""
     _require_finance(actor)
     reason = (reason or "").strip()
     if lock_version is not None and lock_version != statement.lock_version:
@@ -323,18 +418,59 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     if statement.status not in FROZEN_STATUSES:
         raise Refused(_l("Only a reviewed, approved or paid statement is reopened; a draft is "
                          "simply recomputed."), status=409)
+    if statement.status == StatementStatus.paid:
+        raise Refused(_l("A paid statement is never reopened. A later change to its period is carried as an "
+                         "adjustment by the bank's next statement."), status=409)
+    carrier = _adjustment_carrier(statement, FROZEN_STATUSES)
+    if carrier is not None:
+        raise Refused(_l("This statement cannot be reopened: the statement of %(period)s (version %(version)d), "
+                         "already reviewed, approved or paid, carries adjustments for its period. Reopen that one "
+                         "first, if it may be.", period=LazyString(period_name, carrier.period),
+                         version=carrier.version), status=409)
     if not reason:
         raise Refused(_l("Give the reason for reopening the statement."), "reason")
     old_status, period, bank, version = statement.status, statement.period, statement.bank_code, statement.version
     _guard(statement, FROZEN_STATUSES, lock_version, status=StatementStatus.superseded)
+    dropped = _drop_draft_adjustments(period, bank)
     record("subsidy_reopen", statement, actor=actor, from_state=old_status, to_state=StatementStatus.superseded,
-           reason=reason)
+           reason=reason, adjustments_dropped=dropped or None)
     new = SubsidyStatement(period=period, bank_code=bank, version=version + 1, status=StatementStatus.draft,
                            reopened_from_id=statement.id, reopen_reason=reason)
     db.session.add(new)
     db.session.flush()
     compute_period_subsidy(period, actor, today=today, bank_codes=[bank])
     return new
+
+
+def _adjustment_carrier(statement: SubsidyStatement, statuses) -> SubsidyStatement | None:
+    """A current statement of the bank, in one of ``statuses``, that carries an adjustment
+    for the statement's period (the earliest)."""
+    return db.session.scalar(
+        select(SubsidyStatement).where(
+            SubsidyStatement.bank_code == statement.bank_code, SubsidyStatement.status.in_(statuses),
+            SubsidyStatement.id.in_(select(SubsidyAdjustment.statement_id)
+                                    .where(SubsidyAdjustment.original_period == statement.period)))
+        .order_by(SubsidyStatement.period).limit(1))
+
+
+def _drop_draft_adjustments(period: str, bank: str) -> int:
+    """Delete the adjustments for ``period`` carried by the bank's drafts and set their
+    totals again; the number deleted. Each draft changes once (a guarded update)."""
+    dropped = 0
+    for draft in db.session.scalars(select(SubsidyStatement).where(
+            SubsidyStatement.bank_code == bank, SubsidyStatement.status == StatementStatus.draft,
+            SubsidyStatement.id.in_(select(SubsidyAdjustment.statement_id)
+                                    .where(SubsidyAdjustment.original_period == period)))).all():
+        gone = db.session.execute(
+            select(func.count(SubsidyAdjustment.id), func.sum(SubsidyAdjustment.adjustment))
+            .where(SubsidyAdjustment.statement_id == draft.id, SubsidyAdjustment.original_period == period)).one()
+        count, amount = gone[0], gone[1] or Decimal("0.00")
+        db.session.execute(delete(SubsidyAdjustment).where(SubsidyAdjustment.statement_id == draft.id,
+                                                           SubsidyAdjustment.original_period == period))
+        _guard(draft, (StatementStatus.draft,), adjustment_count=draft.adjustment_count - count,
+               adjustments_total=draft.adjustments_total - amount, total=draft.total - amount)
+        dropped += count
+    return dropped
 
 
 def _require_finance(actor) -> None:

@@ -141,16 +141,23 @@ def test_frozen_states_are_untouched_and_reopen_makes_version_2(app, computed, s
     from loans.subsidy.exports import csv_bytes
 
     supervisor, finance = staff("supervisor"), staff("finance")
-    icbc = computed["ICBC-CZ"]
+    icbc, abc = computed["ICBC-CZ"], computed["ABC-CZ"]
     services.review_statement(icbc, actor=supervisor)
     services.approve_statement(icbc, actor=finance)
-    services.pay_statement(icbc, actor=finance, paid_on=date(2021, 10, 15), voucher_no="FIN-2021-0099")
+    services.review_statement(abc, actor=supervisor)
+    services.approve_statement(abc, actor=finance)
+    services.pay_statement(abc, actor=finance, paid_on=date(2021, 10, 15), voucher_no="FIN-2021-0099")
     db.session.commit()
-    assert (icbc.status, icbc.voucher_no, icbc.paid_by_id) == ("paid", "FIN-2021-0099", finance.id)
+    assert (abc.status, abc.voucher_no, abc.paid_by_id) == ("paid", "FIN-2021-0099", finance.id)
     add_loan("EX-D")
+    add_loan("EX-B3", bank="ABC-CZ")
     db.session.commit()
     compute()
     assert services.current_statement("2021Q3", "ICBC-CZ").line_count == 2
+    assert services.current_statement("2021Q3", "ABC-CZ").line_count == 1
+    with pytest.raises(Refused, match="A paid statement is never reopened"):  # SPEC §13
+        services.reopen_statement(abc, actor=finance, reason="EX-B3 was missing")
+    db.session.rollback()
 
     with pytest.raises(Refused, match="reason"):
         services.reopen_statement(icbc, actor=finance, reason="  ")

@@ -99,6 +99,16 @@ def test_workflow_through_the_pages(app, computed, people):
     assert (statement.status, statement.paid_on, statement.voucher_no) == ("paid", date(2021, 10, 15), "FIN-7")
     assert statement.reviewed_by_id == people["supervisor"].id and statement.approved_by_id == people["finance"].id
 
+    never = finance.post(f"/subsidy/statements/{sid}/reopen", data={"lock_version": lock(finance, sid),
+                                                                     "reason": "bank reported a repayment"})
+    assert never.status_code == 409 and "A paid statement is never reopened" in text(never.get_data(as_text=True))
+
+    from loans.subsidy import services  # an approved statement may be reopened (SPEC §13)
+
+    sid = computed["ABC-CZ"].id
+    services.review_statement(computed["ABC-CZ"], actor=people["supervisor"])
+    services.approve_statement(computed["ABC-CZ"], actor=people["finance"])
+    db.session.commit()
     no_reason = finance.post(f"/subsidy/statements/{sid}/reopen", data={"lock_version": lock(finance, sid),
                                                                          "reason": ""})
     assert no_reason.status_code == 400
