@@ -50,6 +50,7 @@ def demo_data_command():
 def init_app(app) -> None:
     from .audit.cli import audit_cli
     from .banks.cli import banks_cli
+    from .fund.cli import fund_cli
     from .backup.cli import backup_cli
     from .jobs.cli import worker_command
     from .ledger.cli import ledger_cli
@@ -61,5 +62,5 @@ def init_app(app) -> None:
     from .subsidy.cli import subsidy_cli
 
     for command in (users_cli, demo_data_command, cases_cli, letters_cli, loans_cli, ledger_cli, subsidy_cli,
-                    report_cli, calendar_cli, audit_cli, worker_command, banks_cli, backup_cli):
+                    report_cli, calendar_cli, audit_cli, worker_command, banks_cli, backup_cli, fund_cli):
         app.cli.add_command(command)

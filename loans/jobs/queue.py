@@ -83,6 +83,7 @@ def build_huey(app: Flask) -> Huey:
 # Periodic work: (schedule, job kinds submitted). Each kind's CLI command stays for manual runs.
 SCHEDULE = [
     ("daily-0100", at_shanghai(1, 0), ["cases_expire", "loans_check"]),
+    ("monthly-0100", at_shanghai(1, 0, day=1), ["bank_rates"]),  # the month just ended
     ("daily-0200", at_shanghai(2, 0), ["backup"]),
     ("daily-0300", at_shanghai(3, 0), ["housekeeping", "idempotency_purge"]),
     ("every-5-minutes", every_minutes(5), ["bank_inbox"]),

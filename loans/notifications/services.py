@@ -24,23 +24,60 @@ def render(event: str, params: dict) -> str:
                  ref=ref, message=params.get("message", ""))
     if event == "letter_revoked":
         return _("The approval letter for %(ref)s has been revoked: %(reason)s", ref=ref, reason=params.get("reason", ""))
+    if event in STAFF_EVENTS:
+        return STAFF_EVENTS[event](params)
     return _("There is news about your application %(ref)s.", ref=ref)
+
+
+def _bank_warned(params: dict) -> str:
+    return _("Bank %(bank)s: overdue rate %(rate)s%% on %(on)s is above the %(threshold)s%% threshold.",
+             bank=params.get("bank", ""), rate=params.get("rate", ""), on=params.get("on", ""),
+             threshold=params.get("threshold", ""))
+
+
+def _bank_paused(params: dict) -> str:
+    return _("Bank %(bank)s: claims rate %(rate)s%% on %(on)s is above %(threshold)s%%; new approvals naming it "
+             "are paused.", bank=params.get("bank", ""), rate=params.get("rate", ""), on=params.get("on", ""),
+             threshold=params.get("threshold", ""))
+
+
+def _bank_pause_lifted(params: dict) -> str:
+    return _("Bank %(bank)s: the pause on new approvals was lifted on %(on)s.", bank=params.get("bank", ""),
+             on=params.get("on", ""))
+
+
+def _leverage_near_limit(params: dict) -> str:
+    return _("Guarantee fund: leverage %(leverage)s on %(on)s is at 90%% of the limit %(limit)s or above.",
+             leverage=params.get("leverage", ""), on=params.get("on", ""), limit=params.get("limit", ""))
+
+
+# Staff notifications (no application): the guarantee fund's warnings, pauses and leverage (SPEC §13, §15).
+STAFF_EVENTS = {"bank_warned": _bank_warned, "bank_paused": _bank_paused, "bank_pause_lifted": _bank_pause_lifted,
+                "leverage_near_limit": _leverage_near_limit}
 
 
 def notify(user, application, event: str, **params) -> Notification:
     """Record a portal notification and, for a user with an email address, a background job
     that sends the email once the caller's unit of work commits (a lost email never loses
     the portal notice)."""
+    params = {"ref": application.reference, **params}
+    return _deliver(user, Notification(user_id=user.id, application_id=application.id, event=event, params=params))
+
+
+def _deliver(user, note: Notification) -> Notification:
     from ..jobs.runner import submit
 
-    params = {"ref": application.reference, **params}
-    note = Notification(user_id=user.id, application_id=application.id, event=event, params=params)
     db.session.add(note)
     if user.email and current_app.config["MAIL_BACKEND"] != "none":
         db.session.flush()
         submit("send_email", {"notification_id": note.id})
     return note
 
+
+def notify_user(user, event: str, **params) -> Notification:
+    """A staff member's notification about no application (``params["page"]``: the endpoint
+    the email links to); emailed like ``notify``."""
+    return _deliver(user, Notification(user_id=user.id, application_id=None, event=event, params=params))
 
 
 def mark_read(user, *, application_id: int | None = None, up_to_id: int | None = None) -> int:
@@ -73,7 +110,8 @@ def compose_email(note: Notification) -> dict:
     user = note.user
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render(note.event, note.params)
-    link = public_url("applications.status", application_id=note.application_id)
+    link = (public_url("applications.status", application_id=note.application_id) if note.application_id
+            else public_url(note.params.get("page") or "main.index"))
     return {"to": user.email, "subject": note.params.get("ref", ""), "event": note.event, "body": body, "link": link}
 
 
