@@ -144,9 +144,10 @@ def register_blueprints(app: Flask) -> None:
     from .review import views as review
     from .servicing import views as servicing
     from .subsidy import views as subsidy
+    from .fund import views as fund
 
     for views in (main, auth, applications, admin, review, eligibility, api, policy,
-                  letters, servicing, ledger, subsidy, reports, jobs, banks):
+                  letters, servicing, ledger, subsidy, reports, jobs, banks, fund):
         app.register_blueprint(views.bp)
     from .banks import api as bank_api
     from .banks import token_views as bank_tokens

@@ -19,7 +19,8 @@ from flask_babel import gettext as _
 
 from .. import spreadsheets
 from ..spreadsheets import plain_decimal
-from ..core.money import format_rate
+from ..core.money import format_rate, format_yuan
+from ..i18n import period_name
 from . import queries
 
 HEADER = ("period", "bank_code", "loan_ref", "contract_rate", "lpr", "subsidy_rate", "subsidised_days",
@@ -143,6 +144,60 @@ def statement_table(statement, lines) -> tuple[list[spreadsheets.Column], list[l
                S.Column(_("Balance-days (yuan·days)"), S.DECIMAL), S.Column(_("Subsidy (yuan)"), S.MONEY)]
     rows = [[line.loan_ref, line.borrower_masked, line.policy_code, line.contract_rate, line.lpr_rate,
              line.subsidy_rate, line.subsidised_days, line.balance_days, line.subsidy] for line in lines]
-    total = [_("Total"), None, None, None, None, None, None,
+    label = _("Lines total") if statement.adjustment_count else _("Total")
+    total = [label, None, None, None, None, None, None,
              sum((row[7] for row in rows), Decimal("0.00")), sum((row[8] for row in rows), Decimal("0.00"))]
     return columns, rows, total
+
+
+def _adjustment_section(statement, adjustments) -> tuple[list[str], list[list], list[list]]:
+    """After the lines, for people: the adjustments table (headers, rows of text and
+    Decimal yuan) and the three totals, then in words a refund when the total is negative."""
+    headers = [_("Loan reference"), _("Original period"), _("Frozen (yuan)"), _("Recomputed (yuan)"),
+               _("Adjustment (yuan)")]
+    rows = [[a.loan_ref, period_name(a.original_period), a.frozen_subsidy, a.recomputed_subsidy, a.adjustment]
+            for a in adjustments]
+    totals = [[_("Lines total"), statement.total - statement.adjustments_total],
+              [_("Adjustments total"), statement.adjustments_total], [_("Statement total"), statement.total]]
+    if statement.total < 0:
+        totals.append([_("The statement total is negative: a refund of %(amount)s due from the bank.",
+                         amount=format_yuan(-statement.total))])
+    return headers, rows, totals
+
+
+def statement_csv(statement, lines, adjustments) -> bytes:
+    """The statement for people as CSV: the lines table, then (when the statement carries
+    any) the adjustments for earlier periods apart, and the lines, adjustments and
+    statement totals (SPEC §13)."""
+    columns, rows, total = statement_table(statement, lines)
+    data = spreadsheets.people_csv(columns, rows, total)
+    if not adjustments:
+        return data
+    headers, rows, totals = _adjustment_section(statement, adjustments)
+    text = [[cell if isinstance(cell, str) else f"{cell:.2f}" for cell in row] for row in [*rows, [], *totals]]
+    return data + spreadsheets.csv_bytes((), [[_("Adjustments for earlier periods")], headers, *text])
+
+
+def statement_xlsx(statement, lines, adjustments, title: str) -> bytes:
+    """The statement for people as XLSX, laid out as ``statement_csv``."""
+    columns, rows, total = statement_table(statement, lines)
+    data = spreadsheets.people_xlsx(title, statement.period, columns, rows, total)
+    if not adjustments:
+        return data
+    from openpyxl import load_workbook
+    from openpyxl.styles import Font
+
+    book = load_workbook(io.BytesIO(data))
+    sheet = book.active
+    headers, rows, totals = _adjustment_section(statement, adjustments)
+    sheet.append([])
+    for row, bold in ([[_("Adjustments for earlier periods")], True], [headers, True],
+                      *([r, False] for r in rows), [[], False], *([t, True] for t in totals)):
+        spreadsheets.append_row(sheet, row)
+        for cell in sheet[sheet.max_row]:
+            cell.font = Font(bold=bold)
+            if isinstance(cell.value, Decimal):
+                cell.number_format = "#,##0.00"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -44,6 +44,13 @@ WORDS = {
         "no_lines": "本期无应贴息贷款。", "version": "第 {v} 版", "reopened": "重开原因",
         "page": 'counter(page) " / " counter(pages)', "page_label": '"第 " counter(page) " 页 / 共 " counter(pages) " 页"',
         "issuer": "郴州市财政局 · " + BUREAU["zh"], "unit": "金额单位：元",
+        "adjustments": "以前期间贴息调整", "original_period": "原贴息期间", "frozen": "已结算金额(元)",
+        "recomputed": "重新计算金额(元)", "adjustment": "调整金额(元)", "lines_total": "本期贴息合计",
+        "adjustments_total": "调整合计", "statement_total": "结算合计", "items": "项",
+        "adjustments_note": ("以下贷款的事项（还款、逾期等）在原贴息期间结算表审核后才登记，原结算表不作更改，"
+                             "差额在本结算表中调整。"),
+        "refund_words": "银行应退回金额（大写）",
+        "refund": "结算合计为负数，即银行应退回财政贴息资金 {amount}。",
     },
     "en": {
         "bank": "Partner bank", "period": "Subsidy period", "statement": "Statement", "status": "Status",
@@ -62,6 +69,14 @@ WORDS = {
         "page": 'counter(page) " / " counter(pages)',
         "page_label": '"Page " counter(page) " of " counter(pages)',
         "issuer": "Chenzhou Finance Bureau · " + BUREAU["en"], "unit": "Amounts in yuan",
+        "adjustments": "Adjustments for earlier periods", "original_period": "Original period",
+        "frozen": "Frozen (¥)", "recomputed": "Recomputed (¥)", "adjustment": "Adjustment (¥)",
+        "lines_total": "Lines total", "adjustments_total": "Adjustments total", "statement_total": "Statement total",
+        "items": "items",
+        "adjustments_note": ("Events (repayments, overdue periods…) recorded after the original period's statement "
+                             "was reviewed leave that statement unchanged; the differences are adjusted here."),
+        "refund_words": "Refund due from the bank, in words",
+        "refund": "The statement total is negative: a refund of {amount} is due from the bank.",
     },
 }
 
@@ -85,6 +100,8 @@ def statement_values(statement, lang: str) -> dict:
     versions = "、".join(f"{c}（{policy_source(c)}）" for c in codes) if lang == "zh" else \
         "; ".join(f"{c} ({policy_source(c)})" for c in codes)
     total = statement.total
+    lines_total = total - statement.adjustments_total
+    adjustments = queries.all_adjustments(statement)
     return {
         "lang": lang, "w": w, "title": TITLE[lang], "bureau_zh": BUREAU["zh"], "bureau_en": BUREAU["en"],
         "bank": f"{bank.label(lang)}（{bank.code}）" if lang == "zh" else f"{bank.label(lang)} ({bank.code})",
@@ -104,8 +121,16 @@ def statement_values(statement, lang: str) -> dict:
             "subsidy_rate": format_rate(line.subsidy_rate), "days": str(line.subsidised_days),
             "balance_days": format_grouped(line.balance_days), "subsidy": format_amount(line.subsidy),
         } for i, line in enumerate(lines, start=1)],
-        "line_count": str(len(lines)), "total": format_amount(total), "total_yuan": format_yuan(total),
-        "total_words": capital_numerals(total),
+        "line_count": str(len(lines)), "lines_total": format_amount(lines_total),
+        "total": format_amount(total), "total_yuan": format_yuan(abs(total)),
+        "total_words": capital_numerals(abs(total)), "is_refund": total < 0,
+        "refund": w["refund"].format(amount=format_yuan(-total)) if total < 0 else "",
+        "adjustment_rows": [{
+            "no": str(i), "loan_ref": a.loan_ref, "original_period": quarter_name(a.original_period, lang),
+            "frozen": format_amount(a.frozen_subsidy), "recomputed": format_amount(a.recomputed_subsidy),
+            "adjustment": format_amount(a.adjustment),
+        } for i, a in enumerate(adjustments, start=1)],
+        "adjustment_count": str(len(adjustments)), "adjustments_total": format_amount(statement.adjustments_total),
         "prepared_by": names.get(statement.computed_by_id, ""), "prepared_on": _date(statement.computed_at, lang),
         "reviewed_by": names.get(statement.reviewed_by_id, ""), "reviewed_on": _date(statement.reviewed_at, lang),
         "approved_by": names.get(statement.approved_by_id, ""), "approved_on": _date(statement.approved_at, lang),
@@ -118,7 +143,7 @@ def statement_values(statement, lang: str) -> dict:
 def _text(values: dict) -> str:
     parts = [str(v) for k, v in values.items() if isinstance(v, str)]
     parts += [str(v) for v in values["w"].values()]
-    parts += [str(v) for row in values["rows"] for v in row.values()]
+    parts += [str(v) for row in values["rows"] + values["adjustment_rows"] for v in row.values()]
     return " ".join(parts)
 
 

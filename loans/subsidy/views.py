@@ -22,7 +22,7 @@ from ..i18n import current_lang, list_separator, period_name, prose_date
 from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
-from .exports import NeverComputed, csv_bytes, statement_table, xlsx_bytes
+from .exports import NeverComputed, csv_bytes, statement_csv, statement_xlsx, xlsx_bytes
 from .models import StatementStatus
 from .pdf import render_statement_pdf
 from ..jobs.runner import submit
@@ -187,7 +187,8 @@ def _statement_page(statement, *, status=200, review_form=None, pay_form=None, r
     start, end = quarter_period(statement.period)
     return render_template(
         "subsidy/statement.html", statement=statement, lines=listed.items, page=listed.page, pages=listed.pages,
-        show_all=show_all,
+        show_all=show_all, adjustments=queries.all_adjustments(statement),
+        lines_total=statement.total - statement.adjustments_total,
         per_page=queries.PAGE_SIZE, names=names, bank_name=bank_names(current_lang()).get(statement.bank_code, ""),
         start=start, end=end, versions=versions, claims=queries.claims_for(statement),
         policy_codes=queries.policy_codes(statement),
@@ -208,22 +209,21 @@ def statement(statement_id: int):
 def statement_table_csv(statement_id: int):
     """The statement for people: headers in the reader's language with units, a totals row."""
     statement = queries.statement_or_404(statement_id, current_user)
-    columns, rows, total = statement_table(statement, queries.all_lines(statement))
-    return spreadsheets.download(spreadsheets.people_csv(columns, rows, total), f"{_statement_name(statement)}.csv")
+    data = statement_csv(statement, queries.all_lines(statement), queries.all_adjustments(statement))
+    return spreadsheets.download(data, f"{_statement_name(statement)}.csv")
 
 
 @bp.get("/statements/<int:statement_id>/table.xlsx")
 @allow(*READERS)
 def statement_table_xlsx(statement_id: int):
     statement = queries.statement_or_404(statement_id, current_user)
-    columns, rows, total = statement_table(statement, queries.all_lines(statement))
     start, end = quarter_period(statement.period)
     title = _("Interest-subsidy statement %(period)s (%(start)s to %(end)s), %(bank)s, version %(version)d, "
               "%(status)s", period=period_name(statement.period), start=prose_date(start), end=prose_date(end),
               bank=bank_names(current_lang()).get(statement.bank_code, statement.bank_code),
               version=statement.version, status=statement_status(statement.status))
-    return spreadsheets.download(spreadsheets.people_xlsx(title, statement.period, columns, rows, total),
-                                 f"{_statement_name(statement)}.xlsx")
+    data = statement_xlsx(statement, queries.all_lines(statement), queries.all_adjustments(statement), title)
+    return spreadsheets.download(data, f"{_statement_name(statement)}.xlsx")
 
 
 def _statement_name(statement) -> str:
