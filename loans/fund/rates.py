@@ -39,6 +39,11 @@ def percent_text(rate: Decimal | None) -> str:
     return rules.show_ratio(rules.percent(rate))
 
 
+def plain(value: Decimal) -> str:
+    """A threshold as typed in the policy: 5, 3.5 (not 5.0000)."""
+    return format(value.normalize(), "f")
+
+
 def recipients(bank_code: str | None = None) -> list[User]:
     """Finance, city-wide supervisors and (for a bank's news) the bank's clerks, active ones."""
     wanted = (User.role == "finance") | ((User.role == "supervisor") & User.district_code.is_(None))
@@ -101,7 +106,7 @@ def compute_bank_rates(d: date, *, actor=None) -> RatesRun:
         if rates.warned and new:
             run.warned.append(bank.code)
             _tell("bank_warned", bank.code, bank=bank.code, on=d.isoformat(), rate=percent_text(rates.overdue_rate),
-                  threshold=str(params.overdue_warn_pct))
+                  threshold=plain(params.overdue_warn_pct))
         pause = open_pause(bank.code)
         if rates.pause and pause is None:
             _pause(bank.code, d, row, params, actor)
@@ -121,7 +126,7 @@ def _pause(bank_code: str, d: date, row: BankRate, params: rules.FundParams, act
     db.session.flush()
     rate = percent_text(row.claims_rate)
     record("bank_paused", pause, actor=actor, bank=bank_code, on=d.isoformat(), claims_rate=f"{rate}%")
-    _tell("bank_paused", bank_code, bank=bank_code, on=d.isoformat(), rate=rate, threshold=str(params.claims_pause_pct))
+    _tell("bank_paused", bank_code, bank=bank_code, on=d.isoformat(), rate=rate, threshold=plain(params.claims_pause_pct))
     return pause
 
 

@@ -23,6 +23,7 @@ from ..labels import FUND_MOVEMENT_KIND, label
 from ..policy.queries import bank_choices, banks, district_choices, districts
 from . import forms, movements, queries
 from .charts import month_chart
+from .rates import lift_pause, plain
 from .models import BankPause, BankRate, FundMovement
 
 bp = Blueprint("fund", __name__, url_prefix="/fund")
@@ -107,7 +108,7 @@ def _index_page(lift_form: forms.LiftForm | None = None, status: int = 200):
         points=points, bank_rows=bank_rows, district_rows=district_rows, pauses=list(pauses.values()),
         movements=queries.recent_movements(10, on), can_lift=is_city_wide_supervisor(current_user),
         lift_form=lift_form or forms.LiftForm(), lifting=getattr(lift_form, "pause_id", None), percent=percent_text,
-        times=times_text, show_ratio=rules.show_ratio), status
+        times=times_text, plain=plain), status
 
 
 @bp.get("/")
@@ -119,8 +120,6 @@ def index():
 @bp.post("/pauses/<int:pause_id>/lift")
 @allow(SUPERVISOR)
 def lift(pause_id: int):
-    from .rates import lift_pause
-
     pause = db.session.get(BankPause, pause_id)
     if pause is None:
         abort(404)
@@ -206,5 +205,5 @@ def bank_page():
                                      .order_by(BankPause.paused_on.desc(), BankPause.id.desc()).limit(10)))
     open_pause = next((p for p in pauses if p.lifted_on is None), None)
     return render_template("fund/bank.html", history=history, pauses=pauses, open_pause=open_pause,
-                           params=queries.fund_params(local_today()), percent=percent_text)
+                           params=queries.fund_params(local_today()), percent=percent_text, plain=plain)
 
