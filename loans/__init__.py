@@ -154,6 +154,9 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (bank_api.bp, bank_tokens.bp):  # the banks package's other blueprints
         app.register_blueprint(blueprint)
+    from .fund import claims_views  # also registers the claims' reaction to loan events
+
+    app.register_blueprint(claims_views.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

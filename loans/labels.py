@@ -176,17 +176,17 @@ FUND_MOVEMENT_VIA = {
 
 # A compensation claim's states (SPEC §4, §13)
 CLAIM_STATUS = {
-    "filed": _l("Filed"),
-    "checked": _l("Checked"),
+    "filed": lazy_pgettext("claim", "Filed"),
+    "checked": lazy_pgettext("claim", "Checked"),
     "approved": lazy_pgettext("claim", "Approved"),
-    "paid": _l("Paid"),
-    "cancelled": _l("Cancelled"),
+    "paid": lazy_pgettext("claim", "Paid"),
+    "cancelled": lazy_pgettext("claim", "Cancelled"),
 }
 
 WRITE_OFF_STATUS = {
-    "proposed": _l("Proposed"),
+    "proposed": lazy_pgettext("write-off", "Proposed"),
     "approved": lazy_pgettext("write-off", "Approved"),
-    "refused": _l("Refused"),
+    "refused": lazy_pgettext("write-off", "Refused"),
 }
 
 

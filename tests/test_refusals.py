@@ -62,6 +62,14 @@ def _loan(name, kind, path, **values):
     return setup
 
 
+def _claim(name, action, **data):
+    """A claim's action sent with a version read before someone else acted."""
+    return lambda w: (f"/claims/{w.claims[name]}/{action}", {"version": "999", **data})
+
+
+CHANGED_EN, CHANGED_ZH = "This was changed by someone else just now.", "刚才已有其他人修改了这一内容"
+
+
 def _statement(name, action, **data):
     def setup(w):
         statement = w.statements[name]
@@ -195,9 +203,23 @@ REFUSALS: dict[str, Refusal] = {
     "servicing.record_extension": Refusal(
         "bank", _loan("overdue", "extension", "extension", new_maturity_date="2026-06-15"), 409,
         "An overdue loan cannot be extended", "逾期贷款不能展期"),
-    "servicing.record_compensation": Refusal(
-        "bank", _loan("active", "compensation", "compensation", amount="1000"), 409,
-        "This is not possible while the loan is", "状态时不能执行此操作"),
+    # compensation claims (SPEC §13): a form read before the claim (or loan) changed
+    "claims.file": Refusal(
+        "bank", lambda w: (f"/loans/{w.loans['overdue'].id}/claims", {"version": "999", "claim_date": "2024-10-01"}),
+        409, "This loan was changed just now", "该贷款刚刚被修改"),
+    "claims.check": Refusal("officer", _claim("filed", "check"), 409, CHANGED_EN, CHANGED_ZH),
+    "claims.approve": Refusal("supervisor", _claim("checked", "approve"), 409, CHANGED_EN, CHANGED_ZH),
+    "claims.pay": Refusal("finance", _claim("approved", "pay", paid_on="2024-10-10", voucher_no="DC-1"), 409,
+                          CHANGED_EN, CHANGED_ZH),
+    "claims.cancel": Refusal("bank", _claim("filed", "cancel", reason="客户已还款"), 409, CHANGED_EN, CHANGED_ZH),
+    "claims.complete": Refusal("finance", _claim("legacy", "complete", paid_on="2024-10-01", voucher_no="DC-2"),
+                               409, CHANGED_EN, CHANGED_ZH),
+    "claims.recovery": Refusal("bank", _claim("paid", "recoveries", recovered_on="2024-11-01", amount="100"), 409,
+                               CHANGED_EN, CHANGED_ZH),
+    "claims.write_off": Refusal("supervisor", _claim("paid", "write-off", reason="借款人失联"), 409,
+                                CHANGED_EN, CHANGED_ZH),
+    "claims.decide": Refusal("finance", _claim("proposed", "write-off/decide", decision="approve"), 409,
+                             CHANGED_EN, CHANGED_ZH),
     "servicing.record_visit": Refusal(
         "officer", lambda w: (f"/loans/{w.loans['active'].id}/visits", {
             "visited_on": "2021-01-04", "owners": "1", "employees": "2"}), 400,
@@ -392,6 +414,7 @@ def world(app, make_user, make_case, add_loan):
                             events=((on, "disbursement", "200000"), (date(2022, 6, 15), "repayment", "200000"))),
         "abc": add_loan("L-ABC", bank="ABC-CZ"),
     }
+    claims = _claims_world(add_loan, users, on)
     subsidy.compute_period_subsidy("2021Q3", None, today=AFTER_Q3_2021)
     statements = {"draft": subsidy.current_statement("2021Q3", "ICBC-CZ"),
                   "reviewed": subsidy.current_statement("2021Q3", "ABC-CZ")}
@@ -415,7 +438,38 @@ def world(app, make_user, make_case, add_loan):
     return SimpleNamespace(job_id=job_id, bank_secret=bank_secret, bank_file_id=bank_file_id,
                            revoked_token_id=revoked.id,
         users=users, cases={"approved": approved.id, "under_review": under_review.id, "contracted": to_contract.id},
-        document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date)
+        document_id=document.id, letter_id=letter.id, loans=loans, statements=statements, lpr_date=lpr_date,
+        claims=claims)
+
+
+def _claims_world(add_loan, users, on) -> dict[str, int]:
+    """A claim in each state on loans of their own (rows as the claim services leave them)."""
+    from loans.db import db
+    from loans.fund.models import CompensationClaim, WriteOff
+
+    overdue = ((on, "disbursement", "200000"), (date(2024, 7, 1), "overdue_start", None))
+    compensated = (*overdue, (date(2024, 10, 1), "compensation", "200000"))
+    money = {"principal": Decimal("200000"), "interest": Decimal(0), "total": Decimal("200000"),
+             "share_pct": Decimal(80), "fund_share": Decimal("160000"), "bank_share": Decimal("40000")}
+    states = {"filed": ("filed", overdue, {}), "checked": ("checked", overdue, {"checked_by_id": users["officer"].id}),
+              "approved": ("approved", overdue, {"checked_by_id": users["officer"].id}),
+              "legacy": ("paid", compensated, {"legacy": True, "paid_on": date(2024, 10, 1)}),
+              "paid": ("paid", compensated, {"paid_on": date(2024, 10, 1), "voucher_no": "DC-0"}),
+              "proposed": ("paid", compensated, {"paid_on": date(2024, 10, 1), "voucher_no": "DC-00"})}
+    ids = {}
+    for name, (status, events, extra) in states.items():
+        loan = add_loan(f"L-CLAIM-{name.upper()}", status="compensated" if status == "paid" else "overdue",
+                        events=events)
+        claim = CompensationClaim(loan_id=loan.id, bank_code=loan.bank_code, district_code=loan.district_code,
+                                  status=status, claim_date=date(2024, 10, 1), overdue_since=date(2024, 7, 1),
+                                  **money, **extra)
+        db.session.add(claim)
+        db.session.flush()
+        ids[name] = claim.id
+        if name == "proposed":
+            db.session.add(WriteOff(claim_id=claim.id, loan_id=loan.id, amount=Decimal("200000"), reason="借款人失联",
+                                    status="proposed"))
+    return ids
 
 
 # --- the walk --------------------------------------------------------------------------

@@ -75,11 +75,6 @@ class ExtensionForm(_EventForm):
     new_maturity_date = DateField(_l("New maturity date"), validators=[DataRequired(DATE_REQUIRED), plausible_date])
 
 
-class CompensationForm(_EventForm):
-    amount = StringField(_l("Amount the guarantee fund paid (yuan)"), validators=[DataRequired(), check_amount],
-                         filters=[strip], render_kw={"inputmode": "decimal"})
-
-
 class VisitForm(FlaskForm):
     visited_on = DateField(_l("Visit date"), validators=[DataRequired(DATE_REQUIRED), plausible_date])
     owners = BoundedIntegerField(_l("Owners working in the business"),
@@ -97,5 +92,4 @@ EVENT_FORMS = {
     "overdue_start": OverdueStartForm,
     "overdue_end": OverdueEndForm,
     "extension": ExtensionForm,
-    "compensation": CompensationForm,
 }

@@ -134,6 +134,11 @@ def ledger_loan_held(*, id_number_hash: str | None = None, credit_code: str | No
 loan_subsidy_history = Provided("a loan's subsidy lines", "subsidy")
 
 
+# A loan's compensation claims are the guarantee fund's (a package above this one): it provides
+# the loan page's claims panel, (loan, viewer, a refused claim form or None) → what the panel shows.
+loan_claims_panel = Provided("a loan's compensation claims", "fund")
+
+
 def token_names(events) -> dict[int, str]:
     """The names of the bank API tokens that recorded these events (the bank connection's
     table, read by name: it sits above this package)."""

@@ -287,12 +287,38 @@ def _apply(loan: Loan, event: LoanEvent, action: Action | None, *, actor, expect
     record(event.kind, loan, from_state=old if new != old else None, to_state=new if new != old else None,
            actor=actor, on=event.event_on.isoformat(), amount=str(event.amount) if event.amount is not None else None,
            event_id=event.id, bank_ref=event.bank_ref, **detail)
+    _mirror_on_case(loan, action, new, actor=actor, on=event.event_on)
+    for listener in EVENT_LISTENERS:
+        listener(loan, event, actor)
+    return event
+
+
+def _mirror_on_case(loan: Loan, action: Action | None, new: S, *, actor, on: date) -> None:
     if action is not None and loan.application_id is not None:
         application = loan.application
-        transition(application, action, actor=actor, loan_ref=loan.loan_ref, on=event.event_on.isoformat())
+        transition(application, action, actor=actor, loan_ref=loan.loan_ref, on=on.isoformat())
         if application.applicant is not None:
             notify(application.applicant, application, "status", status=new.value)
-    return event
+
+
+EVENT_LISTENERS: list = []
+"""Called as ``listener(loan, event, actor)`` after each event is recorded, in the same unit
+of work: packages above this one react to a loan's facts without this one importing them
+(the guarantee fund cancels a pending claim on a repayment or a cure)."""
+
+
+def overdue_since(events) -> date | None:
+    """The first day of the loan's open overdue period, or None when it is not overdue."""
+    return _open_overdue_start(events)
+
+
+def record_write_off(loan: Loan, *, actor, on: date, **detail) -> None:
+    """核销: a compensated loan's unrecovered rest is written off (finance approves a city-wide
+    supervisor's proposal, SPEC §13). No event and no balance change: the status only."""
+    _require(actor, Action.write_off)
+    old, new = _guarded_change(loan, Action.write_off, None)
+    record("write_off", loan, from_state=old, to_state=new, actor=actor, on=on.isoformat(), **detail)
+    _mirror_on_case(loan, Action.write_off, new, actor=actor, on=on)
 
 
 def _refuse_terminal(loan: Loan) -> None:

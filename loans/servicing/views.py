@@ -1,6 +1,7 @@
 """Bank servicing: approved cases of the clerk's bank, contracts, disbursements,
-repayments, overdue periods, extensions, compensation and declines; the loan page for the
-bureau (with follow-up visits) and the applicant's view of their loan."""
+repayments, overdue periods, extensions and declines; the loan page for the bureau (with
+follow-up visits and the guarantee fund's claims panel) and the applicant's view of their loan.
+Compensation comes through a claim the fund pays (``fund.claims``), not from this page."""
 from __future__ import annotations
 
 from decimal import Decimal
@@ -30,7 +31,7 @@ ACTIONS_BY_STATUS = {
     CaseStatus.contracted: ("disbursement",),
     CaseStatus.active: ("disbursement", "repayment", "overdue_start", "extension"),
     CaseStatus.extended: ("disbursement", "repayment", "overdue_start"),
-    CaseStatus.overdue: ("repayment", "overdue_end", "compensation"),
+    CaseStatus.overdue: ("repayment", "overdue_end"),
 }
 RECORDERS = {
     "disbursement": services.record_disbursement,
@@ -38,7 +39,6 @@ RECORDERS = {
     "overdue_start": services.record_overdue_start,
     "overdue_end": services.record_overdue_end,
     "extension": services.record_extension,
-    "compensation": services.record_compensation,
 }
 
 
@@ -49,7 +49,6 @@ def _success_messages():
         "overdue_start": _("Overdue period recorded."),
         "overdue_end": _("End of the overdue period recorded."),
         "extension": _("Extension recorded."),
-        "compensation": _("Compensation by the guarantee fund recorded; the loan is closed."),
     }
 
 
@@ -138,7 +137,7 @@ EVENT_SOURCE = {"page": _l("Typed"), "api": _l("Bank API"), "file": _l("Bank fil
                 "app": _l("The app’s daily check")}
 
 
-def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_form=None):
+def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_form=None, claim_form=None):
     today = local_today()
     events = list(loan.events)
     disbursed = sum((e.amount for e in events if e.kind == "disbursement"), Decimal(0))
@@ -148,8 +147,6 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
     if disbursed >= loan.amount:
         actions = tuple(a for a in actions if a != "disbursement")
     event_forms = {kind: _event_form(kind, loan, posted_form if kind == posted_kind else None) for kind in actions}
-    if "compensation" in event_forms and posted_kind != "compensation":
-        event_forms["compensation"].amount.data = str(services.balance_on(events, today))
     can_visit = current_user.role in (OFFICER, SUPERVISOR)
     district = db.session.get(District, loan.district_code)
     return render_template(
@@ -159,6 +156,7 @@ def _loan_page(loan, *, status=200, posted_kind=None, posted_form=None, visit_fo
         event_labels={kind: str(text) for kind, text in LOAN_EVENT.items()},
         sources={key: str(text) for key, text in EVENT_SOURCE.items()}, token_names=queries.token_names(events),
         subsidy_history=queries.loan_subsidy_history(loan.id),
+        claims_panel=queries.loan_claims_panel(loan, current_user, claim_form),
         event_forms=event_forms, visit_form=visit_form or (forms.VisitForm(formdata=None, data={"visited_on": today})
                                                            if can_visit else None),
         today=today), status
@@ -224,12 +222,6 @@ def record_overdue_end(loan_id: int):
 @allow(BANK)
 def record_extension(loan_id: int):
     return _record(loan_id, "extension")
-
-
-@bp.post("/loans/<int:loan_id>/compensation")
-@allow(BANK)
-def record_compensation(loan_id: int):
-    return _record(loan_id, "compensation")
 
 
 @bp.post("/loans/<int:loan_id>/visits")

@@ -1,5 +1,5 @@
 """Recording a loan's life on its page (SPEC §4, §7): disbursements, repayments, overdue
-periods, extensions, compensation; each refused with a clear message when it would make
+periods, extensions (compensation comes through a claim: tests/fund); each refused with a clear message when it would make
 the history inconsistent; status mirrored onto the case; scoping."""
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from .conftest import event_data
 
 def post(client, loan, kind, **values):
     path = {"disbursement": "disbursements", "repayment": "repayments", "overdue_start": "overdue-start",
-            "overdue_end": "overdue-end", "extension": "extension", "compensation": "compensation"}[kind]
+            "overdue_end": "overdue-end", "extension": "extension"}[kind]
     db.session.refresh(loan)
     return client.post(f"/loans/{loan.id}/{path}", data=event_data(kind, loan, **values))
 
@@ -169,23 +169,16 @@ def test_no_disbursement_after_the_contract_maturity_of_an_extended_loan(contrac
     assert [e.kind for e in reload(loan).events] == ["disbursement", "extension"]
 
 
-def test_compensation(contracted, bank_user, as_user):
+def test_an_overdue_loan_offers_a_claim_not_a_compensation(contracted, bank_user, as_user):
+    """Compensation comes from a claim the fund pays (SPEC §13): the clerk files a claim."""
     loan = contracted(contract_date=date(2025, 1, 15))
     client = as_user(bank_user)
     post(client, loan, "disbursement", event_on="2025-01-20", amount="80000")
     post(client, loan, "overdue_start", event_on="2025-04-01")
-    page = client.get(f"/loans/{loan.id}").get_data(as_text=True)
-    assert 'value="80000.00"' in page  # the balance is offered as the amount
-    response = post(client, loan, "compensation", event_on="2025-03-31", amount="80000")
-    assert "before the loan became overdue (2025-04-01)" in field_error(response.get_data(as_text=True),
-                                                                        "compensation-event_on")
-    response = post(client, loan, "compensation", event_on="2025-07-01", amount="80000.01")
-    assert "more than the balance of ¥80,000.00" in field_error(response.get_data(as_text=True),
-                                                               "compensation-amount")
-    assert post(client, loan, "compensation", event_on="2025-07-01", amount="80000").status_code == 302
-    loan = reload(loan)
-    assert loan.status == "compensated" and case_of(loan).status == "compensated"
-    assert db.session.scalar(select(func.count()).where(OpenCaseClaim.application_id == loan.application_id)) == 0
+    page = text(client.get(f"/loans/{loan.id}").get_data(as_text=True))
+    assert "File a compensation claim" in page and "Record compensation" not in page
+    assert client.post(f"/loans/{loan.id}/compensation", data={}).status_code in (404, 405)
+    assert reload(loan).status == "overdue"
 
 
 def test_a_form_sent_twice_records_once(contracted, bank_user, as_user):
