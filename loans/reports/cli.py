@@ -7,7 +7,12 @@
 ``subsidy_paid``, ``outstanding_balance``, ``overdue_balance`` (yuan strings with two
 decimals); ``overdue_rate`` (percent string with two decimals, or null) — then
 ``summary`` (the sentence in ``--lang``) and ``by_district`` (a list of
-``{"district_code", …the same figures}``). Text: the summary sentence alone.
+``{"district_code", …the same figures}``). The guarantee fund's figures (SPEC §13),
+city-wide whatever the district: ``fund_balance``, ``guaranteed_outstanding`` (yuan strings,
+as at the range's last day), ``leverage`` and ``leverage_limit`` (two-decimal strings;
+leverage null without a positive balance), ``repayment_rate_at_maturity`` (of the year
+before the last day's, percent string with two decimals, or null), ``claims_paid``,
+``recoveries``, ``write_offs`` (yuan strings, over the range). Text: the summary sentence alone.
 """
 from __future__ import annotations
 
@@ -40,7 +45,7 @@ def _date(option: str, text: str) -> date:
               help="Language of the summary sentence.")
 def summary_command(date_from, date_to, district_code, output_format, lang):
     """Loans issued, people supported, jobs, subsidy paid, balances for a date range."""
-    from .queries import ReportFilters, districts, programme_report
+    from .queries import ReportFilters, districts, fund_figures, programme_report
 
     start, end = _date("--from", date_from), _date("--to", date_to)
     if end < start:
@@ -51,8 +56,9 @@ def summary_command(date_from, date_to, district_code, output_format, lang):
     if output_format == "text":
         click.echo(report.summary(lang))
         return
+    fund = fund_figures(report.filters)
     data = {"from": start.isoformat(), "to": end.isoformat(), "district": district_code or None,
-            **report.total.as_json(), "summary": report.summary(lang),
+            **report.total.as_json(), **fund.as_json(), "summary": report.summary(lang),
             "by_district": [{"district_code": d.code, **figures.as_json()} for d, figures in report.by_district]}
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 

@@ -14,15 +14,17 @@ to the statements' totals (§7).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import BigInteger, and_, case, func, literal, select, type_coerce
 
+from ..core import fund as fund_rules
 from ..core import statistics as stats
 from ..core.money import from_fen
 from ..db import db
+from ..fund import queries as fund_queries
 from ..policy import queries as policy_queries
 from ..policy.models import District
 from ..servicing.models import FollowUpVisit, Loan, LoanEvent
@@ -216,3 +218,52 @@ def programme_report(f: ReportFilters) -> Report:
         total = stats.with_subsidy_paid(total, from_fen(_subsidy_statement_total(f)))
     rows = [(year, month, loans, fen) for (year, month), (loans, fen) in sorted(monthly.items())]
     return Report(filters=f, total=total, by_district=by_district, monthly=rows)
+
+
+# --- the guarantee fund (SPEC §13) -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class FundFigures:
+    """The fund's figures of a report: balance, guaranteed outstanding, leverage and limit
+    as at the range's last day; the repayment rate at maturity of the year before it (the
+    one the limit follows); claims paid, recoveries and approved write-offs in the range;
+    overdue and claims rates per bank and per district on the last day. City-wide: the
+    fund stands behind every loan whatever the report's filters."""
+
+    end: date
+    fund_balance: Decimal
+    guaranteed_outstanding: Decimal
+    leverage: Decimal | None
+    leverage_limit: Decimal
+    repayment_rate_at_maturity: Decimal | None
+    claims_paid: Decimal
+    recoveries: Decimal
+    write_offs: Decimal
+    by_bank: dict = field(default_factory=dict)
+    by_district: dict = field(default_factory=dict)
+
+    def as_json(self) -> dict:
+        """Money as strings with two decimals; leverage and limit as two-decimal strings
+        (``"4.97"``); the repayment rate as a percent string with two decimals; None when
+        undefined."""
+        def ratio(value):
+            return None if value is None else fund_rules.show_ratio(value)
+
+        return {"fund_balance": f"{self.fund_balance:.2f}",
+                "guaranteed_outstanding": f"{self.guaranteed_outstanding:.2f}",
+                "leverage": ratio(self.leverage), "leverage_limit": ratio(self.leverage_limit),
+                "repayment_rate_at_maturity": ratio(fund_rules.percent(self.repayment_rate_at_maturity)),
+                "claims_paid": f"{self.claims_paid:.2f}", "recoveries": f"{self.recoveries:.2f}",
+                "write_offs": f"{self.write_offs:.2f}"}
+
+
+def fund_figures(f: ReportFilters, *, rates: bool = False) -> FundFigures:
+    balance, outstanding = fund_queries.fund_balance(f.end), fund_queries.guaranteed_outstanding(f.end)
+    return FundFigures(
+        end=f.end, fund_balance=balance, guaranteed_outstanding=outstanding,
+        leverage=fund_rules.ratio(outstanding, balance), leverage_limit=fund_queries.leverage_limit(f.end.year),
+        repayment_rate_at_maturity=fund_queries.repayment_rate_at_maturity(f.end.year - 1),
+        claims_paid=fund_queries.claims_paid(f.start, f.end), recoveries=fund_queries.recoveries(f.start, f.end),
+        write_offs=fund_queries.write_offs(f.start, f.end),
+        by_bank=fund_queries.rate_figures(f.end, "bank") if rates else {},
+        by_district=fund_queries.rate_figures(f.end, "district") if rates else {})

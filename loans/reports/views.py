@@ -12,8 +12,10 @@ from werkzeug.datastructures import MultiDict
 from .. import spreadsheets
 from ..access import ADMIN, AUDITOR, FINANCE, OFFICER, SUPERVISOR, allow
 from ..core.dates import quarter_name_lines
+from ..core.fund import percent, show_ratio
 from ..core.money import format_yuan
 from ..db import local_today
+from ..fund import queries as fund_queries
 from ..i18n import current_lang, period_name, prose_date, summary_yuan
 from ..policy.queries import bank_choices, district_choices, key_group_choices
 from ..subsidy.charts import bar_chart
@@ -78,9 +80,33 @@ def index():
                                         for key, _loans, amount in periods], _tick_yuan)
     district_chart = bar_chart([(d.label(lang), f.amount_issued, summary_yuan(f.amount_issued))
                                 for d, f in report.by_district])
+    fund = queries.fund_figures(filters, rates=True)
     return render_template("reports/index.html", form=form, report=report, summary=report.summary(lang),
                            periods=periods, unit=unit, period_chart=period_chart, district_chart=district_chart,
-                           args=_query_args(filters), lang=lang)
+                           args=_query_args(filters), lang=lang, fund=fund, fund_rows=_fund_rows(fund, filters),
+                           fund_ratio=lambda value: "—" if value is None else f"{show_ratio(value)}×",
+                           fund_percent=_percent)
+
+
+def _fund_rows(fund: queries.FundFigures, filters: queries.ReportFilters) -> dict:
+    """Per bank and per district (the report's district only, for district-bound staff):
+    (name, outstanding, overdue rate, claims rate) as people read them."""
+    lang = current_lang()
+
+    def rows(figures: dict, names: list) -> list:
+        result = []
+        for code, name in names:
+            rates = figures.get(code, fund_queries.RateFigures()).rates()
+            result.append((code, name, figures.get(code, fund_queries.RateFigures()).outstanding_principal,
+                           _percent(rates.overdue_rate), _percent(rates.claims_rate)))
+        return result
+
+    return {"bank": rows(fund.by_bank, bank_choices(lang)),
+            "district": rows(fund.by_district, [(d.code, d.label(lang)) for d in queries.districts(filters.district)])}
+
+
+def _percent(rate) -> str:
+    return "—" if rate is None else f"{show_ratio(percent(rate))} %"
 
 
 def _export(kind: str):

@@ -32,6 +32,10 @@ def test_json(runner, programme):
         "loans_issued": 4, "amount_issued": "1630000.00", "people_supported": 5, "enterprises_supported": 1,
         "jobs_declared": 32, "jobs_verified": 18, "subsidy_paid": "1800.00", "outstanding_balance": "1460000.00",
         "overdue_balance": "80000.00", "overdue_rate": "5.48",
+        # the test fund of ¥10,000,000,000 (tests/factories.ensure_test_fund); nothing matured in 2020
+        "fund_balance": "10000000000.00", "guaranteed_outstanding": "1460000.00", "leverage": "0.00",
+        "leverage_limit": "5.00", "repayment_rate_at_maturity": None, "claims_paid": "0.00", "recoveries": "0.00",
+        "write_offs": "0.00",
         "summary": ("From 2021-01-01 to 2021-06-30, ¥1,630,000.00 of guaranteed loans were issued to support 5 "
                     "people to start businesses and 1 small or micro enterprise, which created 32 jobs.")}
     assert len(by_district) == 11
@@ -75,3 +79,43 @@ def test_bad_input_exits_with_one_clear_line(runner, app, args, message):
 def test_a_bad_format_is_refused(runner, app):
     result = runner.invoke(args=ARGS + ["--format", "pdf"])
     assert result.exit_code != 0 and "pdf" in result.output
+
+
+def test_json_fund_keys(runner, programme):
+    """Claims paid, recoveries and approved write-offs in the range; the fund as at its last day."""
+    from datetime import date
+    from decimal import Decimal
+
+    from loans.db import db
+    from loans.fund.models import CompensationClaim, FundMovement, Recovery, WriteOff
+
+    D = Decimal
+    db.session.execute(FundMovement.__table__.delete())
+    db.session.add_all([
+        FundMovement(moved_on=date(2021, 1, 1), kind="deposit", amount=D("500000"), voucher_no="V1", source="cli"),
+        FundMovement(moved_on=date(2021, 3, 1), kind="compensation_paid", amount=D("80800"), voucher_no="V2",
+                     source="claim"),
+        FundMovement(moved_on=date(2021, 7, 1), kind="deposit", amount=D("999"), voucher_no="V3", source="cli")])
+    loan = programme["L7"]
+    claim = CompensationClaim(loan_id=loan.id, bank_code=loan.bank_code, district_code=loan.district_code,
+                              status="paid", claim_date=date(2021, 3, 1), principal=D("100000"), interest=D("1000"),
+                              total=D("101000"), share_pct=D(80), fund_share=D("80800"), bank_share=D("20200"),
+                              paid_on=date(2021, 3, 1))
+    db.session.add(claim)
+    db.session.flush()
+    db.session.add_all([
+        Recovery(claim_id=claim.id, loan_id=loan.id, bank_code=loan.bank_code, recovered_on=date(2021, 6, 1),
+                 amount=D("10000.03"), fund_share=D("8000.02"), bank_share=D("2000.01")),
+        Recovery(claim_id=claim.id, loan_id=loan.id, bank_code=loan.bank_code, recovered_on=date(2021, 7, 1),
+                 amount=D("5"), fund_share=D("4"), bank_share=D("1")),
+        WriteOff(claim_id=claim.id, loan_id=loan.id, amount=D("90000"), reason="无力偿还", status="approved",
+                 decided_on=date(2021, 6, 30)),
+        WriteOff(claim_id=claim.id, loan_id=loan.id, amount=D("1"), reason="x", status="proposed")])
+    db.session.commit()
+    result = runner.invoke(args=ARGS + ["--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert {key: data[key] for key in ("fund_balance", "guaranteed_outstanding", "leverage", "leverage_limit",
+                                       "claims_paid", "recoveries", "write_offs")} == {
+        "fund_balance": "419200.00", "guaranteed_outstanding": "1460000.00", "leverage": "3.48",
+        "leverage_limit": "5.00", "claims_paid": "101000.00", "recoveries": "10000.03", "write_offs": "90000.00"}
