@@ -104,6 +104,17 @@ def _bank_file_with_a_refused_row(w) -> int:
     return bank_file.id
 
 
+def _lifted_pause():
+    """A bank's pause already lifted (by the rates job): lifting it again is refused."""
+    from loans.db import db
+    from loans.fund.models import BankPause
+
+    pause = BankPause(bank_code="ICBC-CZ", paused_on=date(2021, 5, 31), lifted_on=date(2021, 6, 30), lock_version=1)
+    db.session.add(pause)
+    db.session.commit()
+    return f"/fund/pauses/{pause.id}/lift", {"lock_version": "0", "reason": "已整改"}
+
+
 def _version_data(code: str) -> dict:
     """The policy version's form as the admin page fills it."""
     from loans.policy.forms import PolicyVersionForm
@@ -265,6 +276,16 @@ REFUSALS: dict[str, Refusal] = {
     "subsidy.upload_claim": Refusal(
         "bank", _statement("draft", "claims", file=_file("ours.csv", b"ref,amount\nX,1\n")), 400,
         "The first row must be the header loan_ref,subsidy.", "第一行须为表头 loan_ref,subsidy"),
+    # the guarantee fund (SPEC §13): finance's movements, a city-wide supervisor's lift of a pause
+    "fund.enter_movement": Refusal(
+        "finance", lambda w: ("/fund/movements", {"kind": "deposit", "amount": "0", "moved_on": "2026-01-05",
+                                                  "voucher": "JJ-R"}), 400,
+        "Enter an amount greater than zero.", "请输入大于 0 的金额。"),
+    "fund.import_movements": Refusal(
+        "finance", lambda w: ("/fund/movements/import", {}), 400, "Choose a CSV file.", "请选择 CSV 文件。"),
+    "fund.lift": Refusal(
+        "supervisor", lambda w: _lifted_pause(), 409, "This was changed by someone else just now.",
+        "刚才已有其他人修改了这一内容"),
     # accounts
     "auth.register": Refusal(
         "anonymous", lambda w: ("/register", {"name": "王五", "login": w.users["applicant"].email,
@@ -338,6 +359,13 @@ REFUSALS: dict[str, Refusal] = {
         "anonymous", lambda w: ("/api/v1/bank/loans/L-CONTRACTED/events", {
             "date": "2021-07-01", "kind": "disbursement", "amount": "99999999", "bank_ref": "REF-1"}), 422,
         "more than the contract amount", "超过合同金额", json=True, bank_api=True),
+    "bank_api.file_claim": Refusal(
+        "anonymous", lambda w: ("/api/v1/bank/loans/L-OVERDUE/claims", {"claim_date": "2024-07-15"}), 422,
+        "A claim may be filed from 2024-09-29", "2024-09-29", json=True, bank_api=True),
+    "bank_api.record_recovery": Refusal(
+        "anonymous", lambda w: ("/api/v1/bank/loans/L-CLAIM-PAID/recoveries", {
+            "date": "2024-11-01", "amount": "999999", "bank_ref": "ZC-1"}), 422,
+        "cannot exceed the claim of ¥200,000.00", "¥200,000.00", json=True, bank_api=True),
     "bank_api.confirm_file": Refusal(
         "anonymous", lambda w: (f"/api/v1/bank/files/{w.bank_file_id}/confirm", {}), 409,
         "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认。", json=True,

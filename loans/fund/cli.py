@@ -8,7 +8,6 @@ Bad input exits non-zero with one clear line per problem.
 """
 from __future__ import annotations
 
-import re
 from datetime import date
 from pathlib import Path
 
@@ -22,10 +21,10 @@ fund_cli = UnitOfWorkGroup("fund", help="The guarantee fund (SPEC §13): movemen
 
 
 def _date(option: str, text: str) -> date:
+    from .movements import parse_day
+
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError(text)
-        return date.fromisoformat(text)
+        return parse_day(text)
     except ValueError:
         raise click.ClickException(f"{option} must be a date like 2026-01-31, not {text!r}") from None
 

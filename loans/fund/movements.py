@@ -107,6 +107,13 @@ class ImportResult:
     problems: list[RowProblem] = field(default_factory=list)
 
 
+def parse_day(text: str) -> date:
+    """``YYYY-MM-DD`` exactly, a real day; ValueError otherwise."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        raise ValueError(text)
+    return date.fromisoformat(text)
+
+
 def decode(data: bytes) -> str | None:
     """UTF-8 (with or without BOM), else GB18030; None for a binary file."""
     if b"\x00" in data:
@@ -139,9 +146,7 @@ def _parse_row(number: int, cells: dict, banks: set, districts: set, problems: l
     on = None
     text = cells["date"].strip()
     try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
-            raise ValueError(text)
-        on = date.fromisoformat(text)
+        on = parse_day(text)
     except ValueError:
         bad("date", _l("not a date like 2026-01-31: %(value)r", value=text))
     kind = cells["kind"].strip()

@@ -27,9 +27,6 @@ from ..policy.queries import banks
 from . import queries
 from .models import BankPause, BankRate
 
-ALREADY_LIFTED = _l("This pause has already been lifted.")
-
-
 def is_month_end(d: date) -> bool:
     return (d + rules.ONE_DAY).day == 1
 
@@ -148,7 +145,7 @@ def lift_pause(pause: BankPause, *, on: date, actor, reason: str | None, lock_ve
                 lift_reason=reason)
         .execution_options(synchronize_session=False))
     if result.rowcount != 1:
-        raise ConcurrentChange(ALREADY_LIFTED)
+        raise ConcurrentChange()  # lifted already (by the job or another click): the page shows it
     db.session.expire(pause)
     detail = {"reason": reason} if reason else {}
     if rate is not None:

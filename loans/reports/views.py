@@ -90,15 +90,16 @@ def index():
 
 def _fund_rows(fund: queries.FundFigures, filters: queries.ReportFilters) -> dict:
     """Per bank and per district (the report's district only, for district-bound staff):
-    (name, outstanding, overdue rate, claims rate) as people read them."""
+    (code, name, None, outstanding, overdue rate, claims rate, None) as people read them
+    (``templates/fund/_figures.html`` ``rates_table``)."""
     lang = current_lang()
 
     def rows(figures: dict, names: list) -> list:
         result = []
         for code, name in names:
             rates = figures.get(code, fund_queries.RateFigures()).rates()
-            result.append((code, name, figures.get(code, fund_queries.RateFigures()).outstanding_principal,
-                           _percent(rates.overdue_rate), _percent(rates.claims_rate)))
+            result.append((code, name, None, figures.get(code, fund_queries.RateFigures()).outstanding_principal,
+                           _percent(rates.overdue_rate), _percent(rates.claims_rate), None))
         return result
 
     return {"bank": rows(fund.by_bank, bank_choices(lang)),

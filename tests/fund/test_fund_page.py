@@ -88,7 +88,7 @@ def test_a_city_wide_supervisor_lifts_a_pause_once(as_user, make_user, fund, app
     lifted = db.session.get(BankPause, pause.id)
     assert lifted.lifted_on is not None and lifted.lift_reason == "已整改" and lifted.lifted_by_id is not None
     again = client.post(f"/fund/pauses/{pause.id}/lift", data=data)
-    assert again.status_code == 409 and "This pause has already been lifted." in text(again.get_data(as_text=True))
+    assert again.status_code == 409 and "This was changed by someone else just now." in text(again.get_data(as_text=True))
     audits = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "bank_pause_lifted")).all()
     assert len(audits) == 1 and audits[0].detail["reason"] == "已整改"
 
