@@ -85,6 +85,7 @@ def init_app(app) -> None:
         notification_text=lambda n: _notification_text(n),
         long_date=lambda v: format_date(v, "long") if v else "",
     )
+    app.jinja_env.globals["bank_paused"] = bank_paused
 
     @app.context_processor
     def inject():
@@ -97,6 +98,20 @@ def audit_details(event) -> list:
     """An audit row's details in the reader's words (``audit.display``), reference data by name."""
     lang = current_lang()
     return detail_lines(event.action, event.detail, lambda kind, code: reference_name(kind, code, lang))
+
+
+def bank_paused(code: str | None) -> bool:
+    """Whether new approvals naming the bank are paused today (SPEC §13); read once per request."""
+    from flask import g
+
+    from .db import local_today
+    from .fund.queries import paused_bank_codes
+
+    if not code:
+        return False
+    if "paused_banks" not in g:
+        g.paused_banks = paused_bank_codes(local_today())
+    return code in g.paused_banks
 
 
 def _notification_text(note) -> str:

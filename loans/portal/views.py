@@ -8,6 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from ..fund.queries import paused_bank_codes
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
 from ..db import local_today
@@ -92,7 +93,11 @@ def _business(application, form):
 
 
 def _loan(application, form):
-    form.preferred_bank_code.choices = bank_choices(current_lang(), blank="—", active_only=True)
+    # a bank whose new approvals are paused (SPEC §13) is not offered; one already chosen stays
+    paused = paused_bank_codes(local_today()) - {application.preferred_bank_code}
+    form.preferred_bank_code.choices = [(code, name) for code, name in
+                                        bank_choices(current_lang(), blank="—", active_only=True)
+                                        if code not in paused]
     return services.save_loan
 
 

@@ -75,6 +75,11 @@ class DecideForm(FlaskForm):
     reason = TextAreaField(_l("Reason or note"), validators=[Optional(), Length(max=4000)], filters=[strip],
                            description=_l("Required when lowering the amount, rejecting an approval recommendation, "
                                           "or sending back."))
+    override_reason = TextAreaField(
+        _l("Reason for overriding the fund check (city-wide supervisors only)"),
+        validators=[Optional(), Length(max=2000)], filters=[strip],
+        description=_l("Only when the guarantee fund check refuses this approval: the leverage limit, the fund "
+                       "balance or a paused bank. It is recorded and shown on the case and the fund page."))
 
 
 def document_choices():

@@ -16,6 +16,7 @@ from ..core.money import format_yuan
 from ..core.workflow import Action, CaseStatus, FourEyesViolation, check_four_eyes, role_may
 from ..db import db, local_today, utcnow
 from ..eligibility.services import evaluate_case, latest_snapshot
+from ..fund.check import check_approval, lock_fund
 from ..policy.queries import lpr_fixings, policy_on
 from ..letters.services import issue_letter
 from ..notifications.services import notify
@@ -191,8 +192,10 @@ def recommend(application, *, actor, decision: str, amount: Decimal | None = Non
 
 
 def decide(application, *, actor, decision: str, amount: Decimal | None = None, reason: str = "",
-           on: date | None = None) -> None:
-    """approve | reject | send_back by a supervisor who did not recommend the case."""
+           on: date | None = None, override_reason: str = "") -> None:
+    """approve | reject | send_back by a supervisor who did not recommend the case. An
+    approval passes the guarantee fund's check first (SPEC §13, serialised by the fund's
+    lock) or carries a city-wide supervisor's ``override_reason``."""
     actions = {"approve": Action.approve, "reject": Action.reject, "send_back": Action.send_back}
     if decision not in actions:
         raise Refused(_l("Choose approve, reject or send back."), "decision")
@@ -208,6 +211,9 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
                       status=403) from None
     on = on or local_today()
     if decision == "approve":
+        # Approvals run one at a time (SPEC §13), the fund's lock taken before any other, so
+        # that every approval takes its locks in the same order (fund, case, audit chain).
+        lock_fund()
         if application.recommendation != "approve":
             raise Refused(_l("The officer recommended rejection; send the case back to change that."))
         amount = application.recommended_amount if amount is None else amount
@@ -222,6 +228,7 @@ def decide(application, *, actor, decision: str, amount: Decimal | None = None, 
             raise Refused(_l("No policy version or LPR fixing is in force today."))
         cap_class = db.session.get(District, application.district_code).cap_class
         approvable_snapshot(application, actor=actor, trigger="decision")
+        check_approval(application, actor=actor, amount=amount, today=on, override_reason=override_reason)
     elif decision == "reject" and application.recommendation != "reject" and not reason.strip():
         raise Refused(_l("Explain why you reject a case recommended for approval."), "reason")
     elif decision == "send_back" and not reason.strip():

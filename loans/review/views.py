@@ -6,6 +6,8 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
+from ..fund.check import fund_check, is_citywide_supervisor, overrides_of, refusal_texts
+from ..fund.queries import paused_bank_codes
 from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, may_see_sensitive, timeline
 from ..core.workflow import CaseStatus
@@ -99,7 +101,9 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     recommend_form = forms_override.get("recommend_form") or forms.RecommendForm(
         data={"amount": str(application.amount) if application.amount else "", "term_months": application.term_months,
               "bank_code": application.preferred_bank_code})
-    recommend_form.bank_code.choices = bank_choices(lang)
+    paused = paused_bank_codes(local_today())
+    recommend_form.bank_code.choices = [(code, _("%(bank)s (new approvals paused)", bank=name) if code in paused else name)
+                                        for code, name in bank_choices(lang)]
     recommend_form.failed_rules.choices = [(r["id"], rule_title(r["id"])) for r in (snapshot.rules if snapshot else [])]
     decide_form = forms_override.get("decide_form") or forms.DecideForm()
     parts = queries.case_parts(application)
@@ -111,6 +115,10 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     chosen = ("info" if "info_form" in forms_override else recommend_form.decision.data
               if "recommend_form" in forms_override else None)
     calendar, target, today = working_calendar(), current_app.config["REVIEW_TARGET_WORKING_DAYS"], local_today()
+    check = None
+    if (current_user.role == SUPERVISOR and application.status == CaseStatus.recommended.value
+            and application.recommendation == "approve" and application.recommended_amount):
+        check = fund_check(application, application.recommended_amount, today)
     return render_template(
         "review/case.html", application=application, snapshot=snapshot, events=timeline(application),
         info_form=info_form, recommend_form=recommend_form, decide_form=decide_form, chosen=chosen,
@@ -123,7 +131,8 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
         may_see_sensitive=may_see_sensitive(current_user, application), in_review=queries.IN_REVIEW,
         days_left=queries.working_days_left(application, today, calendar, target),
         deadline=queries.review_deadline(application, calendar, target),
-        target=target, **parts), status
+        target=target, fund_check=check, fund_refusals=refusal_texts(check) if check else [],
+        may_override=is_citywide_supervisor(current_user), overrides=overrides_of(application), **parts), status
 
 
 @bp.get("/cases/<int:application_id>")
@@ -237,6 +246,7 @@ def decide(application_id: int):
         return _case_page(application, decide_form=form, status=400)
     _refusable(application, decide_form=form)
     services.decide(application, actor=current_user, decision=form.decision.data,
-                    amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or "")
+                    amount=Decimal(form.amount.data) if form.amount.data else None, reason=form.reason.data or "",
+                    override_reason=form.override_reason.data or "")
     messages = {"approve": _("Approved."), "reject": _("Rejected."), "send_back": _("Sent back to the officer.")}
     return _done(application, messages[form.decision.data])
