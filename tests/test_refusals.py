@@ -359,6 +359,13 @@ REFUSALS: dict[str, Refusal] = {
         "anonymous", lambda w: ("/api/v1/bank/loans/L-CONTRACTED/events", {
             "date": "2021-07-01", "kind": "disbursement", "amount": "99999999", "bank_ref": "REF-1"}), 422,
         "more than the contract amount", "超过合同金额", json=True, bank_api=True),
+    "bank_api.file_claim": Refusal(
+        "anonymous", lambda w: ("/api/v1/bank/loans/L-OVERDUE/claims", {"claim_date": "2024-07-15"}), 422,
+        "A claim may be filed from 2024-09-29", "2024-09-29", json=True, bank_api=True),
+    "bank_api.record_recovery": Refusal(
+        "anonymous", lambda w: ("/api/v1/bank/loans/L-CLAIM-PAID/recoveries", {
+            "date": "2024-11-01", "amount": "999999", "bank_ref": "ZC-1"}), 422,
+        "cannot exceed the claim of ¥200,000.00", "¥200,000.00", json=True, bank_api=True),
     "bank_api.confirm_file": Refusal(
         "anonymous", lambda w: (f"/api/v1/bank/files/{w.bank_file_id}/confirm", {}), 409,
         "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认。", json=True,

@@ -26,6 +26,9 @@ from ..core.workflow import LOAN_STATUSES
 from ..db import db, local_today, utcnow
 from ..errors import Refused
 from ..extensions import csrf, limiter
+from ..core.fund import ClaimStatus
+from ..fund import claims
+from ..fund.models import CompensationClaim, Recovery
 from ..letters.models import Letter
 from ..personal_data import vault
 from ..servicing import queries as servicing_queries, services as servicing
@@ -47,7 +50,7 @@ RECORDERS = {
     "extension": servicing.record_extension,
 }
 # The services name their form fields; the API names its JSON fields.
-FIELD_NAMES = {"event_on": "date", "new_maturity_date": "new_maturity"}
+FIELD_NAMES = {"event_on": "date", "new_maturity_date": "new_maturity", "recovered_on": "date"}
 
 
 def _token_key() -> str:
@@ -399,6 +402,98 @@ def record_event(loan_ref: str):
     return jsonify(schemas.EventSchema().dump(_event_dict(event))), 201
 
 
+# --- compensation claims and recoveries (SPEC §13) --------------------------------------------
+
+def _recovery_dict(recovery) -> dict:
+    return {"id": recovery.id, "date": recovery.recovered_on, "amount": recovery.amount,
+            "fund_share": recovery.fund_share, "bank_share": recovery.bank_share, "bank_ref": recovery.bank_ref}
+
+
+def _claim_dict(claim) -> dict:
+    recoveries = list(claim.recoveries)
+    return {"id": claim.id, "loan_ref": claim.loan.loan_ref, "status": str(claim.status), "legacy": claim.legacy,
+            "claim_date": claim.claim_date, "overdue_since": claim.overdue_since, "principal": claim.principal,
+            "interest": claim.interest, "total": claim.total, "share_pct": format_rate(claim.share_pct),
+            "fund_share": claim.fund_share, "bank_share": claim.bank_share, "bank_ref": claim.bank_ref,
+            "note": claim.note, "paid_on": claim.paid_on, "cancel_reason": claim.cancel_reason,
+            "recovered": sum((r.amount for r in recoveries), Decimal(0)),
+            "recoveries": [_recovery_dict(r) for r in recoveries]}
+
+
+def _claim_answer(claim, status: int = 200):
+    return jsonify(schemas.ClaimSchema().dump(_claim_dict(claim))), status
+
+
+def _recorded(bank_ref: str | None, model, dump):
+    """409 with what was recorded when this bank already used ``bank_ref`` on a ``model`` row."""
+    if bank_ref is None:
+        return None
+    found = db.session.scalar(select(model).where(model.bank_code == actor().bank_code, model.bank_ref == bank_ref))
+    if found is None:
+        return None
+    return errors({"bank_ref": ["claim_bank_ref_recorded"]}, 409, recorded=dump(found))
+
+
+@bp.get("/loans/<loan_ref>/claims")
+@public
+def loan_claims(loan_ref: str):
+    if problem := _unknown_parameters():
+        return problem
+    found = _loan_or_none(loan_ref)
+    if found is None:
+        return _not_found()
+    listed = claims.claims_of_loan(found, actor())
+    return jsonify(schemas.ClaimListSchema().dump({"claims": [_claim_dict(c) for c in listed]}))
+
+
+@bp.post("/loans/<loan_ref>/claims")
+@public
+def file_claim(loan_ref: str):
+    found = _loan_or_none(loan_ref)
+    if found is None:
+        return _not_found()
+    data, problem = _json_body(schemas.ClaimRequestSchema())
+    if problem:
+        return problem
+    if conflict := _recorded(data["bank_ref"], CompensationClaim, lambda c: schemas.ClaimSchema().dump(_claim_dict(c))):
+        return conflict
+    try:
+        claim = claims.file_claim(found, data["claim_date"], actor(), bank_ref=data["bank_ref"], note=data["note"])
+    except IntegrityError:  # the same bank_ref, filed by a request running at the same time
+        db.session.rollback()
+        return _recorded(data["bank_ref"], CompensationClaim,
+                         lambda c: schemas.ClaimSchema().dump(_claim_dict(c))) or _stale()
+    return _claim_answer(claim, 201)
+
+
+def _stale():
+    raise Refused(servicing.STALE_MESSAGE, status=409)
+
+
+@bp.post("/loans/<loan_ref>/recoveries")
+@public
+def record_recovery(loan_ref: str):
+    found = _loan_or_none(loan_ref)
+    if found is None:
+        return _not_found()
+    data, problem = _json_body(schemas.RecoveryRequestSchema())
+    if problem:
+        return problem
+    if conflict := _recorded(data["bank_ref"], Recovery, lambda r: schemas.RecoverySchema().dump(_recovery_dict(r))):
+        return conflict
+    claim = next((c for c in claims.claims_of_loan(found, actor()) if c.status == ClaimStatus.paid), None)
+    if claim is None:
+        return errors({"request": ["no_paid_claim"]}, 409)
+    try:
+        recovery = claims.record_recovery(claim, data["date"], data["amount"], actor(), bank_ref=data["bank_ref"],
+                                          note=data["note"])
+    except IntegrityError:
+        db.session.rollback()
+        return _recorded(data["bank_ref"], Recovery,
+                         lambda r: schemas.RecoverySchema().dump(_recovery_dict(r))) or _stale()
+    return jsonify(schemas.RecoverySchema().dump(_recovery_dict(recovery))), 201
+
+
 # --- files ----------------------------------------------------------------------------------
 
 def _file_answer(bank_file: BankFile, status: int):
@@ -483,7 +578,12 @@ def add_to_spec(spec) -> None:
                          ("BankLoanList", schemas.LoanListSchema), ("BankStatementLine", schemas.StatementLineSchema),
                          ("BankStatement", schemas.StatementSchema), ("BankStatementList", schemas.StatementListSchema),
                          ("BankErrors", schemas.ErrorSchema), ("BankConflict", schemas.ConflictSchema),
-                         ("BankFile", schemas.BankFileSchema)):
+                         ("BankFile", schemas.BankFileSchema),
+                         ("BankClaimRequest", schemas.ClaimRequestSchema), ("BankClaim", schemas.ClaimSchema),
+                         ("BankClaimList", schemas.ClaimListSchema),
+                         ("BankRecoveryRequest", schemas.RecoveryRequestSchema),
+                         ("BankRecovery", schemas.RecoverySchema),
+                         ("BankRecordedConflict", schemas.RecordedConflictSchema)):
         spec.components.schema(name, schema=schema)
     security = [{"bankToken": []}]
     lang = {"in": "header", "name": "Accept-Language", "required": False, "schema": {"type": "string"},
@@ -561,7 +661,26 @@ def add_to_spec(spec) -> None:
         "BankEventRequest", "201", _json("BankEvent", "The event as recorded."), [loan_ref],
         "The clerk's checks apply. amount and bank_ref are required for money kinds, new_maturity for "
         "an extension. A bank_ref already recorded gives 409 with the recorded event (and what was sent, "
-        "when its values differ)."))
+        "when its values differ). Compensation is not an event: the bank files a claim (kind compensation is "
+        "a 422)."))
+    recorded_conflict = _json("BankRecordedConflict", "The state does not allow it now, the bank_ref is already "
+                                                      "recorded (see recorded), or the first request with this key "
+                                                      "is still being answered.")
+    file_claim = post("bankFileClaim", "File a compensation claim on an overdue loan", "BankClaimRequest", "201",
+                      _json("BankClaim", "The claim, filed, with its amounts."), [loan_ref],
+                      "Once the waiting days (90) after the first overdue day have passed. An officer checks it, a "
+                      "city-wide supervisor approves it and finance pays it; a repayment or the end of the overdue "
+                      "period cancels a pending claim.")
+    file_claim["post"]["responses"]["409"] = recorded_conflict
+    spec.path(path=f"{PREFIX}/loans/{{loan_ref}}/claims", operations={**file_claim, **get(
+        "bankLoanClaims", "The loan's compensation claims, their state, amounts and recoveries",
+        _json("BankClaimList", "Newest first."), [loan_ref],
+        {"404": _json("BankErrors", "No such loan of the token's bank.")})})
+    recovery = post("bankRecovery", "Record money recovered on a compensated or written-off loan",
+                    "BankRecoveryRequest", "201", _json("BankRecovery", "The recovery and its shares."), [loan_ref],
+                    "On the loan's paid claim, shared back as the claim was; recoveries never exceed the claim.")
+    recovery["post"]["responses"]["409"] = recorded_conflict
+    spec.path(path=f"{PREFIX}/loans/{{loan_ref}}/recoveries", operations=recovery)
     file_body = {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file"],
         "properties": {"file": {"type": "string", "format": "binary", "description":

@@ -58,6 +58,10 @@ MESSAGES = {
     "invalid_page": lazy_pgettext("api", "Not a page number."),
     "unknown_parameter": lazy_pgettext("api", "Not a parameter of this call."),
     "file_missing": lazy_pgettext("api", "Send the file as the multipart/form-data part \"file\"."),
+    "compensation_is_a_claim": lazy_pgettext("api", "Compensation is not recorded as an event: file a claim "
+                                                    "(POST …/claims); the loan is compensated when finance pays it."),
+    "no_paid_claim": lazy_pgettext("api", "This loan has no paid claim to record a recovery on."),
+    "claim_bank_ref_recorded": lazy_pgettext("api", "This bank_ref is already recorded (see \"recorded\")."),
 }
 
 
@@ -160,6 +164,13 @@ class DeclineRequestSchema(Schema):
         "description": "Why the bank declines; the applicant sees it.", "minLength": 1, "maxLength": 2000})
 
 
+def _event_kind(kind: str) -> None:
+    if kind == "compensation":  # the fund pays a claim (SPEC §13); the bank files the claim
+        raise ValidationError("compensation_is_a_claim")
+    if kind not in EVENT_KINDS:
+        raise ValidationError("invalid_kind")
+
+
 class EventRequestSchema(Schema):
     """One fact about a loan, as the bank's core system recorded it."""
 
@@ -168,8 +179,7 @@ class EventRequestSchema(Schema):
         ordered = True
 
     date = _date(required=True, metadata={"description": "The day it happened (not in the future)."})
-    kind = _str(required=True, validate=validate.OneOf(EVENT_KINDS, error="invalid_kind"),
-                metadata={"enum": list(EVENT_KINDS)})
+    kind = _str(required=True, validate=lambda kind: _event_kind(kind), metadata={"enum": list(EVENT_KINDS)})
     amount = _amount(load_default=None, allow_none=True,
                      metadata={"description": "Yuan; required for disbursement and repayment."})
     new_maturity = _date(load_default=None, allow_none=True, metadata={"description": "Required for extension."})
@@ -189,6 +199,33 @@ class EventRequestSchema(Schema):
             errors["new_maturity"] = ["extension_new_maturity"]
         if errors:
             raise ValidationError(errors)
+
+
+class ClaimRequestSchema(Schema):
+    """A compensation claim (SPEC §13) on an overdue loan."""
+
+    class Meta:
+        unknown = EXCLUDE
+        ordered = True
+
+    claim_date = _date(required=True, metadata={
+        "description": "At least the waiting days (90) after the first overdue day, not in the future. The "
+                       "claimed principal is the balance that day."})
+    bank_ref = _ref(load_default=None, allow_none=True, metadata={"description": "The bank's own reference."})
+    note = _str(load_default="", validate=validate.Length(max=500, error="too_long"), metadata={"maxLength": 500})
+
+
+class RecoveryRequestSchema(Schema):
+    """Money recovered on a compensated (or written-off) loan."""
+
+    class Meta:
+        unknown = EXCLUDE
+        ordered = True
+
+    date = _date(required=True, metadata={"description": "Not before the claim was paid, not in the future."})
+    amount = _amount(required=True, metadata={"description": "Yuan; recoveries never exceed the claim in all."})
+    bank_ref = _ref(required=True, metadata={"description": "The bank's own reference of the recovery, unique per bank."})
+    note = _str(load_default="", validate=validate.Length(max=500, error="too_long"), metadata={"maxLength": 500})
 
 
 # --- answers ------------------------------------------------------------------------------
@@ -323,6 +360,49 @@ class BankFileSchema(Schema):
         "description": "Where the bank's balance differs from the app's (never adopted)."})
 
 
+class RecoverySchema(Schema):
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    amount = _amount(required=True)
+    fund_share = _amount(required=True, metadata={"description": "The fund's share, rounded half up."})
+    bank_share = _amount(required=True, metadata={"description": "The bank's share: the rest."})
+    bank_ref = fields.String(required=True, allow_none=True)
+
+
+class ClaimSchema(Schema):
+    """A compensation claim: filed → checked → approved → paid, or cancelled."""
+
+    class Meta:
+        ordered = True
+
+    id = fields.Integer(required=True)
+    loan_ref = fields.String(required=True)
+    status = fields.String(required=True, metadata={"enum": ["filed", "checked", "approved", "paid", "cancelled"]})
+    legacy = fields.Boolean(required=True, metadata={"description": "A compensation recorded before claims existed."})
+    claim_date = fields.Date(required=True)
+    overdue_since = fields.Date(required=True, allow_none=True)
+    principal = _amount(required=True, metadata={"description": "The balance on the claim date."})
+    interest = _amount(required=True, metadata={"description": "Contract rate from the first overdue day."})
+    total = _amount(required=True)
+    share_pct = fields.String(required=True, metadata={"description": "The fund's share in percent.",
+                                                       "example": "80.00"})
+    fund_share = _amount(required=True)
+    bank_share = _amount(required=True)
+    bank_ref = fields.String(required=True, allow_none=True)
+    note = fields.String(required=True, allow_none=True)
+    paid_on = fields.Date(required=True, allow_none=True)
+    cancel_reason = fields.String(required=True, allow_none=True)
+    recovered = _amount(required=True, metadata={"description": "Recoveries so far, yuan."})
+    recoveries = fields.List(fields.Nested(RecoverySchema), required=True)
+
+
+class ClaimListSchema(Schema):
+    claims = fields.List(fields.Nested(ClaimSchema), required=True)
+
+
 class ErrorSchema(Schema):
     errors = fields.Dict(keys=fields.String(), values=fields.List(fields.String()), required=True,
                          metadata={"description": "Messages by request field, in the request's language."})
@@ -333,3 +413,9 @@ class ConflictSchema(ErrorSchema):
 
     recorded = fields.Nested(EventSchema, required=False)
     sent = fields.Dict(required=False)
+
+
+class RecordedConflictSchema(ErrorSchema):
+    """A claim's or a recovery's ``bank_ref`` already recorded: what was recorded with it."""
+
+    recorded = fields.Dict(required=False)
