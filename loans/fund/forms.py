@@ -10,6 +10,7 @@ from wtforms.validators import DataRequired, Length, Optional, Regexp
 from ..forms import check_amount, plausible_date, strip
 from ..labels import FUND_MOVEMENT_KIND
 from ..core.fund import MANUAL_MOVEMENT_KINDS
+from .movements import COLUMNS
 
 
 class AsOfForm(FlaskForm):
@@ -33,10 +34,9 @@ class MovementForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Movements file (CSV)"), validators=[FileRequired(_l("Choose a CSV file."))],
-                     description=_l("Header date,kind,amount,voucher,bank_code,district_code; kinds deposit, "
-                                    "withdrawal or interest; amounts in yuan such as 1234.56; UTF-8 or GB18030. "
-                                    "Nothing is stored unless every row is valid; rows already recorded are "
-                                    "left as they are."))
+                     description=_l("Header %(header)s; kinds deposit, withdrawal or interest; amounts in yuan "
+                                    "such as 1234.56; UTF-8 or GB18030. Nothing is stored unless every row is "
+                                    "valid; rows already recorded are left as they are.", header=",".join(COLUMNS)))
 
 
 class LiftForm(FlaskForm):
