@@ -60,7 +60,8 @@ PATHS = {
 
 # Loans of the demo bank, from cases approved a week before the contract:
 # (final state, contract date, amount, term months, contract rate, district, events).
-# Events: (kind, date, amount — or the new maturity date for an extension).
+# Events: (kind, date, amount — or the new maturity date for an extension, or for "claim" the
+# state the bank's compensation claim filed that day reaches: filed, checked, approved or paid).
 D = date.fromisoformat
 LOAN_PLAN = (
     ("contracted", D("2026-11-02"), 150000, 24, "3.50", "431002", ()),
@@ -73,11 +74,12 @@ LOAN_PLAN = (
         ("disbursement", D("2025-07-05"), 100000), ("repayment", D("2025-12-20"), 25000),
         ("repayment", D("2026-06-20"), 25000))),
     ("active", D("2025-05-06"), 60000, 24, "3.45", "431002", (
-        ("disbursement", D("2025-05-08"), 60000), ("overdue_start", D("2025-11-01"), None),
+        ("disbursement", D("2025-05-08"), 60000), ("overdue_start", D("2025-08-01"), None),
+        ("claim", D("2025-11-03"), "filed"),  # cancelled by the end of the overdue period
         ("overdue_end", D("2025-12-01"), None), ("repayment", D("2026-03-20"), 10000))),
     ("overdue", D("2025-04-10"), 150000, 24, "3.50", "431003", (
         ("disbursement", D("2025-04-15"), 150000), ("repayment", D("2025-10-15"), 30000),
-        ("overdue_start", D("2026-08-01"), None))),
+        ("overdue_start", D("2026-08-01"), None), ("claim", D("2026-11-02"), "approved"))),
     ("extended", D("2025-01-08"), 100000, 12, "3.60", "431002", (
         ("disbursement", D("2025-01-10"), 100000), ("repayment", D("2025-07-10"), 50000),
         ("extension", D("2025-12-20"), D("2026-12-31")))),
@@ -86,11 +88,17 @@ LOAN_PLAN = (
         ("repayment", D("2026-02-05"), 40000))),
     ("compensated", D("2025-02-20"), 100000, 12, "3.50", "431002", (
         ("disbursement", D("2025-02-25"), 100000), ("repayment", D("2025-08-25"), 20000),
-        ("overdue_start", D("2026-02-21"), None), ("compensation", D("2026-05-20"), 80000))),
+        ("overdue_start", D("2026-02-21"), None), ("claim", D("2026-05-22"), "paid"))),
     ("active", D("2026-03-02"), 200000, 36, "3.50", "431002", (("disbursement", D("2026-03-05"), 200000),)),
     ("active", D("2026-07-10"), 150000, 24, "3.45", "431003", (
         ("disbursement", D("2026-07-15"), 100000), ("disbursement", D("2026-08-14"), 50000))),
     ("declined", D("2026-11-10"), 100000, 24, "", "431003", ()),
+    ("overdue", D("2025-06-02"), 120000, 24, "3.50", "431002", (
+        ("disbursement", D("2025-06-05"), 120000), ("repayment", D("2025-12-05"), 20000),
+        ("overdue_start", D("2026-07-01"), None), ("claim", D("2026-10-08"), "filed"))),
+    ("overdue", D("2025-03-03"), 90000, 24, "3.45", "431002", (
+        ("disbursement", D("2025-03-05"), 90000), ("overdue_start", D("2026-06-01"), None),
+        ("claim", D("2026-09-01"), "checked"))),
 )
 
 
@@ -201,19 +209,44 @@ def _demo_loan(n: int, plan, rng: random.Random, password_hash: str, staff: dict
     for kind, on, value in events:
         if kind == "extension":
             servicing.record_extension(loan, actor=clerk, on=on, new_maturity_date=value, expected_version=None)
+        elif kind == "claim":
+            _demo_claim(loan, on, value, staff)
         elif kind in ("overdue_start", "overdue_end"):
             recorder = servicing.record_overdue_start if kind == "overdue_start" else servicing.record_overdue_end
             recorder(loan, actor=clerk, on=on, expected_version=None)
         else:
-            recorder = {"disbursement": servicing.record_disbursement, "repayment": servicing.record_repayment,
-                        "compensation": servicing.record_compensation}[kind]
-            actor = staff["finance@demo.czloans.cn"] if kind == "compensation" else clerk
-            recorder(loan, actor=actor, on=on, amount=Decimal(value), expected_version=None)
+            recorder = {"disbursement": servicing.record_disbursement, "repayment": servicing.record_repayment}[kind]
+            recorder(loan, actor=clerk, on=on, amount=Decimal(value), expected_version=None)
     if state in ("active", "extended") and district == "431002":
         servicing.record_visit(loan, actor=staff["officer.beihu@demo.czloans.cn"],
                                visited_on=contract_on + timedelta(days=120), owners=1,
                                employees=app.planned_jobs - 1, note="经营正常，员工均已签订劳动合同。")
     assert loan.status == state, (loan.loan_ref, loan.status, state)
+
+
+def _demo_claim(loan, on: date, state: str, staff: dict) -> None:
+    """The bank's compensation claim filed ``on``, taken through the claim services as far as
+    ``state``: checked by the district's officer, approved by the city-wide supervisor, paid
+    by finance two weeks later (with a recovery a hundred days after that)."""
+    from .fund import claims
+
+    clerk = staff["bank.icbc@demo.czloans.cn"]
+    claim = claims.file_claim(loan, on, clerk, note="逾期超过九十天，申请担保基金代偿。")
+    if state == "filed":
+        return
+    officer = staff["officer.beihu@demo.czloans.cn" if loan.district_code == "431002" else
+                    "officer.suxian@demo.czloans.cn"]
+    claims.check_claim(claim, actor=officer, note="逾期记录、余额与利息已与银行台账核对一致。")
+    if state == "checked":
+        return
+    claims.approve_claim(claim, actor=staff["supervisor.city@demo.czloans.cn"])
+    if state == "approved":
+        return
+    paid_on = on + timedelta(days=14)
+    claims.pay_claim(claim, paid_on=paid_on, voucher_no=f"DC-{paid_on:%Y}-{loan.id:04d}",
+                     actor=staff["finance@demo.czloans.cn"])
+    claims.record_recovery(claim, paid_on + timedelta(days=100), Decimal("5000"), clerk,
+                           bank_ref=f"ICBC-ZC-{loan.id:04d}", note="借款人变卖设备后部分归还。")
 
 
 def _demo_application(n: int, status: str, rng: random.Random, password_hash: str, staff: dict, *,

@@ -22,6 +22,12 @@ def test_demo_loans(app, runner):
         select(LoanEvent).where(LoanEvent.kind.in_(("disbursement", "repayment"))))}
     assert len(periods) >= 6  # money moves across many quarters of 2025–2026
     assert db.session.scalar(select(func.count()).select_from(FollowUpVisit)) >= 1
+    # the compensated loan came through a paid claim; a claim in every state, and a recovery
+    from loans.fund.models import CompensationClaim, Recovery
+
+    assert set(db.session.scalars(select(CompensationClaim.status))) == {
+        "filed", "checked", "approved", "paid", "cancelled"}
+    assert db.session.scalar(select(func.count()).select_from(Recovery)) == 1
 
     from loans.demo import DEMO_PASSWORD
 
@@ -33,6 +39,8 @@ def test_demo_loans(app, runner):
     assert all(loan.loan_ref in page for loan in loans)
     for loan in loans:
         assert client.get(f"/loans/{loan.id}").status_code == 200
+    for claim_id in db.session.scalars(select(CompensationClaim.id)):
+        assert client.get(f"/claims/{claim_id}").status_code == 200
 
     before = (Counter(db.session.scalars(select(Loan.status))),
               db.session.scalar(select(func.count()).select_from(LoanEvent)))
