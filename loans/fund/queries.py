@@ -20,7 +20,7 @@ from ..core.money import from_fen
 from ..db import db
 from ..policy.queries import policy_on
 from ..servicing.models import Loan, LoanEvent
-from .models import BankPause, BankRate, CompensationClaim, FundMovement, Recovery, WriteOff
+from .models import ApprovalOverride, BankPause, BankRate, CompensationClaim, FundMovement, Recovery, WriteOff
 
 ZERO = Decimal("0.00")
 APPROVED = "approved"
@@ -281,6 +281,13 @@ def recent_movements(limit: int = 20, on: date | None = None) -> list[FundMoveme
     if on is not None:
         query = query.where(FundMovement.moved_on <= on)
     return list(db.session.scalars(query))
+
+
+def recent_overrides(limit: int = 20) -> list[ApprovalOverride]:
+    """City-wide supervisors' approvals over the fund check, newest first."""
+    return list(db.session.scalars(select(ApprovalOverride)
+                                   .order_by(ApprovalOverride.created_at.desc(), ApprovalOverride.id.desc())
+                                   .limit(limit)))
 
 
 # --- totals over a range (the reports) ---------------------------------------------------------

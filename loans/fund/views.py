@@ -19,7 +19,7 @@ from ..core.money import format_yuan, parse_amount, to_fen
 from ..db import db, local_today, paginate
 from ..errors import on_refusal
 from ..i18n import current_lang, summary_yuan
-from ..labels import FUND_MOVEMENT_KIND, label
+from ..labels import FUND_MOVEMENT_KIND, FUND_REFUSAL, label
 from ..policy.queries import bank_choices, banks, district_choices, districts
 from . import forms, movements, queries
 from .charts import month_chart
@@ -32,6 +32,7 @@ bp = Blueprint("fund", __name__, url_prefix="/fund")
 @bp.context_processor
 def movement_words() -> dict:
     return {"kind_label": lambda kind: label(FUND_MOVEMENT_KIND, kind),
+            "refusal_labels": lambda codes: [label(FUND_REFUSAL, code) for code in (codes or "").split(",") if code],
             "signed": lambda movement: rules.signed(movement.kind, movement.amount)}
 
 FUND_READERS = (FINANCE, SUPERVISOR, ADMIN, AUDITOR)
@@ -106,7 +107,7 @@ def _index_page(lift_form: forms.LiftForm | None = None, status: int = 200):
     return render_template(
         "fund/index.html", form=form, on=on, overview=overview, position=overview.position, charts=_charts(points),
         points=points, bank_rows=bank_rows, district_rows=district_rows, pauses=list(pauses.values()),
-        movements=queries.recent_movements(10, on), can_lift=is_city_wide_supervisor(current_user),
+        movements=queries.recent_movements(10, on), overrides=queries.recent_overrides(), can_lift=is_city_wide_supervisor(current_user),
         lift_form=lift_form or forms.LiftForm(), lifting=getattr(lift_form, "pause_id", None), percent=percent_text,
         times=times_text, plain=plain), status
 

@@ -151,3 +151,18 @@ def test_a_bank_clerk_sees_its_own_rates_and_pause(as_user, make_user, fund, app
     other = text(as_user(make_user("bank", bank_code="CZRCB")).get("/fund/bank").get_data(as_text=True))
     assert "are not paused" in other
     assert as_user(make_user("finance")).get("/fund/bank").status_code == 403
+
+
+def test_overrides_are_listed(as_user, make_user, make_case, fund):
+    from loans.fund.models import ApprovalOverride
+
+    case = make_case("submitted")
+    supervisor = make_user("supervisor", name="王科长")
+    db.session.add(ApprovalOverride(application_id=case.id, actor_id=supervisor.id, reason="重点项目，报局长同意",
+                                    refusals="leverage_above_limit,bank_paused", projected=Decimal("5.025"),
+                                    limit=Decimal(5), fund_balance=Decimal("20000000"), bank_code="ICBC-CZ"))
+    db.session.commit()
+    page = text(as_user(make_user("auditor")).get("/fund/").get_data(as_text=True))
+    assert f"{case.reference} · 王科长" in page
+    assert "leverage above the limit, bank paused · projected 5.03×, limit 5.00×" in page
+    assert "重点项目，报局长同意" in page
