@@ -39,12 +39,15 @@ def loan_claims_panel(loan, user, claim_form=None):
     listed = claims.claims_of_loan(loan, user)
     today = local_today()
     outlook = claims.claim_outlook(loan, today)
-    may_file = user.role == BANK and outlook.overdue_since is not None and claims.pending_claim(loan) is None
+    pending = claims.pending_claim(loan) if outlook.overdue_since is not None else None
+    may_file = user.role == BANK and outlook.overdue_since is not None and pending is None
+    waiting = may_file and outlook.earliest > today  # the form comes once the waiting days have passed
+    may_file = may_file and not waiting
     form = None
     if may_file:
         form = claim_form or forms.FileClaimForm(formdata=None, data={"version": loan.lock_version,
                                                                       "claim_date": today})
-    return SimpleNamespace(claims=listed, outlook=outlook, form=form, today=today, status_names=CLAIM_STATUS,
+    return SimpleNamespace(claims=listed, outlook=outlook, form=form, waiting=waiting, status_names=CLAIM_STATUS,
                            recovered={c.id: claims.recovered(c) for c in listed if c.status == ClaimStatus.paid})
 
 
