@@ -225,28 +225,36 @@ def _repaid_rows(start: date, end: date):
         .group_by(Loan.bank_code, Loan.district_code)).all()
 
 
-def rate_figures(d: date, by: str = "bank") -> dict[str, RateFigures]:
-    """{bank code (``by="bank"``) or district code: RateFigures} on ``d``: overdue and
-    outstanding principal on ``d``; claims paid and guarantees ended (repaid + claims paid)
-    in ``core.fund.claims_window(d)``. Groups with no figure at all are left out."""
-    index = 0 if by == "bank" else 1
-    figures: dict[str, RateFigures] = {}
+def rate_groups(d: date) -> tuple[dict[str, RateFigures], dict[str, RateFigures]]:
+    """({bank: RateFigures}, {district: RateFigures}) on ``d``, from one pass of each
+    query: overdue and outstanding principal on ``d``; claims paid and guarantees ended
+    (repaid + claims paid) in ``core.fund.claims_window(d)``. Groups with no figure at all
+    are left out."""
+    by_bank: dict[str, RateFigures] = {}
+    by_district: dict[str, RateFigures] = {}
 
-    def of(key) -> RateFigures:
-        return figures.setdefault(key[index], RateFigures())
+    def both(bank, district):
+        return by_bank.setdefault(bank, RateFigures()), by_district.setdefault(district, RateFigures())
 
-    for key, exposure in exposures(d).items():
-        f = of(key)
-        f.outstanding_principal += exposure.outstanding
-        f.overdue_principal += exposure.overdue
+    for (bank, district), exposure in exposures(d).items():
+        for f in both(bank, district):
+            f.outstanding_principal += exposure.outstanding
+            f.overdue_principal += exposure.overdue
     start, end = rules.claims_window(d)
     for bank, district, fen in _claims_rows(start, end):
-        f = of((bank, district))
-        f.claims_paid_principal += _yuan(fen)
-        f.guarantee_ended_principal += _yuan(fen)
+        for f in both(bank, district):
+            f.claims_paid_principal += _yuan(fen)
+            f.guarantee_ended_principal += _yuan(fen)
     for bank, district, fen in _repaid_rows(start, end):
-        of((bank, district)).guarantee_ended_principal += _yuan(fen)
-    return figures
+        for f in both(bank, district):
+            f.guarantee_ended_principal += _yuan(fen)
+    return by_bank, by_district
+
+
+def rate_figures(d: date, by: str = "bank") -> dict[str, RateFigures]:
+    """{bank code (``by="bank"``) or district code: RateFigures} on ``d`` (``rate_groups``)."""
+    by_bank, by_district = rate_groups(d)
+    return by_bank if by == "bank" else by_district
 
 
 def open_pauses() -> list[BankPause]:
@@ -361,10 +369,12 @@ class Overview:
 
 
 def overview(on: date) -> Overview:
-    balance, outstanding = fund_balance(on), guaranteed_outstanding(on)
+    by_bank, by_district = rate_groups(on)
+    balance = fund_balance(on)
+    outstanding = sum((f.outstanding_principal for f in by_bank.values()), ZERO)
     position = FundPosition(on=on, balance=balance, guaranteed_outstanding=outstanding, undrawn=undrawn_approvals(),
                             leverage=rules.ratio(outstanding, balance), limit=leverage_limit(on.year))
     return Overview(on=on, position=position, repayment_rate=repayment_rate_at_maturity(on.year - 1),
-                    by_bank=rate_figures(on, "bank"), by_district=rate_figures(on, "district"),
+                    by_bank=by_bank, by_district=by_district,
                     bank_balances=balances_by(on, "bank_code"), district_balances=balances_by(on, "district_code"),
                     params=fund_params(on))

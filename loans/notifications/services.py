@@ -110,9 +110,10 @@ def compose_email(note: Notification) -> dict:
     user = note.user
     with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
         body = render(note.event, note.params)
+        subject = note.params.get("ref") or (_("Guarantee fund") if note.event in STAFF_EVENTS else "")
     link = (public_url("applications.status", application_id=note.application_id) if note.application_id
             else public_url(note.params.get("page") or "main.index"))
-    return {"to": user.email, "subject": note.params.get("ref", ""), "event": note.event, "body": body, "link": link}
+    return {"to": user.email, "subject": subject, "event": note.event, "body": body, "link": link}
 
 
 def send_email(app, message: dict) -> None:

@@ -265,5 +265,4 @@ def fund_figures(f: ReportFilters, *, rates: bool = False) -> FundFigures:
         repayment_rate_at_maturity=fund_queries.repayment_rate_at_maturity(f.end.year - 1),
         claims_paid=fund_queries.claims_paid(f.start, f.end), recoveries=fund_queries.recoveries(f.start, f.end),
         write_offs=fund_queries.write_offs(f.start, f.end),
-        by_bank=fund_queries.rate_figures(f.end, "bank") if rates else {},
-        by_district=fund_queries.rate_figures(f.end, "district") if rates else {})
+        **(dict(zip(("by_bank", "by_district"), fund_queries.rate_groups(f.end))) if rates else {}))

@@ -78,9 +78,13 @@ def test_the_job_stores_warns_and_pauses(icbc, people):
     assert audit.detail == {"bank": "ICBC-CZ", "on": "2026-05-31", "claims_rate": "6.00%"}
 
 
-def test_who_is_told(icbc, people):
+def test_who_is_told(app, icbc, people):
     with unit_of_work():
         compute_bank_rates(d(2026, 5, 31))
+    emails = {(m["to"], m["event"]): m for m in app.extensions.get("sent_emails", [])}
+    clerk = emails[(people["icbc"].email, "bank_paused")]
+    assert clerk["subject"] == "Guarantee fund" and clerk["link"].endswith("/fund/bank")
+    assert emails[(people["finance"].email, "bank_warned")]["link"].endswith("/fund/")
     told = {(n.user_id, n.event) for n in db.session.scalars(select(Notification))}
     for who in ("finance", "city", "icbc"):
         assert (people[who].id, "bank_warned") in told and (people[who].id, "bank_paused") in told
