@@ -46,7 +46,7 @@ WORDS = {
         "issuer": "郴州市财政局 · " + BUREAU["zh"], "unit": "金额单位：元",
         "adjustments": "以前期间贴息调整", "original_period": "原贴息期间", "frozen": "已结算金额(元)",
         "recomputed": "重新计算金额(元)", "adjustment": "调整金额(元)", "lines_total": "本期贴息合计",
-        "adjustments_total": "调整合计", "statement_total": "结算合计", "items": "项",
+        "adjustments_total": "调整合计", "statement_total": "结算合计", "entries": "项",
         "adjustments_note": ("以下贷款的事项（还款、逾期等）在原贴息期间结算表审核后才登记，原结算表不作更改，"
                              "差额在本结算表中调整。"),
         "refund_words": "银行应退回金额（大写）",
@@ -72,7 +72,7 @@ WORDS = {
         "adjustments": "Adjustments for earlier periods", "original_period": "Original period",
         "frozen": "Frozen (¥)", "recomputed": "Recomputed (¥)", "adjustment": "Adjustment (¥)",
         "lines_total": "Lines total", "adjustments_total": "Adjustments total", "statement_total": "Statement total",
-        "items": "items",
+        "entries": "items",
         "adjustments_note": ("Events (repayments, overdue periods…) recorded after the original period's statement "
                              "was reviewed leave that statement unchanged; the differences are adjusted here."),
         "refund_words": "Refund due from the bank, in words",

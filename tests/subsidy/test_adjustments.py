@@ -379,3 +379,5 @@ def test_statement_pdf_shows_both_tables(refund_statement, lang, words):
     for word in words:
         assert word in content, word
     assert "ADJ-C" in content and "ADJ-A" in content
+    assert "3项" in content if lang == "zh" else "3 items" in content
+    assert "built-in" not in content and "object at" not in content
