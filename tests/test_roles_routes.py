@@ -89,9 +89,24 @@ def world(app, make_user):
     loan, _ = servicing.record_contract(case, servicing.ContractTerms(
         contract_no="ICBC-2026-0001", contract_date=date.today(), amount=Decimal("100000"), term_months=24,
         contract_rate=Decimal("3.50")), actor=users["bank"])
+    _claim_on(loan)
     db.session.commit()
     return {"users": users, "other_officer": other_officer, "case_id": case.id, "document_id": document.id,
             "letter_id": _any_letter_id(), "loan_id": loan.id}
+
+
+def _claim_on(loan) -> None:
+    """Claim 1 (a route's ``claim_id`` is 1): a filed compensation claim on the world's loan."""
+    from decimal import Decimal
+
+    from loans.db import db
+    from loans.fund.models import CompensationClaim
+
+    money = {name: Decimal("1000") for name in ("principal", "total", "fund_share")}
+    db.session.add(CompensationClaim(loan_id=loan.id, bank_code=loan.bank_code, district_code=loan.district_code,
+                                     status="filed", claim_date=loan.contract_date, interest=Decimal(0),
+                                     share_pct=Decimal(100), bank_share=Decimal(0), **money))
+    db.session.flush()
 
 
 class _Upload:
