@@ -3,10 +3,13 @@ seconds, longer than a page should wait. Finance starts it from the subsidy page
 taken to the period when it is done."""
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
+from ..core.money import format_yuan
 from ..errors import Refused
 from ..i18n import list_separator, period_name, prose_date
 from ..jobs.kinds import JobContext, JobFailed, job_kind
@@ -22,6 +25,10 @@ def _messages(params: dict, result: dict | None) -> list[tuple[str, str]]:
 
     said = [("success", _("%(period)s computed: %(n)d statement(s), %(lines)d line(s).",
                           period=period_name(result["period"]), n=result["statements"], lines=result["lines"]))]
+    if result.get("adjustments"):
+        said.append(("info", _("The statements carry %(n)d adjustment(s) for earlier periods whose statements are "
+                               "frozen, %(total)s in all.", n=result["adjustments"],
+                               total=format_yuan(Decimal(result["adjustments_total"])))))
     if result.get("latest_lpr_published_on"):
         said.append(("info", _("The loans’ LPR₀ are fixings published up to %(date)s.",
                                date=prose_date(date.fromisoformat(result["latest_lpr_published_on"])))))
@@ -60,6 +67,8 @@ def subsidy_compute(context: JobContext) -> dict:
         "period": result.period,
         "statements": len(computed),
         "lines": sum(b.line_count for b in computed),
+        "adjustments": sum(b.adjustment_count for b in computed),
+        "adjustments_total": str(sum((b.adjustments_total for b in computed), Decimal("0.00"))),
         "latest_lpr_published_on": result.latest_lpr_published_on.isoformat() if result.latest_lpr_published_on
         else None,
         "skipped": [f"{b.bank_code} v{b.version}" for b in result.skipped],

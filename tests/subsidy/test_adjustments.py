@@ -381,3 +381,12 @@ def test_statement_pdf_shows_both_tables(refund_statement, lang, words):
     assert "ADJ-C" in content and "ADJ-A" in content
     assert "3项" in content if lang == "zh" else "3 items" in content
     assert "built-in" not in content and "object at" not in content
+
+
+def test_the_compute_job_says_how_much_is_adjusted(q3_reviewed, people):
+    add_event(q3_reviewed["A"], date(2021, 8, 5), "repayment", "100000")
+    finance = client_for(_app(), people["finance"])
+    response = finance.post("/subsidy/compute", data={"period": "2021Q4"}, follow_redirects=True)
+    page = text(response.get_data(as_text=True))
+    assert "The statements carry 1 adjustment(s) for earlier periods whose statements are frozen, -¥261.11 in all." \
+        in page
