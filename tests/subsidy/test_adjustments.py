@@ -390,3 +390,36 @@ def test_the_compute_job_says_how_much_is_adjusted(q3_reviewed, people):
     page = text(response.get_data(as_text=True))
     assert "The statements carry 1 adjustment(s) for earlier periods whose statements are frozen, -¥261.11 in all." \
         in page
+
+
+def test_adjustments_load_loans_in_chunks(app, add_loan, people, monkeypatch):
+    """Two queries per chunk of loans for each frozen period, whatever the number of loans."""
+    from sqlalchemy import event
+
+    from loans.db import db
+    from loans.subsidy import services
+
+    monkeypatch.setattr(services, "CHUNK", 7)
+    loans = [add_loan(f"N{i:03d}", bank=("ICBC-CZ", "ABC-CZ")[i % 2]) for i in range(30)]
+    db.session.commit()
+    compute("2021Q3", AFTER_Q3)
+    for bank in ("ICBC-CZ", "ABC-CZ"):
+        freeze("2021Q3", people, bank=bank)
+    for loan in loans:
+        add_event(loan, date(2021, 8, 5), "repayment", "100000")
+
+    statements = []
+
+    def count(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        compute("2021Q4", AFTER_Q4)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", count)
+    event_reads = [s for s in statements if s.lstrip().startswith("SELECT loan_events.loan_id")]
+    assert len(event_reads) == 5 + 5  # 2021Q4's lines, then 2021Q3 recomputed: 30 loans in chunks of 7
+    for bank in ("ICBC-CZ", "ABC-CZ"):
+        q4 = statement("2021Q4", bank)
+        assert q4.adjustment_count == 15 and q4.adjustments_total == 15 * D("-261.11")
