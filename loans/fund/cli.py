@@ -12,12 +12,21 @@ from datetime import date
 from pathlib import Path
 
 import click
+from flask import current_app
+from flask_babel import force_locale
 
 from ..core.fund import MANUAL_MOVEMENT_KINDS
 from ..errors import Refused
 from ..unit_of_work import UnitOfWorkGroup
 
 fund_cli = UnitOfWorkGroup("fund", help="The guarantee fund (SPEC §13): movements and per-bank rates.")
+
+LANG = click.option("--lang", type=click.Choice(["zh", "en"]), default=None,
+                    help="Language of the messages (default: the app's default language).")
+
+
+def _in(lang: str | None):
+    return force_locale(lang or current_app.config["BABEL_DEFAULT_LOCALE"])
 
 
 def _date(option: str, text: str) -> date:
@@ -37,7 +46,8 @@ def _date(option: str, text: str) -> date:
 @click.option("--district", "district_code", default=None, metavar="D", help="Only if it concerns one district.")
 @click.option("--kind", type=click.Choice([k.value for k in MANUAL_MOVEMENT_KINDS]), default="deposit",
               show_default=True)
-def deposit_command(amount, on_text, voucher, bank_code, district_code, kind):
+@LANG
+def deposit_command(amount, on_text, voucher, bank_code, district_code, kind, lang):
     """Record a deposit (or a withdrawal or interest) of the fund."""
     from ..core.money import parse_positive_amount
     from .movements import enter_movement
@@ -48,7 +58,8 @@ def deposit_command(amount, on_text, voucher, bank_code, district_code, kind):
         raise click.ClickException(f"--amount must be a positive amount in yuan, not {amount!r}") from None
     on = _date("--on", on_text)
     try:
-        movement, added = enter_movement(kind, value, on, voucher, bank_code, district_code, source="cli")
+        with _in(lang):
+            movement, added = enter_movement(kind, value, on, voucher, bank_code, district_code, source="cli")
     except Refused as exc:
         raise click.ClickException(str(exc)) from None
     if added:
@@ -59,7 +70,8 @@ def deposit_command(amount, on_text, voucher, bank_code, district_code, kind):
 
 @fund_cli.command("import")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
-def import_command(path):
+@LANG
+def import_command(path, lang):
     """Load fund movements from a CSV file; nothing is stored unless every row is valid."""
     from .movements import import_movements
 
@@ -67,7 +79,8 @@ def import_command(path):
         data = path.read_bytes()
     except OSError as exc:
         raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
-    result = import_movements(data, source="file")
+    with _in(lang):
+        result = import_movements(data, source="file")
     if result.problems:
         for problem in result.problems:
             click.echo(f"{path.name}: {problem}", err=True)

@@ -24,7 +24,7 @@ def count() -> int:
 
 
 def test_deposit_is_recorded_and_audited(runner):
-    result = runner.invoke(args=["fund", "deposit", "--amount", "20000000", "--on", "2026-01-05", "--voucher", "JJ-1",
+    result = runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "20000000", "--on", "2026-01-05", "--voucher", "JJ-1",
                                  "--bank", "ICBC-CZ", "--district", "431002"])
     assert result.exit_code == 0, result.output
     assert "recorded deposit of 20000000.00 on 2026-01-05" in result.output
@@ -32,15 +32,15 @@ def test_deposit_is_recorded_and_audited(runner):
     assert queries.fund_balance(date(2026, 1, 5), bank="ICBC-CZ", district="431002") == Decimal("20000000.00")
     audit = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "fund_movement")).one()
     assert audit.detail["voucher_no"] == "JJ-1" and audit.detail["via"] == "cli"
-    again = runner.invoke(args=["fund", "deposit", "--amount", "20000000.00", "--on", "2026-01-05", "--voucher",
+    again = runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "20000000.00", "--on", "2026-01-05", "--voucher",
                                 "JJ-1", "--bank", "ICBC-CZ", "--district", "431002"])
     assert again.exit_code == 0 and "nothing changed" in again.output
     assert count() == 1
 
 
 def test_a_withdrawal_lowers_the_balance(runner):
-    runner.invoke(args=["fund", "deposit", "--amount", "1000", "--on", "2026-01-05", "--voucher", "A"])
-    result = runner.invoke(args=["fund", "deposit", "--kind", "withdrawal", "--amount", "300.50", "--on",
+    runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "1000", "--on", "2026-01-05", "--voucher", "A"])
+    result = runner.invoke(args=["fund", "deposit", "--lang", "en", "--kind", "withdrawal", "--amount", "300.50", "--on",
                                  "2026-02-01", "--voucher", "B"])
     assert result.exit_code == 0, result.output
     assert queries.fund_balance(date(2026, 2, 1)) == Decimal("699.50")
@@ -56,7 +56,7 @@ def test_a_withdrawal_lowers_the_balance(runner):
     (["--amount", "1000", "--on", "2026-01-05", "--voucher", " "], "Give the voucher number"),
 ])
 def test_bad_deposits_exit_non_zero_with_one_line(runner, args, message):
-    result = runner.invoke(args=["fund", "deposit", *args])
+    result = runner.invoke(args=["fund", "deposit", "--lang", "en", *args])
     assert result.exit_code != 0
     assert message in result.output and "Traceback" not in result.output
     assert len(result.output.strip().splitlines()) == 1
@@ -64,8 +64,8 @@ def test_bad_deposits_exit_non_zero_with_one_line(runner, args, message):
 
 
 def test_same_voucher_other_values_is_refused(runner):
-    runner.invoke(args=["fund", "deposit", "--amount", "1000", "--on", "2026-01-05", "--voucher", "V"])
-    result = runner.invoke(args=["fund", "deposit", "--amount", "2000", "--on", "2026-01-05", "--voucher", "V"])
+    runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "1000", "--on", "2026-01-05", "--voucher", "V"])
+    result = runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "2000", "--on", "2026-01-05", "--voucher", "V"])
     assert result.exit_code != 0 and "Voucher V is already recorded with other values" in result.output
     assert count() == 1
 
@@ -75,12 +75,12 @@ def test_import_utf8_and_again(runner, tmp_path):
     path.write_text(HEADER + "2026-01-05,deposit,20000000,JJ-1,,\n2026-03-31,interest,1234.56,JJ-2,,\n"
                     "2026-04-01,deposit,500000,JJ-3,ICBC-CZ,431002\n2026-05-01,withdrawal,100000,JJ-4,,431003\n",
                     encoding="utf-8-sig")
-    result = runner.invoke(args=["fund", "import", str(path)])
+    result = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     assert "4 movement(s) added, 0 already recorded" in result.output
     assert queries.fund_balance(date(2026, 12, 31)) == Decimal("20401234.56")
     assert queries.fund_balance(date(2026, 12, 31), district="431003") == Decimal("-100000.00")
-    again = runner.invoke(args=["fund", "import", str(path)])
+    again = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert again.exit_code == 0 and "0 movement(s) added, 4 already recorded" in again.output
     assert count() == 4
 
@@ -88,7 +88,7 @@ def test_import_utf8_and_again(runner, tmp_path):
 def test_import_gb18030(runner, tmp_path):
     path = tmp_path / "fund.csv"
     path.write_bytes((HEADER + "2026-01-05,deposit,1000,郴州担保基金凭证一号,,\n").encode("gb18030"))
-    result = runner.invoke(args=["fund", "import", str(path)])
+    result = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert result.exit_code == 0, result.output
     assert db.session.scalar(select(FundMovement.voucher_no)) == "郴州担保基金凭证一号"
 
@@ -98,7 +98,7 @@ def test_import_is_all_or_nothing_with_row_and_column(runner, tmp_path):
     path.write_text(HEADER + "2026-01-05,deposit,1000,V1,,\n2026-13-01,deposit,1000,V2,,\n"
                     "2026-01-06,compensation_paid,1000,V3,,\n2026-01-07,deposit,0,V4,NOPE,\n"
                     "2026-01-08,deposit,5,V1,,\n", encoding="utf-8")
-    result = runner.invoke(args=["fund", "import", str(path)])
+    result = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert result.exit_code != 0
     lines = result.output.strip().splitlines()
     assert "fund.csv: row 3, column date: not a date like 2026-01-31: '2026-13-01'" in lines
@@ -114,17 +114,17 @@ def test_import_is_all_or_nothing_with_row_and_column(runner, tmp_path):
 def test_import_missing_column_and_unreadable_file(runner, tmp_path):
     path = tmp_path / "fund.csv"
     path.write_text("date,kind,amount,voucher\n2026-01-05,deposit,1000,V1\n", encoding="utf-8")
-    result = runner.invoke(args=["fund", "import", str(path)])
+    result = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert result.exit_code != 0 and "fund.csv: row 1, column bank_code: missing column" in result.output
-    missing = runner.invoke(args=["fund", "import", str(tmp_path / "none.csv")])
+    missing = runner.invoke(args=["fund", "import", "--lang", "en", str(tmp_path / "none.csv")])
     assert missing.exit_code != 0 and "cannot read" in missing.output
 
 
 def test_import_conflicting_with_a_recorded_voucher(runner, tmp_path):
-    runner.invoke(args=["fund", "deposit", "--amount", "1000", "--on", "2026-01-05", "--voucher", "V1"])
+    runner.invoke(args=["fund", "deposit", "--lang", "en", "--amount", "1000", "--on", "2026-01-05", "--voucher", "V1"])
     path = tmp_path / "fund.csv"
     path.write_text(HEADER + "2026-01-06,deposit,2000,V2,,\n2026-01-05,deposit,9999,V1,,\n", encoding="utf-8")
-    result = runner.invoke(args=["fund", "import", str(path)])
+    result = runner.invoke(args=["fund", "import", "--lang", "en", str(path)])
     assert result.exit_code != 0 and "row 3, column voucher: voucher V1 is already recorded" in result.output
     assert count() == 1
 

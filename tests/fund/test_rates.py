@@ -9,6 +9,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from loans.audit.models import AuditEvent
@@ -34,9 +35,13 @@ def paid_claim(loan, paid_on, principal):
 
 @pytest.fixture
 def people(make_user):
-    return {"finance": make_user("finance"), "city": make_user("supervisor"),
-            "beihu": make_user("supervisor", district_code="431002"),
-            "icbc": make_user("bank", bank_code="ICBC-CZ"), "abc": make_user("bank", bank_code="ABC-CZ")}
+    people = {"finance": make_user("finance"), "city": make_user("supervisor"),
+              "beihu": make_user("supervisor", district_code="431002"),
+              "icbc": make_user("bank", bank_code="ICBC-CZ"), "abc": make_user("bank", bank_code="ABC-CZ")}
+    for user in people.values():
+        user.locale = "en"  # their emails in English
+    db.session.commit()
+    return people
 
 
 @pytest.fixture
@@ -90,7 +95,9 @@ def test_who_is_told(app, icbc, people):
         assert (people[who].id, "bank_warned") in told and (people[who].id, "bank_paused") in told
     assert not any(user in (people["beihu"].id, people["abc"].id) for user, _ in told)
     note = db.session.scalars(select(Notification).where(Notification.event == "bank_paused")).first()
-    assert render(note.event, note.params) == (
+    with force_locale("en"):
+        said = render(note.event, note.params)
+    assert said == (
         "Bank ICBC-CZ: claims rate 6.00% on 2026-05-31 is above 5%; new approvals naming it are paused.")
 
 
@@ -152,7 +159,9 @@ def test_leverage_near_the_limit_is_told_once_per_month_end(app, people):
             run = compute_bank_rates(d(2026, 5, 31))
     notes = db.session.scalars(select(Notification).where(Notification.event == "leverage_near_limit")).all()
     assert {n.user_id for n in notes} == {people["finance"].id, people["city"].id}  # once each
-    assert render(notes[0].event, notes[0].params) == (
+    with force_locale("en"):
+        said = render(notes[0].event, notes[0].params)
+    assert said == (
         "Guarantee fund: leverage 4.60 on 2026-05-31 is at 90% of the limit 5.00 or above.")
     with unit_of_work():
         compute_bank_rates(d(2026, 5, 20))  # not a month-end: no notice
