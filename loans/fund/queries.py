@@ -69,15 +69,12 @@ def balances_by(d: date, column: str) -> dict[str, Decimal]:
 
 # --- loans on a date ---------------------------------------------------------------------------
 
-@dataclass
+@dataclass(frozen=True)
 class Exposure:
     """Principal outstanding (guaranteed) and overdue of some loans on a date."""
 
     outstanding: Decimal = ZERO
     overdue: Decimal = ZERO
-
-    def __add__(self, other: "Exposure") -> "Exposure":
-        return Exposure(self.outstanding + other.outstanding, self.overdue + other.overdue)
 
 
 def _exposure_rows(d: date):
@@ -110,17 +107,9 @@ def exposures(d: date) -> dict[tuple[str, str], Exposure]:
     return {(bank, district): Exposure(_yuan(out), _yuan(over)) for bank, district, out, over in _exposure_rows(d)}
 
 
-def _total(items, key=None) -> dict:
-    totals: dict = {}
-    for (bank, district), value in items:
-        group = bank if key == "bank" else district if key == "district" else None
-        totals[group] = totals.get(group, type(value)()) + value
-    return totals
-
-
 def guaranteed_outstanding(d: date) -> Decimal:
     """The principal outstanding on ``d`` of loans contracted, active, extended or overdue on it."""
-    return _total(exposures(d).items()).get(None, Exposure()).outstanding
+    return sum((exposure.outstanding for exposure in exposures(d).values()), ZERO)
 
 
 def leverage(d: date) -> Decimal | None:
