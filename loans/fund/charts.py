@@ -42,7 +42,7 @@ class MonthChart:
 
 def text_px(text: str) -> int:
     """About how wide a label is at the chart's font size: CJK characters are wider."""
-    return sum(12 if ord(ch) > 0x2E80 else 7 for ch in text)
+    return sum(13 if ord(ch) > 0x2E80 else 8 for ch in text)
 
 
 def round_step(largest: int, steps: int = 4) -> int:

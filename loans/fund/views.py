@@ -63,7 +63,8 @@ def times_text(value: Decimal | None) -> str:
 
 
 def _month_axis(point) -> tuple[str, ...]:
-    return (f"{point.month}月",) if current_lang() == "zh" else (f"{point.year % 100:02d}-{point.month:02d}",)
+    """Under a month's column: the month, and the year below it."""
+    return (f"{point.month}月" if current_lang() == "zh" else f"{point.month:02d}", str(point.year))
 
 
 def _money_tick(units: int) -> str:
