@@ -205,6 +205,17 @@ def export_adjustments(period: str) -> list | None:
     return sorted(rows, key=lambda r: (r.bank_code, r.loan_ref, r.original_period))
 
 
+def adjustment_carrier(statement: SubsidyStatement) -> SubsidyStatement | None:
+    """The bank's earliest frozen statement that carries an adjustment for the statement's
+    period: while there is one, the statement may not be reopened (SPEC §13)."""
+    return db.session.scalar(
+        select(SubsidyStatement).where(
+            SubsidyStatement.bank_code == statement.bank_code, SubsidyStatement.status.in_(FROZEN_STATUSES),
+            SubsidyStatement.id.in_(select(SubsidyAdjustment.statement_id)
+                                    .where(SubsidyAdjustment.original_period == statement.period)))
+        .order_by(SubsidyStatement.period).limit(1))
+
+
 def all_adjustments(statement: SubsidyStatement) -> list[SubsidyAdjustment]:
     """The statement's adjustments by loan ref and original period."""
     return list(db.session.scalars(select(SubsidyAdjustment).where(SubsidyAdjustment.statement_id == statement.id)

@@ -29,6 +29,7 @@ from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
+from .queries import adjustment_carrier
 from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyAdjustment, SubsidyLine,
                      SubsidyStatement)
 from ..errors import ConcurrentChange, Refused
@@ -421,7 +422,7 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     if statement.status == StatementStatus.paid:
         raise Refused(_l("A paid statement is never reopened. A later change to its period is carried as an "
                          "adjustment by the bank's next statement."), status=409)
-    carrier = _adjustment_carrier(statement, FROZEN_STATUSES)
+    carrier = adjustment_carrier(statement)
     if carrier is not None:
         raise Refused(_l("This statement cannot be reopened: the statement of %(period)s (version %(version)d), "
                          "already reviewed, approved or paid, carries adjustments for its period. Reopen that one "
@@ -440,17 +441,6 @@ def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_ve
     db.session.flush()
     compute_period_subsidy(period, actor, today=today, bank_codes=[bank])
     return new
-
-
-def _adjustment_carrier(statement: SubsidyStatement, statuses) -> SubsidyStatement | None:
-    """A current statement of the bank, in one of ``statuses``, that carries an adjustment
-    for the statement's period (the earliest)."""
-    return db.session.scalar(
-        select(SubsidyStatement).where(
-            SubsidyStatement.bank_code == statement.bank_code, SubsidyStatement.status.in_(statuses),
-            SubsidyStatement.id.in_(select(SubsidyAdjustment.statement_id)
-                                    .where(SubsidyAdjustment.original_period == statement.period)))
-        .order_by(SubsidyStatement.period).limit(1))
 
 
 def _drop_draft_adjustments(period: str, bank: str) -> int:

@@ -23,7 +23,7 @@ from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
 from .exports import NeverComputed, csv_bytes, statement_csv, statement_xlsx, xlsx_bytes
-from .models import StatementStatus
+from .models import FROZEN_STATUSES, StatementStatus
 from .pdf import render_statement_pdf
 from ..jobs.runner import submit
 
@@ -188,6 +188,7 @@ def _statement_page(statement, *, status=200, review_form=None, pay_form=None, r
     return render_template(
         "subsidy/statement.html", statement=statement, lines=listed.items, page=listed.page, pages=listed.pages,
         show_all=show_all, adjustments=queries.all_adjustments(statement),
+        carrier=queries.adjustment_carrier(statement) if statement.status in FROZEN_STATUSES else None,
         lines_total=statement.total - statement.adjustments_total,
         per_page=queries.PAGE_SIZE, names=names, bank_name=bank_names(current_lang()).get(statement.bank_code, ""),
         start=start, end=end, versions=versions, claims=queries.claims_for(statement),

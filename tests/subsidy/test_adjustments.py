@@ -230,6 +230,9 @@ def test_a_paid_statement_is_never_reopened(three_loans, people):
     assert refused.value.status == 409 and "A paid statement is never reopened" in str(refused.value)
     db.session.rollback()
     assert statement("2021Q3").status == "paid"
+    page = client_for(_app(), people["finance"]).get(f"/subsidy/statements/{statement('2021Q3').id}")
+    assert "A paid statement is never reopened" in text(page.get_data(as_text=True))
+    assert "/reopen" not in page.get_data(as_text=True)
 
 
 def test_reopen_refused_on_the_page_in_both_languages(q3_reviewed, people):
@@ -240,6 +243,9 @@ def test_reopen_refused_on_the_page_in_both_languages(q3_reviewed, people):
     q3 = statement("2021Q3")
     finance = client_for(_app(), people["finance"])
     page = finance.get(f"/subsidy/statements/{q3.id}").get_data(as_text=True)
+    assert f"/subsidy/statements/{q3.id}/reopen" not in page  # no form to fill in vain
+    assert ("This statement cannot be reopened while the statement of Q4 2021 (version 1), already reviewed, "
+            "approved or paid, carries adjustments for its period.") in text(page)
     lock_version = re.search(r'name="lock_version"[^>]*value="(\d+)"|value="(\d+)"[^>]*name="lock_version"', page)
     lock = lock_version.group(1) or lock_version.group(2)
     response = finance.post(f"/subsidy/statements/{q3.id}/reopen", data={"reason": "更正", "lock_version": lock})

@@ -99,7 +99,7 @@ def test_workflow_through_the_pages(app, computed, people):
     assert (statement.status, statement.paid_on, statement.voucher_no) == ("paid", date(2021, 10, 15), "FIN-7")
     assert statement.reviewed_by_id == people["supervisor"].id and statement.approved_by_id == people["finance"].id
 
-    never = finance.post(f"/subsidy/statements/{sid}/reopen", data={"lock_version": lock(finance, sid),
+    never = finance.post(f"/subsidy/statements/{sid}/reopen", data={"lock_version": str(statement.lock_version),
                                                                      "reason": "bank reported a repayment"})
     assert never.status_code == 409 and "A paid statement is never reopened" in text(never.get_data(as_text=True))
 
