@@ -191,3 +191,30 @@ def test_pages_in_chinese(approved, bank_user, staff, as_user):
         assert response.status_code == 200 and 'lang="zh' in response.get_data(as_text=True), path
         assert "151,312.50" in page, path
     assert overdue_word in text(bank.get(f"/claims/{claim_id}").get_data(as_text=True))
+
+
+def test_finance_completes_an_earlier_compensation(approved, bank_user, staff, as_user):
+    loan = overdue(approved, bank_user, since=date(2025, 1, 1))
+    finance_user = staff("finance")
+    event = servicing.record_compensation(loan, actor=finance_user, on=date(2025, 5, 1), amount=D("150000"),
+                                          expected_version=None)
+    legacy = CompensationClaim(loan_id=loan.id, bank_code=loan.bank_code, district_code=loan.district_code,
+                               status="paid", legacy=True, claim_date=date(2025, 5, 1), principal=D("150000"),
+                               interest=D(0), total=D("150000"), share_pct=D(80), fund_share=D("120000"),
+                               bank_share=D("30000"), paid_on=date(2025, 5, 1), compensation_event_id=event.id)
+    db.session.add(legacy)
+    db.session.commit()
+    finance = as_user(finance_user)
+    listed = text(finance.get("/claims/?tab=legacy").get_data(as_text=True))
+    assert loan.loan_ref in listed and "carried over" in listed
+    page = text(finance.get(f"/claims/{legacy.id}").get_data(as_text=True))
+    assert "Complete an earlier compensation" in page
+    response = act(finance, legacy.id, "complete", paid_on="2025-05-01", voucher_no="")
+    assert response.status_code == 400 and not db.session.scalar(select(func.count()).select_from(FundMovement).where(
+        FundMovement.claim_id == legacy.id))
+    assert act(finance, legacy.id, "complete", paid_on="2025-05-01", voucher_no="DC-2024-9").status_code == 302
+    movement = db.session.scalar(select(FundMovement).where(FundMovement.claim_id == legacy.id))
+    assert (movement.amount, movement.voucher_no, movement.kind) == (D("120000.00"), "DC-2024-9", "compensation_paid")
+    page = text(finance.get(f"/claims/{legacy.id}").get_data(as_text=True))
+    assert "Complete an earlier compensation" not in page and "voucher DC-2024-9" in page
+    assert loan.loan_ref not in text(finance.get("/claims/?tab=legacy").get_data(as_text=True))
