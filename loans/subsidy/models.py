@@ -94,8 +94,9 @@ class SubsidyLine(db.Model):
 class SubsidyAdjustment(db.Model):
     """A correction carried by a later statement for an earlier, frozen period (SPEC
     §13): ``recomputed_subsidy`` (the original period from today's events) −
-    ``frozen_subsidy`` (the loan's line on that period's statement plus the adjustments
-    for it already frozen elsewhere) = ``adjustment``, never zero."""
+    ``frozen_subsidy`` (the loan's line on that period's statement plus its adjustments for
+    that period on the bank's other current statements) = ``adjustment``, never zero.
+    See ``services._period_adjustments``."""
 
     __tablename__ = "subsidy_adjustments"
     __table_args__ = (UniqueConstraint("statement_id", "loan_id", "original_period"),)
