@@ -170,7 +170,7 @@ def file_claim(loan: Loan, claim_date: date | None, actor, bank_ref: str | None 
         raise Refused(_l("Nothing was outstanding on %(date)s, so there is nothing to claim.",
                          date=claim_date.isoformat()), "claim_date")
     # Filing changes the loan's version too: a claim and a repayment sent at once meet here.
-    servicing._guarded_change(loan, None, expected_version)
+    servicing.mark_changed(loan, expected_version)
     claim = CompensationClaim(
         loan_id=loan.id, bank_code=loan.bank_code, district_code=loan.district_code, status=ClaimStatus.filed,
         claim_date=claim_date, overdue_since=outlook.overdue_since, principal=a.principal, interest=a.interest,

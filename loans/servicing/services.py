@@ -307,6 +307,12 @@ of work: packages above this one react to a loan's facts without this one import
 (the guarantee fund cancels a pending claim on a repayment or a cure)."""
 
 
+def mark_changed(loan: Loan, expected_version: int | None) -> None:
+    """Something recorded about the loan elsewhere (a compensation claim filed on it) bumps its
+    lock version too, so it and a change here sent at the same time never both land."""
+    _guarded_change(loan, None, expected_version)
+
+
 def overdue_since(events) -> date | None:
     """The first day of the loan's open overdue period, or None when it is not overdue."""
     return _open_overdue_start(events)
