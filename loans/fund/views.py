@@ -19,7 +19,8 @@ from ..core.money import format_yuan, parse_amount, to_fen
 from ..db import db, local_today, paginate
 from ..errors import on_refusal
 from ..i18n import current_lang, summary_yuan
-from ..labels import FUND_MOVEMENT_KIND, FUND_REFUSAL, label
+from .. import labels
+from ..labels import FUND_MOVEMENT_KIND, label
 from ..policy.queries import bank_choices, banks, district_choices, districts
 from . import forms, movements, queries
 from .charts import month_chart
@@ -32,7 +33,8 @@ bp = Blueprint("fund", __name__, url_prefix="/fund")
 @bp.context_processor
 def movement_words() -> dict:
     return {"kind_label": lambda kind: label(FUND_MOVEMENT_KIND, kind),
-            "refusal_labels": lambda codes: [label(FUND_REFUSAL, code) for code in (codes or "").split(",") if code],
+            "refusal_labels": lambda codes: [label(labels.FUND_REFUSAL, code) for code in (codes or "").split(",")
+                                             if code],
             "signed": lambda movement: rules.signed(movement.kind, movement.amount)}
 
 FUND_READERS = (FINANCE, SUPERVISOR, ADMIN, AUDITOR)
