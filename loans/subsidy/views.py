@@ -22,7 +22,8 @@ from ..i18n import current_lang, list_separator, period_name, prose_date
 from ..policy.queries import bank_names
 from . import forms, queries, services
 from .charts import bar_chart
-from .exports import NeverComputed, csv_bytes, statement_csv, statement_xlsx, xlsx_bytes
+from .exports import (NeverComputed, adjustments_csv_bytes, adjustments_xlsx_bytes, csv_bytes, statement_csv,
+                      statement_xlsx, xlsx_bytes)
 from .models import FROZEN_STATUSES, StatementStatus
 from .pdf import render_statement_pdf
 from ..jobs.runner import submit
@@ -142,26 +143,39 @@ def print_period(period: str):
     return redirect(url_for("jobs.show", job_id=job.id, follow=1), 303)
 
 
+def _export(period: str, write, name: str):
+    """A machine export of the period (SPEC §10, §13) as a download; 404 if never computed."""
+    period = _period_or_404(period)
+    try:
+        data = write(period)
+    except NeverComputed:
+        abort(404)
+    return spreadsheets.download(data, name.format(period=period))
+
+
 @bp.get("/periods/<period>/export.csv")
 @allow(*WHOLE_CITY)
 def export_csv(period: str):
-    period = _period_or_404(period)
-    try:
-        data = csv_bytes(period)
-    except NeverComputed:
-        abort(404)
-    return spreadsheets.download(data, f"subsidy-{period}.csv")
+    return _export(period, csv_bytes, "subsidy-{period}.csv")
 
 
 @bp.get("/periods/<period>/export.xlsx")
 @allow(*WHOLE_CITY)
 def export_xlsx(period: str):
-    period = _period_or_404(period)
-    try:
-        data = xlsx_bytes(period)
-    except NeverComputed:
-        abort(404)
-    return spreadsheets.download(data, f"subsidy-{period}.xlsx")
+    return _export(period, xlsx_bytes, "subsidy-{period}.xlsx")
+
+
+@bp.get("/periods/<period>/adjustments.csv")
+@allow(*WHOLE_CITY)
+def adjustments_csv(period: str):
+    """The adjustments the period's statements carry, as ``subsidy export --adjustments``."""
+    return _export(period, adjustments_csv_bytes, "subsidy-{period}-adjustments.csv")
+
+
+@bp.get("/periods/<period>/adjustments.xlsx")
+@allow(*WHOLE_CITY)
+def adjustments_xlsx(period: str):
+    return _export(period, adjustments_xlsx_bytes, "subsidy-{period}-adjustments.xlsx")
 
 
 def _pdf(data: bytes, name: str, *, attachment: bool):

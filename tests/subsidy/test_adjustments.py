@@ -429,3 +429,16 @@ def test_adjustments_load_loans_in_chunks(app, add_loan, people, monkeypatch):
     for bank in ("ICBC-CZ", "ABC-CZ"):
         q4 = statement("2021Q4", bank)
         assert q4.adjustment_count == 15 and q4.adjustments_total == 15 * D("-261.11")
+
+
+def test_period_page_links_the_adjustments_export(refund_statement, people):
+    finance = client_for(_app(), people["finance"])
+    page = finance.get("/subsidy/periods/2021Q4").get_data(as_text=True)
+    assert "adjustments -¥1,933.33" in text(page) and "/subsidy/periods/2021Q4/adjustments.csv" in page
+    body = finance.get("/subsidy/periods/2021Q4/adjustments.csv").data
+    assert body.split(b"\r\n")[1] == b"2021Q4,ICBC-CZ,ADJ-A,2021Q3,1022.22,0.00,-1022.22"
+    assert finance.get("/subsidy/periods/2021Q4/adjustments.xlsx").status_code == 200
+    assert finance.get("/subsidy/periods/2020Q1/adjustments.csv").status_code == 404
+    assert client_for(_app(), people["icbc"]).get("/subsidy/periods/2021Q4/adjustments.csv").status_code == 403
+    assert "adjustments.csv" not in client_for(_app(), people["finance"]).get("/subsidy/periods/2021Q3").get_data(
+        as_text=True)
