@@ -341,7 +341,8 @@ def test_statement_page_shows_adjustments_apart(refund_statement, people):
     assert "refund of ¥1,427.77 due from the bank" in page
     # the overview and the period page use the statement totals
     page = text(finance.get("/subsidy/periods/2021Q4").get_data(as_text=True))
-    assert "1,427.77" in page
+    assert "Total of the current statements: -¥1,427.77" in page
+    assert re.search(r"Q4 2021 .{0,80}-¥1,427\.77", text(finance.get("/subsidy/").get_data(as_text=True)))
 
 
 def test_statement_table_downloads_show_adjustments_apart(refund_statement, people):
@@ -442,3 +443,12 @@ def test_period_page_links_the_adjustments_export(refund_statement, people):
     assert client_for(_app(), people["icbc"]).get("/subsidy/periods/2021Q4/adjustments.csv").status_code == 403
     assert "adjustments.csv" not in client_for(_app(), people["finance"]).get("/subsidy/periods/2021Q3").get_data(
         as_text=True)
+
+
+def test_compute_command_lists_the_adjustments(q3_reviewed, runner):
+    add_event(q3_reviewed["A"], date(2021, 8, 5), "repayment", "100000")
+    result = runner.invoke(args=["subsidy", "compute", "2021Q4", "--today", "2021-12-21"])
+    assert result.exit_code == 0, result.output
+    line = next(line for line in result.output.splitlines() if "ICBC-CZ" in line)
+    # lines 505.56 + 1,011.11 (A and B), adjustment −261.11
+    assert "2 line(s)" in line and "total 1255.56" in line and "1 adjustment(s) -261.11" in line
