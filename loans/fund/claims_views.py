@@ -9,6 +9,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from ..access import ADMIN, AUDITOR, BANK, FINANCE, OFFICER, SUPERVISOR, allow
 from ..audit.display import SYSTEM_REASON
@@ -20,6 +21,7 @@ from ..errors import ConcurrentChange, on_refusal
 from ..labels import CLAIM_STATUS, WRITE_OFF_STATUS
 from ..servicing import queries as servicing_queries
 from ..servicing import views as servicing_views
+from ..servicing.models import Loan
 from . import claims, claims_forms as forms
 from .models import CompensationClaim, WriteOff
 
@@ -105,8 +107,9 @@ def index():
     counts = {getattr(k, "value", k): v for k, v in counts.items()}
     counts[LEGACY_TAB] = db.session.scalar(select(func.count()).select_from(
         _tab_query(visible, LEGACY_TAB).order_by(None).subquery()))
-    listed = paginate(_tab_query(visible, tab).order_by(CompensationClaim.claim_date.desc(),
-                                                        CompensationClaim.id.desc()),
+    loans = selectinload(CompensationClaim.loan)
+    listed = paginate(_tab_query(visible, tab).options(loans.selectinload(Loan.bank), loans.selectinload(Loan.district))
+                      .order_by(CompensationClaim.claim_date.desc(), CompensationClaim.id.desc()),
                       request.args.get("page", 1, type=int), PAGE_SIZE)
     return render_template("fund/claims.html", tab=tab, tabs=TABS, counts=counts, rows=listed.items,
                            total=listed.total, page=listed.page, pages=listed.pages, args={"tab": tab},
