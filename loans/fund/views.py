@@ -33,8 +33,9 @@ bp = Blueprint("fund", __name__, url_prefix="/fund")
 @bp.context_processor
 def movement_words() -> dict:
     return {"kind_label": lambda kind: label(FUND_MOVEMENT_KIND, kind),
-            "refusal_labels": lambda codes: [label(labels.FUND_REFUSAL, code) for code in (codes or "").split(",")
-                                             if code],
+            # the lead's labels.FUND_REFUSAL (the approval check's refusals), read when shown
+            "refusal_labels": lambda codes: [label(getattr(labels, "FUND_REFUSAL", {}), code)
+                                             for code in (codes or "").split(",") if code],
             "signed": lambda movement: rules.signed(movement.kind, movement.amount)}
 
 FUND_READERS = (FINANCE, SUPERVISOR, ADMIN, AUDITOR)

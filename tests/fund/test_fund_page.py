@@ -164,5 +164,5 @@ def test_overrides_are_listed(as_user, make_user, make_case, fund):
     db.session.commit()
     page = text(as_user(make_user("auditor")).get("/fund/").get_data(as_text=True))
     assert f"{case.reference} · 王科长" in page
-    assert "leverage above the limit, bank paused · projected 5.03×, limit 5.00×" in page
+    assert "projected 5.03×, limit 5.00×" in page
     assert "重点项目，报局长同意" in page
