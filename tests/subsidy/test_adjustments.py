@@ -197,6 +197,9 @@ def test_reopen_rules(q3_reviewed, people):
     q4 = statement("2021Q4")
     db.session.refresh(q4)
     assert (q4.adjustment_count, q4.adjustments_total, q4.total) == (0, D("0.00"), D("1516.67"))
+    history = text(client_for(_app(), people["finance"]).get(f"/subsidy/statements/{new_q3.id}").get_data(
+        as_text=True))
+    assert "1 adjustment(s) for this period removed from draft statements" in history
 
     # frozen again, and another late change: 2021Q4 carries it and is reviewed
     freeze("2021Q3", people, upto="approved")
@@ -339,6 +342,7 @@ def test_statement_page_shows_adjustments_apart(refund_statement, people):
     assert "Lines total ¥505.56" in page
     assert "Adjustments total" in page and "1,933.33" in page
     assert "refund of ¥1,427.77 due from the bank" in page
+    assert "1 line(s), total -¥1,427.77 · 3 adjustment(s) for earlier periods, -¥1,933.33" in page  # the history
     # the overview and the period page use the statement totals
     page = text(finance.get("/subsidy/periods/2021Q4").get_data(as_text=True))
     assert "Total of the current statements: -¥1,427.77" in page
