@@ -146,6 +146,7 @@ AUDIT_ACTION = {
     "fund_movement": _l("Guarantee fund movement recorded"),
     "bank_paused": _l("Bank paused: no new approvals"),
     "bank_pause_lifted": _l("Bank's pause lifted"),
+    "fund_override": _l("Approved over the fund check"),
 }
 
 LOAN_EVENT = {
@@ -155,6 +156,12 @@ LOAN_EVENT = {
     "overdue_end": _l("No longer overdue from"),
     "extension": _l("Extension (展期)"),
     "compensation": _l("Compensation by the guarantee fund"),
+}
+
+FUND_REFUSAL = {
+    "fund_not_positive": _l("no positive fund balance"),
+    "leverage_above_limit": _l("leverage above the limit"),
+    "bank_paused": _l("bank paused"),
 }
 
 FUND_MOVEMENT_KIND = {

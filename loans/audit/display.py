@@ -300,6 +300,11 @@ DETAIL: dict[str, tuple] = {
     "movement": (_l("Movement"), _table(labels.FUND_MOVEMENT_KIND)),
     "via": (_l("Entered through"), _table(labels.FUND_MOVEMENT_VIA)),
     "claims_rate": (_l("Claims rate"), _text),
+    # an approval over the fund check (SPEC §13)
+    "refusals": (_l("Fund check refused for"), _table(labels.FUND_REFUSAL)),
+    "projected": (_l("Projected leverage (times)"), _text),
+    "limit": (_l("Leverage limit (times)"), _text),
+    "fund_balance": (_l("Fund balance"), _amount),
     # compensation claims, recoveries and write-offs (SPEC §13)
     "claim_date": (_l("Claim date"), _text),
     "overdue_since": (_l("Overdue since"), _text),
