@@ -21,7 +21,7 @@ from stdnum.iso7064 import mod_11_2
 
 from loans.applications.models import LoanApplication
 from loans.auth.models import User
-from loans.db import db
+from loans.db import db, local_today
 from loans.servicing.models import FollowUpVisit, Loan, LoanEvent
 from loans.subsidy.models import SubsidyLine, SubsidyStatement
 from tests.helpers import PASSWORD, verify_evidence
@@ -200,7 +200,7 @@ class ApplicationFactory(_CountsFromOne, factory.Factory):
         application.current_step = "review"
         if status != "draft":
             application.submitted_at = submitted_at or datetime.now(timezone.utc)
-            application.application_date = application_date or date.today()
+            application.application_date = application_date or local_today()
             evaluate_case(application, trigger="submission", actor=applicant)
             app_services.transition(application, Action.submit, actor=applicant)
         off = officer or _actor("officer", district)

@@ -22,6 +22,7 @@ import pytest
 
 from tests.helpers import assert_refused_here, text
 from tests.test_roles_routes import TINY_PDF, client_as
+from loans.db import local_today
 
 NAV = 'class="navbar'
 AFTER_Q3_2021 = date(2021, 9, 21)
@@ -193,7 +194,7 @@ REFUSALS: dict[str, Refusal] = {
     # the bank, on cases and loans in the wrong state
     "servicing.contract": Refusal(
         "bank", lambda w: (f"/loans/cases/{w.cases['approved']}/contract", {
-            "contract_no": "ICBC-2026-0099", "contract_date": date.today().isoformat(), "amount": "100001",
+            "contract_no": "ICBC-2026-0099", "contract_date": local_today().isoformat(), "amount": "100001",
             "term_months": "24", "contract_rate": "3.50"}), 409,
         "was revoked", "已被撤销（金额有误），不能据此签订合同"),
     "servicing.decline": Refusal(
@@ -425,7 +426,7 @@ def world(app, make_user, make_case, add_loan):
     to_contract = make_case("approved")
     users["applicant"] = approved.applicant
     servicing.record_contract(to_contract, servicing.ContractTerms(
-        contract_no="ICBC-2026-0001", contract_date=date.today(), amount=Decimal("100000"), term_months=24,
+        contract_no="ICBC-2026-0001", contract_date=local_today(), amount=Decimal("100000"), term_months=24,
         contract_rate=Decimal("3.50")), actor=users["bank"])
     upload = SimpleNamespace(stream=io.BytesIO(TINY_PDF), filename="licence.pdf")
     document = app_services.store_document(approved, upload, "business_licence", actor=approved.applicant)

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing.converters import NumberConverter
 
 from loans.access import PUBLIC, ROLES, declared_roles
+from loans.db import local_today
 
 from .conftest import login
 from tests.helpers import verify_evidence
@@ -76,7 +77,7 @@ def world(app, make_user):
     app_services.record_consent(applicant, case, None)
     document = app_services.store_document(
         case, _Upload(TINY_PDF, "veteran.pdf"), "key_group:veteran", actor=applicant)
-    case.submitted_at, case.application_date = datetime.now(timezone.utc), date.today()
+    case.submitted_at, case.application_date = datetime.now(timezone.utc), local_today()
     evaluate_case(case, trigger="submission", actor=applicant)
     app_services.transition(case, Action.submit, actor=applicant)
     review.take_case(case, actor=users["officer"])
@@ -87,7 +88,7 @@ def world(app, make_user):
     from loans.servicing import services as servicing
 
     loan, _ = servicing.record_contract(case, servicing.ContractTerms(
-        contract_no="ICBC-2026-0001", contract_date=date.today(), amount=Decimal("100000"), term_months=24,
+        contract_no="ICBC-2026-0001", contract_date=local_today(), amount=Decimal("100000"), term_months=24,
         contract_rate=Decimal("3.50")), actor=users["bank"])
     _claim_on(loan)
     db.session.commit()

@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from loans.applications.models import LoanApplication
-from loans.db import db
+from loans.db import db, local_today
 from loans.policy.models import LprFixing, PolicyVersion
 from loans.servicing.models import Loan, LoanEvent
 from tests.applications.conftest import LOAN, Portal, get_application
@@ -96,7 +96,7 @@ def test_queue_filter_amount_in_wan(make_case, staff, as_user):
 
 def test_lpr_fixing_with_percent_sign(client, login_as):
     login_as("admin")
-    day = date.today() - timedelta(days=1)
+    day = local_today() - timedelta(days=1)
     response = client.post("/admin/policy/lpr", data={"published_on": day.isoformat(), "rate": "２．９５％"})
     assert response.status_code == 302
     assert db.session.scalar(select(LprFixing.rate).where(LprFixing.published_on == day)) == Decimal("2.95")

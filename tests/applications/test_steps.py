@@ -11,7 +11,7 @@ from sqlalchemy import select
 from loans.applications import services
 from loans.eligibility.models import EligibilitySnapshot
 from loans.core.workflow import Action
-from loans.db import db
+from loans.db import db, local_today
 from tests.applications.conftest import (BUSINESS, DECLARATIONS, LOAN, PERSON, Portal, credit_code, get_application,
                                          resident_id, tiny_pdf)
 from tests.helpers import field_error, input_value, is_checked, selected_option, text
@@ -463,7 +463,7 @@ def test_submit(portal, client):
     assert response.headers["Location"].endswith(f"/my/applications/{app_id}")
     application = get_application(app_id)
     assert application.status == "submitted"
-    assert application.submitted_at is not None and application.application_date == date.today()
+    assert application.submitted_at is not None and application.application_date == local_today()
 
     page = client.get(f"/my/applications/{app_id}").get_data(as_text=True)
     assert f"Your application {application.reference} has been submitted." in page
@@ -472,7 +472,7 @@ def test_submit(portal, client):
     snapshot = db.session.scalar(select(EligibilitySnapshot).where(EligibilitySnapshot.application_id == app_id))
     assert snapshot is not None
     assert (snapshot.trigger, snapshot.policy_code, snapshot.application_date) == ("submission", "HN-2023",
-                                                                                   date.today())
+                                                                                   local_today())
     assert snapshot.max_amount == Decimal("300000.00")
     assert {rule["id"] for rule in snapshot.rules} == {f"E{n:02d}" for n in range(1, 15)}
     assert "Eligibility check at submission (HN-2023)" in page

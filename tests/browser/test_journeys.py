@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from stdnum.iso7064 import mod_11_2
 
 from .conftest import DESKTOP, PASSWORD, PHONE, TINY_PDF, overflowing, shot, tiny_png
+from loans.db import local_today
 
 pytestmark = pytest.mark.browser
 
@@ -150,7 +151,7 @@ def _submitted_case(live_server):
         case.current_staff, case.planned_jobs = 2, 5
         case.amount, case.term_months, case.purpose, case.preferred_bank_code = Decimal("200000"), 36, "Fit-out", "CZRCB"
         case.declares_no_other_loans = case.consents_credit_check = case.declares_truthful = True
-        case.submitted_at, case.application_date = datetime.now(timezone.utc), date.today()
+        case.submitted_at, case.application_date = datetime.now(timezone.utc), local_today()
         evaluate_case(case, trigger="submission", actor=applicant)
         app_services.transition(case, Action.submit, actor=applicant)
         db.session.commit()

@@ -13,6 +13,8 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from loans.db import local_today
+
 from .conftest import DESKTOP, PASSWORD, PHONE, SHOTS, overflowing, shot
 from .test_journeys import log_in
 
@@ -34,8 +36,6 @@ def tr(app, message: str, lang: str = "zh", **values) -> str:
 
 
 def today(app):
-    from loans.db import local_today
-
     with app.app_context():
         return local_today()
 
@@ -72,7 +72,7 @@ def _approved_case(live_server, *, applicant_name: str, mobile: str, business: s
         case.amount, case.term_months, case.purpose = amount, term_months, "购置设备"
         case.preferred_bank_code = "ICBC-CZ"
         case.declares_no_other_loans = case.consents_credit_check = case.declares_truthful = True
-        case.submitted_at, case.application_date = datetime.now(timezone.utc), date.today()
+        case.submitted_at, case.application_date = datetime.now(timezone.utc), local_today()
         evaluate_case(case, trigger="submission", actor=applicant)
         app_services.transition(case, Action.submit, actor=applicant)
         review.take_case(case, actor=officer)

@@ -8,10 +8,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 
+from loans.db import local_today
 from tests.conftest import csrf_token, make_app
 
 ANSWERS = {"id_number": "431003199408081555", "key_groups": ["graduate"],
-           "graduation_date": (date.today() - timedelta(days=400)).isoformat(), "loan_type": "individual",
+           "graduation_date": (local_today() - timedelta(days=400)).isoformat(), "loan_type": "individual",
            "amount": "200000", "term_months": "36", "partners": "1", "district_code": "431003",
            "prior_subsidized_loans": "0"}
 

@@ -31,6 +31,13 @@ def fund_of(amount: str) -> None:
     db.session.commit()
 
 
+@pytest.fixture(autouse=True)
+def english(app):
+    """Services' messages in English (outside a request they follow the app's default, Chinese)."""
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        yield
+
+
 @pytest.fixture
 def cases(make_case):
     """Two recommended cases of ¥300,000 (ICBC-CZ) and an approved one of ¥250,000 (undrawn)."""

@@ -1,11 +1,12 @@
 """The public verification page and revocation (SPEC §9)."""
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
 
+from loans.db import local_today
 from tests.helpers import unmarked
 
 pytestmark = pytest.mark.pdf  # the letters come from real decisions, which render them
@@ -26,10 +27,10 @@ def test_verify_expired_when_validity_ended_without_contract(app, client, decide
     from loans.review.services import expire_approvals
 
     application, letter = decided("approve")
-    application.valid_until_date = date.today() - timedelta(days=1)
+    application.valid_until_date = local_today() - timedelta(days=1)
     db.session.commit()
     assert "Expired" in client.get(f"/verify/{letter.verification_code}", headers=EN).get_data(as_text=True)
-    expire_approvals(date.today())
+    expire_approvals(local_today())
     db.session.commit()
     assert application.status == "expired"
     assert "Expired" in client.get(f"/verify/{letter.verification_code}", headers=EN).get_data(as_text=True)

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from loans.audit.models import AuditEvent
-from loans.db import db
+from loans.db import db, local_today
 from loans.labels import SUBSIDY_REGIME
 from loans.policy.models import KeyGroup, LprFixing, PolicyVersion
 from tests.helpers import text
@@ -201,7 +201,7 @@ def test_edit_used_version_creates_a_new_one(client, login_as, make_user):
 
 def test_add_lpr_fixing(client, login_as):
     admin = login_as("admin")
-    day = date.today() - timedelta(days=1)
+    day = local_today() - timedelta(days=1)
     assert client.get("/admin/policy/lpr").status_code == 200
     response = client.post("/admin/policy/lpr", data={"published_on": day.isoformat(), "rate": "2.95"})
     assert response.status_code == 302
@@ -217,7 +217,7 @@ def test_add_lpr_fixing(client, login_as):
     ({"published_on": "2025-06-20", "rate": "-3.0%"}, "cannot be negative"),
     ({"published_on": "2025-06-20", "rate": "abc"}, "such as 3.85 or 3.85%"),
     ({"published_on": "2025-06-20", "rate": "0"}, "greater than zero"),
-    ({"published_on": (date.today() + timedelta(days=3)).isoformat(), "rate": "3.0"}, "in the future"),
+    ({"published_on": (local_today() + timedelta(days=3)).isoformat(), "rate": "3.0"}, "in the future"),
 ])
 def test_lpr_refusals(client, login_as, data, message):
     login_as("admin")

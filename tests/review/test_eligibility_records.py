@@ -7,7 +7,7 @@ from datetime import date
 from loans.applications.models import Partner
 from loans.applications.services import _set_id_number, transition
 from loans.core.workflow import Action
-from loans.db import db
+from loans.db import db, local_today
 from loans.eligibility.services import run_engine
 from tests.factories import resident_id
 
@@ -22,7 +22,7 @@ def _loan(make_case, status_path, **fields):
 
 
 def _result(case, rule_id):
-    return run_engine(case, date.today()).rule(rule_id).result
+    return run_engine(case, local_today()).rule(rule_id).result
 
 
 def test_a_loan_that_was_overdue_once_fails_e06_even_after_it_was_cured(app, make_case):
@@ -64,7 +64,7 @@ def test_a_partner_with_an_open_application_is_a_duplicate(app, make_case):
 def test_a_graduate_partner_is_judged_on_their_own_graduation_date(app, make_case):
     case = make_case("submitted", loan_type="partnership")
     partner = Partner(full_name="毕业生", key_group_code="graduate", position=0, declares_no_other_loans=True,
-                      graduation_date=date.today().replace(year=date.today().year - 2))
+                      graduation_date=local_today().replace(year=local_today().year - 2))
     _set_id_number(partner, resident_id("431002", date(2000, 2, 2), 66))
     case.partners.append(partner)
     db.session.commit()

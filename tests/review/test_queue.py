@@ -4,11 +4,11 @@ scope as before, a fixed number of queries whatever the page."""
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import event
 
-from loans.db import db
+from loans.db import db, local_today
 from loans.policy.queries import working_calendar
 
 OPEN = ("submitted", "under_review", "info_requested", "recommended")
@@ -47,7 +47,7 @@ def test_default_queue_is_open_work_with_the_most_urgent_first(app, make_case, a
     assert not {c.reference for c in closed} & set(row_refs(html))
     # "most urgent" is the fewest working days left before the target (holidays counted)
     target = app.config["REVIEW_TARGET_WORKING_DAYS"]
-    today = date.today()
+    today = local_today()
     expected = [target - working_calendar().working_days_between(
         c.submitted_at.astimezone(timezone(timedelta(hours=8))).date(), today) for c in (oldest, late, middle, fresh)]
     assert days_left(html) == expected == sorted(expected)
@@ -102,11 +102,11 @@ def test_closed_cases_and_loans_have_their_own_tabs(app, make_case, approved, co
     open_case = make_case("under_review")
     rejected = make_case("rejected", submitted_at=utc_days_ago(5))
     withdrawn = make_case("withdrawn", submitted_at=utc_days_ago(4))
-    expired = approved(decided_on=date.today() - timedelta(days=200))
-    assert expire_approvals(date.today()) == 1
+    expired = approved(decided_on=local_today() - timedelta(days=200))
+    assert expire_approvals(local_today()) == 1
     db.session.commit()
     approved_case = approved()
-    loan = contracted(contract_date=date.today() - timedelta(days=3))
+    loan = contracted(contract_date=local_today() - timedelta(days=3))
     client = as_user(staff("officer", district_code="431002"))
 
     closed = text(client.get("/review/?view=closed"))

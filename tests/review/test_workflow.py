@@ -16,7 +16,7 @@ from loans.notifications.models import Notification
 from loans.audit.models import AuditEvent
 from loans.policy.queries import working_calendar
 from loans.core.workflow import Action
-from loans.db import db
+from loans.db import db, local_today
 from tests.helpers import verify_evidence
 from loans.errors import Refused
 from loans.unit_of_work import unit_of_work
@@ -183,7 +183,7 @@ def test_overdue_cases_highlighted(app, make_case, staff, as_user):
 
     rows = table_rows()
     target = app.config["REVIEW_TARGET_WORKING_DAYS"]
-    expected = working_calendar().working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), date.today())
+    expected = working_calendar().working_days_between(old_day.astimezone(timezone(timedelta(hours=8))).date(), local_today())
     assert expected > target
     assert 'class="table-warning"' in rows[old.reference]
     assert f"{expected - target} working days late" in rows[old.reference]
@@ -453,7 +453,7 @@ def test_approve_records_amount_term_bank_rate_ceiling_and_validity(app, make_ca
                        data={"decision": "approve", "amount": "150000", "reason": "Turnover supports 150k"})
     assert response.status_code == 302
     case = reload(case)
-    today = date.today()
+    today = local_today()
     assert case.status == "approved"
     assert case.approved_amount == Decimal("150000")
     assert case.amount_lowered_reason == "Turnover supports 150k"
