@@ -537,6 +537,12 @@ def _line_dict(line) -> dict:
             "balance_days": f"{line.balance_days:.2f}", "subsidy": line.subsidy, "interest": line.interest}
 
 
+def _adjustment_dict(adjustment) -> dict:
+    return {"loan_ref": adjustment.loan_ref, "original_period": adjustment.original_period,
+            "frozen_subsidy": adjustment.frozen_subsidy, "recomputed_subsidy": adjustment.recomputed_subsidy,
+            "adjustment": adjustment.adjustment}
+
+
 @bp.get("/statements")
 @public
 def statements():
@@ -553,7 +559,9 @@ def statements():
         SubsidyStatement.status.in_([s.value for s in FROZEN_STATUSES]))
         .order_by(SubsidyStatement.version.desc())).all()
     body = {"statements": [{"period": s.period, "version": s.version, "status": str(s.status), "total": s.total,
-                            "lines": [_line_dict(line) for line in subsidy_queries.all_lines(s)]} for s in rows]}
+                            "lines": [_line_dict(line) for line in subsidy_queries.all_lines(s)],
+                            "adjustments": [_adjustment_dict(a) for a in subsidy_queries.all_adjustments(s)]}
+                           for s in rows]}
     return jsonify(schemas.StatementListSchema().dump(body))
 
 
@@ -576,6 +584,7 @@ def add_to_spec(spec) -> None:
                          ("BankLoanSummary", schemas.LoanSummarySchema), ("BankLoan", schemas.LoanSchema),
                          ("BankContractResponse", schemas.ContractResponseSchema),
                          ("BankLoanList", schemas.LoanListSchema), ("BankStatementLine", schemas.StatementLineSchema),
+                         ("BankStatementAdjustment", schemas.StatementAdjustmentSchema),
                          ("BankStatement", schemas.StatementSchema), ("BankStatementList", schemas.StatementListSchema),
                          ("BankErrors", schemas.ErrorSchema), ("BankConflict", schemas.ConflictSchema),
                          ("BankFile", schemas.BankFileSchema),

@@ -320,6 +320,23 @@ class StatementLineSchema(Schema):
     interest = _amount(required=True, metadata={"description": "The borrower's interest at the contract rate."})
 
 
+SIGNED_AMOUNT = r"^-?[0-9]{1,12}(\.[0-9]{1,2})?$"
+
+
+class StatementAdjustmentSchema(Schema):
+    """A correction for an earlier period whose statement was frozen (SPEC §13)."""
+
+    class Meta:
+        ordered = True
+
+    loan_ref = fields.String(required=True)
+    original_period = fields.String(required=True, metadata={"example": "2025Q1"})
+    frozen_subsidy = _amount(required=True, metadata={"description": "What statements already count for it."})
+    recomputed_subsidy = _amount(required=True, metadata={"description": "The period recomputed from today's events."})
+    adjustment = _amount(required=True, metadata={"description": "Recomputed − frozen; negative: due back.",
+                                                  "pattern": SIGNED_AMOUNT})
+
+
 class StatementSchema(Schema):
     class Meta:
         ordered = True
@@ -327,8 +344,10 @@ class StatementSchema(Schema):
     period = fields.String(required=True, metadata={"example": "2025Q1"})
     version = fields.Integer(required=True)
     status = fields.String(required=True, metadata={"enum": ["reviewed", "approved", "paid"]})
-    total = _amount(required=True)
+    total = _amount(required=True, metadata={"description": "Σ lines + Σ adjustments; may be negative.",
+                                             "pattern": SIGNED_AMOUNT})
     lines = fields.List(fields.Nested(StatementLineSchema), required=True)
+    adjustments = fields.List(fields.Nested(StatementAdjustmentSchema), required=True)
 
 
 class StatementListSchema(Schema):

@@ -1,7 +1,7 @@
 """Reads for programme statistics (SPEC §8), summed in SQL.
 
-Six queries whatever the data size (districts; loans issued; disbursements; balances;
-paid subsidy lines; paid statement totals), each grouped by district — and the first two
+Seven queries whatever the data size (districts; loans issued; disbursements; balances;
+paid subsidy lines and adjustments; paid statement totals), each grouped by district — and the first two
 by month too, for the charts — so a report over 100,000 loans and their events moves a
 few hundred rows into Python. ``core.statistics`` defines the figures and does the rest.
 
@@ -9,8 +9,8 @@ Filters (district, key group, bank, loan type) select *loans*; every figure is o
 loans they select. Subsidy paid: with no district, key-group or loan-type filter it is
 the sum of the totals of statements marked paid with ``paid_on`` in the range (of the
 filtered bank, if any); with one of those filters it is the sum of the lines of those
-same statements whose loans match. The district table always sums lines, which add up
-to the statements' totals (§7).
+same statements whose loans match (lines and adjustments). The district table always sums
+lines and adjustments, which add up to the statements' totals (§7, §13).
 """
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ from ..fund import queries as fund_queries
 from ..policy import queries as policy_queries
 from ..policy.models import District
 from ..servicing.models import FollowUpVisit, Loan, LoanEvent
-from ..subsidy.models import StatementStatus, SubsidyLine, SubsidyStatement
+from ..subsidy.models import StatementStatus, SubsidyAdjustment, SubsidyLine, SubsidyStatement
 
 
 @dataclass(frozen=True)
@@ -170,13 +170,18 @@ def _paid_statements(f: ReportFilters):
 
 
 def _subsidy_line_rows(f: ReportFilters):
-    """(district, Σ subsidy fen) of the lines of paid statements whose loans match."""
-    return db.session.execute(
-        select(Loan.district_code, func.sum(_fen(SubsidyLine.subsidy)))
-        .join(SubsidyStatement, SubsidyStatement.id == SubsidyLine.statement_id)
-        .join(Loan, Loan.id == SubsidyLine.loan_id)
-        .where(*_paid_statements(f), *_loan_conditions(f))
-        .group_by(Loan.district_code)).all()
+    """(district, Σ subsidy fen) of the lines and adjustments (SPEC §13) of paid statements
+    whose loans match: together they add up to the statements' totals."""
+    rows: dict[str, int] = {}
+    for model, amount in ((SubsidyLine, SubsidyLine.subsidy), (SubsidyAdjustment, SubsidyAdjustment.adjustment)):
+        for district, fen in db.session.execute(
+                select(Loan.district_code, func.sum(_fen(amount)))
+                .join(SubsidyStatement, SubsidyStatement.id == model.statement_id)
+                .join(Loan, Loan.id == model.loan_id)
+                .where(*_paid_statements(f), *_loan_conditions(f))
+                .group_by(Loan.district_code)):
+            rows[district] = rows.get(district, 0) + _int(fen)
+    return list(rows.items())
 
 
 def _subsidy_statement_total(f: ReportFilters) -> int:

@@ -270,11 +270,33 @@ def compare(claim: BankClaim) -> Comparison:
                       sum(theirs.values(), Decimal("0.00")))
 
 
+@dataclass(frozen=True)
+class HistoryEntry:
+    """One row of a loan's subsidy history: its line in a statement, or an adjustment that
+    statement carries for an earlier period (``original_period``; SPEC §13)."""
+
+    statement: SubsidyStatement
+    subsidy: Decimal
+    subsidy_rate: Decimal | None = None
+    subsidised_days: int | None = None
+    original_period: str | None = None
+
+
 @servicing_queries.loan_subsidy_history.provide
-def loan_subsidy_history(loan_id: int) -> list[tuple[SubsidyStatement, SubsidyLine]]:
+def loan_subsidy_history(loan_id: int) -> list[HistoryEntry]:
     """The loan's line in each period's current statement (superseded versions left out),
-    newest period first: what the loan earned, and whether it was paid."""
-    return db.session.execute(
-        select(SubsidyStatement, SubsidyLine).join(SubsidyLine, SubsidyLine.statement_id == SubsidyStatement.id)
-        .where(SubsidyLine.loan_id == loan_id, SubsidyStatement.status != StatementStatus.superseded)
-        .order_by(SubsidyStatement.period.desc())).tuples().all()
+    and the adjustments current statements carry for it, newest period first: what the
+    loan earned, what was corrected later, and whether it was paid."""
+    current = SubsidyStatement.status != StatementStatus.superseded
+    entries = [HistoryEntry(statement, line.subsidy, line.subsidy_rate, line.subsidised_days)
+               for statement, line in db.session.execute(
+                   select(SubsidyStatement, SubsidyLine).join(SubsidyLine, SubsidyLine.statement_id == SubsidyStatement.id)
+                   .where(SubsidyLine.loan_id == loan_id, current))]
+    entries += [HistoryEntry(statement, adjustment.adjustment, original_period=adjustment.original_period)
+                for statement, adjustment in db.session.execute(
+                    select(SubsidyStatement, SubsidyAdjustment)
+                    .join(SubsidyAdjustment, SubsidyAdjustment.statement_id == SubsidyStatement.id)
+                    .where(SubsidyAdjustment.loan_id == loan_id, current))]
+    # newest period first; in a period, its own line, then what it corrects, newest first
+    return sorted(entries, key=lambda e: (e.statement.period, e.original_period is None, e.original_period or ""),
+                  reverse=True)

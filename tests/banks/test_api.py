@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
@@ -12,6 +13,7 @@ from loans.banks.models import BankToken, IdempotencyKey
 from loans.banks.tokens import issue_token, revoke_token
 from loans.db import db
 from loans.servicing.models import Loan, LoanEvent
+from loans.subsidy.models import SubsidyAdjustment
 
 BASE = "/api/v1/bank"
 
@@ -326,13 +328,21 @@ def test_statement_lines_once_reviewed(bank, signed):
     StatementFactory(period="2025Q1", status="draft", lines=[(loan, "10.00")])
     db.session.commit()
     assert client.get(BASE + "/statements?period=2025Q1").get_json() == {"statements": []}
-    StatementFactory(period="2025Q1", status="reviewed", version=2, lines=[(loan, "12.50")])
+    reviewed = StatementFactory(period="2025Q1", status="reviewed", version=2, lines=[(loan, "12.50")])
+    # a correction for 2024Q4, frozen before a repayment was recorded late (SPEC §13)
+    reviewed.adjustments.append(SubsidyAdjustment(loan_id=loan.id, loan_ref=ref, original_period="2024Q4",
+                                                  frozen_subsidy=Decimal("30.00"), recomputed_subsidy=Decimal("5.00"),
+                                                  adjustment=Decimal("-25.00")))
+    reviewed.total = Decimal("-12.50")
     StatementFactory(period="2025Q1", bank_code="ABC-CZ", status="paid", lines=[])
     db.session.commit()
     body = client.get(BASE + "/statements?period=2025q1").get_json()
-    assert [(s["version"], s["status"], s["total"]) for s in body["statements"]] == [(2, "reviewed", "12.50")]
+    assert [(s["version"], s["status"], s["total"]) for s in body["statements"]] == [(2, "reviewed", "-12.50")]
     line = body["statements"][0]["lines"][0]
     assert line["loan_ref"] == ref and line["subsidy"] == "12.50" and line["subsidised_days"] == 90
+    assert body["statements"][0]["adjustments"] == [{
+        "loan_ref": ref, "original_period": "2024Q4", "frozen_subsidy": "30.00", "recomputed_subsidy": "5.00",
+        "adjustment": "-25.00"}]
     for bad in ("", "?period=2025Q5", "?period=x"):
         assert client.get(BASE + "/statements" + bad).status_code == 400
 

@@ -156,4 +156,26 @@ def test_the_number_of_queries_does_not_grow_with_the_data(app):
                                      (date(2021, 6, 1), "overdue_start", None)],
                              visits=[(date(2021, 7, 1), 1, 1)])
     db.session.commit()
-    assert queries_for_report() == few <= 6
+    assert queries_for_report() == few <= 7  # districts, loans, disbursements, balances, lines, adjustments, totals
+
+
+def test_subsidy_paid_by_district_counts_adjustments(app):
+    """A paid statement's adjustments (SPEC §13) belong to their loans' districts: the district
+    rows add up to the statements' totals, refunds included."""
+    from loans.db import db
+    from loans.subsidy.models import SubsidyAdjustment
+    from tests.factories import StatementFactory
+
+    beihu = ProgrammeLoanFactory(district="431002", events=[(date(2021, 2, 1), "disbursement", "100000")])
+    suxian = ProgrammeLoanFactory(district="431003", events=[(date(2021, 2, 1), "disbursement", "100000")])
+    statement = StatementFactory(period="2021Q1", status="paid", paid_on=date(2021, 4, 20), lines=[(beihu, "500.00")])
+    statement.adjustments.append(SubsidyAdjustment(
+        loan_id=suxian.id, loan_ref=suxian.loan_ref, original_period="2020Q4", frozen_subsidy=D("300.00"),
+        recomputed_subsidy=D("100.00"), adjustment=D("-200.00")))
+    statement.total = D("300.00")
+    db.session.commit()
+    rep = report()
+    assert rep.total.subsidy_paid == D("300.00")
+    assert (district(rep, "431002").subsidy_paid, district(rep, "431003").subsidy_paid) == (D("500.00"),
+                                                                                          D("-200.00"))
+    assert report(district="431003").total.subsidy_paid == D("-200.00")

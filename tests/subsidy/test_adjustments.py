@@ -456,3 +456,19 @@ def test_compute_command_lists_the_adjustments(q3_reviewed, runner):
     line = next(line for line in result.output.splitlines() if "ICBC-CZ" in line)
     # lines 505.56 + 1,011.11 (A and B), adjustment −261.11
     assert "2 line(s)" in line and "total 1255.56" in line and "1 adjustment(s) -261.11" in line
+
+
+def test_the_loan_page_shows_its_adjustments_under_the_later_period(app, q3_reviewed, people):
+    """The loan's subsidy history lists what the 2021Q4 statement corrects for 2021Q3."""
+    from loans.db import db
+    from loans.servicing.models import Loan
+
+    loans = q3_reviewed
+    add_event(loans["A"], date(2021, 8, 5), "repayment", "100000")
+    compute("2021Q4", AFTER_Q4)
+    loan = db.session.get(Loan, loans["A"].id)
+    body = text(client_for(app, people["icbc"]).get(f"/loans/{loan.id}").get_data(as_text=True))
+    history = body[body.index("Interest subsidy by period"):]
+    assert re.search(r"Q4 2021 Draft Subsidy ¥505.56 .* Q4 2021 adjustment for Q3 2021 Draft Subsidy -¥261.11 ",
+                     history), history[:800]
+    assert "-¥261.11" in history and "¥1,022.22" in history
