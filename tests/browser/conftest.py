@@ -88,6 +88,9 @@ def live_server(migrated_template, tmp_path_factory):
             "citywide": create_user(role="supervisor", email="city@test.cn", password=PASSWORD,
                                     name="Supervisor Zhou", check_password=False),
         }
+        from tests.factories import ensure_test_fund
+
+        ensure_test_fund()  # approvals pass the guarantee fund's check (SPEC §13)
         db.session.commit()
         logins = {k: u.email for k, u in staff.items()}
     with serving(app) as url:
