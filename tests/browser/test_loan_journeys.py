@@ -282,7 +282,7 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
     expect(supervisor.locator(".statement-history")).to_contain_text(
         "Comment: Checked against the bank's repayment schedule.")
     expect(supervisor.locator(".badge.fs-6")).to_have_text("Reviewed")
-    expect(supervisor.locator("main dl")).to_contain_text("Supervisor Zhou")
+    expect(supervisor.locator("main dl").first).to_contain_text("Supervisor Zhou")
     expect(supervisor.get_by_role("button", name="Mark as reviewed")).to_have_count(0)
     shot(supervisor, "l2-reviewed-desktop-en")
 
@@ -297,8 +297,8 @@ def test_journey_l2_finance_computes_supervisor_reviews_finance_pays(live_server
     finance.locator("form[action$='/pay'] button[type=submit]").click()
     expect(finance.locator(".alert-success")).to_have_text(tr(app, "Payment recorded."))
     expect(finance.locator(".badge.fs-6")).to_have_text(tr(app, "Paid"))
-    expect(finance.locator("main dl")).to_contain_text(paid_on.isoformat())
-    expect(finance.locator("main dl")).to_contain_text(tr(app, "voucher %(no)s", no="CZ-PZ-2026-0042"))
+    expect(finance.locator("main dl").first).to_contain_text(paid_on.isoformat())
+    expect(finance.locator("main dl").first).to_contain_text(tr(app, "voucher %(no)s", no="CZ-PZ-2026-0042"))
     expect(finance.locator("form[action$='/pay']")).to_have_count(0)
     shot(finance, "l2-paid-desktop-zh")
 
