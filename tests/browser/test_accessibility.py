@@ -62,6 +62,11 @@ def _pages_by_role(db) -> dict[str, tuple[str | None, list[str]]]:
     icbc_approved = db.session.scalar(select(LoanApplication).where(
         LoanApplication.status == CaseStatus.approved, LoanApplication.approved_bank_code == "ICBC-CZ"))
     draft = by_status[CaseStatus.draft]
+    from loans.fund.models import CompensationClaim
+
+    claim = db.session.scalar(select(CompensationClaim).where(CompensationClaim.district_code == "431002",
+                                                              CompensationClaim.recoveries.any())
+                              .order_by(CompensationClaim.id))
 
     def login_of(case):
         return db.session.get(User, case.applicant_id).login_name
@@ -78,21 +83,24 @@ def _pages_by_role(db) -> dict[str, tuple[str | None, list[str]]]:
                                                              f"/my/applications/{loan.application_id}"]),
         "officer": ("officer.beihu@demo.czloans.cn",
                     ["/staff", "/review/", "/review/?view=mine", "/review/?view=closed", "/review/?view=loans",
-                     *staff_cases, "/loans/", f"/loans/{late.id}", "/reports/"]),
+                     *staff_cases, "/loans/", f"/loans/{late.id}", "/reports/", "/claims/"]),
         "supervisor": ("supervisor.city@demo.czloans.cn",
                        ["/staff", "/review/", "/review/decisions", "/letters/print", "/subsidy/",
-                        *staff_cases[:4], "/reports/"]),
+                        *staff_cases[:4], "/reports/", "/fund/", f"/claims/{claim.id}"]),
         "bank": ("bank.icbc@demo.czloans.cn",
                  ["/loans/", f"/loans/{loan.id}", f"/loans/{late.id}", "/subsidy/",
-                  *([f"/loans/cases/{icbc_approved.id}/contract"] if icbc_approved else [])]),
+                  *([f"/loans/cases/{icbc_approved.id}/contract"] if icbc_approved else []),
+                  "/fund/bank", "/claims/", "/bank/files"]),
         "finance": ("finance@demo.czloans.cn",
                     ["/subsidy/", *(f"/subsidy/statements/{s.id}" for s in statements[:3]),
-                     *sorted({f"/subsidy/periods/{s.period}" for s in statements})[:2], "/reports/"]),
-        "auditor": ("auditor@demo.czloans.cn", ["/review/", *staff_cases[:3], "/loans/", f"/loans/{loan.id}"]),
+                     *sorted({f"/subsidy/periods/{s.period}" for s in statements})[:2], "/reports/",
+                     "/fund/movements", "/claims/?tab=approved"]),
+        "auditor": ("auditor@demo.czloans.cn", ["/review/", *staff_cases[:3], "/loans/", f"/loans/{loan.id}",
+                                                "/fund/"]),
         "admin": ("admin@demo.czloans.cn",
                   ["/admin/users", "/admin/policy/versions", "/admin/policy/versions/new",
                    "/admin/policy/key-groups", "/admin/policy/key-groups/new", "/admin/policy/lpr",
-                   "/admin/policy/calendar", "/admin/ledger/"]),
+                   "/admin/policy/calendar", "/admin/ledger/", "/admin/jobs", "/admin/bank-tokens/"]),
     }
     return pages
 
