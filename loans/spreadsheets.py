@@ -174,3 +174,17 @@ def people_xlsx(title: str, sheet_name: str, columns: Sequence[Column], rows: It
 def _display_width(text: str) -> int:
     """Columns a text takes in a spreadsheet: CJK characters take two."""
     return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
+
+
+def decode_text(data: bytes) -> str | None:
+    """UTF-8 (with or without BOM), else GB18030; None when neither, or when the bytes
+    hold a NUL (not a text file). UTF-8 is tried first: GB18030 would decode most UTF-8
+    text into the wrong characters, while GB18030 text is rarely valid UTF-8."""
+    if b"\x00" in data:
+        return None
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return None

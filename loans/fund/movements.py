@@ -24,6 +24,7 @@ from ..core.money import parse_positive_amount
 from ..db import db
 from ..errors import Refused
 from ..policy.models import Bank, District
+from ..spreadsheets import decode_text
 from .models import FundMovement
 
 COLUMNS = ("date", "kind", "amount", "voucher", "bank_code", "district_code")
@@ -114,18 +115,6 @@ def parse_day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def decode(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), else GB18030; None for a binary file."""
-    if b"\x00" in data:
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
-
-
 @dataclass(frozen=True)
 class _Row:
     number: int
@@ -172,7 +161,7 @@ def _parse_row(number: int, cells: dict, banks: set, districts: set, problems: l
 
 
 def read_rows(data: bytes) -> tuple[list[_Row], list[RowProblem]]:
-    text = decode(data)
+    text = decode_text(data)
     if text is None:
         return [], [RowProblem(None, None, str(_l("the file is neither UTF-8 nor GB18030 text")))]
     reader = csv.reader(io.StringIO(text, newline=""))

@@ -16,6 +16,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, Iterable, Iterator
 
+from ..spreadsheets import decode_text  # noqa: F401  (banks read it from here too)
+
 LOAN_COLUMNS = ("loan_ref", "borrower_name", "id_number", "key_group", "district_code", "business_name",
                 "credit_code", "loan_type", "partners", "bank_code", "contract_no", "contract_date", "amount",
                 "contract_rate", "lpr", "term_months", "maturity_date", "jobs_declared")
@@ -123,20 +125,6 @@ def looks_like_xlsx(data: bytes) -> bool:
             return "xl/workbook.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
-
-
-def decode_text(data: bytes) -> str | None:
-    """UTF-8 (with or without BOM), else GB18030; None when neither, or when the bytes
-    hold a NUL (not a text file). UTF-8 is tried first: GB18030 would decode most UTF-8
-    text into the wrong characters, while GB18030 text is rarely valid UTF-8."""
-    if b"\x00" in data:
-        return None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    return None
 
 
 def _kind_of(header: list[str]) -> str | None:

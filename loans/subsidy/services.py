@@ -27,6 +27,7 @@ from ..db import db, local_today, utcnow
 from ..i18n import period_name, prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
+from ..spreadsheets import decode_text
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
 from .queries import adjustment_carrier
@@ -477,12 +478,10 @@ def _check_status(statement: SubsidyStatement, expected: StatementStatus) -> Non
 # --- a bank's own figures ---------------------------------------------------------------
 
 def _decode(data: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise Refused(_l("The file is neither UTF-8 nor GB18030 text."), "file")
+    text = decode_text(data)
+    if text is None:
+        raise Refused(_l("The file is neither UTF-8 nor GB18030 text."), "file")
+    return text
 
 
 def parse_claim_csv(data: bytes) -> list[tuple[str, Decimal]]:
