@@ -23,7 +23,8 @@ def _zip() -> bytes:
 
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as archive:
-        archive.writestr("word/document.xml", "<w/>")
+        # a fixed date: the bytes name the test, and both xdist workers must collect the same name
+        archive.writestr(zipfile.ZipInfo("word/document.xml", date_time=(2026, 1, 1, 0, 0, 0)), "<w/>")
     return out.getvalue()
 
 
