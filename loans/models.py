@@ -1,7 +1,7 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 from .applications.models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
 from .eligibility.models import EligibilitySnapshot, EvidenceCheck
-from .notifications.models import Notification
+from .notifications.models import Notification, NotificationPreference, OutboxMessage, ShortLink
 from .audit.models import AuditEvent
 from .auth.models import LoginThrottle, User
 from .personal_data import KeyCheck
@@ -15,11 +15,12 @@ from .subsidy.models import BankClaim, BankClaimLine, SubsidyAdjustment, Subsidy
 from .fund.models import (ApprovalOverride, BankPause, BankRate, CompensationClaim, FundLock, FundMovement, Recovery,
                           WriteOff)
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
+from .rosters.models import RosterEntry, RosterImport
 
 __all__ = [
     "ApprovalOverride", "BankPause", "BankRate", "CompensationClaim", "FundLock", "FundMovement", "Recovery",
-    "SubsidyAdjustment", "WriteOff",
+    "SubsidyAdjustment", "WriteOff", "RosterEntry", "RosterImport",
     "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
-    "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "OpenCaseClaim", "Partner", "PolicyVersion", "User",
+    "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "NotificationPreference", "OpenCaseClaim", "OutboxMessage", "Partner", "PolicyVersion", "ShortLink", "User",
 ]
