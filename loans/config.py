@@ -41,6 +41,21 @@ DEFAULTS = {
     "REVIEW_TARGET_WORKING_DAYS": 10,
     "MAIL_BACKEND": "console",
     "MAIL_SENDER": "noreply@chenzhou-loans.example",
+    # MAIL_BACKEND "smtp": the mail server (TLS "starttls", "ssl" or "none").
+    "MAIL_SMTP_HOST": "localhost",
+    "MAIL_SMTP_PORT": 587,
+    "MAIL_SMTP_USER": None,
+    "MAIL_SMTP_PASSWORD": None,
+    "MAIL_SMTP_TLS": "starttls",
+    # SMS (SPEC §15): "console", "file:PATH", "tencent" (Tencent Cloud SMS) or "none".
+    "SMS_BACKEND": "console",
+    "SMS_SIGN": "【郴州人社】",
+    "SMS_TEMPLATES": {},  # our template key → the template id Tencent approved
+    "SMS_SECRET_ID": None,
+    "SMS_SECRET_KEY": None,
+    "SMS_SDK_APP_ID": None,
+    "SMS_REGION": "ap-guangzhou",
+    "SMS_ENDPOINT": "sms.tencentcloudapi.com",
     # The bureau's public address (e.g. "https://loans.example.cn"): the only source of the
     # links in letters, QR codes and messages, never the request's Host header. Required
     # outside tests; https turns on HSTS and secure cookies.

@@ -1,22 +1,75 @@
-"""Emails go out from a background job (SPEC §14): never inside a request, retried with
-backoff while the mail server does not answer. The job's parameters hold only the
-notification's id: the message is composed when it is sent, in the recipient's language."""
+"""Sending the outbox (SPEC §14, §15): a job per event sends its messages once the caller's
+unit of work commits; the sweep (every minute) retries failed tries with backoff and sends
+the SMS that waited for the morning. A provider's failure is recorded on the message
+(attempts, last error), never lost; after the last try the message is failed and shows on
+/admin/outbox."""
 from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from ..jobs.kinds import JobContext, JobFailed, job_kind
+from ..jobs.kinds import JobContext, job_kind
 
 
-@job_kind("send_email", _l("Email to an applicant"), attempts=5, backoff_seconds=60)
-def send_notification_email(context: JobContext) -> dict:
-    from ..db import db
-    from .models import Notification
-    from .services import compose_email, send_email
+def _send(message) -> str:
+    from .channels import Sms, send_mail, send_sms
+    from .services import compose_email, compose_sms
 
-    note = db.session.get(Notification, context.params["notification_id"])
-    if note is None or note.user is None or not note.user.email:
-        raise JobFailed("not_found")
-    send_email(current_app._get_current_object(), compose_email(note))
-    return {"notification_id": note.id, "event": note.event}
+    app = current_app._get_current_object()
+    if message.channel == "email":
+        return send_mail(app.config, app.extensions, compose_email(message))
+    if message.channel == "sms":
+        text, params = compose_sms(message, app.config.get("SMS_SIGN") or "")
+        return send_sms(app.config, app.extensions, Sms(to=message.address, text=text, template=message.template,
+                                                         params=params))
+    return ""
+
+
+def deliver(messages, now) -> dict:
+    """Try each due message once; returns counts by outcome."""
+    from ..db import utcnow
+    from .outbox import FAILED, MAX_ATTEMPTS, SENT, claim, quiet_until
+
+    counts = {"sent": 0, "failed": 0, "retry": 0, "waiting": 0}
+    for message in messages:
+        if message.channel == "sms" and quiet_until(now) is not None:
+            counts["waiting"] += 1
+            continue
+        if not claim(message, now):
+            continue
+        try:
+            provider_id = _send(message)
+        except Exception as error:  # the provider refused or did not answer: recorded, retried
+            message.last_error = f"{type(error).__name__}: {error}"[:1000]
+            if message.attempts >= MAX_ATTEMPTS:
+                message.status = FAILED
+                counts["failed"] += 1
+            else:
+                counts["retry"] += 1
+            continue
+        message.status, message.sent_at, message.provider_id = SENT, utcnow(), (provider_id or None)
+        counts["sent"] += 1
+    return counts
+
+
+@job_kind("outbox_send", _l("Messages to send"))
+def send_messages(context: JobContext) -> dict:
+    from sqlalchemy import select
+
+    from ..db import db, utcnow
+    from .models import OutboxMessage
+    from .outbox import QUEUED
+
+    ids = context.params.get("ids") or []
+    messages = db.session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(ids),
+                                                              OutboxMessage.status == QUEUED).order_by(OutboxMessage.id))
+    return deliver(list(messages), utcnow())
+
+
+@job_kind("outbox_sweep", _l("Messages to retry"))
+def sweep(context: JobContext) -> dict:
+    from ..db import utcnow
+    from .outbox import due_messages
+
+    now = utcnow()
+    return deliver(due_messages(now), now)

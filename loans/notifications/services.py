@@ -1,83 +1,59 @@
-"""Tell applicants what happened: a portal notification and an email, in their language."""
+"""Tell people what happened (SPEC §15): the in-app list at once, email and SMS through the
+outbox (loans/notifications/outbox.py), each in the person's language."""
 from __future__ import annotations
-
-import logging
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-
 from sqlalchemy import update
 
 from ..db import db, utcnow
-from ..labels import STATUS, label
-from ..urls import public_url
-from .models import Notification
+from ..urls import TEST_BASE_URL
+from .models import Notification, OutboxMessage
+from .outbox import enqueue
+from .texts import FUND_EVENTS, STAFF_EVENTS, TEMPLATES, render, render_sms
+
+__all__ = ["STAFF_EVENTS", "compose_email", "mark_read", "notify", "notify_user", "render", "render_sms"]
+
+# A case's status change: which template tells it (a decision is essential, SPEC §15).
+_STATUS_TEMPLATES = {"submitted": "received", "approved": "decision", "rejected": "decision",
+                     "declined": "decision", "expired": "decision"}
 
 
-def render(event: str, params: dict) -> str:
-    """The message for a notification, in the current locale."""
-    ref = params.get("ref", "")
+def _template(event: str, params: dict) -> str:
     if event == "status":
-        return _("Your application %(ref)s is now: %(status)s.", ref=ref, status=label(STATUS, params.get("status")))
-    if event == "info_requested":
-        return _("The officer needs more information on your application %(ref)s: %(message)s",
-                 ref=ref, message=params.get("message", ""))
-    if event == "letter_revoked":
-        return _("The approval letter for %(ref)s has been revoked: %(reason)s", ref=ref, reason=params.get("reason", ""))
-    if event in STAFF_EVENTS:
-        return STAFF_EVENTS[event](params)
-    return _("There is news about your application %(ref)s.", ref=ref)
+        return _STATUS_TEMPLATES.get(str(params.get("status")), "status")
+    return event if event in TEMPLATES else "status"
 
 
-def _bank_warned(params: dict) -> str:
-    return _("Bank %(bank)s: overdue rate %(rate)s%% on %(on)s is above the %(threshold)s%% threshold.",
-             bank=params.get("bank", ""), rate=params.get("rate", ""), on=params.get("on", ""),
-             threshold=params.get("threshold", ""))
+def _path(endpoint: str, **values) -> str:
+    return current_app.url_map.bind("localhost").build(endpoint, values)
 
 
-def _bank_paused(params: dict) -> str:
-    return _("Bank %(bank)s: claims rate %(rate)s%% on %(on)s is above %(threshold)s%%; new approvals naming it "
-             "are paused.", bank=params.get("bank", ""), rate=params.get("rate", ""), on=params.get("on", ""),
-             threshold=params.get("threshold", ""))
-
-
-def _bank_pause_lifted(params: dict) -> str:
-    return _("Bank %(bank)s: the pause on new approvals was lifted on %(on)s.", bank=params.get("bank", ""),
-             on=params.get("on", ""))
-
-
-def _leverage_near_limit(params: dict) -> str:
-    return _("Guarantee fund: leverage %(leverage)s on %(on)s is at 90%% of the limit %(limit)s or above.",
-             leverage=params.get("leverage", ""), on=params.get("on", ""), limit=params.get("limit", ""))
-
-
-# Staff notifications (no application): the guarantee fund's warnings, pauses and leverage (SPEC §13, §15).
-STAFF_EVENTS = {"bank_warned": _bank_warned, "bank_paused": _bank_paused, "bank_pause_lifted": _bank_pause_lifted,
-                "leverage_near_limit": _leverage_near_limit}
-
-
-def notify(user, application, event: str, **params) -> Notification:
-    """Record a portal notification and, for a user with an email address, a background job
-    that sends the email once the caller's unit of work commits (a lost email never loses
-    the portal notice)."""
+def notify(user, application, event: str, *, occasion: str | None = None, page: str | None = None,
+           **params) -> Notification:
+    """Tell ``user`` about ``application``: in the app now, by email and SMS once the caller's
+    unit of work commits. ``page``: the endpoint (with ``application_id``) the message leads
+    to, by default the applicant's status page."""
     params = {"ref": application.reference, **params}
-    return _deliver(user, Notification(user_id=user.id, application_id=application.id, event=event, params=params))
+    path = _path(page, application_id=application.id) if page else _path("applications.status",
+                                                                          application_id=application.id)
+    return _deliver(user, Notification(user_id=user.id, application_id=application.id, event=event, params=params),
+                    path, occasion)
 
 
-def _deliver(user, note: Notification) -> Notification:
-    from ..jobs.runner import submit
+def notify_user(user, event: str, *, occasion: str | None = None, **params) -> Notification:
+    """A staff member's message about no application (``params["page"]``: the endpoint it
+    leads to)."""
+    path = _path(params.get("page") or "main.index")
+    return _deliver(user, Notification(user_id=user.id, application_id=None, event=event, params=params), path,
+                    occasion)
 
+
+def _deliver(user, note: Notification, path: str, occasion: str | None) -> Notification:
     db.session.add(note)
-    if user.email and current_app.config["MAIL_BACKEND"] != "none":
-        db.session.flush()
-        submit("send_email", {"notification_id": note.id})
+    enqueue(user, _template(note.event, note.params), note.params, path=path, application_id=note.application_id,
+            occasion=occasion)
     return note
-
-
-def notify_user(user, event: str, **params) -> Notification:
-    """A staff member's notification about no application (``params["page"]``: the endpoint
-    the email links to); emailed like ``notify``."""
-    return _deliver(user, Notification(user_id=user.id, application_id=None, event=event, params=params))
 
 
 def mark_read(user, *, application_id: int | None = None, up_to_id: int | None = None) -> int:
@@ -91,33 +67,22 @@ def mark_read(user, *, application_id: int | None = None, up_to_id: int | None =
         query = query.where(Notification.id <= up_to_id)
     return db.session.execute(query.values(read_at=utcnow()).execution_options(synchronize_session=False)).rowcount
 
-mail_log = logging.getLogger("loans.mail")
+
+def compose_email(message: OutboxMessage) -> dict:
+    """The message's email in its recipient's language."""
+    with force_locale(message.language):
+        body = render(message.template, message.params)
+        subject = message.params.get("ref") or (_("Guarantee fund") if message.template in FUND_EVENTS
+                                                 else _("Entrepreneurship loans"))
+    base = (current_app.config.get("PUBLIC_BASE_URL") or TEST_BASE_URL).rstrip("/")
+    return {"to": message.address, "subject": subject, "event": message.template, "body": body,
+            "link": base + message.params.get("path", "/")}
 
 
-def _console() -> logging.Logger:
-    """The console mail backend: messages are printed where the server logs."""
-    if not mail_log.handlers:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("[mail] %(message)s"))
-        mail_log.addHandler(handler)
-        mail_log.setLevel(logging.INFO)
-        mail_log.propagate = False
-    return mail_log
-
-
-def compose_email(note: Notification) -> dict:
-    """The notification's email in the recipient's language."""
-    user = note.user
-    with force_locale(user.locale or current_app.config["BABEL_DEFAULT_LOCALE"]):
-        body = render(note.event, note.params)
-        subject = note.params.get("ref") or (_("Guarantee fund") if note.event in STAFF_EVENTS else "")
-    link = (public_url("applications.status", application_id=note.application_id) if note.application_id
-            else public_url(note.params.get("page") or "main.index"))
-    return {"to": user.email, "subject": subject, "event": note.event, "body": body, "link": link}
-
-
-def send_email(app, message: dict) -> None:
-    """Hand a committed notification to the mail backend ("console": the server log)."""
-    _console().info("to=%s subject=%s\n%s\n%s", message["to"], message["subject"], message["body"], message["link"])
-    if app.config.get("TESTING"):
-        app.extensions.setdefault("sent_emails", []).append(message)
+def compose_sms(message: OutboxMessage, sign: str) -> tuple[str, list[str]]:
+    """The SMS text (with the signature) and the template's parameters in order."""
+    with force_locale(message.language):
+        text = render_sms(message.template, message.params, sign)
+    template = TEMPLATES.get(message.template)
+    names = template.sms_params if template else ("ref", "link")
+    return text, [str(message.params.get(name, "")) for name in names]
