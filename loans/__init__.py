@@ -145,9 +145,10 @@ def register_blueprints(app: Flask) -> None:
     from .servicing import views as servicing
     from .subsidy import views as subsidy
     from .fund import views as fund
+    from .rosters import views as rosters
 
     for views in (main, auth, applications, admin, review, eligibility, api, policy,
-                  letters, servicing, ledger, subsidy, reports, jobs, banks, fund):
+                  letters, servicing, ledger, subsidy, reports, jobs, banks, fund, rosters):
         app.register_blueprint(views.bp)
     from .banks import api as bank_api
     from .banks import token_views as bank_tokens
@@ -157,6 +158,9 @@ def register_blueprints(app: Flask) -> None:
     from .fund import claims_views  # also registers the claims' reaction to loan events
 
     app.register_blueprint(claims_views.bp)
+    from .notifications import views as notifications  # short links, preferences, the outbox
+
+    app.register_blueprint(notifications.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

@@ -121,6 +121,8 @@ AUDIT_ACTION = {
     "compensation": _l("Guarantee fund paid the bank"),
     "visit": _l("Follow-up visit recorded"),
     "ledger_import": _l("Loan ledger imported"),
+    "roster_import": _l("Registry roster imported"),
+    "roster_evidence": _l("Key group verified by a registry roster"),
     "bank_token_issued": _l("Bank API token issued"),
     "bank_token_revoked": _l("Bank API token revoked"),
     "bank_file_confirmed": _l("Bank file confirmed"),
@@ -264,6 +266,15 @@ POLICY_PARAM = {
 POLICY_MONEY_PARAMS = ("individual_max", "partnership_max", "enterprise_max", "consumer_loan_allowed_max")
 
 # The steps of the application form.
+# The registry rosters of other government systems (SPEC §15), by key group.
+ROSTER_KIND = {
+    "urban_unemployed": _l("registered unemployed"),
+    "veteran": _l("veterans"),
+    "poverty_alleviated": _l("poverty-alleviated"),
+    "disabled": _l("disability certificate holders"),
+    "graduate": _l("graduates"),
+}
+
 STEP = {
     "person": _l("About you"),
     "groups": _l("Key groups"),

@@ -31,7 +31,7 @@ ALLOWED = {
     "auth": {"audit", "policy"},
     "jobs": {"audit", "auth"},
     "backup": {"audit", "jobs"},
-    "notifications": {"jobs"},
+    "notifications": {"audit", "jobs"},
     "applications": {"audit", "notifications", "policy"},
     "letters": {"applications", "audit", "jobs", "notifications", "policy"},
     "servicing": {"applications", "audit", "jobs", "letters", "notifications", "policy"},
@@ -46,6 +46,7 @@ ALLOWED = {
     "api": {"banks", "eligibility"},
     "portal": {"applications", "eligibility", "fund", "notifications", "policy", "review"},
     "admin": {"auth", "policy"},
+    "rosters": {"applications", "audit", "auth", "eligibility", "policy"},
     "main": {"policy"},
 }
 

@@ -212,6 +212,7 @@ def _plain(value):
 # from an application block through its status and claims). Loans are servicing's, a package
 # above this one: it provides the reader, called with id_number_hash= or credit_code=.
 ledger_loan_held = Provided("whether an active ledger-imported loan is held", "servicing")
+rostered_groups = Provided("the claimed key groups a registry roster already shows (group → as of)", "rosters")
 
 
 def id_holder_conflict(id_hash: str, *, exclude_application_id: int | None) -> LoanApplication | None:
@@ -528,6 +529,8 @@ def missing_items(application: LoanApplication) -> list[tuple[str, str]]:
         missing.append(("declarations", str(_l("Confirm the declarations."))))
     claimed = set(application.key_group_codes)
     evidenced = {d.key_group_code for d in application.documents if d.kind == "key_group"}
+    # a group a registry roster shows (SPEC §15) needs no upload
+    evidenced |= set(rostered_groups(application, application.application_date or local_today())) if claimed else set()
     for link in application.key_group_links:
         if link.key_group_code in claimed - evidenced:
             missing.append(("documents", str(_l("Upload the evidence for: %(group)s.", group=link.key_group.label(_lang())))))

@@ -276,6 +276,10 @@ DETAIL: dict[str, tuple] = {
     "events_added": (_l("Loan events added"), _text),
     "events_unchanged": (_l("Loan events unchanged"), _text),
     "problems": (_l("Problems found"), _text),
+    # registry rosters (SPEC §15)
+    "entries": (_l("Roster entries"), _text),
+    "entries_replaced": (_l("Entries replaced"), _text),
+    "roster_as_of": (_l("Roster as of"), _text),
     # subsidy statements
     "period": (_l("Period"), _period),
     "version": (_l("Version"), _text),

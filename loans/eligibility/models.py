@@ -30,7 +30,10 @@ class EligibilitySnapshot(db.Model):
 
 
 class EvidenceCheck(db.Model):
-    """An officer's check of a needs-evidence rule (E08, E11, E12); the latest one counts."""
+    """An officer's check of a needs-evidence rule (E08, E11, E12); the latest one counts.
+
+    A check with ``roster_kind`` was recorded by the app, not an officer: the claimed key
+    group (rule E01) was found on that registry roster, as of ``roster_as_of``."""
 
     __tablename__ = "evidence_checks"
 
@@ -39,7 +42,9 @@ class EvidenceCheck(db.Model):
     rule_id: Mapped[str] = mapped_column(String(4))
     verified: Mapped[bool]
     note: Mapped[str] = mapped_column(Text, default="")
-    checked_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    checked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    roster_kind: Mapped[str | None] = mapped_column(String(30))
+    roster_as_of: Mapped[date | None] = mapped_column(Date)
 
     checked_by = relationship("User")

@@ -12,9 +12,13 @@ from ..core.workflow import LOAN_STATUSES, CaseStatus
 from ..db import db, local_today
 from ..policy.queries import known_key_groups, policy_on, served_districts
 from .models import EligibilitySnapshot
+from ..provided import Provided
 from .queries import recorded_evidence
 
 OVERDUE_STATUSES = (CaseStatus.overdue, CaseStatus.compensated, CaseStatus.written_off)
+# Records "verified by roster" for each claimed key group a registry roster shows on the
+# application date (SPEC §15); never called by the anonymous pre-check.
+record_roster_evidence = Provided("the registry rosters' evidence checks", "rosters")
 
 
 def _loan_history(id_hash: str | None, exclude_id: int) -> tuple[int, bool]:
@@ -127,6 +131,7 @@ def evaluate_case(application, *, trigger: str, actor=None):
     if result is None:
         return None
     _lock_case_row(application)
+    record_roster_evidence(application, on, actor=actor)
     snapshot = EligibilitySnapshot(
         application_id=application.id, trigger=trigger, policy_code=result.policy_code, application_date=on,
         eligible=result.eligible, max_amount=result.max_amount, max_term_months=result.max_term_months,
