@@ -96,6 +96,7 @@ def register_jobs(app: Flask) -> None:
     from .subsidy import jobs as subsidy_jobs  # noqa: F401
     from .letters import jobs as letters_jobs  # noqa: F401
     from .notifications import jobs as notifications_jobs  # noqa: F401
+    from .servicing import reminders  # noqa: F401  (the hourly reminders)
     from .jobs import housekeeping  # noqa: F401
     from .backup import jobs as backup_jobs  # noqa: F401
     from .banks import jobs as banks_jobs  # noqa: F401
@@ -161,6 +162,9 @@ def register_blueprints(app: Flask) -> None:
     from .notifications import views as notifications  # short links, preferences, the outbox
 
     app.register_blueprint(notifications.bp)
+    from .servicing import reminders as visits  # the officers' visits due
+
+    app.register_blueprint(visits.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

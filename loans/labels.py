@@ -149,6 +149,7 @@ AUDIT_ACTION = {
     "bank_paused": _l("Bank paused: no new approvals"),
     "bank_pause_lifted": _l("Bank's pause lifted"),
     "fund_override": _l("Approved over the fund check"),
+    "outbox_retried": _l("Failed message sent again"),
 }
 
 LOAN_EVENT = {

@@ -34,7 +34,7 @@ ALLOWED = {
     "notifications": {"audit", "jobs"},
     "applications": {"audit", "notifications", "policy"},
     "letters": {"applications", "audit", "jobs", "notifications", "policy"},
-    "servicing": {"applications", "audit", "jobs", "letters", "notifications", "policy"},
+    "servicing": {"applications", "audit", "auth", "jobs", "letters", "notifications", "policy"},
     "eligibility": {"applications", "audit", "policy", "servicing"},
     "fund": {"applications", "audit", "auth", "jobs", "notifications", "policy", "servicing"},
     "review": {"applications", "audit", "eligibility", "fund", "jobs", "letters", "notifications", "policy"},

@@ -198,6 +198,7 @@ def payloads(app) -> dict[str, dict]:
         "write_off_approve": {"amount": "150000.00", "note": "同意核销", "write_off_id": 1},
         "write_off_refuse": {"amount": "150000.00", "note": "继续追偿", "write_off_id": 1},
         "write_off": {"on": "2025-09-01", "amount": "150000.00", "claim_id": 3},
+        "outbox_retried": {},
         "fund_override": {"reason": "市政府重点项目", "refusals": ["leverage_above_limit", "bank_paused"],
                           "projected": "5.03", "limit": "5.00", "fund_balance": "20000000.00", "bank": "ICBC-CZ"},
         "bank_pause_lifted": {"bank": "ICBC-CZ", "on": "2026-11-30", "claims_rate": "4.80%", "reason": "已整改"},
