@@ -334,6 +334,11 @@ REFUSALS: dict[str, Refusal] = {
     "ledger.upload": Refusal(
         "admin", lambda w: ("/admin/ledger/", {"files": [_file("loans.csv", b"\x00\x01binary")]}), 400,
         "neither an XLSX workbook nor a CSV text file", "既不是 XLSX 工作簿，也不是 CSV 文本文件"),
+    # a roster is all-or-nothing: the refused rows are listed in place (tests/rosters)
+    "rosters.upload": Refusal(
+        "admin", lambda w: ("/admin/rosters/", {"kind": "veteran", "file": _file(
+            "v.csv", b"id_number,name,as_of,valid_until\n123,Zhang San,2026-10-31,2027-10-31\n")}), 400,
+        "Invalid resident ID", "居民身份证号码无效"),
     # the public pre-check
     "eligibility.precheck": Refusal(
         "anonymous", lambda w: ("/eligibility", {"key_groups": "graduate", "birth_date": "1999-01-01", "sex": "female", "loan_type": "individual",
