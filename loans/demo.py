@@ -122,6 +122,7 @@ def load_demo_data(echo=print, progress=lambda done: None) -> bool:
             staff[email] = create_user(role=role, email=email, password=DEMO_PASSWORD, name=name,
                                        district_code=district, bank_code=bank, check_password=False)
         _demo_fund(staff)
+        _demo_rosters()
         rng = random.Random(20260101)
         shared_hash = hash_password(DEMO_PASSWORD)
         n = 0
@@ -249,19 +250,39 @@ def _demo_claim(loan, on: date, state: str, staff: dict) -> None:
                            bank_ref=f"ICBC-ZC-{loan.id:04d}", note="借款人变卖设备后部分归还。")
 
 
+def _demo_person(n: int) -> tuple[str, bool, str, date, str]:
+    """Demo applicant ``n``: name, male, district, birth date, key group."""
+    return (SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)], n % 2 == 1, DISTRICTS[n % len(DISTRICTS)],
+            date(1975 + n % 25, 1 + n % 12, 1 + n % 28), GROUPS[n % len(GROUPS)])
+
+
+# Demo applicants on a registry roster of their key group (SPEC §15): a draft (its upload
+# optional) and two cases under review (the case page shows the roster hit).
+DEMO_ROSTERED = (2, 18, 24)
+
+
+def _demo_rosters() -> None:
+    from .rosters.services import import_roster
+
+    as_of, until = local_today() - timedelta(days=60), local_today() + timedelta(days=365)
+    rows: dict[str, list[str]] = {}
+    for n in DEMO_ROSTERED:
+        name, male, district, birth, group = _demo_person(n)
+        rows.setdefault(group, []).append(f"{make_resident_id(district, birth, n, male)},{name},{as_of},{until}")
+    for kind, lines in rows.items():
+        import_roster(kind, f"demo-{kind}.csv", "\n".join(["id_number,name,as_of,valid_until", *lines]).encode())
+
+
 def _demo_application(n: int, status: str, rng: random.Random, password_hash: str, staff: dict, *,
                       decided_on: date | None = None, bank: str | None = None, amount: Decimal | None = None,
                       term_months: int | None = None, district: str | None = None):
-    male = n % 2 == 1
-    name = SURNAMES[n % len(SURNAMES)] + GIVEN[(n * 7) % len(GIVEN)]
+    name, male, district_of_n, birth, group = _demo_person(n)
     mobile = f"13800000{n:03d}"
     applicant = User(role="applicant", mobile=mobile, name=name, password_hash=password_hash,
                      locale="zh" if n % 3 else "en")
     db.session.add(applicant)
     db.session.flush()
-    district = district or DISTRICTS[n % len(DISTRICTS)]
-    birth = date(1975 + n % 25, 1 + n % 12, 1 + n % 28)
-    group = GROUPS[n % len(GROUPS)]
+    district = district or district_of_n
     app = app_services.start_application(applicant)
     app_services._set_id_number(app, make_resident_id(district, birth, n, male))
     app.full_name = name
