@@ -70,6 +70,10 @@ def test_the_check_is_recorded_once_and_the_officer_sees_the_roster(app, make_ca
     assert 'id="roster-evidence"' in zh and "2026-10-31" in text(zh)
     history = text(zh)
     assert "roster_evidence" not in history
+    # not for staff outside the case (SPEC §15: the case's officer and supervisors)
+    for other in (staff("auditor"), staff("officer", district_code="431002")):
+        assert "Verified by roster" not in text(as_user(other).get(f"/review/cases/{case.id}").get_data(as_text=True))
+    assert VERIFIED in text(as_user(staff("supervisor")).get(f"/review/cases/{case.id}").get_data(as_text=True))
 
 
 def test_an_expired_roster_entry_does_not_count(app, make_case, import_roster, as_user):
