@@ -38,7 +38,7 @@ ALLOWED = {
     "eligibility": {"applications", "audit", "policy", "servicing"},
     "fund": {"applications", "audit", "auth", "jobs", "notifications", "policy", "servicing"},
     "review": {"applications", "audit", "eligibility", "fund", "jobs", "letters", "notifications", "policy"},
-    "subsidy": {"audit", "auth", "jobs", "policy", "servicing"},
+    "subsidy": {"audit", "auth", "jobs", "notifications", "policy", "servicing"},
     "ledger": {"applications", "audit", "auth", "jobs", "policy", "servicing"},
     "reports": {"fund", "policy", "servicing", "subsidy"},
     "banks": {"applications", "audit", "auth", "fund", "jobs", "ledger", "letters", "policy", "servicing",

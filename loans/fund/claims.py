@@ -32,6 +32,7 @@ from ..labels import CLAIM_STATUS, STATUS, label
 from ..policy.queries import policies, policy_on
 from ..servicing import services as servicing
 from ..servicing.models import Loan
+from . import claim_notices
 from .models import CompensationClaim, FundMovement, Recovery, WriteOff
 from .movements import record_movement
 
@@ -183,6 +184,7 @@ def file_claim(loan: Loan, claim_date: date | None, actor, bank_ref: str | None 
            claim_date=claim_date.isoformat(), overdue_since=outlook.overdue_since.isoformat(),
            principal=str(a.principal), interest=str(a.interest), total=str(a.total), fund_share=str(a.fund_share),
            bank_share=str(a.bank_share), bank_ref=claim.bank_ref, note=claim.note)
+    claim_notices.tell(claim, "filed")
     return claim
 
 
@@ -200,6 +202,7 @@ def check_claim(claim: CompensationClaim, *, actor, note: str = "", expected_ver
     old, new = _guard(claim, "check", expected_version, checked_by_id=getattr(actor, "id", None),
                       checked_at=utcnow(), check_note=_note(note))
     record("claim_check", claim, from_state=old, to_state=new, actor=actor, note=_note(note))
+    claim_notices.tell(claim, "checked")
 
 
 def approve_claim(claim: CompensationClaim, *, actor, expected_version: int | None = None) -> None:
@@ -213,6 +216,7 @@ def approve_claim(claim: CompensationClaim, *, actor, expected_version: int | No
                       CompensationClaim.checked_by_id != getattr(actor, "id", None),
                       approved_by_id=getattr(actor, "id", None), approved_at=utcnow())
     record("claim_approve", claim, from_state=old, to_state=new, actor=actor)
+    claim_notices.tell(claim, "approved")
 
 
 def _payment_details(claim: CompensationClaim, paid_on: date | None, voucher_no: str | None,
@@ -248,6 +252,7 @@ def pay_claim(claim: CompensationClaim, *, paid_on: date | None, voucher_no: str
     db.session.flush()
     record("claim_pay", claim, from_state=old, to_state=new, actor=actor, paid_on=paid_on.isoformat(),
            voucher_no=voucher_no, amount=str(claim.fund_share), movement_id=movement.id, event_id=event.id)
+    claim_notices.tell(claim, "paid")
 
 
 def cancel_claim(claim: CompensationClaim, *, reason: str | None, actor, expected_version: int | None = None) -> None:

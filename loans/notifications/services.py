@@ -16,7 +16,7 @@ __all__ = ["STAFF_EVENTS", "compose_email", "mark_read", "notify", "notify_user"
 
 # A case's status change: which template tells it (a decision is essential, SPEC §15).
 _STATUS_TEMPLATES = {"submitted": "received", "approved": "decision", "rejected": "decision",
-                     "declined": "decision", "expired": "decision"}
+                     "declined": "decision", "expired": "decision", "contracted": "contract_recorded"}
 
 
 def _template(event: str, params: dict) -> str:
@@ -41,10 +41,11 @@ def notify(user, application, event: str, *, occasion: str | None = None, page: 
                     path, occasion)
 
 
-def notify_user(user, event: str, *, occasion: str | None = None, **params) -> Notification:
+def notify_user(user, event: str, *, occasion: str | None = None, page_args: dict | None = None,
+                **params) -> Notification:
     """A staff member's message about no application (``params["page"]``: the endpoint it
-    leads to)."""
-    path = _path(params.get("page") or "main.index")
+    leads to, with ``page_args``)."""
+    path = _path(params.get("page") or "main.index", **(page_args or {}))
     return _deliver(user, Notification(user_id=user.id, application_id=None, event=event, params=params), path,
                     occasion)
 

@@ -78,6 +78,17 @@ def _case_sms(params: dict) -> str:
     return _("Application %(ref)s has news: %(link)s", ref=_p(params, "ref"), link=_p(params, "link"))
 
 
+def _claim_step(params: dict) -> str:
+    step, claim = params.get("step"), _p(params, "claim")
+    if step == "filed":
+        return _("Compensation claim on loan %(claim)s was filed and awaits your check.", claim=claim)
+    if step == "checked":
+        return _("Compensation claim on loan %(claim)s was checked and awaits your approval.", claim=claim)
+    if step == "approved":
+        return _("Compensation claim on loan %(claim)s was approved and awaits payment.", claim=claim)
+    return _("Compensation claim on loan %(claim)s was paid.", claim=claim)
+
+
 TEMPLATES: dict[str, Template] = {t.key: t for t in [
     Template("received", lambda p: _("We received your application %(ref)s.", ref=_p(p, "ref")),
              lambda p: _("Application %(ref)s received.", ref=_p(p, "ref")), ("ref",)),
@@ -111,9 +122,10 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in [
     Template("statement_review", lambda p: _("Subsidy statement %(statement)s awaits your review.",
                                              statement=_p(p, "statement")),
              lambda p: _("A subsidy statement awaits you: %(link)s", link=_p(p, "link"))),
-    Template("claim_step", lambda p: _("Compensation claim %(claim)s: %(step)s; your turn.", claim=_p(p, "claim"),
-                                       step=_p(p, "step")),
-             lambda p: _("A compensation claim awaits you: %(link)s", link=_p(p, "link"))),
+    Template("statement_approval", lambda p: _("Subsidy statement %(statement)s was reviewed and awaits your "
+                                               "approval.", statement=_p(p, "statement")),
+             lambda p: _("A subsidy statement awaits you: %(link)s", link=_p(p, "link"))),
+    Template("claim_step", _claim_step, lambda p: _("A compensation claim awaits you: %(link)s", link=_p(p, "link"))),
     Template("bank_warned", _bank_warned, _fund_sms),
     Template("bank_paused", _bank_paused, _fund_sms),
     Template("bank_pause_lifted", _bank_pause_lifted, _fund_sms),
@@ -122,7 +134,8 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in [
 
 # Fund warnings and other staff messages that name no application: their email subject.
 FUND_EVENTS = frozenset({"bank_warned", "bank_paused", "bank_pause_lifted", "leverage_near_limit"})
-STAFF_EVENTS = FUND_EVENTS | {"visit_due", "statement_review", "claim_step", "expiry_soon_bank"}
+STAFF_EVENTS = FUND_EVENTS | {"visit_due", "statement_review", "statement_approval", "claim_step",
+                              "expiry_soon_bank"}
 
 
 def render(event: str, params: dict) -> str:

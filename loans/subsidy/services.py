@@ -31,6 +31,7 @@ from ..spreadsheets import decode_text
 from ..servicing.facts import loan_facts
 from ..servicing.models import Loan, LoanEvent
 from .queries import adjustment_carrier
+from . import notices
 from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyAdjustment, SubsidyLine,
                      SubsidyStatement)
 from ..errors import ConcurrentChange, Refused
@@ -346,6 +347,7 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
         result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
                                        statement.total, computed=True, adjustment_count=statement.adjustment_count,
                                        adjustments_total=statement.adjustments_total))
+    notices.awaiting_review(code, [b for b in result.banks if b.computed])
     return result
 
 
@@ -372,6 +374,7 @@ def review_statement(statement: SubsidyStatement, *, actor, lock_version: int | 
            reviewed_at=utcnow())
     record("subsidy_review", statement, actor=actor, from_state=StatementStatus.draft,
            to_state=StatementStatus.reviewed, comment=comment or None)
+    notices.awaiting_approval(statement)
 
 
 def approve_statement(statement: SubsidyStatement, *, actor, lock_version: int | None = None) -> None:
@@ -404,6 +407,7 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
            voucher_no=voucher_no, paid_by_id=actor.id)
     record("subsidy_pay", statement, actor=actor, from_state=StatementStatus.approved, to_state=StatementStatus.paid,
            paid_on=paid_on.isoformat(), voucher_no=voucher_no)
+    notices.paid(statement)
 
 
 def reopen_statement(statement: SubsidyStatement, *, actor, reason: str, lock_version: int | None = None,
