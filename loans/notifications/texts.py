@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 from ..labels import STATUS, label
 
 # Parameters at their longest, for the length test and the README: an application
-# reference, a date, a short link on a 30-character public address, a bank's short name.
-LONGEST = {"ref": "A2026-000123", "date": "2026-12-31", "link": "https://dkbt.czrs.gov.cn:8443/s/AbCdEfGh",
+# reference, a date, a short link on a public address of up to 24 characters
+# (https://dkbt.czrs.gov.cn): a longer LOANS_PUBLIC_BASE_URL needs shorter texts.
+LONGEST = {"ref": "A2026-000123", "date": "2026-12-31", "link": "https://dkbt.czrs.gov.cn/s/AbCdEfGh",
            "status": "information_requested", "months": "12", "step": "approved"}
 
 
@@ -71,11 +72,11 @@ def _leverage(params: dict) -> str:
 
 
 def _fund_sms(params: dict) -> str:
-    return _("Guarantee fund warning, see %(link)s", link=_p(params, "link"))
+    return _("Fund warning: %(link)s", link=_p(params, "link"))
 
 
 def _case_sms(params: dict) -> str:
-    return _("Application %(ref)s has news: %(link)s", ref=_p(params, "ref"), link=_p(params, "link"))
+    return _("News on %(ref)s: %(link)s", ref=_p(params, "ref"), link=_p(params, "link"))
 
 
 def _claim_step(params: dict) -> str:
@@ -93,10 +94,10 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in [
     Template("received", lambda p: _("We received your application %(ref)s.", ref=_p(p, "ref")),
              lambda p: _("Application %(ref)s received.", ref=_p(p, "ref")), ("ref",)),
     Template("status", _status, _case_sms, ("ref", "link")),
-    Template("decision", _status, lambda p: _("Decision on application %(ref)s: %(link)s", ref=_p(p, "ref"),
+    Template("decision", _status, lambda p: _("Decision on %(ref)s: %(link)s", ref=_p(p, "ref"),
                                               link=_p(p, "link")), ("ref", "link"), essential=True),
     Template("info_requested", _info,
-             lambda p: _("Information needed on %(ref)s: %(link)s", ref=_p(p, "ref"), link=_p(p, "link")),
+             lambda p: _("Info needed on %(ref)s: %(link)s", ref=_p(p, "ref"), link=_p(p, "link")),
              ("ref", "link"), essential=True),
     Template("letter_revoked", _revoked, _case_sms, ("ref", "link"), essential=True),
     Template("expiry_soon", lambda p: _("Your approval %(ref)s expires on %(date)s: sign the loan contract before "
@@ -112,20 +113,20 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in [
              lambda p: _("Loan contract for %(ref)s recorded.", ref=_p(p, "ref")), ("ref",)),
     Template("subsidy_paid", lambda p: _("The interest subsidy on your loan for %(period)s was paid to the bank.",
                                          period=_p(p, "period")),
-             lambda p: _("Interest subsidy on your loan paid: %(link)s", link=_p(p, "link"))),
+             lambda p: _("Subsidy paid: %(link)s", link=_p(p, "link"))),
     Template("visit_due", lambda p: _("Loan %(loan)s: the %(months)s-month follow-up visit is due since %(date)s.",
                                       loan=_p(p, "loan"), months=_p(p, "months"), date=_p(p, "date")),
-             lambda p: _("Follow-up visit due: %(link)s", link=_p(p, "link"))),
+             lambda p: _("Visit due: %(link)s", link=_p(p, "link"))),
     Template("case_late", lambda p: _("Case %(ref)s is past its target of %(days)s working days.", ref=_p(p, "ref"),
                                       days=_p(p, "days")),
-             lambda p: _("Case %(ref)s is late: %(link)s", ref=_p(p, "ref"), link=_p(p, "link")), ("ref", "link")),
+             lambda p: _("Case %(ref)s late: %(link)s", ref=_p(p, "ref"), link=_p(p, "link")), ("ref", "link")),
     Template("statement_review", lambda p: _("Subsidy statement %(statement)s awaits your review.",
                                              statement=_p(p, "statement")),
-             lambda p: _("A subsidy statement awaits you: %(link)s", link=_p(p, "link"))),
+             lambda p: _("Statement awaits you: %(link)s", link=_p(p, "link"))),
     Template("statement_approval", lambda p: _("Subsidy statement %(statement)s was reviewed and awaits your "
                                                "approval.", statement=_p(p, "statement")),
-             lambda p: _("A subsidy statement awaits you: %(link)s", link=_p(p, "link"))),
-    Template("claim_step", _claim_step, lambda p: _("A compensation claim awaits you: %(link)s", link=_p(p, "link"))),
+             lambda p: _("Statement awaits you: %(link)s", link=_p(p, "link"))),
+    Template("claim_step", _claim_step, lambda p: _("Claim awaits you: %(link)s", link=_p(p, "link"))),
     Template("bank_warned", _bank_warned, _fund_sms),
     Template("bank_paused", _bank_paused, _fund_sms),
     Template("bank_pause_lifted", _bank_pause_lifted, _fund_sms),

@@ -58,7 +58,7 @@ def test_each_channel_once_in_the_persons_language(app, make_user, sms, monkeypa
         (clerk.id, "in_app", "sent"), (clerk.id, "email", "sent"), (clerk.id, "sms", "sent")]
     assert [(s.to, s.template) for s in sms] == [("13800138000", "bank_warned"), ("13900139000", "bank_warned")]
     english = sms[1].text
-    assert english.startswith("【郴州人社】") and "Guarantee fund" in english and "/s/" in english
+    assert english.startswith("【郴州人社】Fund warning: ") and "/s/" in english
     assert sms[0].params and sms[0].params[0].startswith("http")
     assert [m["to"] for m in app.extensions["sent_emails"]] == [finance.email, clerk.email]
     assert "overdue rate 3.10%" in app.extensions["sent_emails"][1]["body"]
@@ -180,7 +180,7 @@ def test_file_backend_writes_one_json_line(app, make_user, monkeypatch, tmp_path
         notify_user(user, "bank_warned", page="fund.index", bank="ICBC-CZ")
     [line] = path.read_text(encoding="utf-8").splitlines()
     said = json.loads(line)
-    assert said["to"] == "13812340001" and said["text"].startswith("【郴州人社】Guarantee fund warning")
+    assert said["to"] == "13812340001" and said["text"].startswith("【郴州人社】Fund warning: http")
 
 
 def test_short_links(app, client):
