@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, text
 
 from ..audit.services import record
 from ..core import resident_id
@@ -18,6 +18,9 @@ from .models import RosterEntry, RosterImport
 from .parsing import parse
 from .queries import KINDS
 
+# Imports one at a time (PostgreSQL advisory lock key, any constant): two imports of a kind
+# at once would each delete only the entries they saw, and leave both files' entries.
+IMPORT_LOCK_KEY = 431_000_020
 ROSTER_RULE = "E01"  # the key-group rule: a roster is the evidence of the claimed group
 
 
@@ -27,6 +30,8 @@ def import_roster(kind: str, file_name: str, data: bytes, *, actor=None) -> Rost
     if kind not in KINDS:
         raise Refused(_l("There is no roster of this kind."), "kind")
     rows = parse(data, kind, local_today())
+    if db.session.get_bind().dialect.name == "postgresql":  # SQLite: the DELETE below takes the write lock
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": IMPORT_LOCK_KEY})
     replaced = db.session.scalar(select(func.count(RosterEntry.id)).where(RosterEntry.kind == kind))
     db.session.execute(delete(RosterEntry).where(RosterEntry.kind == kind))
     batch = RosterImport(kind=kind, file_name=file_name[:200], sha256=hashlib.sha256(data).hexdigest(),
