@@ -78,6 +78,7 @@ _ENCRYPTED_SAMPLES = (
     "SELECT id_number FROM loan_applications WHERE id_number IS NOT NULL",
     "SELECT id_number FROM partners WHERE id_number IS NOT NULL",
     "SELECT id_number FROM loans WHERE id_number IS NOT NULL",
+    "SELECT id_number FROM roster_entries WHERE id_number IS NOT NULL",
 )
 
 
