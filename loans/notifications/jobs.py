@@ -28,11 +28,11 @@ def _send(message) -> str:
 def deliver(messages, now) -> dict:
     """Try each due message once; returns counts by outcome."""
     from ..db import utcnow
-    from .outbox import FAILED, MAX_ATTEMPTS, SENT, claim, quiet_until
+    from .outbox import FAILED, MAX_ATTEMPTS, SENT, claim, is_code, quiet_until
 
     counts = {"sent": 0, "failed": 0, "retry": 0, "waiting": 0}
     for message in messages:
-        if message.channel == "sms" and quiet_until(now) is not None:
+        if message.channel == "sms" and quiet_until(now) is not None and not is_code(message.template):
             counts["waiting"] += 1
             continue
         if not claim(message, now):

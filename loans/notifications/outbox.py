@@ -36,6 +36,11 @@ def quiet_until(now: datetime) -> datetime | None:
     return datetime.combine(day, QUIET_UNTIL, tzinfo=LOCAL_TZ).astimezone(now.tzinfo)
 
 
+def is_code(template: str) -> bool:
+    """One-time codes go at any hour (none yet: login by code comes later)."""
+    return bool(TEMPLATES.get(template) and TEMPLATES[template].essential_code)
+
+
 def channel_enabled(user_id: int, channel: str) -> bool:
     stored = db.session.get(NotificationPreference, (user_id, channel))
     return stored is None or stored.enabled
@@ -79,6 +84,7 @@ def enqueue(user, template: str, params: dict, *, path: str, application_id: int
     ``path`` is the page the message leads to. Submits the job that sends them."""
     config = current_app.config
     essential = bool(TEMPLATES.get(template) and TEMPLATES[template].essential)
+    any_hour = is_code(template)
     language = user.locale or config["BABEL_DEFAULT_LOCALE"]
     rows = [OutboxMessage(user_id=user.id, application_id=application_id, channel="in_app", template=template,
                           params=params, language=language, essential=essential, status=SENT, attempts=1,
@@ -92,7 +98,7 @@ def enqueue(user, template: str, params: dict, *, path: str, application_id: int
     for channel, address, channel_params in wanted:
         if not essential and not channel_enabled(user.id, channel):
             continue
-        later = quiet_until(now) if channel == "sms" else None
+        later = quiet_until(now) if channel == "sms" and not any_hour else None
         rows.append(OutboxMessage(
             user_id=user.id, application_id=application_id, address=address, channel=channel, template=template,
             params={**channel_params, "path": path}, language=language, essential=essential,
