@@ -90,7 +90,8 @@ def _outbox_page(status: int = 200):
         query = query.where(OutboxMessage.channel == channel)
     page = paginate(query.order_by(OutboxMessage.id.desc()), request.args.get("page", 1, type=int), 50)
     return render_template("notifications/outbox.html", messages=page.items, page=page, which=which, channel=channel,
-                           statuses=STATUS_LABELS, channels=CHANNEL_LABELS, mask=mask), status
+                           statuses=STATUS_LABELS, channels=CHANNEL_LABELS, mask=mask,
+                           render=render), status
 
 
 @bp.get("/admin/outbox")

@@ -140,6 +140,7 @@ def test_admin_sees_failed_messages_masked_and_sends_again(app, make_user, as_us
     admin, auditor = as_user(make_user("admin")), as_user(make_user("auditor"))
     listed = text(admin.get("/admin/outbox?status=failed&channel=sms").text)
     assert "138****5678" in listed and "13812345678" not in listed and "LimitExceeded" in listed
+    assert "bank_paused" not in listed and "Bank" in listed  # the message in words, not its key
     assert "Send again" not in auditor.get("/admin/outbox").text
     assert auditor.post(f"/admin/outbox/{failed.id}/retry").status_code == 403
     response = admin.post(f"/admin/outbox/{failed.id}/retry")
