@@ -116,6 +116,18 @@ def _lifted_pause():
     return f"/fund/pauses/{pause.id}/lift", {"lock_version": "0", "reason": "已整改"}
 
 
+def _sent_message():
+    """An email already sent: only a failed message can be sent again."""
+    from loans.db import db
+    from loans.notifications.models import OutboxMessage
+
+    message = OutboxMessage(address="wang@example.cn", channel="email", template="status", params={},
+                            language="zh", status="sent", attempts=1)
+    db.session.add(message)
+    db.session.commit()
+    return f"/admin/outbox/{message.id}/retry", {}
+
+
 def _version_data(code: str) -> dict:
     """The policy version's form as the admin page fills it."""
     from loans.policy.forms import PolicyVersionForm
@@ -287,6 +299,10 @@ REFUSALS: dict[str, Refusal] = {
     "fund.lift": Refusal(
         "supervisor", lambda w: _lifted_pause(), 409, "This was changed by someone else just now.",
         "刚才已有其他人修改了这一内容"),
+    # the outbox: a message already sent is not sent again
+    "notifications.retry_message": Refusal(
+        "admin", lambda w: _sent_message(), 409, "Only a failed message can be sent again.",
+        "只有发送失败的消息才能重新发送"),
     # accounts
     "auth.register": Refusal(
         "anonymous", lambda w: ("/register", {"name": "王五", "login": w.users["applicant"].email,
@@ -399,9 +415,6 @@ NO_BUSINESS_REFUSAL = {
                             "one without a file part is malformed (400)",
     "notifications.preferences": "any choice of channels is accepted (essential messages go regardless)",
     "notifications.read": "marking one's own messages read is always allowed",
-    # TODO(lead): move to REFUSALS once .outbox-translations.po is merged (its 409 is tested in English
-    # in tests/notifications/test_outbox.py).
-    "notifications.retry_message": "only a failed message can be sent again: 409, tested in tests/notifications",
 }
 
 
