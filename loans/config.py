@@ -32,6 +32,12 @@ DEFAULTS = {
     "LOGIN_BACKOFF_FREE_FAILURES": 5,
     "LOGIN_BACKOFF_BASE_SECONDS": 30,
     "LOGIN_BACKOFF_MAX_SECONDS": 15 * 60,
+    # One-time SMS codes (SPEC §15): one per number per interval, a daily cap per number,
+    # per client address and in all (Asia/Shanghai days).
+    "SMS_CODE_INTERVAL_SECONDS": 60,
+    "SMS_CODE_PER_NUMBER_PER_DAY": 10,
+    "SMS_CODE_PER_ADDRESS_PER_DAY": 30,
+    "SMS_CODE_PER_DAY": 5000,
     "API_RATE_LIMIT": "60 per minute",
     # argon2id; tests lower these so the suite stays fast.
     "PASSWORD_HASH_TIME_COST": 3,

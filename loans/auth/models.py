@@ -64,3 +64,34 @@ class LoginThrottle(db.Model):
     failures: Mapped[int] = mapped_column(default=0)
     blocked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_failure_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsCode(db.Model):
+    """A one-time SMS code (SPEC §15) for one purpose (and optionally one case). Only a keyed
+    hash of the code is kept; the value itself waits here encrypted with the personal-data
+    key until the sending job has sent it, then is erased. Never in the outbox."""
+
+    __tablename__ = "sms_codes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(20))
+    mobile_hash: Mapped[str] = mapped_column(String(64), index=True)
+    application_id: Mapped[int | None] = mapped_column(ForeignKey("loan_applications.id"))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    value_encrypted: Mapped[str | None] = mapped_column(String(255))
+    tries: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class SmsCodeCounter(db.Model):
+    """Codes asked for, per number, per client address and in all, within a window (an
+    Asia/Shanghai day, or the last minute): shared by every server through the database."""
+
+    __tablename__ = "sms_code_counters"
+
+    key: Mapped[str] = mapped_column(String(100), primary_key=True)
+    window: Mapped[str] = mapped_column(String(20))
+    count: Mapped[int] = mapped_column(default=0)
+    last_at: Mapped[datetime] = mapped_column(UTCDateTime)

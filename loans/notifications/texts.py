@@ -18,7 +18,8 @@ from ..labels import STATUS, label
 # reference, a date, a short link on a public address of up to 24 characters
 # (https://dkbt.czrs.gov.cn): a longer LOANS_PUBLIC_BASE_URL needs shorter texts.
 LONGEST = {"ref": "A2026-000123", "date": "2026-12-31", "link": "https://dkbt.czrs.gov.cn/s/AbCdEfGh",
-           "status": "information_requested", "months": "12", "step": "approved"}
+           "status": "information_requested", "months": "12", "step": "approved",
+           "code": "123456"}
 
 
 @dataclass(frozen=True)
@@ -131,6 +132,12 @@ TEMPLATES: dict[str, Template] = {t.key: t for t in [
     Template("bank_paused", _bank_paused, _fund_sms),
     Template("bank_pause_lifted", _bank_pause_lifted, _fund_sms),
     Template("leverage_near_limit", _leverage, _fund_sms),
+    # One-time codes (loans/auth/codes.py): the outbox row holds the code row's id, never the
+    # code; the code's job renders the SMS with the value it reads from the code row.
+    Template("sms_code", lambda p: _("Your one-time code: %(code)s. It is valid for 5 minutes; never share it.",
+                                     code=_p(p, "code")),
+             lambda p: _("Code %(code)s, valid 5 minutes. Never share it.", code=_p(p, "code")), ("code",),
+             essential=True, essential_code=True),
 ]}
 
 # Fund warnings and other staff messages that name no application: their email subject.
