@@ -51,6 +51,7 @@ BASE_CONFIG = {
     "WTF_CSRF_ENABLED": False,
     "RATELIMIT_ENABLED": False,
     "JOBS_IMMEDIATE": True,  # no consumer: jobs run inline when their unit of work ends
+    "SMS_BACKEND": "recording",  # SMS kept in the app for tests to read, not printed
     # Cheap argon2 so the suite stays fast; production uses the defaults in config.py.
     "PASSWORD_HASH_TIME_COST": 1,
     "PASSWORD_HASH_MEMORY_COST": 8,
