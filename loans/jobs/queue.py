@@ -137,7 +137,9 @@ def _periodic(app, huey, name, when, kinds):
             for kind in kinds:
                 registered = kind_named(kind)
                 enabled = registered.extra.get("enabled") if registered is not None else None
-                if registered is not None and (enabled is None or enabled(app.config)):  # e.g. no inbox: no job
+                # "due": a frequent sweep records a job only when it has something to do
+                due = registered.extra.get("due") if registered is not None else None
+                if registered is not None and (enabled is None or enabled(app.config)) and (due is None or due()):
                     submit(kind, {})
 
     return scheduled

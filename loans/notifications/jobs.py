@@ -66,7 +66,16 @@ def send_messages(context: JobContext) -> dict:
     return deliver(list(messages), utcnow())
 
 
-@job_kind("outbox_sweep", _l("Messages to retry"))
+def _sweep_due() -> bool:
+    """Whether a message's next try has come: the minute's sweep is a job (a row on the Jobs
+    page) only then, not 1,440 times a day."""
+    from ..db import utcnow
+    from .outbox import due_messages
+
+    return bool(due_messages(utcnow(), limit=1))
+
+
+@job_kind("outbox_sweep", _l("Messages to retry"), extra={"due": _sweep_due})
 def sweep(context: JobContext) -> dict:
     from ..db import utcnow
     from .outbox import due_messages

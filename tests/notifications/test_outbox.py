@@ -197,3 +197,20 @@ def test_short_links(app, client):
     for target in ("https://evil.example/", "//evil.example/"):
         with pytest.raises(ValueError):
             outbox.short_link(target)
+
+
+def test_the_minute_sweep_is_a_job_only_when_a_message_is_due(app, make_user, sms, monkeypatch):
+    """The Jobs page would otherwise show a "Messages to retry" row every minute."""
+    from loans.jobs.kinds import kind
+
+    due = kind("outbox_sweep").extra["due"]
+    at(monkeypatch, DAYTIME)
+    assert not due()
+    at(monkeypatch, NIGHT)
+    clerk = person(make_user, "bank", bank_code="ICBC-CZ", mobile="13900139000", locale="zh")
+    with unit_of_work():
+        notify_user(clerk, "bank_warned", page="fund.index", bank="ICBC-CZ", rate="3.10", on="2026-05-31",
+                    threshold="3.00")
+    assert not due()  # the SMS waits for 08:00
+    at(monkeypatch, NIGHT + timedelta(hours=11))
+    assert due()
