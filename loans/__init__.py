@@ -96,6 +96,7 @@ def register_jobs(app: Flask) -> None:
     from .subsidy import jobs as subsidy_jobs  # noqa: F401
     from .letters import jobs as letters_jobs  # noqa: F401
     from .notifications import jobs as notifications_jobs  # noqa: F401
+    from .notifications import code_sms  # noqa: F401  (one-time codes' SMS, provided to auth)
     from .servicing import reminders  # noqa: F401  (the hourly reminders)
     from .jobs import housekeeping  # noqa: F401
     from .backup import jobs as backup_jobs  # noqa: F401

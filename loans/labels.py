@@ -67,6 +67,10 @@ RULE_RESULT = {
     "not_applicable": _l("Not applicable"),
 }
 
+# What a one-time SMS code is for (loans/auth/codes.py).
+SMS_CODE_PURPOSE = {"login": _l("Logging in"), "registration": _l("Registering"),
+                    "confirm_case": _l("Confirming a case")}
+
 AUDIT_ACTION = {
     "create": _l("Application started"),
     "submit": _l("Submitted"),
@@ -101,6 +105,8 @@ AUDIT_ACTION = {
     "register": _l("Account registered"),
     "create_user": _l("User created"),
     "change_password": _l("Password changed"),
+    "sms_code_sent": _l("One-time SMS code sent"),
+    "login_by_code": _l("Logged in with an SMS code"),
     "reset_password": _l("Password reset by an administrator"),
     "prefill": _l("Started from the eligibility pre-check"),
     "policy_version_add": _l("Policy version added"),

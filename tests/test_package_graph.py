@@ -31,7 +31,7 @@ ALLOWED = {
     "auth": {"audit", "policy"},
     "jobs": {"audit", "auth"},
     "backup": {"audit", "jobs"},
-    "notifications": {"audit", "jobs"},
+    "notifications": {"audit", "auth", "jobs"},
     "applications": {"audit", "notifications", "policy"},
     "letters": {"applications", "audit", "jobs", "notifications", "policy"},
     "servicing": {"applications", "audit", "auth", "jobs", "letters", "notifications", "policy"},

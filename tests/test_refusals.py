@@ -314,6 +314,12 @@ REFUSALS: dict[str, Refusal] = {
                                                      "password": "Quiet-Lantern-Harbor-93",
                                                      "confirm": "Quiet-Lantern-Harbor-93"}), 400,
         "The current password is not right.", "当前密码不正确。"),
+    "auth.login_code": Refusal(
+        "anonymous", lambda w: ("/login/code", {"mobile": "1381234"}), 400,
+        "Enter an 11-digit mainland mobile number, for example 13812345678.", "请输入 11 位中国大陆手机号码"),
+    "auth.register_code": Refusal(
+        "anonymous", lambda w: ("/register/code", {"name": "王五", "mobile": "1381234"}), 400,
+        "Enter an 11-digit mainland mobile number, for example 13812345678.", "请输入 11 位中国大陆手机号码"),
     # A failed login is the login page again with 200, as browsers and password managers
     # expect (tests/auth); it is a refusal shown in place all the same.
     "auth.login": Refusal(

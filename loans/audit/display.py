@@ -205,6 +205,8 @@ DETAIL: dict[str, tuple] = {
     "full_name": (_l("Full name"), _text),
     "id_number": (_l("Resident ID number"), _text),
     "mobile": (_l("Mobile number"), _text),
+    "code_for": (_l("Code for"), _table(labels.SMS_CODE_PURPOSE)),
+    "by_code": (_l("With an SMS code"), _yes_no),
     "household_district_code": (_l("Household district"), _named("district")),
     "education": (_l("Education"), _table(labels.EDUCATION)),
     "graduation_date": (_l("Graduation date"), _text),

@@ -11,14 +11,13 @@ Where the code's value goes: the code row keeps only a keyed hash (HMAC with the
 personal-data lookup key) for checking, in constant time, and the value encrypted with the
 personal-data key until the sending job has sent it; the job then erases it. The outbox row
 holds only the code row's id (never the value), so neither the outbox table nor the admin
-outbox page can show a code."""
+outbox page can show a code (the sending is in loans/notifications/code_sms.py)."""
 from __future__ import annotations
 
 import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -28,15 +27,18 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from ..audit.services import record
 from ..db import LOCAL_TZ, db, utcnow
-from ..jobs.kinds import JobContext, job_kind
 from ..personal_data import vault
+from ..provided import Provided
 from .models import SmsCode, SmsCodeCounter, User
 
 PURPOSES = ("login", "registration", "confirm_case")
-TEMPLATE = "sms_code"
 DIGITS = 6
 VALID_FOR = timedelta(minutes=5)
 MAX_TRIES = 5
+
+# The code's SMS: an outbox row naming the code row (never the code) and the job that sends
+# it (loans/notifications/code_sms.py).
+code_sms = Provided("the SMS of a one-time code", "notifications.code_sms")
 
 
 def mask_mobile(mobile: str) -> str:
@@ -154,28 +156,10 @@ def request_code(mobile: str, purpose: str, *, address: str, application_id: int
     db.session.add(code)
     db.session.flush()
     code.code_hash = _code_hash(code.id, purpose, value)
-    message = _outbox_row(code, mobile, user, language or current_app.config["BABEL_DEFAULT_LOCALE"], now)
-    record("sms_code_sent", code, actor=user, mobile=mask_mobile(mobile), purpose=purpose)
-    from ..jobs.runner import submit
-
-    submit("sms_code_send", {"message_id": message.id, "code_id": code.id})
+    record("sms_code_sent", code, actor=user, mobile=mask_mobile(mobile), code_for=purpose)
+    code_sms(code, mobile=mobile, user=user, language=language or current_app.config["BABEL_DEFAULT_LOCALE"],
+             now=now)
     return Outcome(code=code)
-
-
-def _outbox_row(code: SmsCode, mobile: str, user: User | None, language: str, now: datetime):
-    """The outbox row for the code's SMS: the code row's id, never the code. It waits for
-    the code's own job (the sweep would take it only after the code expired)."""
-    from ..notifications.models import OutboxMessage
-    from ..notifications.outbox import WAITING
-
-    message = OutboxMessage(user_id=user.id if user else None, application_id=code.application_id, address=mobile,
-                            channel="sms", template=TEMPLATE, params={"code_id": code.id, "purpose": code.purpose},
-                            language=(user.locale if user and user.locale else language), essential=True,
-                            status=WAITING, attempts=0, next_attempt_at=code.expires_at + timedelta(minutes=1),
-                            created_at=now)
-    db.session.add(message)
-    db.session.flush()
-    return message
 
 
 def check_code(mobile: str, purpose: str, code: str, *, application_id: int | None = None,
@@ -204,39 +188,12 @@ def check_code(mobile: str, purpose: str, code: str, *, application_id: int | No
     return row
 
 
-@job_kind("sms_code_send", _l("One-time codes to send"))
-def send_code(context: JobContext) -> dict:
-    """Send one code's SMS: read the value from the code row, send it, erase it. A failure
-    is recorded on the outbox row, which is failed at once (a code is worth minutes: the
-    person asks for a new one)."""
-    from ..notifications.channels import Sms, send_sms
-    from ..notifications.models import OutboxMessage
-    from ..notifications.outbox import FAILED, SENT, WAITING
-    from ..notifications.services import compose_sms
-
-    app = current_app._get_current_object()
-    message = db.session.get(OutboxMessage, context.params["message_id"])
-    code = db.session.get(SmsCode, context.params["code_id"])
-    taken = db.session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id,
-                                                           OutboxMessage.status == WAITING)
-                               .values(attempts=OutboxMessage.attempts + 1, status=FAILED)
-                               .execution_options(synchronize_session=False)).rowcount
-    if not taken:
-        return {"sent": 0}
-    db.session.refresh(message)
-    now = utcnow()
-    if code is None or code.value_encrypted is None or code.expires_at <= now:
-        message.last_error = "the code expired before it could be sent"
-        return {"sent": 0}
+def take_value(code_id: int, now: datetime) -> str | None:
+    """The code's value for its SMS, erased from the code row as it is read (None when the
+    code expired, was used or was replaced before it could be sent)."""
+    code = db.session.get(SmsCode, code_id)
+    if code is None or code.value_encrypted is None or code.expires_at <= now or code.used_at is not None:
+        return None
     value = vault().decrypt_text(code.value_encrypted)
     code.value_encrypted = None
-    text, params = compose_sms(SimpleNamespace(template=message.template, language=message.language,
-                                               params={"code": value}), app.config.get("SMS_SIGN") or "")
-    try:
-        provider_id = send_sms(app.config, app.extensions, Sms(to=message.address, text=text,
-                                                               template=message.template, params=params))
-    except Exception as error:  # the provider refused: recorded, the person asks again
-        message.last_error = f"{type(error).__name__}"[:1000]
-        return {"sent": 0}
-    message.status, message.sent_at, message.provider_id = SENT, utcnow(), (provider_id or None)
-    return {"sent": 1}
+    return value

@@ -28,11 +28,45 @@ LOGIN_FIELD_ATTRS = {"inputmode": "text", "autocomplete": "username", "autocapit
                      "autocorrect": "off", "spellcheck": "false"}
 
 
+CODE_FIELD_ATTRS = {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+
+
 class LoginForm(FlaskForm):
     login = StringField(_l("Mobile number or email"), validators=[DataRequired(), Length(max=254)],
                         filters=[normalize_login], render_kw=LOGIN_FIELD_ATTRS)
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)],
+    password = PasswordField(_l("Password"), validators=[Optional(), Length(max=200)],
                              render_kw={"autocomplete": "current-password"})
+    # Or a one-time SMS code instead of the password (SPEC §15).
+    code = StringField(_l("SMS code"), validators=[Optional(), Length(max=10)], filters=[lambda v: (v or "").strip()],
+                       render_kw=CODE_FIELD_ATTRS)
+
+    def validate_password(self, field):
+        if not field.data and not self.code.data:
+            raise ValidationError(_l("Enter your password, or the code we sent by SMS."))
+
+
+class MobileField(StringField):
+    """An 11-digit mainland mobile number, typed on the phone's number pad."""
+
+    def __init__(self, label=None, **kwargs):
+        super().__init__(label or _l("Mobile number"), validators=[DataRequired(), Length(max=20)],
+                         filters=[normalize_login], render_kw={"inputmode": "tel", "autocomplete": "tel"}, **kwargs)
+
+    def pre_validate(self, form):
+        if self.data and not valid_mobile(self.data):
+            raise ValidationError(_l("Enter an 11-digit mainland mobile number, for example 13812345678."))
+
+
+class SendCodeForm(FlaskForm):
+    mobile = MobileField()
+
+
+class RegisterByCodeForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=100)],
+                       filters=[lambda v: (v or "").strip()], render_kw={"autocomplete": "name"})
+    mobile = MobileField()
+    code = StringField(_l("SMS code"), validators=[DataRequired(), Length(max=10)],
+                       filters=[lambda v: (v or "").strip()], render_kw=CODE_FIELD_ATTRS)
 
 
 class NewPasswordMixin:
@@ -78,7 +112,7 @@ class StaffUserForm(NewPasswordMixin, FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)],
+    current_password = PasswordField(_l("Current password"), validators=[Optional(), Length(max=200)],
                                      render_kw={"autocomplete": "current-password"})
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=200)],
                              description=_l("At least 8 characters; not a common password."),

@@ -41,6 +41,45 @@ def register_applicant(*, name: str, login: str, password: str, locale: str | No
     return user
 
 
+# An account made with an SMS code has no password until its owner sets one: a value no
+# password can match (not an argon2 hash).
+NO_PASSWORD = "!none"
+
+
+def has_password(user: User) -> bool:
+    return not user.password_hash.startswith("!")
+
+
+def register_by_code(*, name: str, mobile: str, code: str, locale: str | None) -> User | None:
+    """An applicant's account proved by a registration code sent to ``mobile`` (no password);
+    None when the code is not right (the try counts: the caller returns its page)."""
+    from .codes import check_code
+
+    if check_code(mobile, "registration", code) is None:
+        return None
+    if find_by_login(mobile) is not None:
+        raise Refused(_l("An account with this mobile number or email already exists. Log in instead."), "mobile")
+    user = User(name=name, role="applicant", locale=locale, password_hash=NO_PASSWORD, mobile=mobile)
+    db.session.add(user)
+    db.session.flush()
+    record("register", user, actor=user, by_code=True)
+    return user
+
+
+def authenticate_by_code(login: str, code: str) -> User | None:
+    """The applicant whose mobile is ``login`` if ``code`` is their live login code."""
+    from .codes import check_code
+
+    user = find_by_login(login)
+    if user is None or not user.active or user.role != "applicant" or user.mobile != login.strip():
+        return None
+    if check_code(login, "login", code) is None:
+        return None
+    user.last_login_at = utcnow()
+    record("login_by_code", user, actor=user)
+    return user
+
+
 def create_user(*, role: str, email: str, password: str, name: str = "", district_code: str | None = None,
                 bank_code: str | None = None, actor=None, check_password: bool = True) -> User:
     """Create a staff (or applicant) account; raises Refused with a clear reason. ``actor``
@@ -156,7 +195,7 @@ def clear_failed_logins(login: str) -> None:
 
 def change_password(user: User, *, current: str, new: str) -> None:
     """The user's own change: the current password proves it is them; other sessions end."""
-    if not verify_password(user.password_hash, current):
+    if has_password(user) and not verify_password(user.password_hash, current or ""):
         raise Refused(_l("The current password is not right."), "current_password")
     if verify_password(user.password_hash, new):
         raise Refused(_l("Choose a password different from the current one."), "password")

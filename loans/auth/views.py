@@ -10,7 +10,8 @@ from ..extensions import limiter
 from ..i18n import current_lang
 from ..urls import safe_next
 from . import services
-from .forms import ChangePasswordForm, LoginForm, RegisterForm
+from . import codes
+from .forms import ChangePasswordForm, LoginForm, RegisterByCodeForm, RegisterForm, SendCodeForm
 
 bp = Blueprint("auth", __name__)
 
@@ -50,7 +51,14 @@ def login():
         return redirect(url_for("main.index"))
     form = LoginForm()
     status = 200
-    if form.validate_on_submit():
+    valid = form.validate_on_submit()
+    if valid and form.code.data and not form.password.data:
+        user = services.authenticate_by_code(form.login.data, form.code.data)
+        if user is None:
+            form.code.errors.append(_("The code is not right or has expired. Ask for a new code."))
+            return _login_page(form, code_form=SendCodeForm(formdata=None, mobile=form.login.data), code_sent=True)
+        return _logged_in(user)
+    if valid:
         wait = services.login_wait_seconds(form.login.data)
         user = None if wait else services.authenticate(form.login.data, form.password.data)
         if user is None:
@@ -66,15 +74,51 @@ def login():
                 form.password.errors.append(_("The mobile number/email or password is not right."))
         else:
             services.clear_failed_logins(form.login.data)
-            _fresh_session()
-            login_user(user)
-            if user.locale:
-                session["lang"] = user.locale
-            if user.must_change_password:
-                flash(_("Your password was reset by an administrator. Choose a new password to continue."), "warning")
-                return redirect(url_for(".change_password"))
-            return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
-    return render_template("auth/login.html", form=form), status
+            return _logged_in(user)
+    return _login_page(form, status=status)
+
+
+def _login_page(form, *, code_form=None, code_sent=False, status=200):
+    return render_template("auth/login.html", form=form, code_form=code_form or SendCodeForm(formdata=None),
+                           code_sent=code_sent), status
+
+
+def _logged_in(user):
+    _fresh_session()
+    login_user(user)
+    if user.locale:
+        session["lang"] = user.locale
+    if user.must_change_password:
+        flash(_("Your password was reset by an administrator. Choose a new password to continue."), "warning")
+        return redirect(url_for(".change_password"))
+    return redirect(safe_next(request.args.get("next")) or url_for("main.index"))
+
+
+def _client_address() -> str:
+    from flask_limiter.util import get_remote_address
+
+    return get_remote_address() or ""
+
+
+# The same words whether or not the number has an account (SPEC §15).
+def _code_sent_text() -> str:
+    return _("If this number can use it, a 6-digit code is on its way by SMS. It is valid for 5 minutes.")
+
+
+@bp.post("/login/code")
+@public
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"])
+def login_code():
+    """Send a login code to a mobile (same answer for unknown numbers), then ask for it."""
+    code_form = SendCodeForm()
+    if not code_form.validate_on_submit():
+        return _login_page(LoginForm(formdata=None), code_form=code_form, status=400)
+    outcome = codes.request_code(code_form.mobile.data, "login", address=_client_address(), language=current_lang())
+    if outcome.refusal is not None:
+        code_form.mobile.errors.append(str(outcome.refusal))
+        return _login_page(LoginForm(formdata=None), code_form=code_form, status=429)
+    flash(_code_sent_text(), "info")
+    return _login_page(LoginForm(formdata=None, login=code_form.mobile.data), code_form=code_form, code_sent=True)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -82,12 +126,13 @@ def login():
 def change_password():
     form = ChangePasswordForm()
     if form.validate_on_submit():
-        on_refusal(lambda: render_template("auth/change_password.html", form=form), form)
+        on_refusal(lambda: render_template("auth/change_password.html", form=form, has_password=services.has_password(current_user)), form)
         services.change_password(current_user, current=form.current_password.data, new=form.password.data)
         login_user(current_user._get_current_object())  # the new session token: this session stays, others end
         flash(_("Your password has been changed. Other sessions were logged out."), "success")
         return redirect(url_for("main.index"))
-    return render_template("auth/change_password.html", form=form), 400 if form.errors else 200
+    return render_template("auth/change_password.html", form=form,
+                           has_password=services.has_password(current_user)), 400 if form.errors else 200
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -106,7 +151,46 @@ def register():
         login_user(user)
         flash(_("Welcome! Your account is ready. Start your application below."), "success")
         return redirect(safe_next(request.args.get("next")) or url_for("applications.index"))
-    return render_template("auth/register.html", form=form)
+    return render_template("auth/register.html", form=form, code_form=RegisterByCodeForm(formdata=None),
+                           by_code=request.args.get("by") == "code")
+
+
+@bp.post("/register/code")
+@public
+@limiter.limit("20 per hour")
+def register_code():
+    """Registration by mobile and SMS code, without a password: without ``code`` the form
+    sends one (same answer whether or not the number is taken), with it the account is made."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.index"))
+    code_form = RegisterByCodeForm()
+    page = lambda status, sent: (render_template("auth/register.html", form=RegisterForm(formdata=None),  # noqa: E731
+                                                 code_form=code_form, code_sent=sent, by_code=True), status)
+    valid = code_form.validate_on_submit()
+    if not request.form.get("code"):
+        if not valid and set(code_form.errors) - {"code"}:
+            return page(400, False)
+        code_form = RegisterByCodeForm(formdata=None, name=code_form.name.data, mobile=code_form.mobile.data)
+        outcome = codes.request_code(code_form.mobile.data, "registration", address=_client_address(),
+                                     language=current_lang())
+        if outcome.refusal is not None:
+            code_form.mobile.errors.append(str(outcome.refusal))
+            return page(429, False)
+        flash(_code_sent_text(), "info")
+        return page(200, True)
+    if not valid:
+        return page(400, True)
+    on_refusal(lambda: page(400, True)[0], code_form)
+    user = services.register_by_code(name=code_form.name.data, mobile=code_form.mobile.data,
+                                     code=code_form.code.data, locale=current_lang())
+    if user is None:
+        code_form.code.errors.append(_("The code is not right or has expired. Ask for a new code."))
+        return page(400, True)
+    _fresh_session()
+    session["lang"] = user.locale
+    login_user(user)
+    flash(_("Welcome! Your account is ready. Start your application below."), "success")
+    return redirect(safe_next(request.args.get("next")) or url_for("applications.index"))
 
 
 @bp.post("/logout")
