@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from loans.audit.models import AuditEvent
 from loans.auth import codes
-from loans.auth.models import SmsCode, User
+from loans.auth.models import SmsCode, SmsCodeCounter, User
 from loans.db import db, utcnow
 from loans.notifications.models import OutboxMessage
 from tests.helpers import text
@@ -203,3 +203,33 @@ def test_pages_in_both_languages(client, lang, words):
     assert 'action="/login/code"' in page and 'name="mobile"' in page
     if lang == "en":
         assert words in page
+
+
+class FakeRedis:
+    """The two Redis commands the counters use (SET NX EX, INCR), without expiry."""
+
+    def __init__(self):
+        self.values = {}
+
+    def set(self, name, value, nx=False, ex=None):
+        if nx and name in self.values:
+            return None
+        self.values[name] = value
+        return True
+
+    def incr(self, name):
+        self.values[name] = int(self.values.get(name, 0)) + 1
+        return self.values[name]
+
+    def expire(self, name, seconds):
+        return True
+
+
+def test_with_redis_the_counters_live_there(app, applicant, sms, monkeypatch):
+    fake = FakeRedis()
+    monkeypatch.setattr(codes, "_redis", lambda: fake)
+    with app.test_request_context():
+        assert codes.request_code(MOBILE, "login", address="a", now=NOON).refusal is None
+        assert "less than 60 seconds" in str(codes.request_code(MOBILE, "login", address="a", now=NOON).refusal)
+        assert db.session.scalar(select(func.count()).select_from(SmsCodeCounter)) == 0
+        assert any(key.endswith(":2026-12-02") for key in fake.values)
