@@ -147,7 +147,9 @@ def request_code(mobile: str, purpose: str, *, address: str, application_id: int
         return Outcome()
     number = _mobile_hash(mobile)
     # A new code replaces the ones asked for before (for this purpose and case).
-    db.session.execute(update(SmsCode).where(SmsCode.mobile_hash == number, SmsCode.purpose == purpose,
+    same_case = SmsCode.application_id.is_(None) if application_id is None else \
+        SmsCode.application_id == application_id
+    db.session.execute(update(SmsCode).where(SmsCode.mobile_hash == number, SmsCode.purpose == purpose, same_case,
                                              SmsCode.used_at.is_(None))
                        .values(used_at=now, value_encrypted=None).execution_options(synchronize_session=False))
     value = "".join(secrets.choice("0123456789") for _ in range(DIGITS))
@@ -169,8 +171,8 @@ def check_code(mobile: str, purpose: str, code: str, *, application_id: int | No
     now = now or utcnow()
     query = select(SmsCode).where(SmsCode.mobile_hash == _mobile_hash(mobile), SmsCode.purpose == purpose,
                                   SmsCode.used_at.is_(None), SmsCode.expires_at > now, SmsCode.tries < MAX_TRIES)
-    if application_id is not None:
-        query = query.where(SmsCode.application_id == application_id)
+    query = query.where(SmsCode.application_id.is_(None) if application_id is None
+                        else SmsCode.application_id == application_id)
     row = db.session.scalar(query.order_by(SmsCode.id.desc()).limit(1))
     if row is None:
         return None

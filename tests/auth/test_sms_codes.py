@@ -142,12 +142,16 @@ def test_a_login_code_cannot_register_or_confirm(app, applicant, sms):
         assert codes.check_code(MOBILE, "login", value) is not None
 
 
-def test_a_case_code_is_bound_to_its_case(app, sms):
+def test_a_case_code_is_bound_to_its_case(app, sms, make_case):
+    case, other = make_case("draft"), make_case("draft")
     with app.test_request_context():
-        codes.request_code(MOBILE, "confirm_case", address="a")
+        codes.request_code(MOBILE, "confirm_case", address="a", application_id=case.id)
         db.session.commit()
         value = sent_code(sms)
-        assert codes.check_code(MOBILE, "confirm_case", value, application_id=999) is None
+        assert codes.check_code(MOBILE, "confirm_case", value, application_id=other.id) is None
+        assert codes.check_code(MOBILE, "confirm_case", value) is None
+        assert codes.check_code(MOBILE, "login", value) is None
+        assert codes.check_code(MOBILE, "confirm_case", value, application_id=case.id) is not None
 
 
 def test_the_code_is_never_in_the_outbox_nor_on_its_admin_page(client, app, applicant, sms, make_user):
