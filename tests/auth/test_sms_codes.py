@@ -237,3 +237,13 @@ def test_with_redis_the_counters_live_there(app, applicant, sms, monkeypatch):
         assert "less than 60 seconds" in str(codes.request_code(MOBILE, "login", address="a", now=NOON).refusal)
         assert db.session.scalar(select(func.count()).select_from(SmsCodeCounter)) == 0
         assert any(key.endswith(":2026-12-02") for key in fake.values)
+
+
+def test_a_code_goes_out_at_night_when_other_sms_wait(app, applicant, sms, monkeypatch):
+    night = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)  # 23:00 in Asia/Shanghai
+    monkeypatch.setattr("loans.notifications.code_sms.utcnow", lambda: night)
+    with app.test_request_context():
+        codes.request_code(MOBILE, "login", address="a", now=night)
+        db.session.commit()
+    assert len(sms) == 1
+    assert db.session.scalar(select(OutboxMessage.status).where(OutboxMessage.template == "sms_code")) == "sent"
