@@ -155,7 +155,7 @@ def test_no_serious_wcag_violations(demo_server, axe_browser, role, size, lang):
             page.goto("/login")
             page.fill("input[name=login]", login)
             page.fill("input[name=password]", PASSWORD)
-            page.locator("form button[type=submit]").last.click()
+            page.locator("main form button[type=submit]").first.click()  # the password form (then the SMS code form)
             page.wait_for_load_state()
             assert "/login" not in page.url, f"{login} could not log in"
         found = {}
@@ -254,7 +254,7 @@ def test_every_control_shows_a_strong_focus_ring(demo_server, axe_browser, size)
         page.goto("/login")
         page.fill("input[name=login]", login)
         page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit]").last.click()
+        page.locator("main form button[type=submit]").first.click()  # the password form (then the SMS code form)
         page.wait_for_load_state()
         for path in [p for p in officer_pages if p.startswith("/review/cases/")][:2] + ["/review/", "/reports/"]:
             found = _tab_through(page, path)

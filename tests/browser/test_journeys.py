@@ -31,7 +31,7 @@ def log_in(page, login: str, password: str = PASSWORD) -> None:
     page.goto("/login")
     page.fill("#login", login)
     page.fill("#password", password)
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[type=submit]").first.click()
     expect(page.locator("#login")).to_have_count(0)
 
 
@@ -49,7 +49,7 @@ def test_journey_a_applicant_on_a_phone_in_chinese(live_server, new_context):
     page.fill("#password", "Plum-Blossom-2026")
     page.fill("#confirm", "Plum-Blossom-2026")
     shot(page, "a1-register-phone-zh")
-    page.locator("main form button[type=submit]").click()
+    page.locator("main form button[type=submit]").first.click()
     expect(page).to_have_url(re.compile(r"/my/applications/$"))
 
     page.locator("form[action$='/my/applications/new'] button").click()

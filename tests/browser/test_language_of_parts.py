@@ -33,7 +33,7 @@ def log_in(page, login: str) -> None:
     page.fill("#login", login)
     page.fill("#password", PASSWORD)
     with page.expect_navigation():
-        page.locator("main form button[type=submit]").click()
+        page.locator("main form button[type=submit]").first.click()
     assert "/login" not in page.url
 
 
