@@ -186,4 +186,4 @@ def test_the_queue_costs_the_same_queries_whatever_the_page(app, make_case, staf
         make_case("rejected", officer=officer)
     many = {url: queries_for(url) for url in urls}
     assert many == few
-    assert max(few.values()) <= 8  # user, key groups, banks, counts, page, its key groups, calendar (twice)
+    assert max(few.values()) <= 9  # user, key groups, banks, counts, page, its key groups, calendar (twice), unread messages
