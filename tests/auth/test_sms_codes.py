@@ -83,7 +83,7 @@ def test_wrong_code_counts_tries_and_dies_after_five(client, applicant, sms):
 
 
 def test_a_code_expires_after_five_minutes(app, applicant, sms):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         now = utcnow()
         codes.request_code(MOBILE, "login", address="10.0.0.1", now=now)
         db.session.commit()
@@ -93,7 +93,7 @@ def test_a_code_expires_after_five_minutes(app, applicant, sms):
 
 
 def test_one_code_per_minute_and_ten_a_day_per_number(app, applicant, sms):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         now = NOON
         assert codes.request_code(MOBILE, "login", address="a", now=now).refusal is None
         too_soon = codes.request_code(MOBILE, "login", address="a", now=now + timedelta(seconds=30))
@@ -107,7 +107,7 @@ def test_one_code_per_minute_and_ten_a_day_per_number(app, applicant, sms):
 
 def test_caps_per_address_and_in_all(app, sms):
     app.config.update(SMS_CODE_PER_ADDRESS_PER_DAY=2, SMS_CODE_PER_DAY=3)
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         now = NOON
         assert codes.request_code("13900000001", "login", address="1.2.3.4", now=now).refusal is None
         assert codes.request_code("13900000002", "login", address="1.2.3.4", now=now).refusal is None
@@ -133,7 +133,7 @@ def test_the_same_answer_for_an_unknown_number(client, applicant, sms):
 
 
 def test_a_login_code_cannot_register_or_confirm(app, applicant, sms):
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         codes.request_code(MOBILE, "login", address="a")
         db.session.commit()
         value = sent_code(sms)
@@ -144,7 +144,7 @@ def test_a_login_code_cannot_register_or_confirm(app, applicant, sms):
 
 def test_a_case_code_is_bound_to_its_case(app, sms, make_case):
     case, other = make_case("draft"), make_case("draft")
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         codes.request_code(MOBILE, "confirm_case", address="a", application_id=case.id)
         db.session.commit()
         value = sent_code(sms)
@@ -232,7 +232,7 @@ class FakeRedis:
 def test_with_redis_the_counters_live_there(app, applicant, sms, monkeypatch):
     fake = FakeRedis()
     monkeypatch.setattr(codes, "_redis", lambda: fake)
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         assert codes.request_code(MOBILE, "login", address="a", now=NOON).refusal is None
         assert "less than 60 seconds" in str(codes.request_code(MOBILE, "login", address="a", now=NOON).refusal)
         assert db.session.scalar(select(func.count()).select_from(SmsCodeCounter)) == 0
@@ -242,7 +242,7 @@ def test_with_redis_the_counters_live_there(app, applicant, sms, monkeypatch):
 def test_a_code_goes_out_at_night_when_other_sms_wait(app, applicant, sms, monkeypatch):
     night = datetime(2026, 12, 2, 15, 0, tzinfo=timezone.utc)  # 23:00 in Asia/Shanghai
     monkeypatch.setattr("loans.notifications.code_sms.utcnow", lambda: night)
-    with app.test_request_context():
+    with app.test_request_context(headers={"Accept-Language": "en"}):
         codes.request_code(MOBILE, "login", address="a", now=night)
         db.session.commit()
     assert len(sms) == 1
