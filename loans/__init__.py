@@ -166,6 +166,9 @@ def register_blueprints(app: Flask) -> None:
     from .servicing import reminders as visits  # the officers' visits due
 
     app.register_blueprint(visits.bp)
+    from .assisted import views as assisted  # community workers' assisted filing
+
+    app.register_blueprint(assisted.bp)
 
 
 def register_template_helpers(app: Flask) -> None:

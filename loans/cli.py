@@ -16,7 +16,7 @@ users_cli = UnitOfWorkGroup("users", help="Manage user accounts.")
 
 
 @users_cli.command("create")
-@click.option("--role", required=True, help="applicant, officer, supervisor, bank, finance, admin or auditor")
+@click.option("--role", required=True, help="applicant, officer, supervisor, bank, finance, admin, auditor or community")
 @click.option("--email", required=True)
 @click.option("--district", "district_code", default=None, help="District code, e.g. 431002")
 @click.option("--bank", "bank_code", default=None, help="Bank code, e.g. ICBC-CZ")

@@ -33,6 +33,7 @@ ROLE = {
     "finance": _l("Finance staff"),
     "admin": _l("Administrator"),
     "auditor": _l("Auditor"),
+    "community": _l("Community worker"),
 }
 
 LOAN_TYPE = {

@@ -398,6 +398,10 @@ REFUSALS: dict[str, Refusal] = {
         "anonymous", lambda w: (f"/api/v1/bank/files/{w.bank_file_id}/confirm", {}), 409,
         "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认。", json=True,
         bank_api=True),
+    "assisted.new": Refusal(
+        "community", lambda w: ("/assisted/new", {"full_name": "赵六", "id_number": "4310021988",
+                                                   "mobile": "13811112222"}), 400,
+        "A resident ID has 18 characters.", "身份证号码应为 18 位。"),
 }
 
 # More refusals of routes above, where one used to answer with a redirect.
@@ -454,6 +458,7 @@ def world(app, make_user, make_case, add_loan):
     under_review = make_case("under_review")
     to_contract = make_case("approved")
     users["applicant"] = approved.applicant
+    users["community"] = make_user("community", district_code="431002")
     servicing.record_contract(to_contract, servicing.ContractTerms(
         contract_no="ICBC-2026-0001", contract_date=local_today(), amount=Decimal("100000"), term_months=24,
         contract_rate=Decimal("3.50")), actor=users["bank"])

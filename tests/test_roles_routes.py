@@ -61,7 +61,8 @@ def world(app, make_user):
     from loans.eligibility.services import evaluate_case
     from loans.review import services as review
 
-    users = {role: make_user(role, district_code="431002" if role == "officer" else None) for role in ROLES}
+    users = {role: make_user(role, district_code="431002" if role in ("officer", "community") else None)
+             for role in ROLES}
     other_officer = make_user("officer", district_code="431003")
     second_supervisor = make_user("supervisor")
     applicant = users["applicant"]

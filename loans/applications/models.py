@@ -27,6 +27,13 @@ class LoanApplication(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str | None] = mapped_column(String(20), unique=True)
     applicant_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    # Assisted filing (SPEC §15): the community worker who filed it, how and when the person
+    # confirmed the consent and declarations ("code" or "scan"), and when the person took over.
+    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    person_confirmed_by: Mapped[str | None] = mapped_column(String(10))
+    person_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    person_consent_version: Mapped[str | None] = mapped_column(String(20))
+    taken_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     status: Mapped[CaseStatus] = mapped_column(enum_type(CaseStatus), default=CaseStatus.draft, index=True)
     # Bumped by every guarded status change; a stale writer updates no row.
     lock_version: Mapped[int] = mapped_column(default=0)
@@ -97,6 +104,7 @@ class LoanApplication(db.Model):
     application_date: Mapped[date | None] = mapped_column(Date)
 
     applicant = relationship("User", foreign_keys=[applicant_id])
+    filed_by = relationship("User", foreign_keys=[filed_by_id])
     district = relationship("District", foreign_keys=[district_code])
     household_district = relationship("District", foreign_keys=[household_district_code])
     preferred_bank = relationship("Bank", foreign_keys=[preferred_bank_code])

@@ -116,6 +116,7 @@ class Role(StrEnum):
     finance = "finance"
     admin = "admin"
     auditor = "auditor"
+    community = "community"
     system = "system"
 
 

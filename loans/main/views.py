@@ -18,6 +18,7 @@ HOME_BY_ROLE = {
     "auditor": "review.queue",
     "bank": "servicing.home",
     "finance": "subsidy.index",
+    "community": "assisted.index",
 }
 
 

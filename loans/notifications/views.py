@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField
 
-from ..access import ADMIN, APPLICANT, AUDITOR, BANK, FINANCE, OFFICER, SUPERVISOR, allow, public
+from ..access import ADMIN, APPLICANT, AUDITOR, BANK, COMMUNITY, FINANCE, OFFICER, SUPERVISOR, allow, public
 from ..db import db, paginate
 from ..errors import Refused, on_refusal
 from .models import Notification, OutboxMessage
@@ -35,7 +35,7 @@ def unread():
 
 
 @bp.get("/messages")
-@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR)
+@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR, COMMUNITY)
 def inbox():
     """The user's messages in the app, newest first (unread ones marked)."""
     page = paginate(select(Notification).where(Notification.user_id == current_user.id)
@@ -45,7 +45,7 @@ def inbox():
 
 
 @bp.post("/messages/read")
-@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR)
+@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR, COMMUNITY)
 def read():
     up_to = request.form.get("up_to", type=int)
     mark_read(current_user, up_to_id=up_to)
@@ -67,7 +67,7 @@ class PreferencesForm(FlaskForm):
 
 
 @bp.route("/account/notifications", methods=["GET", "POST"])
-@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR)
+@allow(APPLICANT, OFFICER, SUPERVISOR, BANK, FINANCE, ADMIN, AUDITOR, COMMUNITY)
 def preferences():
     form = PreferencesForm()
     if form.validate_on_submit():

@@ -1,0 +1,21 @@
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import StringField
+from wtforms.validators import DataRequired, Length
+
+from ..applications.forms import check_mobile
+from ..forms import check_resident_id, strip
+
+
+class PersonForm(FlaskForm):
+    """Who the worker files for: the person's own name, resident ID and mobile."""
+
+    full_name = StringField(_l("The person's full name (as on the ID card)"),
+                            validators=[DataRequired(), Length(max=100)], filters=[strip])
+    id_number = StringField(_l("The person's resident ID number"), validators=[DataRequired(), check_resident_id],
+                            filters=[strip], render_kw={"autocomplete": "off", "maxlength": 18})
+    mobile = StringField(_l("The person's own mobile number"), validators=[DataRequired(), check_mobile],
+                         filters=[strip], description=_l("Codes to confirm the application go to this number."),
+                         render_kw={"inputmode": "tel", "maxlength": 11})
