@@ -71,6 +71,8 @@ RULE_RESULT = {
 # What a one-time SMS code is for (loans/auth/codes.py).
 SMS_CODE_PURPOSE = {"login": _l("Logging in"), "registration": _l("Registering"),
                     "confirm_case": _l("Confirming a case")}
+# how a person confirmed an application a community worker filed for them
+CONFIRMED_WITH = {"code": _l("A code sent to the entrepreneur's mobile"), "scan": _l("A signed form, scanned")}
 
 AUDIT_ACTION = {
     "create": _l("Application started"),
@@ -107,6 +109,8 @@ AUDIT_ACTION = {
     "create_user": _l("User created"),
     "change_password": _l("Password changed"),
     "sms_code_sent": _l("One-time SMS code sent"),
+    "person_confirmed": _l("Confirmed by the entrepreneur"),
+    "take_over": _l("Taken over by the entrepreneur"),
     "login_by_code": _l("Logged in with an SMS code"),
     "reset_password": _l("Password reset by an administrator"),
     "prefill": _l("Started from the eligibility pre-check"),

@@ -94,6 +94,13 @@ def _file(name: str, data: bytes):
     return (io.BytesIO(data), name)
 
 
+def _id_number_of(application_id: int) -> str:
+    from loans.applications.models import LoanApplication
+    from loans.db import db
+
+    return db.session.get(LoanApplication, application_id).id_number
+
+
 def _bank_file_with_a_refused_row(w) -> int:
     """A previewed bank file (kept) whose only row names a loan the bank does not have."""
     from loans.banks.files import preview_file
@@ -398,6 +405,22 @@ REFUSALS: dict[str, Refusal] = {
         "anonymous", lambda w: (f"/api/v1/bank/files/{w.bank_file_id}/confirm", {}), 409,
         "This file has refused rows, so it cannot be confirmed.", "该文件有被拒绝的行，不能确认。", json=True,
         bank_api=True),
+    "assisted.send_code": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/code", {}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
+    "assisted.confirm": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/confirm", {"code": "123456"}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
+    "assisted.scan": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/scan", {"file": _file("signed.pdf", TINY_PDF)}),
+        409, "This application has already been submitted.", "该申请已提交。"),
+    "assisted.submit": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/submit", {}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
+    "assisted.takeover": Refusal(
+        "applicant", lambda w: (f"/assisted/takeover/{w.cases['approved']}", {
+            "code": "000000", "id_number": _id_number_of(w.cases["approved"])}), 400,
+        "The code is not right or has expired. Ask for a new code.", "验证码不正确或已过期，请重新获取验证码。"),
     "assisted.new": Refusal(
         "community", lambda w: ("/assisted/new", {"full_name": "赵六", "id_number": "4310021988",
                                                    "mobile": "13811112222"}), 400,
@@ -425,6 +448,7 @@ NO_BUSINESS_REFUSAL = {
                             "one without a file part is malformed (400)",
     "notifications.preferences": "any choice of channels is accepted (essential messages go regardless)",
     "notifications.read": "marking one's own messages read is always allowed",
+    "assisted.takeover_code": "a code for one's own case filed by a worker; only the SMS limits refuse (in place)",
 }
 
 
@@ -459,6 +483,7 @@ def world(app, make_user, make_case, add_loan):
     to_contract = make_case("approved")
     users["applicant"] = approved.applicant
     users["community"] = make_user("community", district_code="431002")
+    approved.filed_by_id = users["community"].id  # filed for the applicant (assisted filing), not taken over
     servicing.record_contract(to_contract, servicing.ContractTerms(
         contract_no="ICBC-2026-0001", contract_date=local_today(), amount=Decimal("100000"), term_months=24,
         contract_rate=Decimal("3.50")), actor=users["bank"])

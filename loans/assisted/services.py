@@ -2,17 +2,20 @@
 password, so they can take over later); the worker is recorded as ``filed_by``."""
 from __future__ import annotations
 
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ..applications import services as applications
 from ..applications.models import LoanApplication
 from ..audit.services import record
+from ..auth import codes
 from ..auth.models import User
 from ..auth.services import NO_PASSWORD
 from ..core.workflow import CaseStatus
-from ..db import db
+from ..db import db, utcnow
 from ..errors import Refused
+from ..personal_data import vault
 
 
 def person_account(name: str, mobile: str) -> User:
@@ -38,3 +41,66 @@ def file_for_person(worker: User, *, full_name: str, id_number: str, mobile: str
     applications.save_person(application, {"id_number": id_number})
     record("create", application, to_state=CaseStatus.draft, actor=worker)
     return application
+
+
+def _ensure_draft(application: LoanApplication) -> None:
+    if application.status != CaseStatus.draft.value:
+        raise Refused(_l("This application has already been submitted."), status=409)
+
+
+def send_confirmation_code(application: LoanApplication, *, address: str) -> None:
+    """A code for the person's own mobile, bound to this case (they read it out to the worker)."""
+    _ensure_draft(application)
+    outcome = codes.request_code(application.mobile, "confirm_case", address=address,
+                                 application_id=application.id)
+    if outcome.refusal is not None:
+        raise Refused(outcome.refusal, "code", status=429)
+
+
+def _confirm(application: LoanApplication, worker: User, method: str) -> None:
+    """The person confirmed the consent text, the declarations and the credit-check
+    authorisation: record how, when and which consent text."""
+    version = current_app.config["CONSENT_TEXT_VERSION"]
+    application.declares_no_other_loans = application.consents_credit_check = application.declares_truthful = True
+    application.person_confirmed_by, application.person_confirmed_at = method, utcnow()
+    application.person_consent_version = version
+    applications.record_consent(application.applicant, application, None)
+    record("person_confirmed", application, actor=worker, confirmed_with=method, text_version=version)
+
+
+def confirm_by_code(application: LoanApplication, worker: User, code: str) -> bool:
+    """False when the code is not right: the caller shows its page, and the try stays counted
+    (a refusal would roll it back and allow endless guesses)."""
+    _ensure_draft(application)
+    if codes.check_code(application.mobile, "confirm_case", code, application_id=application.id) is None:
+        return False
+    _confirm(application, worker, "code")
+    return True
+
+
+def confirm_by_scan(application: LoanApplication, worker: User, upload) -> bool:
+    _ensure_draft(application)
+    applications.store_document(application, upload, "other", actor=worker)
+    _confirm(application, worker, "scan")
+    return True
+
+
+def submit(application: LoanApplication, worker: User, *, evaluate) -> None:
+    _ensure_draft(application)
+    if application.person_confirmed_at is None:
+        raise Refused(_l("The person has not confirmed the consent and the declarations yet."), status=409)
+    applications.submit_application(application, actor=worker, evaluate=evaluate)
+
+
+def take_over(application: LoanApplication, person: User, *, code: str, id_number: str) -> bool:
+    """The person takes over a case filed for them: a fresh code to their mobile and their
+    resident ID typed again; the worker's access ends."""
+    if application.filed_by_id is None or application.taken_over_at is not None:
+        raise Refused(_l("This application has already been taken over."), status=409)
+    if vault().lookup_hash(id_number.strip().upper()) != application.id_number_hash:
+        raise Refused(_l("This is not the resident ID of this application."), "id_number")
+    if codes.check_code(person.mobile or "", "confirm_case", code, application_id=application.id) is None:
+        return False  # as confirm_by_code: the try stays counted
+    application.taken_over_at = utcnow()
+    record("take_over", application, actor=person)
+    return True

@@ -1,14 +1,22 @@
 from __future__ import annotations
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..access import COMMUNITY, allow
+from ..access import APPLICANT, COMMUNITY, allow
+from ..applications.queries import application_or_404
+from ..core.workflow import CaseStatus
 from ..db import db
-from ..errors import on_refusal
+from ..eligibility.services import evaluate_case
+from ..errors import Refused, on_refusal
+from ..labels import CONFIRMED_WITH
+from ..auth import codes
 from . import forms, queries, services
 
 bp = Blueprint("assisted", __name__, url_prefix="/assisted")
+WRONG_CODE = _l("The code is not right or has expired. Ask for a new code.")
 
 
 @bp.get("/")
@@ -37,5 +45,110 @@ def new():
 @bp.get("/<int:application_id>")
 @allow(COMMUNITY)
 def case(application_id: int):
+    return case_page(queries.filed_case_or_404(application_id, current_user))
+
+
+def case_page(application, code_form=None, scan_form=None, status=200):
+    """The filed case: read-only (resident ID masked); while a draft, the person's confirmation
+    (a code read out, or a signed scan) and the submission."""
+    return render_template("assisted/case.html", application=application, code_form=code_form or forms.CodeForm(),
+                           scan_form=scan_form or forms.ScanForm(), is_draft=application.status == CaseStatus.draft,
+                           confirmed_with=CONFIRMED_WITH),\
+        status
+
+
+def _filed_action(application_id: int, form=None):
     application = queries.filed_case_or_404(application_id, current_user)
-    return render_template("assisted/case.html", application=application)
+    on_refusal(lambda: case_page(application, code_form=form if isinstance(form, forms.CodeForm) else None,
+                                 scan_form=form if isinstance(form, forms.ScanForm) else None, status=400), form)
+    return application
+
+
+@bp.post("/<int:application_id>/code")
+@allow(COMMUNITY)
+def send_code(application_id: int):
+    application = _filed_action(application_id)
+    services.send_confirmation_code(application, address=request.remote_addr or "")
+    flash(_("A code was sent to the person's mobile. Ask them to read it out to you."), "success")
+    return redirect(url_for(".case", application_id=application.id))
+
+
+def _person_confirms(application_id: int, form, empty: str, field: str, confirm):
+    """The person's confirmation by ``form`` (a code read out, or a signed scan)."""
+    application = _filed_action(application_id, form)
+    if not form.validate_on_submit():
+        raise Refused(empty, field)
+    if not confirm(application, form[field].data):
+        form[field].errors.append(WRONG_CODE)
+        return case_page(application, code_form=form, status=400)
+    flash(_("The person has confirmed the consent and the declarations."), "success")
+    return redirect(url_for(".case", application_id=application.id))
+
+
+@bp.post("/<int:application_id>/confirm")
+@allow(COMMUNITY)
+def confirm(application_id: int):
+    return _person_confirms(application_id, forms.CodeForm(), _("Type the code the person reads out."), "code",
+                            lambda application, code: services.confirm_by_code(application, current_user, code))
+
+
+@bp.post("/<int:application_id>/scan")
+@allow(COMMUNITY)
+def scan(application_id: int):
+    return _person_confirms(application_id, forms.ScanForm(), _("Choose the signed form to upload."), "file",
+                            lambda application, upload: services.confirm_by_scan(application, current_user, upload))
+
+
+@bp.post("/<int:application_id>/submit")
+@allow(COMMUNITY)
+def submit(application_id: int):
+    application = _filed_action(application_id)
+    services.submit(application, current_user,
+                    evaluate=lambda case: evaluate_case(case, trigger="submission", actor=current_user))
+    flash(_("The application %(ref)s has been submitted.", ref=application.reference), "success")
+    return redirect(url_for(".case", application_id=application.id))
+
+
+# --- the person takes the case over -----------------------------------------------------
+
+def _takeover_page(application, form=None, status=200):
+    return render_template("assisted/takeover.html", application=application,
+                           form=form or forms.TakeoverForm()), status
+
+
+def _filed_for_me(application_id: int):
+    application = application_or_404(application_id, current_user)
+    if application.applicant_id != current_user.id or application.filed_by_id is None \
+            or application.taken_over_at is not None:
+        abort(404)  # nothing (more) to take over
+    return application
+
+
+@bp.route("/takeover/<int:application_id>", methods=["GET", "POST"])
+@allow(APPLICANT)
+def takeover(application_id: int):
+    application = _filed_for_me(application_id)
+    form = forms.TakeoverForm()
+    if request.method == "GET":
+        return _takeover_page(application)
+    on_refusal(lambda: _takeover_page(application, form, status=400), form)
+    if not form.validate_on_submit():
+        raise Refused(_("Type the code and your resident ID number."), "code")
+    if not services.take_over(application, current_user, code=form.code.data, id_number=form.id_number.data):
+        form.code.errors.append(WRONG_CODE)
+        return _takeover_page(application, form, status=400)
+    flash(_("You have taken over this application; the community worker can no longer see it."), "success")
+    return redirect(url_for("applications.index"))
+
+
+@bp.post("/takeover/<int:application_id>/code")
+@allow(APPLICANT)
+def takeover_code(application_id: int):
+    application = _filed_for_me(application_id)
+    on_refusal(lambda: _takeover_page(application, status=400))
+    outcome = codes.request_code(current_user.mobile or "", "confirm_case", address=request.remote_addr or "",
+                                 application_id=application.id)
+    if outcome.refusal is not None:
+        raise Refused(outcome.refusal, "code", status=429)
+    flash(_("A code was sent to your mobile."), "success")
+    return redirect(url_for(".takeover", application_id=application.id))

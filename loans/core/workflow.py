@@ -125,7 +125,7 @@ R = Role
 ROLES = tuple(Role)
 
 ACTION_ROLES: dict[Action, frozenset[Role]] = {
-    Action.submit: frozenset({R.applicant}),
+    Action.submit: frozenset({R.applicant, R.community}),  # a community worker files for a person
     Action.answer_info: frozenset({R.applicant}),
     Action.withdraw: frozenset({R.applicant}),
     Action.take: frozenset({R.officer, R.supervisor}),

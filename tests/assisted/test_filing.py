@@ -1,17 +1,23 @@
 """Assisted filing by community workers (SPEC §15, issue 16)."""
 from __future__ import annotations
 
+import io
+import re
 from datetime import date
+from decimal import Decimal
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select
 
 from loans.applications.models import LoanApplication
+from loans.audit.models import AuditEvent
+from loans.auth.models import SmsCode
 from loans.auth.models import User
 from loans.db import db
 from tests.factories import resident_id
 from tests.helpers import login
-from tests.test_roles_routes import client_as
+from tests.test_roles_routes import TINY_PDF, client_as
 
 PERSON_ID = resident_id("431002", date(1990, 3, 4), 5)
 
@@ -79,3 +85,103 @@ def test_users_create_makes_a_community_worker_of_one_district(runner):
     assert result.exit_code == 0, result.output
     user = db.session.scalar(select(User).where(User.email == "c@example.cn"))
     assert (user.role, user.district_code) == ("community", "431003")
+
+
+# --- confirmation by the person, submission, takeover ----------------------------------
+
+@pytest.fixture
+def sms(app):
+    app.config["SMS_BACKEND"] = "recording"
+    app.extensions["sent_sms"] = []
+    app.config["SMS_CODE_INTERVAL_SECONDS"] = 0  # the person asks for several codes within a minute here
+    return app.extensions["sent_sms"]
+
+
+def sent_code(sms) -> str:
+    return re.search(r"\d{6}", sms[-1].text).group(0)
+
+
+def filed(app, worker):
+    client = client_as(app, worker)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    file_case(client)
+    case = db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id))
+    return client, case
+
+
+def complete(case, worker):
+    """The steps the worker filled in for the person (all but the declarations)."""
+    from loans.applications import services as app_services
+    from loans.applications.models import ApplicationKeyGroup
+
+    case.household_district_code, case.education = "431002", "senior_high"
+    case.key_group_links.append(ApplicationKeyGroup(key_group_code="veteran"))
+    case.loan_type, case.business_name = "individual", "李四汽修"
+    case.business_address, case.industry, case.business_start_date = "郴州市1号", "repair", date(2026, 1, 1)
+    case.current_staff, case.planned_jobs = 1, 3
+    case.amount, case.term_months, case.purpose, case.preferred_bank_code = Decimal("100000"), 24, "设备", "ICBC-CZ"
+    app_services.store_document(case, SimpleNamespace(stream=io.BytesIO(TINY_PDF), filename="veteran.pdf"),
+                                "key_group:veteran", actor=worker)
+    db.session.commit()
+
+
+def test_confirmed_by_a_code_the_person_reads_out_then_submitted_read_only(app, worker, sms):
+    client, case = filed(app, worker)
+    complete(case, worker)
+    refused = client.post(f"/assisted/{case.id}/submit")
+    assert refused.status_code == 409
+    assert "has not confirmed" in refused.get_data(as_text=True)
+    assert client.post(f"/assisted/{case.id}/code").status_code == 302
+    assert sms[-1].to == "13800001111"  # the person's own mobile
+    wrong = client.post(f"/assisted/{case.id}/confirm", data={"code": "000000"})
+    assert wrong.status_code == 400 and "not right" in wrong.get_data(as_text=True)
+    assert db.session.scalar(select(SmsCode.tries).order_by(SmsCode.id.desc()).limit(1)) == 1  # the try counts
+    assert client.post(f"/assisted/{case.id}/confirm", data={"code": sent_code(sms)}).status_code == 302
+    db.session.expire_all()
+    assert (case.person_confirmed_by, case.person_consent_version) == ("code", app.config["CONSENT_TEXT_VERSION"])
+    assert case.consents_credit_check and case.declares_truthful
+    assert client.post(f"/assisted/{case.id}/submit").status_code == 302
+    db.session.expire_all()
+    assert case.status == "submitted"
+    page = client.get(f"/assisted/{case.id}").get_data(as_text=True)
+    assert "Submit the application" not in page and "Send a code" not in page
+    assert PERSON_ID not in page and case.id_number_masked in page
+    events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == case.id,
+                                                         AuditEvent.action.in_(("person_confirmed", "submit")))).all()
+    assert {e.actor_id for e in events} == {worker.id}
+
+
+def test_confirmed_by_a_signed_scan_checked_by_content(app, worker):
+    client, case = filed(app, worker)
+    fake = client.post(f"/assisted/{case.id}/scan", data={"file": (io.BytesIO(b"not a pdf"), "signed.pdf")})
+    assert fake.status_code == 400 and "Only PDF, JPEG or PNG" in fake.get_data(as_text=True)
+    ok = client.post(f"/assisted/{case.id}/scan", data={"file": (io.BytesIO(TINY_PDF), "signed.pdf")})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert case.person_confirmed_by == "scan" and case.person_confirmed_at is not None
+
+
+def test_the_person_takes_over_with_a_code_and_their_resident_id(app, worker, sms):
+    worker_client, case = filed(app, worker)
+    person = db.session.get(User, case.applicant_id)
+    client = client_as(app, None)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.post("/login/code", data={"mobile": "13800001111"})
+    assert client.post("/login", data={"login": "13800001111", "code": sent_code(sms)}).status_code == 302
+    listing = client.get("/my/applications/").get_data(as_text=True)
+    assert "Take over this application" in listing
+    assert client.post(f"/assisted/takeover/{case.id}/code").status_code == 302
+    code = sent_code(sms)
+    wrong_id = client.post(f"/assisted/takeover/{case.id}",
+                           data={"code": code, "id_number": resident_id("431002", date(1990, 3, 4), 6)})
+    assert wrong_id.status_code == 400
+    assert "not the resident ID" in wrong_id.get_data(as_text=True)
+    assert client.post(f"/assisted/takeover/{case.id}/code").status_code == 302  # a fresh code
+    done = client.post(f"/assisted/takeover/{case.id}", data={"code": sent_code(sms), "id_number": PERSON_ID})
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert case.taken_over_at is not None
+    assert worker_client.get(f"/assisted/{case.id}").status_code == 404
+    assert "李四" not in worker_client.get("/assisted/").get_data(as_text=True)
+    assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "take_over",
+                                                      AuditEvent.object_id == case.id)).actor_id == person.id
