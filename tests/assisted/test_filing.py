@@ -17,6 +17,7 @@ from loans.auth.models import User
 from loans.db import db
 from tests.factories import resident_id
 from tests.helpers import login
+from tests.letters.test_letters_pdf import flat, pdf_text
 from tests.test_roles_routes import TINY_PDF, client_as
 
 PERSON_ID = resident_id("431002", date(1990, 3, 4), 5)
@@ -185,3 +186,35 @@ def test_the_person_takes_over_with_a_code_and_their_resident_id(app, worker, sm
     assert "李四" not in worker_client.get("/assisted/").get_data(as_text=True)
     assert db.session.scalar(select(AuditEvent).where(AuditEvent.action == "take_over",
                                                       AuditEvent.object_id == case.id)).actor_id == person.id
+
+
+def test_filed_by_shows_on_the_case_page_and_history_not_on_the_letter(app, worker, make_user, sms):
+    from loans.review import services as review
+    from tests.helpers import verify_evidence
+
+    client, case = filed(app, worker)
+    complete(case, worker)
+    client.post(f"/assisted/{case.id}/code")
+    client.post(f"/assisted/{case.id}/confirm", data={"code": sent_code(sms)})
+    assert client.post(f"/assisted/{case.id}/submit").status_code == 302
+    officer = make_user("officer", district_code="431002")
+    db.session.expire_all()
+    review.take_case(case, actor=officer)
+    verify_evidence(case, officer)
+    review.recommend(case, actor=officer, decision="approve", amount=case.amount, term_months=24, bank_code="ICBC-CZ")
+    review.decide(case, actor=make_user("supervisor"), decision="approve")
+    db.session.commit()
+    officer_client = client_as(app, officer)
+    officer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = officer_client.get(f"/review/cases/{case.id}").get_data(as_text=True)
+    assert "Filed by" in page and worker.name in page
+    assert "Confirmed by the entrepreneur" in page  # the history row, with the worker as actor
+    from loans.letters.models import Letter
+
+    letter = db.session.scalar(select(Letter).where(Letter.application_id == case.id))
+    assert letter is not None
+    shown = officer_client.get(f"/letters/{letter.id}.pdf")
+    assert shown.status_code == 200
+    words = flat(pdf_text(shown.data))
+    assert flat(case.full_name) in words  # the letter is the person's…
+    assert flat(worker.name) not in words and "代办" not in words and "Filedby" not in words  # …not the worker's
