@@ -48,7 +48,7 @@ ALLOWED = {
     "admin": {"auth", "policy"},
     "rosters": {"applications", "audit", "auth", "eligibility", "policy"},
     "main": {"policy"},
-    "assisted": {"applications", "audit", "auth", "eligibility", "notifications", "policy"},
+    "assisted": {"applications", "audit", "auth", "eligibility", "notifications", "policy", "portal"},
 }
 
 def node_of(module: str) -> str | None:

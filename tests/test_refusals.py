@@ -414,6 +414,9 @@ REFUSALS: dict[str, Refusal] = {
     "assisted.scan": Refusal(
         "community", lambda w: (f"/assisted/{w.cases['approved']}/scan", {"file": _file("signed.pdf", TINY_PDF)}),
         409, "This application has already been submitted.", "该申请已提交。"),
+    "assisted.step": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/step/person", {"full_name": "赵六"}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
     "assisted.submit": Refusal(
         "community", lambda w: (f"/assisted/{w.cases['approved']}/submit", {}), 409,
         "This application has already been submitted.", "该申请已提交。"),

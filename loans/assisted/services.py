@@ -43,14 +43,14 @@ def file_for_person(worker: User, *, full_name: str, id_number: str, mobile: str
     return application
 
 
-def _ensure_draft(application: LoanApplication) -> None:
+def ensure_draft(application: LoanApplication) -> None:
     if application.status != CaseStatus.draft.value:
         raise Refused(_l("This application has already been submitted."), status=409)
 
 
 def send_confirmation_code(application: LoanApplication, *, address: str) -> None:
     """A code for the person's own mobile, bound to this case (they read it out to the worker)."""
-    _ensure_draft(application)
+    ensure_draft(application)
     outcome = codes.request_code(application.mobile, "confirm_case", address=address,
                                  application_id=application.id)
     if outcome.refusal is not None:
@@ -71,7 +71,7 @@ def _confirm(application: LoanApplication, worker: User, method: str) -> None:
 def confirm_by_code(application: LoanApplication, worker: User, code: str) -> bool:
     """False when the code is not right: the caller shows its page, and the try stays counted
     (a refusal would roll it back and allow endless guesses)."""
-    _ensure_draft(application)
+    ensure_draft(application)
     if codes.check_code(application.mobile, "confirm_case", code, application_id=application.id) is None:
         return False
     _confirm(application, worker, "code")
@@ -79,14 +79,14 @@ def confirm_by_code(application: LoanApplication, worker: User, code: str) -> bo
 
 
 def confirm_by_scan(application: LoanApplication, worker: User, upload) -> bool:
-    _ensure_draft(application)
+    ensure_draft(application)
     applications.store_document(application, upload, "other", actor=worker)
     _confirm(application, worker, "scan")
     return True
 
 
 def submit(application: LoanApplication, worker: User, *, evaluate) -> None:
-    _ensure_draft(application)
+    ensure_draft(application)
     if application.person_confirmed_at is None:
         raise Refused(_l("The person has not confirmed the consent and the declarations yet."), status=409)
     applications.submit_application(application, actor=worker, evaluate=evaluate)

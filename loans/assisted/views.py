@@ -12,7 +12,9 @@ from ..db import db
 from ..eligibility.services import evaluate_case
 from ..errors import Refused, on_refusal
 from ..labels import CONFIRMED_WITH
+from ..applications import services as applications
 from ..auth import codes
+from ..portal import views as portal
 from . import forms, queries, services
 
 bp = Blueprint("assisted", __name__, url_prefix="/assisted")
@@ -53,7 +55,7 @@ def case_page(application, code_form=None, scan_form=None, status=200):
     (a code read out, or a signed scan) and the submission."""
     return render_template("assisted/case.html", application=application, code_form=code_form or forms.CodeForm(),
                            scan_form=scan_form or forms.ScanForm(), is_draft=application.status == CaseStatus.draft,
-                           confirmed_with=CONFIRMED_WITH),\
+                           confirmed_with=CONFIRMED_WITH, steps=STEPS, titles=portal.step_titles()),\
         status
 
 
@@ -107,6 +109,47 @@ def submit(application_id: int):
                     evaluate=lambda case: evaluate_case(case, trigger="submission", actor=current_user))
     flash(_("The application %(ref)s has been submitted.", ref=application.reference), "success")
     return redirect(url_for(".case", application_id=application.id))
+
+
+# --- the worker fills the applicant's steps (the portal's forms), never the declarations ---
+
+STEPS = ("person", "groups", "business", "loan")
+
+
+@bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
+@allow(COMMUNITY)
+def step(application_id: int, step: str):
+    application = queries.filed_case_or_404(application_id, current_user)
+    if step not in STEPS:
+        abort(404)
+    if request.method == "POST":
+        on_refusal(lambda: case_page(application, status=409))
+        services.ensure_draft(application)
+    elif application.status != CaseStatus.draft:
+        return redirect(url_for(".case", application_id=application.id))
+    form_class, prepare = portal.STEP_FORMS[step]
+    form = form_class() if request.method == "POST" else form_class(data=portal.step_values(application, step))
+    saver = prepare(application, form)
+    if step == "person":  # the codes go to the person's own mobile, given when the filing started
+        form.mobile.data, form.keep_mobile = application.mobile, True
+        form.mobile.render_kw = {**(form.mobile.render_kw or {}), "disabled": True}
+
+    def page():
+        return render_template("assisted/step.html", application=application, form=form, step=step, steps=STEPS,
+                               titles=portal.step_titles())
+
+    if request.method == "POST":
+        form.is_draft = request.form.get("action") == "draft"
+        if form.validate_on_submit():
+            on_refusal(page, form)
+            values = {k: v for k, v in form.data.items() if k != "csrf_token"}
+            if step == "person":
+                values["mobile"] = application.mobile
+            applications.save_step(application, step, saver, values, actor=current_user)
+            if form.is_draft or step == STEPS[-1]:
+                return redirect(url_for(".case", application_id=application.id))
+            return redirect(url_for(".step", application_id=application.id, step=STEPS[STEPS.index(step) + 1]))
+    return page()
 
 
 # --- the person takes the case over -----------------------------------------------------

@@ -142,6 +142,9 @@ def _form_data_for(application, step):
     return {name: getattr(application, name) for name in names}
 
 
+step_values = _form_data_for  # the assisted filing (loans/assisted) fills the same steps
+
+
 def _lock_submitted_fields(form, application) -> None:
     """After submission the resident ID, loan type and district are shown but not editable."""
     for name in services.LOCKED_AFTER_SUBMISSION:

@@ -218,3 +218,23 @@ def test_filed_by_shows_on_the_case_page_and_history_not_on_the_letter(app, work
     words = flat(pdf_text(shown.data))
     assert flat(case.full_name) in words  # the letter is the person's…
     assert flat(worker.name) not in words and "代办" not in words and "Filedby" not in words  # …not the worker's
+
+
+def test_the_worker_fills_the_applicants_steps_but_not_the_declarations(app, worker):
+    client, case = filed(app, worker)
+    assert "Key groups" in client.get(f"/assisted/{case.id}").get_data(as_text=True)
+    response = client.post(f"/assisted/{case.id}/step/person", data={
+        "full_name": "李四", "mobile": "13900009999", "household_district_code": "431002",
+        "education": "senior_high", "action": "next"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/step/groups")
+    db.session.expire_all()
+    assert (case.household_district_code, case.education) == ("431002", "senior_high")
+    assert case.id_number_masked  # kept: left empty means unchanged
+    assert case.mobile == "13800001111"  # the person's mobile stays the one the filing started with
+    bad = client.post(f"/assisted/{case.id}/step/loan", data={"amount": "abc", "action": "next"})
+    assert bad.status_code == 200 and "abc" in bad.get_data(as_text=True)  # shown again, nothing lost
+    assert client.get(f"/assisted/{case.id}/step/declarations").status_code == 404
+    saved = client.post(f"/assisted/{case.id}/step/business", data={"business_name": "李四汽修", "action": "draft"})
+    assert saved.status_code == 302
+    db.session.expire_all()
+    assert case.business_name == "李四汽修"
