@@ -417,6 +417,10 @@ REFUSALS: dict[str, Refusal] = {
     "assisted.step": Refusal(
         "community", lambda w: (f"/assisted/{w.cases['approved']}/step/person", {"full_name": "赵六"}), 409,
         "This application has already been submitted.", "该申请已提交。"),
+    "assisted.upload": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/documents", {
+            "kind": "other", "file": _file("a.pdf", TINY_PDF)}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
     "assisted.submit": Refusal(
         "community", lambda w: (f"/assisted/{w.cases['approved']}/submit", {}), 409,
         "This application has already been submitted.", "该申请已提交。"),

@@ -12,6 +12,7 @@ from ..db import db
 from ..eligibility.services import evaluate_case
 from ..errors import Refused, on_refusal
 from ..labels import CONFIRMED_WITH
+from ..applications import forms as app_forms
 from ..applications import services as applications
 from ..auth import codes
 from ..portal import views as portal
@@ -50,12 +51,13 @@ def case(application_id: int):
     return case_page(queries.filed_case_or_404(application_id, current_user))
 
 
-def case_page(application, code_form=None, scan_form=None, status=200):
-    """The filed case: read-only (resident ID masked); while a draft, the person's confirmation
-    (a code read out, or a signed scan) and the submission."""
+def case_page(application, code_form=None, scan_form=None, upload_form=None, status=200):
+    """The filed case: read-only (resident ID masked); while a draft, its steps, the evidence,
+    the person's confirmation (a code read out, or a signed scan) and the submission."""
     return render_template("assisted/case.html", application=application, code_form=code_form or forms.CodeForm(),
                            scan_form=scan_form or forms.ScanForm(), is_draft=application.status == CaseStatus.draft,
-                           confirmed_with=CONFIRMED_WITH, steps=STEPS, titles=portal.step_titles()),\
+                           confirmed_with=CONFIRMED_WITH, steps=STEPS, titles=portal.step_titles(),
+                           upload_form=upload_form or _upload_form(application), missing=applications.missing_items(application)),\
         status
 
 
@@ -99,6 +101,28 @@ def confirm(application_id: int):
 def scan(application_id: int):
     return _person_confirms(application_id, forms.ScanForm(), _("Choose the signed form to upload."), "file",
                             lambda application, upload: services.confirm_by_scan(application, current_user, upload))
+
+
+def _upload_form(application):
+    form = app_forms.UploadForm()
+    form.kind.choices = [("", "—")] + app_forms.document_kind_choices(
+        [link.key_group for link in application.key_group_links])
+    return form
+
+
+@bp.post("/<int:application_id>/documents")
+@allow(COMMUNITY)
+def upload(application_id: int):
+    """Evidence the worker uploads for the person (the portal's upload form and checks)."""
+    application = queries.filed_case_or_404(application_id, current_user)
+    form = _upload_form(application)
+    on_refusal(lambda: case_page(application, upload_form=form, status=400), form)
+    services.ensure_draft(application)
+    if not form.validate_on_submit():
+        raise Refused(_("Choose the document and its file."), "file")
+    applications.store_document(application, form.file.data, form.kind.data, actor=current_user)
+    flash(_("Uploaded: %(name)s", name=applications.clean_filename(form.file.data.filename)), "success")
+    return redirect(url_for(".case", application_id=application.id))
 
 
 @bp.post("/<int:application_id>/submit")

@@ -238,3 +238,16 @@ def test_the_worker_fills_the_applicants_steps_but_not_the_declarations(app, wor
     assert saved.status_code == 302
     db.session.expire_all()
     assert case.business_name == "李四汽修"
+
+
+def test_the_worker_uploads_the_evidence_checked_by_content(app, worker):
+    client, case = filed(app, worker)
+    client.post(f"/assisted/{case.id}/step/groups", data={"key_groups": ["veteran"], "action": "draft"})
+    fake = client.post(f"/assisted/{case.id}/documents",
+                       data={"kind": "key_group:veteran", "file": (io.BytesIO(b"MZ not a pdf"), "v.pdf")})
+    assert fake.status_code == 400 and "Only PDF, JPEG or PNG" in fake.get_data(as_text=True)
+    ok = client.post(f"/assisted/{case.id}/documents",
+                     data={"kind": "key_group:veteran", "file": (io.BytesIO(TINY_PDF), "veteran.pdf")})
+    assert ok.status_code == 302
+    page = client.get(f"/assisted/{case.id}").get_data(as_text=True)
+    assert "veteran.pdf" in page and "Upload the evidence for" not in page
