@@ -20,6 +20,13 @@ from tests.helpers import login
 from tests.letters.test_letters_pdf import flat, pdf_text
 from tests.test_roles_routes import TINY_PDF, client_as
 
+def client_in(app, user, lang="en"):
+    """A client logged in as ``user`` reading ``lang`` (the tests read the English words)."""
+    client = client_as(app, user)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = lang
+    return client
+
+
 PERSON_ID = resident_id("431002", date(1990, 3, 4), 5)
 
 
@@ -33,7 +40,7 @@ def file_case(client, mobile="13800001111", number=PERSON_ID):
 
 
 def test_a_community_worker_lands_on_assisted_filing_and_is_refused_elsewhere(app, worker):
-    client = client_as(app, worker)
+    client = client_in(app, worker)
     assert client.get("/").headers["Location"].endswith("/assisted/")
     page = client.get("/assisted/").get_data(as_text=True)
     assert "File for a person" in page
@@ -42,14 +49,14 @@ def test_a_community_worker_lands_on_assisted_filing_and_is_refused_elsewhere(ap
 
 
 def test_filing_for_a_person_creates_their_passwordless_account_and_a_draft(app, worker):
-    client = client_as(app, worker)
+    client = client_in(app, worker)
     response = file_case(client)
     assert response.status_code == 302
     case = db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id))
     assert (case.status, case.full_name, case.district_code) == ("draft", "李四", "431002")
     person = db.session.get(User, case.applicant_id)
     assert (person.role, person.mobile) == ("applicant", "13800001111")
-    assert login(client_as(app, None), "13800001111", "").status_code != 302  # no usable password
+    assert login(client_in(app, None), "13800001111", "").status_code != 302  # no usable password
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert PERSON_ID not in page and case.id_number_masked in page
     assert "李四" in client.get("/assisted/").get_data(as_text=True)
@@ -59,22 +66,22 @@ def test_a_staff_mobile_is_refused_in_place(app, worker, make_user):
     officer = make_user("officer", district_code="431002")
     officer.mobile = "13800002222"
     db.session.commit()
-    response = file_case(client_as(app, worker), mobile="13800002222")
+    response = file_case(client_in(app, worker), mobile="13800002222")
     assert response.status_code == 400
     assert "belongs to a staff account" in response.get_data(as_text=True)
     assert db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id)) is None
 
 
 def test_another_workers_case_is_not_found(app, worker, make_user):
-    file_case(client_as(app, worker))
+    file_case(client_in(app, worker))
     case = db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id))
-    other = client_as(app, make_user("community", district_code="431002"))
+    other = client_in(app, make_user("community", district_code="431002"))
     assert other.get(f"/assisted/{case.id}").status_code == 404
     assert "李四" not in other.get("/assisted/").get_data(as_text=True)
 
 
 def test_the_pages_speak_chinese(app, worker):
-    client = client_as(app, worker)
+    client = client_in(app, worker)
     client.post("/language", data={"lang": "zh"})
     assert client.get("/assisted/new").status_code == 200
 
@@ -103,8 +110,7 @@ def sent_code(sms) -> str:
 
 
 def filed(app, worker):
-    client = client_as(app, worker)
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client = client_in(app, worker)
     file_case(client)
     case = db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id))
     return client, case
@@ -165,8 +171,7 @@ def test_confirmed_by_a_signed_scan_checked_by_content(app, worker):
 def test_the_person_takes_over_with_a_code_and_their_resident_id(app, worker, sms):
     worker_client, case = filed(app, worker)
     person = db.session.get(User, case.applicant_id)
-    client = client_as(app, None)
-    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client = client_in(app, None)
     client.post("/login/code", data={"mobile": "13800001111"})
     assert client.post("/login", data={"login": "13800001111", "code": sent_code(sms)}).status_code == 302
     listing = client.get("/my/applications/").get_data(as_text=True)
@@ -204,8 +209,7 @@ def test_filed_by_shows_on_the_case_page_and_history_not_on_the_letter(app, work
     review.recommend(case, actor=officer, decision="approve", amount=case.amount, term_months=24, bank_code="ICBC-CZ")
     review.decide(case, actor=make_user("supervisor"), decision="approve")
     db.session.commit()
-    officer_client = client_as(app, officer)
-    officer_client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    officer_client = client_in(app, officer)
     page = officer_client.get(f"/review/cases/{case.id}").get_data(as_text=True)
     assert "Filed by" in page and worker.name in page
     assert "Confirmed by the entrepreneur" in page  # the history row, with the worker as actor
@@ -251,3 +255,25 @@ def test_the_worker_uploads_the_evidence_checked_by_content(app, worker):
     assert ok.status_code == 302
     page = client.get(f"/assisted/{case.id}").get_data(as_text=True)
     assert "veteran.pdf" in page and "Upload the evidence for" not in page
+
+
+def test_an_administrator_creates_a_community_worker_of_a_district(app, make_user):
+    admin = client_in(app, make_user("admin"))
+    form = {"name": "王五", "login": "wang@example.cn", "role": "community", "password": "Correct-Horse-42"}
+    refused = admin.post("/admin/users", data=form)
+    assert refused.status_code in (200, 400) and "This role needs a district." in refused.get_data(as_text=True)
+    assert admin.post("/admin/users", data={**form, "district_code": "431002"}).status_code in (200, 302)
+    user = db.session.scalar(select(User).where(User.email == "wang@example.cn"))
+    assert (user.role, user.district_code) == ("community", "431002")
+    assert "Community worker" in admin.get("/admin/users").get_data(as_text=True)
+
+
+def test_the_worker_and_the_person_read_the_pages_in_chinese(app, worker, sms):
+    client, case = filed(app, worker)
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    client.post("/language", data={"lang": "zh"})
+    page = client.get(f"/assisted/{case.id}").get_data(as_text=True)
+    assert "草稿" in page and case.id_number_masked in page  # the status in Chinese, the ID masked
+    assert "身份证号码应为 18 位。" in file_case(client, number="4310021988").get_data(as_text=True)
+    staff_home = client.get("/staff").get_data(as_text=True)
+    assert "社区工作人员" in staff_home or "Community worker" in staff_home
