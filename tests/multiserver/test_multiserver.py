@@ -252,6 +252,7 @@ def _seed(url: str, instance: Path) -> list[int]:
         with unit_of_work():
             factories.AdminFactory(email=ADMIN, name="Admin A")
             factories.SupervisorFactory(email=SUPERVISOR, name="Supervisor S")
+            factories.ensure_test_fund()  # approvals pass the guarantee fund's check (SPEC §13)
             case_ids = [factories.recommended_case().id for _ in range(1 + RACES)]
         db.session.remove()
         db.engine.dispose()
