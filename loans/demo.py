@@ -33,6 +33,7 @@ STAFF = (
     ("bank", "bank.icbc@demo.czloans.cn", "张柜员", None, "ICBC-CZ"),
     ("finance", "finance@demo.czloans.cn", "刘会计", None, None),
     ("auditor", "auditor@demo.czloans.cn", "赵审计", None, None),
+    ("community", "community.beihu@demo.czloans.cn", "孙社区", "431002", None),
 )
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"

@@ -184,17 +184,22 @@ def _takeover_page(application, form=None, status=200):
 
 
 def _filed_for_me(application_id: int):
+    """The applicant's own case a worker filed and nobody took over yet; None for another
+    own case (nothing to take over); 404 for anyone else's."""
     application = application_or_404(application_id, current_user)
-    if application.applicant_id != current_user.id or application.filed_by_id is None \
-            or application.taken_over_at is not None:
-        abort(404)  # nothing (more) to take over
-    return application
+    if application.applicant_id != current_user.id:
+        abort(404)
+    return application if application.filed_by_id is not None and application.taken_over_at is None else None
 
 
 @bp.route("/takeover/<int:application_id>", methods=["GET", "POST"])
 @allow(APPLICANT)
 def takeover(application_id: int):
     application = _filed_for_me(application_id)
+    if application is None:
+        if request.method == "POST":
+            abort(404)
+        return redirect(url_for("applications.index"))  # nothing (more) to take over
     form = forms.TakeoverForm()
     if request.method == "GET":
         return _takeover_page(application)
@@ -212,6 +217,8 @@ def takeover(application_id: int):
 @allow(APPLICANT)
 def takeover_code(application_id: int):
     application = _filed_for_me(application_id)
+    if application is None:
+        abort(404)
     on_refusal(lambda: _takeover_page(application, status=400))
     outcome = codes.request_code(current_user.mobile or "", "confirm_case", address=request.remote_addr or "",
                                  application_id=application.id)

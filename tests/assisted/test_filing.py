@@ -277,3 +277,10 @@ def test_the_worker_and_the_person_read_the_pages_in_chinese(app, worker, sms):
     assert "身份证号码应为 18 位。" in file_case(client, number="4310021988").get_data(as_text=True)
     staff_home = client.get("/staff").get_data(as_text=True)
     assert "社区工作人员" in staff_home or "Community worker" in staff_home
+
+
+def test_a_case_the_person_filed_themselves_has_nothing_to_take_over(app, make_case):
+    case = make_case("draft")
+    client = client_in(app, case.applicant)
+    assert client.get(f"/assisted/takeover/{case.id}").headers["Location"].endswith("/my/applications/")
+    assert client.post(f"/assisted/takeover/{case.id}/code").status_code == 404
