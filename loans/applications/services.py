@@ -449,7 +449,12 @@ def store_document(application: LoanApplication, upload, kind: str, *, actor) ->
     elif kind not in DOCUMENT_KIND or kind == "key_group":
         raise Refused(_l("Choose what kind of document this is."), "kind")
     sensitive = is_sensitive_kind(kind, key_group)
-    if sensitive and not has_sensitive_consent(actor, application):
+    # The consent that counts is the person's, whoever uploads: a community worker filing for
+    # them (SPEC §15) uploads it only once the person has confirmed (by code or signed scan).
+    if sensitive and not has_sensitive_consent(application.applicant, application):
+        if actor.id != application.applicant_id:
+            raise Refused(_l("This document contains sensitive personal information: the person must first confirm "
+                             "their consent (by a code sent to their mobile, or a signed scan)."), "file")
         raise Refused(_l("This document contains sensitive personal information. Give your consent above before uploading it."),
                         "file")
     limit = current_app.config["MAX_UPLOAD_BYTES"]

@@ -284,3 +284,18 @@ def test_a_case_the_person_filed_themselves_has_nothing_to_take_over(app, make_c
     client = client_in(app, case.applicant)
     assert client.get(f"/assisted/takeover/{case.id}").headers["Location"].endswith("/my/applications/")
     assert client.post(f"/assisted/takeover/{case.id}/code").status_code == 404
+
+
+def test_sensitive_evidence_waits_for_the_persons_consent(app, worker, sms):
+    """A disability certificate is sensitive (SPEC §11): the worker uploads it once the person
+    has confirmed their consent by the code sent to their mobile."""
+    client, case = filed(app, worker)
+    client.post(f"/assisted/{case.id}/step/groups", data={"key_groups": ["disabled"], "action": "draft"})
+    upload = {"kind": "key_group:disabled", "file": (io.BytesIO(TINY_PDF), "disability.pdf")}
+    refused = client.post(f"/assisted/{case.id}/documents", data=dict(upload))
+    assert refused.status_code == 400 and "the person must first confirm" in refused.get_data(as_text=True)
+    assert client.post(f"/assisted/{case.id}/code").status_code == 302
+    assert client.post(f"/assisted/{case.id}/confirm", data={"code": sent_code(sms)}).status_code == 302
+    upload["file"] = (io.BytesIO(TINY_PDF), "disability.pdf")
+    assert client.post(f"/assisted/{case.id}/documents", data=upload).status_code == 302
+    assert "disability.pdf" in client.get(f"/assisted/{case.id}").get_data(as_text=True)
