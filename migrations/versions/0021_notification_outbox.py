@@ -1,4 +1,6 @@
-"""notification outbox, channels, short links, reminders (SPEC §15): placeholder, filled by the notifications work
+"""notification outbox (SPEC §15): outbox_messages (every email, SMS and in-app message with its
+status, tries and occasion key), short_links (/s/<code>) and notification_preferences (per user
+and channel)
 
 Revision ID: 0021
 Revises: 0020

@@ -1,4 +1,5 @@
-"""one-time SMS codes (SPEC §15): placeholder, filled by the SMS codes work
+"""one-time SMS codes (SPEC §15): sms_codes (keyed hash, purpose, optional case, tries, expiry;
+the value encrypted only until sent) and sms_code_counters (per number, address and day)
 
 Revision ID: 0022
 Revises: 0021

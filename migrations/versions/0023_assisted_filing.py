@@ -1,4 +1,6 @@
-"""assisted filing by community workers (SPEC §15): placeholder, filled by the assisted-filing work
+"""assisted filing by community workers (SPEC §15): on loan_applications, who filed the case
+(filed_by_id), how and when the person confirmed it (code or signed scan, consent text version)
+and when the person took it over
 
 Revision ID: 0023
 Revises: 0022
