@@ -24,6 +24,7 @@ from sqlalchemy import func, insert, select
 from stdnum.cn import uscc
 from stdnum.iso7064 import mod_11_2
 
+from loans.core.audit_chain import GENESIS, row_hash
 from loans.core.resident_id import mask
 
 SEED = 20260101
@@ -171,6 +172,10 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
               "application_key_groups": 0}
     progress = progress or Progress(n)
 
+    with engine.connect() as conn:  # the audit chain (SPEC §14) continues from the rows already there
+        last = conn.execute(select(events_t.c.id, events_t.c.row_hash).order_by(events_t.c.id.desc()).limit(1)).first()
+    chain = {"id": last.id if last else 0, "head": last.row_hash if last else GENESIS}
+
     done = 0
     while done < n:
         size = min(batch, n - done)
@@ -287,6 +292,10 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
                                   eligible=snapshot_template["eligible"], max_amount=snapshot_template["max_amount"],
                                   max_term_months=snapshot_template["max_term_months"],
                                   rules=snapshot_template["rules"], evaluated_at=submitted, evaluated_by_id=uid))
+        for event in events:
+            chain["id"] += 1
+            event.update(id=chain["id"], prev_hash=chain["head"])
+            event["row_hash"] = chain["head"] = row_hash(event)
         with engine.begin() as conn:
             if snaps:
                 conn.execute(insert(snaps_t), snaps)
