@@ -11,16 +11,22 @@ from .ledger.models import LedgerImport
 from .jobs.models import Job
 from .banks.models import BankFile, BankToken, IdempotencyKey
 from .servicing.models import FollowUpVisit, Loan, LoanEvent
+from .servicing.rollups import MonthlyRollup
 from .subsidy.models import BankClaim, BankClaimLine, SubsidyAdjustment, SubsidyLine, SubsidyStatement
 from .fund.models import (ApprovalOverride, BankPause, BankRate, CompensationClaim, FundLock, FundMovement, Recovery,
                           WriteOff)
 from .policy.models import Bank, District, KeyGroup, LprFixing, PolicyVersion
 from .rosters.models import RosterEntry, RosterImport
+from .search.index import watch as _search
+from .search.models import SearchToken
+
+_search("application", LoanApplication)
+_search("loan", Loan)
 
 __all__ = [
     "ApprovalOverride", "BankPause", "BankRate", "CompensationClaim", "FundLock", "FundMovement", "Recovery",
-    "SubsidyAdjustment", "WriteOff", "RosterEntry", "RosterImport",
-    "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "SubsidyLine", "SubsidyStatement",
+    "SubsidyAdjustment", "WriteOff", "RosterEntry", "RosterImport", "SearchToken",
+    "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "MonthlyRollup", "SubsidyLine", "SubsidyStatement",
     "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
     "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "NotificationPreference", "OpenCaseClaim", "OutboxMessage", "Partner", "PolicyVersion", "ShortLink", "User",
 ]

@@ -19,6 +19,7 @@ from ..core.dates import add_months
 from ..core.money import from_fen
 from ..db import db
 from ..policy.queries import policy_on
+from ..servicing import rollups
 from ..servicing.models import Loan, LoanEvent
 from .models import ApprovalOverride, BankPause, BankRate, CompensationClaim, FundMovement, Recovery, WriteOff
 
@@ -81,25 +82,11 @@ def _exposure_rows(d: date):
     """(bank, district, outstanding fen, overdue fen) on ``d``, over loans contracted on or
     before it and not compensated by then. Per loan: disbursements − repayments dated ≤ d;
     overdue while more ``overdue_start`` than ``overdue_end`` are dated ≤ d (an end is
-    exclusive: a loan whose overdue ends on d is no longer overdue on d)."""
-    amount = _fen(LoanEvent.amount)
-    per_loan = (select(
-        Loan.bank_code, Loan.district_code,
-        _sum(case((LoanEvent.kind == "disbursement", amount), (LoanEvent.kind == "repayment", -amount),
-                  else_=0)).label("balance"),
-        _sum(case((LoanEvent.kind == "overdue_start", 1), (LoanEvent.kind == "overdue_end", -1),
-                  else_=0)).label("open_overdue"),
-        _sum(case((LoanEvent.kind == "compensation", 1), else_=0)).label("compensated"))
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(LoanEvent.event_on <= d, Loan.contract_date <= d)
-        .group_by(LoanEvent.loan_id, Loan.bank_code, Loan.district_code)
-        .subquery())
-    c = per_loan.c
-    guaranteed = and_(c.balance > 0, c.compensated == 0)
-    return db.session.execute(
-        select(c.bank_code, c.district_code, _sum(case((guaranteed, c.balance), else_=0)),
-               _sum(case((and_(guaranteed, c.open_overdue > 0), c.balance), else_=0)))
-        .group_by(c.bank_code, c.district_code)).all()
+    exclusive: a loan whose overdue ends on d is no longer overdue on d). Read from the
+    monthly rollups (``servicing.rollups``), not from every event."""
+    return [(bank, district, guaranteed, overdue)
+            for (bank, district), (_out, _over, guaranteed, overdue)
+            in rollups.positions(d, ("bank_code", "district_code")).items()]
 
 
 def exposures(d: date) -> dict[tuple[str, str], Exposure]:
@@ -206,12 +193,10 @@ def _claims_rows(start: date, end: date):
 
 
 def _repaid_rows(start: date, end: date):
-    """(bank, district, Σ principal) of repayments dated from ``start`` to ``end`` inclusive."""
-    return db.session.execute(
-        select(Loan.bank_code, Loan.district_code, _sum(_fen(LoanEvent.amount)))
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(LoanEvent.kind == "repayment", LoanEvent.event_on.between(start, end))
-        .group_by(Loan.bank_code, Loan.district_code)).all()
+    """(bank, district, Σ principal) of repayments dated from ``start`` to ``end`` inclusive
+    (whole months from the rollups, the partial ones from the events)."""
+    return [(bank, district, repaid) for (bank, district), (_disbursed, repaid)
+            in rollups.flows(start, end, ("bank_code", "district_code")).items()]
 
 
 def rate_groups(d: date) -> tuple[dict[str, RateFigures], dict[str, RateFigures]]:

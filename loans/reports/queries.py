@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, func, literal, select, type_coerce
 
 from ..core import fund as fund_rules
 from ..core import statistics as stats
@@ -27,7 +27,8 @@ from ..db import db
 from ..fund import queries as fund_queries
 from ..policy import queries as policy_queries
 from ..policy.models import District
-from ..servicing.models import FollowUpVisit, Loan, LoanEvent
+from ..servicing import rollups
+from ..servicing.models import FollowUpVisit, Loan
 from ..subsidy.models import StatementStatus, SubsidyAdjustment, SubsidyLine, SubsidyStatement
 
 
@@ -126,14 +127,15 @@ def _issued_rows(f: ReportFilters):
         .group_by(c.district_code, c.loan_type, c.year, c.month)).all()
 
 
+def _rollup_filters(f: ReportFilters) -> dict[str, str]:
+    return {"district_code": f.district, "key_group_code": f.key_group, "bank_code": f.bank, "loan_type": f.loan_type}
+
+
 def _disbursed_rows(f: ReportFilters):
-    """(district, year, month, Σ disbursed fen) of every disbursement dated in the range."""
-    year, month = _year(LoanEvent.event_on), _month(LoanEvent.event_on)
-    return db.session.execute(
-        select(Loan.district_code, year, month, func.sum(_fen(LoanEvent.amount)))
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(LoanEvent.kind == "disbursement", LoanEvent.event_on.between(f.start, f.end), *_loan_conditions(f))
-        .group_by(Loan.district_code, year, month)).all()
+    """(district, year, month, Σ disbursed fen) of every disbursement dated in the range:
+    whole months from the monthly rollups, the partial ones at either end from the events."""
+    return [(district, year, month, disbursed) for (district, year, month), (disbursed, _repaid)
+            in rollups.flows(f.start, f.end, ("district_code",), _rollup_filters(f), by_month=True).items()]
 
 
 def _balance_rows(f: ReportFilters):
@@ -142,24 +144,10 @@ def _balance_rows(f: ReportFilters):
     Per loan: balance = disbursements − repayments − compensation dated ≤ that day, at
     least 0; overdue when more ``overdue_start`` than ``overdue_end`` events are dated ≤
     that day (an interval's end is exclusive: a loan whose overdue ends on the day is no
-    longer overdue on it; one that starts on the day is)."""
-    amount = _fen(LoanEvent.amount)
-    per_loan = (select(
-        Loan.district_code,
-        func.sum(case((LoanEvent.kind == "disbursement", amount),
-                      (LoanEvent.kind.in_(("repayment", "compensation")), -amount), else_=0)).label("balance"),
-        func.sum(case((LoanEvent.kind == "overdue_start", 1), (LoanEvent.kind == "overdue_end", -1),
-                      else_=0)).label("open_overdue"))
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(LoanEvent.event_on <= f.end, *_loan_conditions(f))
-        .group_by(LoanEvent.loan_id, Loan.district_code)
-        .subquery())
-    c = per_loan.c
-    positive = c.balance > 0
-    return db.session.execute(
-        select(c.district_code, func.sum(case((positive, c.balance), else_=0)),
-               func.sum(case((and_(positive, c.open_overdue > 0), c.balance), else_=0)))
-        .group_by(c.district_code)).all()
+    longer overdue on it; one that starts on the day is). Summed over loans in the monthly
+    rollups (``servicing.rollups``): a few hundred rows, not every event."""
+    return [(district, outstanding, overdue) for (district,), (outstanding, overdue, _g, _go)
+            in rollups.positions(f.end, ("district_code",), _rollup_filters(f)).items()]
 
 
 def _paid_statements(f: ReportFilters):

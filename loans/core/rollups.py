@@ -1,0 +1,104 @@
+"""One loan's figures month by month, for the monthly rollups (SPEC §8, §13).
+
+A report or the fund page asks for sums over loans of per-loan figures on a date: the
+principal outstanding (at least 0 per loan), the overdue principal, the fund's guaranteed
+outstanding and overdue (contracted by then, not compensated). Each is a step function of
+the date that moves only on the loan's event dates and its contract date; so per loan the
+change of each from one month's end to the next is exact, and summing those changes over
+loans and over the months up to a month's end gives the figure on that day — without
+reading the events again. Flows (disbursed, repaid) are plain sums by the event's month.
+
+Pure: plain dates, kinds and integer fen in, integer fen out.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from .dates import add_months
+
+# the rollup's figures, in this order everywhere (integer fen)
+FIELDS = ("disbursed_fen", "repaid_fen", "outstanding_fen", "overdue_fen", "guaranteed_fen", "guaranteed_overdue_fen")
+FLOWS = 2  # the first two are flows of the month; the rest are changes of a position
+
+
+@dataclass(frozen=True)
+class Event:
+    on: date
+    kind: str
+    fen: int = 0
+
+
+def month_of(d: date) -> date:
+    return d.replace(day=1)
+
+
+def month_end(month: date) -> date:
+    return date.fromordinal(add_months(month_of(month), 1).toordinal() - 1)
+
+
+def position(events: Iterable[Event], contract_date: date | None, d: date) -> tuple[int, int, int, int]:
+    """(outstanding, overdue, guaranteed, guaranteed overdue) of one loan on ``d``, over its
+    events dated on or before ``d``.
+
+    The report's balance is disbursements − repayments − compensation, counted when
+    positive; overdue when more ``overdue_start`` than ``overdue_end`` are dated ≤ d (an
+    end is exclusive). The fund's guaranteed balance is disbursements − repayments of a
+    loan contracted on or before ``d`` with no compensation by then, counted when positive."""
+    disbursed = repaid = compensated_fen = compensations = open_overdue = 0
+    seen = False
+    for event in events:
+        if event.on > d:
+            continue
+        seen = True
+        if event.kind == "disbursement":
+            disbursed += event.fen
+        elif event.kind == "repayment":
+            repaid += event.fen
+        elif event.kind == "compensation":
+            compensated_fen += event.fen
+            compensations += 1
+        elif event.kind == "overdue_start":
+            open_overdue += 1
+        elif event.kind == "overdue_end":
+            open_overdue -= 1
+    if not seen:
+        return 0, 0, 0, 0
+    balance = disbursed - repaid - compensated_fen
+    outstanding = balance if balance > 0 else 0
+    overdue = outstanding if open_overdue > 0 else 0
+    fund_balance = disbursed - repaid
+    contracted = contract_date is not None and contract_date <= d
+    guaranteed = fund_balance if contracted and fund_balance > 0 and compensations == 0 else 0
+    return outstanding, overdue, guaranteed, guaranteed if open_overdue > 0 else 0
+
+
+def month_deltas(events: list[Event], contract_date: date | None) -> dict[date, list[int]]:
+    """{first day of a month: [figures in FIELDS order]} of one loan: the month's flows and
+    the change of each position from the previous month's end to this one's. Months where
+    nothing changes are left out."""
+    months = {month_of(e.on) for e in events}
+    if events and contract_date is not None:
+        months.add(month_of(contract_date))
+    result: dict[date, list[int]] = {}
+    for event in events:
+        if event.kind == "disbursement":
+            result.setdefault(month_of(event.on), [0] * len(FIELDS))[0] += event.fen
+        elif event.kind == "repayment":
+            result.setdefault(month_of(event.on), [0] * len(FIELDS))[1] += event.fen
+    previous = (0, 0, 0, 0)
+    for month in sorted(months):
+        now = position(events, contract_date, month_end(month))
+        change = [a - b for a, b in zip(now, previous)]
+        if any(change):
+            row = result.setdefault(month, [0] * len(FIELDS))
+            for i, value in enumerate(change):
+                row[FLOWS + i] += value
+        previous = now
+    return {month: row for month, row in result.items() if any(row)}
+
+
+def change_between(events: list[Event], contract_date: date | None, before: date, d: date) -> tuple[int, ...]:
+    """Each position's change from ``before`` to ``d`` (a month's partial days)."""
+    return tuple(a - b for a, b in zip(position(events, contract_date, d), position(events, contract_date, before)))

@@ -1,0 +1,328 @@
+"""Monthly rollups of the loans' money (SPEC §8, §13): a report or the fund page reads a
+few hundred rows instead of every loan event.
+
+One row per month × district × bank × loan type × key group holds the month's
+disbursements and repayments and the change, from the previous month's end to this one's,
+of four positions summed over loans: outstanding and overdue principal (the report's), the
+fund's guaranteed outstanding and overdue (``core.rollups`` defines them per loan). A
+position on a month's last day is the sum of the changes up to that month; on another day,
+the previous month's end plus the partial month of the loans that have an event (or their
+contract) in it, read from the events (``positions``).
+
+The rows change in the same transaction as what changes them: a session hook recomputes,
+for every loan whose events or grouping columns a flush touches, its months before and
+after the flush and adds the difference (an upsert that adds, so two transactions adding
+to the same month both count); the ledger import's Core writes call ``apply_import``.
+``rebuild`` (``flask reports rebuild-rollups``) computes them all again from the events.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import (BigInteger, Date, Index, String, UniqueConstraint, case, delete, event, func, insert, inspect,
+                        or_, select, type_coerce)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from ..core import rollups as rules
+from ..core.dates import add_months
+from ..db import db
+from .models import Loan, LoanEvent
+
+DIMENSIONS = ("district_code", "bank_code", "loan_type", "key_group_code")
+POSITIONS = rules.FIELDS[rules.FLOWS:]
+CHUNK = 2000
+# the loan's columns that place it in a row, or move its positions in time
+_LOAN_COLUMNS = ("district_code", "bank_code", "loan_type", "key_group_code", "contract_date")
+
+
+class MonthlyRollup(db.Model):
+    """Sums over loans for one month and one group (see the module's docstring), in
+    integer fen; the key group is "" for loans without one."""
+
+    __tablename__ = "monthly_rollups"
+    __table_args__ = (UniqueConstraint("month", *DIMENSIONS, name="uq_monthly_rollups_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(Date)  # its first day
+    district_code: Mapped[str] = mapped_column(String(20))
+    bank_code: Mapped[str] = mapped_column(String(20))
+    loan_type: Mapped[str] = mapped_column(String(20))
+    key_group_code: Mapped[str] = mapped_column(String(20), default="")
+    disbursed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    repaid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    outstanding_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    guaranteed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    guaranteed_overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+# the partial month's loans are found by their events' dates
+Index("ix_loan_events_event_on", LoanEvent.__table__.c.event_on)
+
+_table = MonthlyRollup.__table__
+Key = tuple  # (month, district, bank, loan type, key group)
+
+
+def fen(column):
+    """A Money column as its raw integer fen, so SQL sums stay exact integers."""
+    return type_coerce(column, BigInteger)
+
+
+# --- per-loan months -----------------------------------------------------------------------
+
+def _loan_rows(connection, loan_ids: list[int]) -> dict[int, tuple]:
+    t = Loan.__table__
+    rows = connection.execute(select(t.c.id, t.c.district_code, t.c.bank_code, t.c.loan_type, t.c.key_group_code,
+                                     t.c.contract_date).where(t.c.id.in_(loan_ids)))
+    return {row[0]: tuple(row[1:]) for row in rows}
+
+
+def _events(connection, loan_ids: list[int], *, without_import: int | None = None,
+            until: date | None = None) -> dict[int, list[rules.Event]]:
+    e = LoanEvent.__table__
+    query = select(e.c.loan_id, e.c.event_on, e.c.kind, fen(e.c.amount)).where(e.c.loan_id.in_(loan_ids))
+    if without_import is not None:
+        query = query.where(or_(e.c.import_id.is_(None), e.c.import_id != without_import))
+    if until is not None:
+        query = query.where(e.c.event_on <= until)
+    events: dict[int, list[rules.Event]] = {}
+    for loan_id, on, kind, amount in connection.execute(query):
+        events.setdefault(loan_id, []).append(rules.Event(on, getattr(kind, "value", kind), int(amount or 0)))
+    return events
+
+
+def _add(total: dict[Key, list[int]], dims: tuple, deltas: dict[date, list[int]], sign: int = 1) -> None:
+    district, bank, loan_type, key_group, _contract = dims
+    for month, row in deltas.items():
+        into = total.setdefault((month, district, bank, loan_type, key_group or ""), [0] * len(rules.FIELDS))
+        for i, value in enumerate(row):
+            into[i] += sign * value
+
+
+def loan_months(connection, loan_ids: Iterable[int], *, sign: int = 1, without_import: int | None = None,
+                into: dict[Key, list[int]] | None = None) -> dict[Key, list[int]]:
+    """The rows these loans add to the rollups now (``sign=-1``: take away), read in chunks."""
+    total = {} if into is None else into
+    ids = sorted(set(loan_ids))
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start:start + CHUNK]
+        loans = _loan_rows(connection, chunk)
+        for loan_id, events in _events(connection, chunk, without_import=without_import).items():
+            if loan_id in loans:
+                _add(total, loans[loan_id], rules.month_deltas(events, loans[loan_id][-1]), sign)
+    return total
+
+
+def apply(connection, rows: dict[Key, list[int]]) -> None:
+    """Add the rows' figures to the stored ones: an upsert that adds (PostgreSQL and SQLite
+    ``ON CONFLICT … DO UPDATE SET x = x + excluded.x``), so concurrent additions all count."""
+    values = [dict(zip(("month", *DIMENSIONS), key), **dict(zip(rules.FIELDS, row)))
+              for key, row in sorted(rows.items()) if any(row)]
+    if not values:
+        return
+    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
+    for start in range(0, len(values), CHUNK):
+        statement = dialect.insert(_table).values(values[start:start + CHUNK])
+        statement = statement.on_conflict_do_update(
+            index_elements=["month", *DIMENSIONS],
+            set_={name: _table.c[name] + statement.excluded[name] for name in rules.FIELDS})
+        connection.execute(statement)
+
+
+def apply_import(import_id: int) -> None:
+    """After the ledger import's Core writes: the loans that gained this import's events
+    move from their months without them to their months with them."""
+    connection = db.session.connection()
+    e, t = LoanEvent.__table__, Loan.__table__
+    touched = list(connection.scalars(select(e.c.loan_id).where(e.c.import_id == import_id).distinct()))
+    new = set(connection.scalars(select(t.c.id).where(t.c.import_id == import_id)))
+    rows = loan_months(connection, touched)
+    loan_months(connection, [i for i in touched if i not in new], sign=-1, without_import=import_id, into=rows)
+    apply(connection, rows)
+
+
+def rebuild(connection) -> int:
+    """Every row again from the loans and their events; returns the number of rows."""
+    connection.execute(delete(_table))
+    t = Loan.__table__
+    ids = list(connection.scalars(select(t.c.id).order_by(t.c.id)))
+    rows = loan_months(connection, ids)
+    values = [dict(zip(("month", *DIMENSIONS), key), **dict(zip(rules.FIELDS, row)))
+              for key, row in sorted(rows.items()) if any(row)]
+    for start in range(0, len(values), CHUNK):
+        connection.execute(insert(_table), values[start:start + CHUNK])
+    return len(values)
+
+
+# --- the session hook ----------------------------------------------------------------------
+
+_PENDING = "monthly_rollups_pending"
+
+
+def _touched(session: Session) -> tuple[set[int], list]:
+    """(ids of stored loans whose months may change in this flush, objects to read ids from after it)."""
+    ids, objects = set(), []
+    for obj in list(session.new) + list(session.dirty) + list(session.deleted):
+        if isinstance(obj, LoanEvent):
+            if obj in session.dirty and not session.is_modified(obj):
+                continue
+            objects.append(obj)
+            if obj.loan_id is not None:
+                ids.add(obj.loan_id)
+            state = inspect(obj)
+            for old in state.attrs.loan_id.history.deleted or ():
+                if old is not None:
+                    ids.add(old)
+        elif isinstance(obj, Loan) and obj not in session.new:
+            state = inspect(obj)
+            if obj in session.deleted or any(state.attrs[name].history.has_changes() for name in _LOAN_COLUMNS):
+                objects.append(obj)
+                if obj.id is not None:
+                    ids.add(obj.id)
+    return ids, objects
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session, _flush_context, _instances):
+    ids, objects = _touched(session)
+    if not objects:
+        return
+    connection = session.connection()
+    old = loan_months(connection, ids, sign=-1) if ids else {}
+    session.info.setdefault(_PENDING, []).append((ids, objects, old))
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session, _flush_context):
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
+    connection = session.connection()
+    for ids, objects, rows in pending:
+        now = set(ids)
+        for obj in objects:
+            loan_id = obj.id if isinstance(obj, Loan) else obj.loan_id
+            if loan_id is None and isinstance(obj, LoanEvent) and obj.loan is not None:
+                loan_id = obj.loan.id
+            if loan_id is not None:
+                now.add(loan_id)
+        apply(connection, loan_months(connection, now, into=rows))
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def positions(d: date, group_by: tuple[str, ...], filters: dict[str, str] | None = None) -> dict[tuple, list[int]]:
+    """{group: [outstanding, overdue, guaranteed, guaranteed overdue] in fen} on ``d``, over
+    the loans whose columns match ``filters`` ({dimension: code}, blanks ignored)."""
+    filters = {name: value for name, value in (filters or {}).items() if value}
+    first = rules.month_of(d)
+    whole_month = d == rules.month_end(d)
+    month_condition = _table.c.month <= first if whole_month else _table.c.month < first
+    columns = [_table.c[name] for name in group_by]
+    result: dict[tuple, list[int]] = {}
+    query = (select(*columns, *(func.sum(fen(_table.c[name])) for name in POSITIONS))
+             .where(month_condition, *(_table.c[name] == value for name, value in filters.items())))
+    if columns:
+        query = query.group_by(*columns)
+    for row in db.session.execute(query):
+        key, sums = tuple(row[:len(columns)]), row[len(columns):]
+        result[key] = [int(value or 0) for value in sums]
+    if not whole_month:
+        _add_partial(result, first, d, group_by, filters)
+    return result
+
+
+def _add_partial(result: dict[tuple, list[int]], first: date, d: date, group_by: tuple[str, ...],
+                 filters: dict[str, str]) -> None:
+    """The positions' change from the previous month's end to ``d`` of the loans with an
+    event or their contract in between."""
+    t, e = Loan.__table__, LoanEvent.__table__
+    conditions = [t.c[name] == value for name, value in filters.items()]
+    moved = select(e.c.loan_id).where(e.c.event_on.between(first, d))
+    contracted = select(t.c.id).where(t.c.contract_date.between(first, d), *conditions)
+    connection = db.session.connection()
+    ids = set(connection.scalars(select(t.c.id).where(t.c.id.in_(moved), *conditions)))
+    ids |= set(connection.scalars(contracted))
+    before = date.fromordinal(first.toordinal() - 1)
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), CHUNK):
+        chunk = ordered[start:start + CHUNK]
+        loans = _loan_rows(connection, chunk)
+        for loan_id, events in _events(connection, chunk, until=d).items():
+            dims = dict(zip(_LOAN_COLUMNS, loans[loan_id]))
+            dims["key_group_code"] = dims["key_group_code"] or ""
+            key = tuple(dims[name] for name in group_by)
+            change = rules.change_between(events, dims["contract_date"], before, d)
+            if any(change):
+                into = result.setdefault(key, [0] * len(POSITIONS))
+                for i, value in enumerate(change):
+                    into[i] += value
+
+
+def flows(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, str] | None = None,
+          *, by_month: bool = False) -> dict[tuple, list[int]]:
+    """{group (+ (year, month) when ``by_month``): [disbursed, repaid] in fen} of the events
+    dated from ``start`` to ``end``: whole months from the rollups, the partial ones at
+    either end from the events."""
+    filters = {name: value for name, value in (filters or {}).items() if value}
+    result: dict[tuple, list[int]] = {}
+
+    def add(key, values):
+        into = result.setdefault(key, [0, 0])
+        into[0] += int(values[0] or 0)
+        into[1] += int(values[1] or 0)
+
+    first_whole = start if start.day == 1 else add_months(rules.month_of(start), 1)
+    last = rules.month_of(end)
+    columns = [_table.c[name] for name in group_by]
+    month_columns = [func.extract("year", _table.c.month), func.extract("month", _table.c.month)] if by_month else []
+    upper = _table.c.month <= last if end == rules.month_end(end) else _table.c.month < last
+    query = (select(*columns, *month_columns, func.sum(fen(_table.c.disbursed_fen)), func.sum(fen(_table.c.repaid_fen)))
+             .where(_table.c.month >= first_whole, upper,
+                    *(_table.c[name] == value for name, value in filters.items())))
+    if columns or month_columns:
+        query = query.group_by(*columns, *month_columns)
+    width = len(columns) + len(month_columns)
+    for row in db.session.execute(query):
+        add(tuple(_int_month(v) for v in row[:width]), row[width:])
+    for low, high in _partial_ranges(start, end):
+        _add_partial_flows(add, low, high, group_by, filters, by_month)
+    return result
+
+
+def _int_month(value):
+    """extract() answers a float (SQLite) or a Decimal (PostgreSQL); codes stay strings."""
+    return value if value is None or isinstance(value, str) else int(value)
+
+
+def _partial_ranges(start: date, end: date) -> list[tuple[date, date]]:
+    """The days of [start, end] outside whole months."""
+    if rules.month_of(start) == rules.month_of(end):
+        whole = start.day == 1 and end == rules.month_end(end)
+        return [] if whole else [(start, end)]
+    ranges = []
+    if start.day != 1:
+        ranges.append((start, rules.month_end(start)))
+    if end != rules.month_end(end):
+        ranges.append((rules.month_of(end), end))
+    return ranges
+
+
+def _add_partial_flows(add, low: date, high: date, group_by, filters, by_month: bool) -> None:
+    t, e = Loan.__table__, LoanEvent.__table__
+    columns = [t.c[name] if name != "key_group_code" else func.coalesce(t.c.key_group_code, "") for name in group_by]
+    month_columns = [func.extract("year", e.c.event_on), func.extract("month", e.c.event_on)] if by_month else []
+    amount = fen(e.c.amount)
+    query = (select(*columns, *month_columns,
+                    func.sum(case((e.c.kind == "disbursement", amount), else_=0)),
+                    func.sum(case((e.c.kind == "repayment", amount), else_=0)))
+             .join(t, t.c.id == e.c.loan_id)
+             .where(e.c.event_on.between(low, high), e.c.kind.in_(("disbursement", "repayment")),
+                    *(t.c[name] == value for name, value in filters.items())))
+    if columns or month_columns:
+        query = query.group_by(*columns, *month_columns)
+    width = len(columns) + len(month_columns)
+    for row in db.session.execute(query):
+        add(tuple(_int_month(v) for v in row[:width]), row[width:])
