@@ -59,10 +59,11 @@ def init_app(app) -> None:
     from .reports.cli import report_cli
     from .rosters.cli import rosters_cli
     from .review.cli import cases_cli
+    from .search.cli import search_cli
     from .servicing.cli import loans_cli
     from .subsidy.cli import subsidy_cli
 
     for command in (users_cli, demo_data_command, cases_cli, letters_cli, loans_cli, ledger_cli, subsidy_cli,
                     report_cli, calendar_cli, audit_cli, worker_command, banks_cli, backup_cli, fund_cli,
-                    rosters_cli):
+                    rosters_cli, search_cli):
         app.cli.add_command(command)

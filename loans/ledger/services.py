@@ -32,6 +32,7 @@ from ..db import db, local_today, utcnow
 from ..policy.queries import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
+from ..search.index import index_new
 from ..servicing.models import Loan, LoanEvent
 from .models import ImportStatus, LedgerImport
 from ..spreadsheets import looks_like_formula
@@ -716,6 +717,7 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
     ids = {r: stored[r].id for r in to_add if r in stored}
     if pending:
         ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
+        index_new("loan", Loan.import_id == batch.id)  # their search tokens, in this transaction
     event_rows = [{"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
                    "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id, "source": "ledger"}
                   for loan_ref, events in to_add.items() for e in events]

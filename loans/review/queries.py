@@ -17,8 +17,9 @@ from ..applications.models import ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
 from ..core.dates import WorkingCalendar
 from ..core.workflow import IN_REVIEW_STATUSES, LOAN_STATUSES, CaseStatus
-from ..db import Page, contains_text, db, paginate
+from ..db import Page, db, paginate
 from ..eligibility.models import EvidenceCheck
+from ..search.index import matching
 from .models import CaseNote, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -101,8 +102,7 @@ def _filtered(user, f: QueueFilters, *, with_status: bool = True):
         query = query.where(LoanApplication.amount <= f.amount_max)
     q = f.q.strip()
     if q:
-        query = query.where(contains_text(q, LoanApplication.full_name, LoanApplication.reference,
-                                          LoanApplication.business_name, LoanApplication.id_number_masked))
+        query = query.where(matching(q, "application"))
     return query
 
 

@@ -14,8 +14,9 @@ from sqlalchemy.orm import selectinload
 from ..applications.models import LoanApplication
 from ..applications import services as application_services
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
-from ..db import Page, contains_text, db, paginate
+from ..db import Page, db, paginate
 from ..provided import Provided
+from ..search.index import matching
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
@@ -81,7 +82,7 @@ def _filtered(user, f: LoanFilters, *, with_status: bool = True):
         query = query.where(Loan.status == f.status)
     q = f.q.strip()
     if q:
-        query = query.where(contains_text(q, Loan.loan_ref, Loan.borrower_name, Loan.contract_no, Loan.business_name))
+        query = query.where(matching(q, "loan"))
     return query
 
 

@@ -1,0 +1,150 @@
+"""Keeping the search tokens current, and the search clause the lists use.
+
+Which rows are searched is declared here (``SOURCES``: a kind, its table's code and the
+columns whose tokens it gets); the model registry binds each kind to its model
+(``watch``), so this package imports no feature package. Tokens follow the rows in the
+same transaction: ORM changes through the session's ``after_flush`` event, rows inserted
+with Core (the ledger import, the benchmark's data set) through ``index_new``; ``reindex``
+rebuilds a kind from scratch (``flask search reindex``)."""
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+
+from sqlalchemy import ColumnElement, and_, delete, event, func, insert, inspect, or_, select, true
+from sqlalchemy.orm import Session
+
+from ..db import db
+from .models import SearchToken
+from .tokens import MAX_TOKEN, normalize, prefix_range, tokens_for
+
+CHUNK = 2000  # rows read (and their tokens written) at a time by the bulk paths
+
+
+@dataclass(eq=False)
+class Source:
+    """A searched table: ``names`` are people's names (pinyin too), ``others`` plain text."""
+    code: int
+    names: tuple[str, ...]
+    others: tuple[str, ...]
+    model: type | None = field(default=None, repr=False)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return self.names + self.others
+
+    def tokens(self, values: dict) -> set[str]:
+        return tokens_for([values[n] for n in self.names], [values[o] for o in self.others])
+
+    def columns(self) -> list:
+        return [getattr(self.model, name) for name in self.fields]
+
+
+SOURCES = {
+    "application": Source(1, ("full_name",), ("business_name", "reference", "id_number_masked")),
+    "loan": Source(2, ("borrower_name",), ("business_name", "loan_ref", "contract_no")),
+}
+_BY_MODEL: dict[type, Source] = {}
+
+
+def watch(kind: str, model: type) -> None:
+    """Bind ``kind`` to its model: its rows are searched and their tokens kept current."""
+    source = SOURCES[kind]
+    source.model = model
+    _BY_MODEL[model] = source
+
+
+def matching(q: str, kind: str) -> ColumnElement[bool]:
+    """The rows of ``kind`` that ``q`` finds: ``q`` (case, width and spaces ignored) is
+    part of a name, business name or reference, or the beginning of a name's pinyin or
+    initials from any syllable on. An index range on the token table, never a scan;
+    ``%`` and ``_`` are plain characters."""
+    source = SOURCES[kind]
+    term = normalize(q)
+    if not term:
+        return true()
+    low, high = prefix_range(term)
+    ids = select(SearchToken.owner_id).where(SearchToken.kind == source.code, SearchToken.token >= low)
+    if high is not None:
+        ids = ids.where(SearchToken.token < high)
+    found = source.model.id.in_(ids)
+    if len(term) <= MAX_TOKEN:
+        return found
+    # tokens are cut at MAX_TOKEN characters: check a longer term on the few rows found
+    return and_(found, or_(*(func.lower(func.replace(column, " ", "")).contains(term, autoescape=True)
+                             for column in source.columns())))
+
+
+def _rows(source: Source, ids: Iterable[int], values: Iterable[dict]) -> Iterator[dict]:
+    for owner_id, row in zip(ids, values):
+        for token in source.tokens(row):
+            yield {"kind": source.code, "token": token, "owner_id": owner_id}
+
+
+def _write(connection, source: Source, selected) -> int:
+    """Insert the tokens of the rows ``selected`` (id first, then ``source.fields``), a
+    chunk at a time; the number of rows."""
+    count = 0
+    result = connection.execute(selected.execution_options(yield_per=CHUNK))
+    for chunk in result.partitions(CHUNK):
+        tokens = list(_rows(source, (r[0] for r in chunk), (r._mapping for r in chunk)))
+        if tokens:
+            connection.execute(insert(SearchToken.__table__), tokens)
+        count += len(chunk)
+    return count
+
+
+def _select(source: Source):
+    return select(source.model.id, *source.columns()).order_by(source.model.id)
+
+
+def index_new(kind: str, where) -> int:
+    """Tokens for rows of ``kind`` just inserted with Core (none of theirs stored yet)
+    that satisfy ``where``; the number of rows."""
+    source = SOURCES[kind]
+    return _write(db.session.connection(), source, _select(source).where(where))
+
+
+def reindex(kinds: Iterable[str] = tuple(SOURCES)) -> dict[str, int]:
+    """Rebuild the tokens of every row of ``kinds``; rows per kind."""
+    connection = db.session.connection()
+    counts = {}
+    for kind in kinds:
+        source = SOURCES[kind]
+        connection.execute(delete(SearchToken).where(SearchToken.kind == source.code))
+        counts[kind] = _write(connection, source, _select(source))
+    return counts
+
+
+def _touched(obj, source: Source) -> bool:
+    attrs = inspect(obj).attrs
+    return any(attrs[name].history.has_changes() for name in source.fields)
+
+
+@event.listens_for(Session, "after_flush")
+def _follow_flush(session: Session, _context) -> None:
+    """The flushed inserts, changes and deletions of searched rows, in the tokens (same
+    transaction: a rollback takes both back)."""
+    if not _BY_MODEL:
+        return
+    fresh, stale = [], []  # (source, object) written anew; (source, id) whose tokens go
+    for obj in session.new:
+        if (source := _BY_MODEL.get(type(obj))) is not None:
+            fresh.append((source, obj))
+    for obj in session.dirty:
+        if (source := _BY_MODEL.get(type(obj))) is not None and _touched(obj, source):
+            fresh.append((source, obj))
+            stale.append((source, obj.id))
+    for obj in session.deleted:
+        if (source := _BY_MODEL.get(type(obj))) is not None:
+            stale.append((source, obj.id))
+    if not fresh and not stale:
+        return
+    connection = session.connection()
+    for source in {s for s, _ in stale}:
+        ids = [i for s, i in stale if s is source]
+        connection.execute(delete(SearchToken).where(SearchToken.kind == source.code, SearchToken.owner_id.in_(ids)))
+    rows = [{"kind": source.code, "token": token, "owner_id": obj.id}
+            for source, obj in fresh for token in source.tokens({n: getattr(obj, n) for n in source.fields})]
+    if rows:
+        connection.execute(insert(SearchToken.__table__), rows)
