@@ -127,3 +127,81 @@ def period_subsidy(policy: PolicyParams, loan: LoanFacts, start: date, end: date
         interest_balance_days=interest_balance_days,
         interest=round_fen(interest_balance_days * loan.contract_rate / 100 / basis),
     )
+
+
+# --- the same sums in integers, for a whole period's loans at once -----------------------
+#
+# ``compute_period_subsidy`` reads 100,000 loans per period; building ``LoanFacts`` and
+# summing Decimals per loan costs more than the reading. These take what the database
+# holds — days as ordinals (``date.toordinal()``), amounts as integer fen — and give the
+# figures of ``period_subsidy`` exactly: integer sums, then one half-up rounding of an
+# exact fraction (tests/core/test_core_subsidy_fen.py checks the two agree).
+
+def rate_fraction(rate: Decimal) -> tuple[int, int]:
+    """A percent rate as the exact fraction (numerator, denominator) of rate ÷ 100."""
+    numerator, denominator = Decimal(rate).as_integer_ratio()
+    return numerator, denominator * 100
+
+
+def round_half_up_fen(numerator: int, denominator: int) -> int:
+    """numerator ÷ denominator (fen, exact) rounded half-up (away from zero) to a whole fen."""
+    if denominator < 0:
+        numerator, denominator = -numerator, -denominator
+    if numerator < 0:
+        return -((-2 * numerator + denominator) // (2 * denominator))
+    return (2 * numerator + denominator) // (2 * denominator)
+
+
+def amount_for(balance_days_fen: int, rate: tuple[int, int], basis: int) -> int:
+    """round_half_up(balance-days × rate ÷ 100 ÷ basis) in fen, from balance-days in fen·days."""
+    return round_half_up_fen(balance_days_fen * rate[0], rate[1] * basis)
+
+
+def overdue_on(overdue, day: int) -> bool:
+    return any(begin <= day and (end is None or day < end) for begin, end in overdue)
+
+
+def period_sums_fen(start: int, stop: int, end_of_subsidy: int, cap: int, flows, overdue=()
+                    ) -> tuple[int, int, int, int]:
+    """(subsidised days, subsidised balance-days, days with a balance, balance-days) over
+    the days ``start`` … ``stop − 1`` (ordinals), as ``period_subsidy`` counts them:
+    ``flows`` are (day, fen) with disbursements positive and repayments negative, in any
+    order; ``overdue`` (start, end-exclusive or None) in day ordinals; ``cap`` in fen."""
+    balance = 0
+    inside = []
+    for day, amount in flows:
+        if day <= start:
+            balance += amount
+        elif day < stop:
+            inside.append((day, amount))
+    if not inside and not overdue and not start < end_of_subsidy < stop:
+        # the common case: one balance over the whole period
+        if balance <= 0:
+            return 0, 0, 0, 0
+        days = stop - start
+        if start < end_of_subsidy:
+            return days, min(balance, cap) * days, days, balance * days
+        return 0, 0, days, balance * days
+    points = {start, end_of_subsidy}
+    points.update(day for day, _ in inside)
+    for begin, end in overdue:
+        points.add(begin)
+        if end is not None:
+            points.add(end)
+    points = sorted(day for day in points if start <= day < stop)
+    inside.sort()
+    subsidised_days = balance_days = interest_days = interest_balance_days = 0
+    i, n = 0, len(inside)
+    for here, after in zip(points, points[1:] + [stop]):
+        while i < n and inside[i][0] <= here:
+            balance += inside[i][1]
+            i += 1
+        if balance <= 0:
+            continue
+        days = after - here
+        interest_days += days
+        interest_balance_days += balance * days
+        if here < end_of_subsidy and not overdue_on(overdue, here):
+            subsidised_days += days
+            balance_days += min(balance, cap) * days
+    return subsidised_days, balance_days, interest_days, interest_balance_days

@@ -10,25 +10,26 @@ import hashlib
 import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from flask_babel import LazyString, lazy_gettext as _l
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import BigInteger, Date, Integer, String, and_, delete, func, insert, or_, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 
 from ..audit.services import record
-from ..core.dates import quarter_period
-from ..core.money import format_yuan, parse_amount
-from ..core.policy import lpr_fixing_on, policy_in_force
-from ..core.subsidy import period_subsidy
+from ..core.dates import add_months, quarter_period
+from ..core.money import format_yuan, from_fen, parse_amount, to_fen
+from ..core.policy import lpr_fixing_on, max_amount, max_term, policy_in_force, subsidy_rate
+from ..core.subsidy import LoanFacts, amount_for, period_subsidy, period_sums_fen, rate_fraction
 from ..core.workflow import CaseStatus, Role
-from ..db import db, local_today, utcnow
+from ..db import Rate, db, local_today, utcnow
 from ..i18n import period_name, prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..spreadsheets import decode_text
-from ..servicing.facts import loan_facts
+from ..servicing.facts import overdue_intervals
 from ..servicing.models import Loan, LoanEvent
 from .queries import adjustment_carrier
 from . import notices
@@ -36,7 +37,7 @@ from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus,
                      SubsidyStatement)
 from ..errors import ConcurrentChange, Refused
 
-CHUNK = 2000  # loans per round trip: one query for the loans, one for their events
+CHUNK = 10_000  # loans per round trip: one query for the loans, one for their events
 CLOSED_LOAN_STATUSES = (CaseStatus.settled, CaseStatus.compensated, CaseStatus.written_off)
 MAX_CLAIM_BYTES = 5 * 1024 * 1024
 MAX_CLAIM_ROWS = 100_000
@@ -112,6 +113,15 @@ def _candidate_loans(start: date, end: date, bank_codes):
 LOAN_COLUMNS = (Loan.id, Loan.loan_ref, Loan.bank_code, Loan.district_code, Loan.loan_type, Loan.partners,
                 Loan.contract_date, Loan.contract_rate, Loan.lpr_rate, Loan.maturity_date, Loan.first_disbursement_date,
                 Loan.policy_code, Loan.borrower_name, Loan.id_number_masked)
+# The same columns as the database holds them — rates in 0.0001 %, days as ISO text on
+# SQLite (``date`` on PostgreSQL) — so 100,000 rows cost no per-value conversion.
+_RAW_LOAN_COLUMNS = tuple(type_coerce(c, Integer if isinstance(c.type, Rate) else String).label(c.key)
+                          if isinstance(c.type, (Rate, Date)) else c for c in LOAN_COLUMNS)
+_RAW_EVENT_COLUMNS = (LoanEvent.loan_id, type_coerce(LoanEvent.event_on, String).label("event_on"),
+                      type_coerce(LoanEvent.kind, String).label("kind"),
+                      type_coerce(LoanEvent.amount, BigInteger).label("amount"))
+_FLOW_SIGN = {"disbursement": 1, "repayment": -1}
+_OVERDUE_KINDS = frozenset(("overdue_start", "overdue_end"))
 
 
 def count_candidate_loans(period: str, bank_codes=None) -> int:
@@ -120,77 +130,215 @@ def count_candidate_loans(period: str, bank_codes=None) -> int:
 
 
 def _loan_chunks(where, end: date):
-    """(loan columns, its events dated on or before ``end``) of the loans matching
+    """(raw loan row, its raw events dated on or before ``end``) of the loans matching
     ``where``, by id: two queries per ``CHUNK`` loans, whatever their number."""
+    connection = db.session.connection()  # Core rows: no ORM loading per row
     last_id = 0
     while True:
-        chunk = db.session.execute(select(*LOAN_COLUMNS).where(*where, Loan.id > last_id)
-                                   .order_by(Loan.id).limit(CHUNK)).all()
+        chunk = [tuple(row) for row in connection.execute(  # plain tuples: a Row's attributes cost more
+            select(*_RAW_LOAN_COLUMNS).where(*where, Loan.id > last_id).order_by(Loan.id).limit(CHUNK))]
         if not chunk:
             return
-        last_id = chunk[-1].id
+        first_id, last_id = chunk[0][0], chunk[-1][0]
+        # a dense run of ids reads by range (one index range scan); a sparse one by the ids
+        ids = (and_(LoanEvent.loan_id >= first_id, LoanEvent.loan_id <= last_id)
+               if last_id - first_id < 2 * len(chunk) else LoanEvent.loan_id.in_([loan[0] for loan in chunk]))
         events: dict[int, list] = {}
-        for event in db.session.execute(
-                select(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.kind, LoanEvent.amount)
-                .where(LoanEvent.loan_id.in_([loan.id for loan in chunk]), LoanEvent.event_on <= end)
-                .order_by(LoanEvent.loan_id, LoanEvent.event_on, LoanEvent.id)):
-            events.setdefault(event.loan_id, []).append(event)
-        yield [(loan, events.get(loan.id, ())) for loan in chunk]
+        for event in connection.execute(select(*_RAW_EVENT_COLUMNS).where(ids, LoanEvent.event_on <= end)).all():
+            events.setdefault(event[0], []).append(event)
+        yield [(loan, events.get(loan[0], ())) for loan in chunk]
+
+
+class _Figures(NamedTuple):
+    """One loan's ``PeriodSubsidy`` in database units: fen, fen·days, the rate's text."""
+    policy_code: str
+    subsidy_rate: str
+    subsidised_days: int
+    balance_days: int
+    subsidy: int
+    interest: int
 
 
 @dataclass
 class _Rules:
-    """The reference data a period's figures need, read once per computation."""
+    """The reference data a period's figures need, read once per computation, and what
+    is derived from it per distinct (policy version, loan type, rates, class) — a few
+    dozen combinations for 100,000 loans."""
     known: list
     by_code: dict
     cap_class: dict
     fixings: list
+    start: date
+    end: date
+    _days: dict = field(default_factory=dict)
+    _ordinals: dict = field(default_factory=dict)
+    _policy_on: dict = field(default_factory=dict)
+    _terms_of: dict = field(default_factory=dict)
+    _ends: dict = field(default_factory=dict)
+    _fixing: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._start, self._stop = self.start.toordinal(), self.end.toordinal() + 1
 
     @classmethod
-    def load(cls) -> "_Rules":
+    def load(cls, start: date, end: date) -> "_Rules":
         known = policies()
         return cls(known, {p.code: p for p in known},
-                   dict(db.session.execute(select(District.code, District.cap_class)).all()), lpr_fixings())
+                   dict(db.session.execute(select(District.code, District.cap_class)).all()), lpr_fixings(),
+                   start, end)
 
-    def figures(self, loan, events, start: date, end: date):
-        """The loan's ``PeriodSubsidy`` for the period, None with no policy version in force."""
-        facts = loan_facts(loan, self.cap_class.get(loan.district_code, "standard"), events)
-        policy = self.by_code.get(loan.policy_code) or policy_in_force(
-            self.known, loan.first_disbursement_date or facts.first_disbursement_date)
-        return None if policy is None else period_subsidy(policy, facts, start, end)
+    def for_period(self, start: date, end: date) -> "_Rules":
+        return _Rules(self.known, self.by_code, self.cap_class, self.fixings, start, end, self._days,
+                      self._ordinals, self._policy_on, self._terms_of, self._ends, self._fixing)
+
+    def day(self, value) -> date:
+        """A raw date (ISO text on SQLite) as a ``date``; each distinct day parsed once."""
+        day = self._days.get(value)
+        if day is None:
+            day = self._days[value] = value if isinstance(value, date) else date.fromisoformat(value)
+        return day
+
+    def policy(self, code, on: date | None):
+        policy = self.by_code.get(code)
+        if policy is None and on is not None:
+            if on not in self._policy_on:
+                self._policy_on[on] = policy_in_force(self.known, on)
+            policy = self._policy_on[on]
+        return policy
+
+    def lpr_published_on(self, contract_date, lpr_raw: int) -> date | None:
+        """The publication date of the LPR fixing the line's LPR₀ is — None when the ledger
+        gave its own LPR₀, which matches no fixing."""
+        key = (contract_date, lpr_raw)
+        if key not in self._fixing:
+            fixing = lpr_fixing_on(self.fixings, self.day(contract_date))
+            self._fixing[key] = fixing[0] if fixing is not None and fixing[1] == _rate(lpr_raw) else None
+        return self._fixing[key]
+
+    def ordinal(self, value) -> int:
+        """A raw date's day ordinal; each distinct day parsed once."""
+        ordinal = self._ordinals.get(value)
+        if ordinal is None:
+            ordinal = self._ordinals[value] = self.day(value).toordinal()
+        return ordinal
+
+    def _terms(self, policy, loan_type: str, contract_raw: int, lpr_raw: int, district: str, partners: int):
+        """(subsidy rate, its stored text, rate ÷ 100 and contract rate ÷ 100 as fractions,
+        day basis, subsidised balance cap in fen (None: not whole fen), max term in months)."""
+        key = (policy.code, loan_type, contract_raw, lpr_raw, district, partners)
+        terms = self._terms_of.get(key)
+        if terms is None:
+            rate = subsidy_rate(policy, loan_type, _rate(contract_raw), _rate(lpr_raw),
+                                self.cap_class.get(district, "standard"))
+            cap = max_amount(policy, loan_type, partners) * 100
+            terms = self._terms_of[key] = (
+                rate, _rate_text(rate), rate_fraction(rate), rate_fraction(_rate(contract_raw)), policy.day_basis,
+                int(cap) if cap == cap.to_integral_value() else None, max_term(policy, loan_type))
+        return terms
+
+    def figures(self, loan, events) -> _Figures | None:
+        """The loan's figures for the period (``core.subsidy.period_subsidy`` in integers),
+        None with no policy version in force."""
+        (_, _, _, district, loan_type, partners, _, contract_raw, lpr_raw, maturity, first_raw, policy_code,
+         _, _) = loan
+        flows, overdue, first = [], (), None
+        ordinals = self._ordinals
+        for _, on, kind, amount in events:
+            sign = _FLOW_SIGN.get(kind)
+            if sign is not None:
+                day = ordinals.get(on) or self.ordinal(on)
+                flows.append((day, sign * amount))
+                if sign > 0 and (first is None or day < first):
+                    first = day
+            elif kind in _OVERDUE_KINDS:
+                overdue = None
+        if overdue is None:  # rare: the intervals as the pure core reads them
+            overdue = overdue_intervals([_Event(self.ordinal(e[1]), e[2]) for e in events if e[2] in _OVERDUE_KINDS])
+        policy = self.by_code.get(policy_code)
+        if policy is None:
+            on = self.day(first_raw) if first_raw is not None else (date.fromordinal(first) if first else None)
+            policy = self.policy(policy_code, on)
+            if policy is None:
+                return None
+        rate, rate_text, fraction, contract, basis, cap, months = self._terms(
+            policy, loan_type, contract_raw, lpr_raw, district, partners)
+        if cap is None:  # a cap with fractions of a fen: the exact Decimal way
+            return self._decimal_figures(policy, loan, events)
+        if first is None:
+            end_of_subsidy = self._start
+        else:
+            end_key = (first, months, maturity)
+            end_of_subsidy = self._ends.get(end_key)
+            if end_of_subsidy is None:
+                end_of_subsidy = self._ends[end_key] = min(
+                    self.day(maturity), add_months(date.fromordinal(first), months)).toordinal()
+        days, balance_days, _, interest_balance_days = period_sums_fen(
+            self._start, self._stop, end_of_subsidy, cap, flows, overdue)
+        return _Figures(policy.code, rate_text, days, balance_days, amount_for(balance_days, fraction, basis),
+                        amount_for(interest_balance_days, contract, basis))
+
+    def _decimal_figures(self, policy, loan, events) -> _Figures:
+        facts = LoanFacts(
+            loan_type=loan[4], contract_rate=_rate(loan[7]), lpr0=_rate(loan[8]),
+            cap_class=self.cap_class.get(loan[3], "standard"), maturity_date=self.day(loan[9]), partners=loan[5],
+            disbursements=tuple((self.day(e[1]), from_fen(e[3])) for e in events if e[2] == "disbursement"),
+            repayments=tuple((self.day(e[1]), from_fen(e[3])) for e in events if e[2] == "repayment"),
+            overdue=overdue_intervals([_Event(self.day(e[1]), e[2]) for e in events if e[2] in _OVERDUE_KINDS]))
+        figures = period_subsidy(policy, facts, self.start, self.end)
+        return _Figures(figures.policy_code, _rate_text(figures.subsidy_rate), figures.subsidised_days,
+                        to_fen(figures.balance_days), to_fen(figures.subsidy), to_fen(figures.interest))
+
+
+class _Event(NamedTuple):
+    event_on: object
+    kind: str
+
+
+def _rate(raw: int) -> Decimal:
+    """A rate column's integer (0.0001 %) as the percent ``Decimal`` the model reads."""
+    return Decimal(int(raw)).scaleb(-4)
+
+
+_RATE_TEXT: dict = {}
+
+
+def _rate_text(rate: Decimal) -> str:
+    """``ExactDecimal``'s stored text of a subsidy rate."""
+    text = _RATE_TEXT.get(rate)
+    if text is None:
+        text = _RATE_TEXT[rate] = format(rate.normalize(), "f")
+    return text
 
 
 def _period_lines(start: date, end: date, bank_codes, result: ComputeResult, rules: _Rules,
-                  progress: Callable[[int], None] | None) -> dict[str, list[dict]]:
-    """Every candidate loan's figures for the period, as line rows grouped by bank (only
-    loans with a subsidy > 0). Loans and their events come in chunks by id: two queries
-    per ``CHUNK`` loans, whatever the number of loans; the id number is never decrypted."""
-    lines: dict[str, list[dict]] = {}
+                  progress: Callable[[int], None] | None) -> dict[str, list[tuple]]:
+    """Every candidate loan's line for the period, as rows of ``_LINE_COLUMNS`` in
+    database units grouped by bank (only loans with a subsidy > 0). Loans and their events
+    come in chunks by id: two queries per ``CHUNK`` loans, whatever the number of loans;
+    the id number is never decrypted."""
+    lines: dict[str, list[tuple]] = {}
+    latest = None
     for chunk in _loan_chunks(_candidate_loans(start, end, bank_codes), end):
+        result.loans_considered += len(chunk)
         for loan, events in chunk:
-            result.loans_considered += 1
-            figures = rules.figures(loan, events, start, end)
+            figures = rules.figures(loan, events)
             if figures is None:
-                result.no_policy.append(loan.loan_ref)
+                result.no_policy.append(loan[1])
                 continue
             if figures.subsidy <= 0:
                 continue
-            fixing = lpr_fixing_on(rules.fixings, loan.contract_date)
-            # a ledger may give its own LPR₀, which then matches no fixing
-            published_on = fixing[0] if fixing is not None and fixing[1] == loan.lpr_rate else None
-            if published_on and (result.latest_lpr_published_on is None
-                                 or published_on > result.latest_lpr_published_on):
-                result.latest_lpr_published_on = published_on
-            lines.setdefault(loan.bank_code, []).append({
-                "loan_id": loan.id, "loan_ref": loan.loan_ref,
-                "borrower_masked": f"{mask_name(loan.borrower_name)} {loan.id_number_masked}",
-                "policy_code": figures.policy_code, "contract_rate": loan.contract_rate,
-                "lpr_rate": loan.lpr_rate, "lpr_published_on": published_on,
-                "subsidy_rate": figures.subsidy_rate, "subsidised_days": figures.subsidised_days,
-                "balance_days": figures.balance_days, "subsidy": figures.subsidy, "interest": figures.interest,
-            })
+            loan_id, loan_ref, bank, _, _, _, contract_date, contract_rate, lpr_rate, _, _, _, name, masked = loan
+            published_on = rules.lpr_published_on(contract_date, lpr_rate)
+            if published_on and (latest is None or published_on > latest):
+                latest = published_on
+            lines.setdefault(bank, []).append((
+                loan_id, loan_ref, f"{mask_name(name)} {masked}", figures.policy_code, contract_rate, lpr_rate,
+                published_on, figures.subsidy_rate, figures.subsidised_days, figures.balance_days, figures.subsidy,
+                figures.interest))
         if progress:
             progress(len(chunk))
+    if latest is not None and (result.latest_lpr_published_on is None or latest > result.latest_lpr_published_on):
+        result.latest_lpr_published_on = latest
     return lines
 
 
@@ -199,14 +347,15 @@ def _current(*where):
     return select(SubsidyStatement.id).where(SubsidyStatement.status != StatementStatus.superseded, *where)
 
 
-def _frozen_before(period: str, bank_codes) -> dict[str, dict[str, int]]:
-    """{earlier period: {bank: id of its current frozen statement}} for the banks."""
-    frozen: dict[str, dict[str, int]] = {}
+def _frozen_before(period: str, bank_codes) -> dict[str, dict[str, tuple[int, datetime]]]:
+    """{earlier period: {bank: (id, computed_at) of its current frozen statement}} for the banks."""
+    frozen: dict[str, dict[str, tuple[int, datetime]]] = {}
     for row in db.session.execute(
-            select(SubsidyStatement.period, SubsidyStatement.bank_code, SubsidyStatement.id)
+            select(SubsidyStatement.period, SubsidyStatement.bank_code, SubsidyStatement.id,
+                   SubsidyStatement.computed_at)
             .where(SubsidyStatement.period < period, SubsidyStatement.bank_code.in_(bank_codes),
                    SubsidyStatement.status.in_(FROZEN_STATUSES))):
-        frozen.setdefault(row.period, {})[row.bank_code] = row.id
+        frozen.setdefault(row.period, {})[row.bank_code] = (row.id, row.computed_at)
     return frozen
 
 
@@ -223,28 +372,31 @@ def _period_adjustments(period: str, bank_codes, rules: _Rules) -> dict[str, lis
     frozen period must not both carry the same difference."""
     adjustments: dict[str, list[dict]] = {}
     zero = Decimal("0.00")
-    for original, statement_ids in sorted(_frozen_before(period, bank_codes).items()):
+    for original, frozen_statements in sorted(_frozen_before(period, bank_codes).items()):
         start, end = quarter_period(original)
-        banks = list(statement_ids)
+        banks = list(frozen_statements)
+        statement_ids = [statement_id for statement_id, _ in frozen_statements.values()]
         lines = dict(db.session.execute(select(SubsidyLine.loan_id, SubsidyLine.subsidy)
-                                        .where(SubsidyLine.statement_id.in_(statement_ids.values()))).all())
+                                        .where(SubsidyLine.statement_id.in_(statement_ids))).all())
         others = _current(SubsidyStatement.bank_code.in_(banks), SubsidyStatement.period != period)
         carried = dict(db.session.execute(
             select(SubsidyAdjustment.loan_id, func.sum(SubsidyAdjustment.adjustment))
             .where(SubsidyAdjustment.original_period == original, SubsidyAdjustment.statement_id.in_(others))
             .group_by(SubsidyAdjustment.loan_id)).all())
-        counted = select(SubsidyLine.loan_id).where(SubsidyLine.statement_id.in_(statement_ids.values())).union(
+        counted = select(SubsidyLine.loan_id).where(SubsidyLine.statement_id.in_(statement_ids)).union(
             select(SubsidyAdjustment.loan_id).where(SubsidyAdjustment.original_period == original,
                                                     SubsidyAdjustment.statement_id.in_(others)))
         where = [or_(and_(*_candidate_loans(start, end, banks)), Loan.id.in_(counted))]
+        period_rules = rules.for_period(start, end)
         for chunk in _loan_chunks(where, end):
             for loan, events in chunk:
-                figures = rules.figures(loan, events, start, end)
-                recomputed = figures.subsidy if figures is not None and figures.subsidy > 0 else zero
-                frozen = lines.get(loan.id, zero) + (carried.get(loan.id) or zero)
+                figures = period_rules.figures(loan, events)
+                recomputed = from_fen(figures.subsidy) if figures is not None and figures.subsidy > 0 else zero
+                loan_id, loan_ref, bank = loan[:3]
+                frozen = lines.get(loan_id, zero) + (carried.get(loan_id) or zero)
                 if recomputed != frozen:
-                    adjustments.setdefault(loan.bank_code, []).append({
-                        "loan_id": loan.id, "loan_ref": loan.loan_ref, "original_period": original,
+                    adjustments.setdefault(bank, []).append({
+                        "loan_id": loan_id, "loan_ref": loan_ref, "original_period": original,
                         "frozen_subsidy": frozen, "recomputed_subsidy": recomputed,
                         "adjustment": recomputed - frozen})
     return adjustments
@@ -257,18 +409,41 @@ def current_statement(period: str, bank_code: str) -> SubsidyStatement | None:
         SubsidyStatement.status != StatementStatus.superseded).order_by(SubsidyStatement.version.desc()).limit(1))
 
 
-def _store_lines(statement: SubsidyStatement, rows: list[dict], adjustments: list[dict], actor) -> None:
-    """Replace a draft's lines and adjustments (bulk inserts), set its totals (Σ lines +
-    Σ adjustments, SPEC §13) and audit it."""
-    rows = sorted(rows, key=lambda r: r["loan_ref"])
+# the lines as the database stores them (fen, 0.0001 %), written without per-value conversion
+_LINE_COLUMNS = ("loan_id", "loan_ref", "borrower_masked", "policy_code", "contract_rate", "lpr_rate",
+                 "lpr_published_on", "subsidy_rate", "subsidised_days", "balance_days", "subsidy", "interest")
+
+
+def _insert_lines_sql(dialect) -> tuple[str, Callable]:
+    """The driver's INSERT of a line in its parameter style, and how it takes a date."""
+    marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
+    columns = ("statement_id", *_LINE_COLUMNS)
+    sql = f"INSERT INTO subsidy_lines ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
+    if dialect.name == "sqlite":  # SQLAlchemy's Date on SQLite is ISO text
+        return sql, lambda day: None if day is None else day.isoformat()
+    return sql, lambda day: day
+INSERT_BATCH = 20_000
+
+
+def _store_lines(statement: SubsidyStatement, rows: list[tuple], adjustments: list[dict], actor) -> None:
+    """Replace a draft's lines (rows of ``_LINE_COLUMNS``, Core inserts in big batches) and
+    adjustments, set its totals (Σ lines + Σ adjustments, SPEC §13) and audit it."""
+    rows = sorted(rows, key=lambda r: r[1])
     adjustments = sorted(adjustments, key=lambda r: (r["loan_ref"], r["original_period"]))
-    for model, new in ((SubsidyLine, rows), (SubsidyAdjustment, adjustments)):
-        db.session.execute(delete(model).where(model.statement_id == statement.id))
-        if new:
-            db.session.execute(insert(model), [{**row, "statement_id": statement.id} for row in new])
+    db.session.execute(delete(SubsidyLine).where(SubsidyLine.statement_id == statement.id))
+    db.session.execute(delete(SubsidyAdjustment).where(SubsidyAdjustment.statement_id == statement.id))
+    connection = db.session.connection()
+    sql, day = _insert_lines_sql(connection.dialect)
+    for offset in range(0, len(rows), INSERT_BATCH):
+        # the driver's executemany with plain tuples: nothing converted or compiled per row
+        connection.exec_driver_sql(sql, [(statement.id, *row[:6], day(row[6]), *row[7:])
+                                         for row in rows[offset:offset + INSERT_BATCH]])
+    if adjustments:
+        db.session.execute(insert(SubsidyAdjustment.__table__),
+                           [{**row, "statement_id": statement.id} for row in adjustments])
     statement.adjustments_total = sum((r["adjustment"] for r in adjustments), Decimal("0.00"))
     statement.adjustment_count = len(adjustments)
-    statement.total = sum((r["subsidy"] for r in rows), Decimal("0.00")) + statement.adjustments_total
+    statement.total = from_fen(sum(r[10] for r in rows)) + statement.adjustments_total
     statement.line_count = len(rows)
     statement.computed_at = utcnow()
     statement.computed_by_id = getattr(actor, "id", None)
@@ -324,7 +499,7 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
     # Frozen banks first: their loans need no computing.
     statements = {bank: current_statement(code, bank) for bank in codes}
     open_banks = [b for b in codes if statements[b] is None or statements[b].status not in FROZEN_STATUSES]
-    rules = _Rules.load()
+    rules = _Rules.load(start, end)
     lines = _period_lines(start, end, open_banks, result, rules, progress) if open_banks else {}
     adjustments = _period_adjustments(code, open_banks, rules) if open_banks else {}
     for bank in codes:
