@@ -110,6 +110,7 @@ AUDIT_ACTION = {
     "change_password": _l("Password changed"),
     "sms_code_sent": _l("One-time SMS code sent"),
     "person_confirmed": _l("Confirmed by the entrepreneur"),
+    "partner_confirmed": _l("Confirmed by a partner"),
     "take_over": _l("Taken over by the entrepreneur"),
     "login_by_code": _l("Logged in with an SMS code"),
     "reset_password": _l("Password reset by an administrator"),

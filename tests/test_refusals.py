@@ -424,6 +424,13 @@ REFUSALS: dict[str, Refusal] = {
     "assisted.submit": Refusal(
         "community", lambda w: (f"/assisted/{w.cases['approved']}/submit", {}), 409,
         "This application has already been submitted.", "该申请已提交。"),
+    "assisted.delete_partner": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/partners/999999/delete", {}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
+    "assisted.partner_scan": Refusal(
+        "community", lambda w: (f"/assisted/{w.cases['approved']}/partners/999999/scan",
+                                {"p999999-file": _file("signed.pdf", TINY_PDF)}), 409,
+        "This application has already been submitted.", "该申请已提交。"),
     "assisted.takeover": Refusal(
         "applicant", lambda w: (f"/assisted/takeover/{w.cases['approved']}", {
             "code": "000000", "id_number": _id_number_of(w.cases["approved"])}), 400,

@@ -164,8 +164,13 @@ class Partner(db.Model):
     key_group_code: Mapped[str] = mapped_column(ForeignKey("key_groups.code"))
     graduation_date: Mapped[date | None] = mapped_column(Date)
     declares_no_other_loans: Mapped[bool | None]
+    # A partnership a community worker files (SPEC §15): the partner confirms their own
+    # declaration by a signed form the worker scans (never the worker for them).
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmation_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
 
     application: Mapped[LoanApplication] = relationship(back_populates="partners")
+    confirmation_document = relationship("Document", foreign_keys=[confirmation_document_id])
     key_group = relationship("KeyGroup", lazy="joined")
 
 

@@ -6,6 +6,7 @@ from flask_wtf.file import FileField
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from ..applications import forms as application_forms
 from ..applications.forms import check_mobile
 from ..forms import check_resident_id, strip
 
@@ -32,8 +33,18 @@ class ScanForm(FlaskForm):
                      validators=[DataRequired()])
 
 
+class PartnerScanForm(FlaskForm):
+    file = FileField(_l("The declaration signed by the partner (PDF, JPEG or PNG)"), validators=[DataRequired()])
+
+
 class TakeoverForm(FlaskForm):
     code = StringField(_l("The code sent to your mobile"), validators=[DataRequired(), Length(max=10)],
                        filters=[strip], render_kw={"inputmode": "numeric", "autocomplete": "one-time-code"})
     id_number = StringField(_l("Your resident ID number"), validators=[DataRequired(), Length(max=18)],
                             filters=[strip], render_kw={"autocomplete": "off", "maxlength": 18})
+
+
+class PartnerForm(application_forms.PartnerForm):
+    """A partner the worker lists: who they are, never their declaration (they sign it)."""
+
+    declares_no_other_loans = None

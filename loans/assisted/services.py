@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ..applications import services as applications
-from ..applications.models import LoanApplication
+from ..applications.models import LoanApplication, Partner
 from ..audit.services import record
 from ..auth import codes
 from ..auth.models import User
 from ..auth.services import NO_PASSWORD
 from ..core.workflow import CaseStatus
 from ..db import db, utcnow
-from ..errors import Refused
+from ..errors import ConcurrentChange, Refused
 from ..personal_data import vault
 
 
@@ -85,10 +85,54 @@ def confirm_by_scan(application: LoanApplication, worker: User, upload) -> bool:
     return True
 
 
+# --- a partnership: the partners (the portal's checks), each confirming their own declaration
+
+def add_partner(application: LoanApplication, worker: User, values: dict) -> None:
+    """A partner the worker lists (the portal's service and checks); their declaration of no
+    other loans stays unanswered until they confirm it themselves."""
+    ensure_draft(application)
+    applications.save_step(application, "partners", applications.add_partner,
+                           {**values, "declares_no_other_loans": False}, actor=worker)
+
+
+def remove_partner(application: LoanApplication, partner_id: int) -> None:
+    ensure_draft(application)
+    applications.remove_partner(application, partner_id)
+
+
+def confirm_partner_by_scan(application: LoanApplication, worker: User, partner_id: int, upload) -> Partner:
+    """The partner's own declaration, signed by them on paper and scanned by the worker (checked
+    by content as any upload) and bound to that partner; once (a guarded change)."""
+    ensure_draft(application)
+    partner = next((p for p in application.partners if p.id == partner_id), None)
+    if partner is None:
+        raise Refused(_l("That partner is not on this application."), status=409)
+    if partner.confirmed_at is not None:
+        raise Refused(_l("This partner has already confirmed their declaration."), status=409)
+    document = applications.store_document(application, upload, "other", actor=worker)
+    changed = db.session.execute(
+        update(Partner).where(Partner.id == partner.id, Partner.confirmed_at.is_(None))
+        .values(confirmed_at=utcnow(), confirmation_document_id=document.id, declares_no_other_loans=True)
+        .execution_options(synchronize_session=False)).rowcount
+    if not changed:
+        raise ConcurrentChange()
+    db.session.refresh(partner)
+    record("partner_confirmed", application, actor=worker, partner=partner.id_number_masked,
+           confirmed_with="scan", document_id=document.id)
+    return partner
+
+
+def unconfirmed_partners(application: LoanApplication) -> list[Partner]:
+    return [p for p in application.partners if p.confirmed_at is None] if application.is_partnership else []
+
+
 def submit(application: LoanApplication, worker: User, *, evaluate) -> None:
     ensure_draft(application)
     if application.person_confirmed_at is None:
         raise Refused(_l("The person has not confirmed the consent and the declarations yet."), status=409)
+    if waiting := unconfirmed_partners(application):
+        raise Refused(_l("Not every partner has confirmed their own declaration yet: %(names)s.",
+                         names=", ".join(p.full_name for p in waiting)), status=409)
     applications.submit_application(application, actor=worker, evaluate=evaluate)
 
 

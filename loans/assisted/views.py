@@ -11,7 +11,9 @@ from ..core.workflow import CaseStatus
 from ..db import db
 from ..eligibility.services import evaluate_case
 from ..errors import Refused, on_refusal
+from ..i18n import current_lang
 from ..labels import CONFIRMED_WITH
+from ..policy.queries import key_group_choices
 from ..applications import forms as app_forms
 from ..applications import services as applications
 from ..auth import codes
@@ -56,7 +58,7 @@ def case_page(application, code_form=None, scan_form=None, upload_form=None, sta
     the person's confirmation (a code read out, or a signed scan) and the submission."""
     return render_template("assisted/case.html", application=application, code_form=code_form or forms.CodeForm(),
                            scan_form=scan_form or forms.ScanForm(), is_draft=application.status == CaseStatus.draft,
-                           confirmed_with=CONFIRMED_WITH, steps=STEPS, titles=portal.step_titles(),
+                           confirmed_with=CONFIRMED_WITH, steps=steps_for(application), titles=portal.step_titles(),
                            upload_form=upload_form or _upload_form(application), missing=applications.missing_items(application)),\
         status
 
@@ -140,17 +142,26 @@ def submit(application_id: int):
 STEPS = ("person", "groups", "business", "loan")
 
 
+def steps_for(application) -> tuple[str, ...]:
+    """The worker's steps: a partnership's partners come after the loan."""
+    return STEPS + ("partners",) if application.is_partnership else STEPS
+
+
 @bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
 @allow(COMMUNITY)
 def step(application_id: int, step: str):
     application = queries.filed_case_or_404(application_id, current_user)
-    if step not in STEPS:
+    if step not in STEPS + ("partners",):
         abort(404)
     if request.method == "POST":
         on_refusal(lambda: case_page(application, status=409))
         services.ensure_draft(application)
     elif application.status != CaseStatus.draft:
         return redirect(url_for(".case", application_id=application.id))
+    if step == "partners":
+        if not application.is_partnership:
+            return redirect(url_for(".case", application_id=application.id))
+        return partners(application)
     form_class, prepare = portal.STEP_FORMS[step]
     form = form_class() if request.method == "POST" else form_class(data=portal.step_values(application, step))
     saver = prepare(application, form)
@@ -170,10 +181,74 @@ def step(application_id: int, step: str):
             if step == "person":
                 values["mobile"] = application.mobile
             applications.save_step(application, step, saver, values, actor=current_user)
-            if form.is_draft or step == STEPS[-1]:
+            steps = steps_for(application)
+            if form.is_draft or step == steps[-1]:
                 return redirect(url_for(".case", application_id=application.id))
-            return redirect(url_for(".step", application_id=application.id, step=STEPS[STEPS.index(step) + 1]))
+            return redirect(url_for(".step", application_id=application.id, step=steps[steps.index(step) + 1]))
     return page()
+
+
+# --- a partnership's partners: listed by the worker, each confirming by a signed form ---
+
+def _partner_form():
+    form = forms.PartnerForm()
+    form.key_group_code.choices = key_group_choices(current_lang(), blank="—", active_only=True)
+    return form
+
+
+def _scan_form(partner_id: int, **kwargs):
+    return forms.PartnerScanForm(prefix=f"p{partner_id}", **kwargs)
+
+
+def _partners_page(application, form=None, sent_scan=None, status=200):
+    """``sent_scan``: one partner's signed form as it was sent (with its error)."""
+    scans = {p.id: _scan_form(p.id, formdata=None) for p in application.partners}
+    if sent_scan is not None and sent_scan.partner_id in scans:
+        scans[sent_scan.partner_id] = sent_scan
+    return render_template("assisted/partners.html", application=application, form=form or _partner_form(),
+                           scans=scans, confirm=app_forms.ConfirmForm(), step="partners",
+                           steps=steps_for(application), titles=portal.step_titles(),
+                           confirmed_with=CONFIRMED_WITH), status
+
+
+def partners(application):
+    form = _partner_form()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            return _partners_page(application, form=form, status=400)
+        on_refusal(lambda: _partners_page(application, form=form, status=400), form)
+        services.add_partner(application, current_user, {k: form.data[k] for k in (
+            "full_name", "id_number", "key_group_code", "graduation_date")})
+        flash(_("Partner added. They confirm their own declaration by a signed form."), "success")
+        return redirect(url_for(".step", application_id=application.id, step="partners"))
+    return _partners_page(application, form=form)
+
+
+@bp.post("/<int:application_id>/partners/<int:partner_id>/delete")
+@allow(COMMUNITY)
+def delete_partner(application_id: int, partner_id: int):
+    application = queries.filed_case_or_404(application_id, current_user)
+    if not app_forms.ConfirmForm().validate_on_submit():
+        abort(400)
+    on_refusal(lambda: _partners_page(application, status=409))
+    services.remove_partner(application, partner_id)
+    flash(_("Partner removed."), "info")
+    return redirect(url_for(".step", application_id=application.id, step="partners"))
+
+
+@bp.post("/<int:application_id>/partners/<int:partner_id>/scan")
+@allow(COMMUNITY)
+def partner_scan(application_id: int, partner_id: int):
+    """The partner's declaration, signed by the partner: the worker only scans it."""
+    application = queries.filed_case_or_404(application_id, current_user)
+    form = _scan_form(partner_id)
+    form.partner_id = partner_id
+    on_refusal(lambda: _partners_page(application, sent_scan=form, status=400), form)
+    if not form.validate_on_submit():
+        raise Refused(_("Choose the signed form to upload."), "file")
+    partner = services.confirm_partner_by_scan(application, current_user, partner_id, form.file.data)
+    flash(_("%(name)s has confirmed their declaration.", name=partner.full_name), "success")
+    return redirect(url_for(".step", application_id=application.id, step="partners"))
 
 
 # --- the person takes the case over -----------------------------------------------------

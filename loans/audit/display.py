@@ -208,6 +208,7 @@ DETAIL: dict[str, tuple] = {
     "code_for": (_l("Code for"), _table(labels.SMS_CODE_PURPOSE)),
     "by_code": (_l("With an SMS code"), _yes_no),
     "confirmed_with": (_l("Confirmed with"), _table(labels.CONFIRMED_WITH)),
+    "partner": (_l("Partner"), _text),
     "household_district_code": (_l("Household district"), _named("district")),
     "education": (_l("Education"), _table(labels.EDUCATION)),
     "graduation_date": (_l("Graduation date"), _text),

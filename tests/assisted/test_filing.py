@@ -109,9 +109,9 @@ def sent_code(sms) -> str:
     return re.search(r"\d{6}", sms[-1].text).group(0)
 
 
-def filed(app, worker):
+def filed(app, worker, **person):
     client = client_in(app, worker)
-    file_case(client)
+    file_case(client, **person)
     case = db.session.scalar(select(LoanApplication).where(LoanApplication.filed_by_id == worker.id))
     return client, case
 

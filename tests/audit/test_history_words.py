@@ -110,6 +110,7 @@ def payloads(app) -> dict[str, dict]:
         "change_password": {}, "reset_password": {}, "subsidy_approve": {},
         "sms_code_sent": {"mobile": "139****5678", "code_for": "confirm_case"}, "login_by_code": {},
         "person_confirmed": {"confirmed_with": "code", "text_version": "2026-01"}, "take_over": {},
+        "partner_confirmed": {"partner": "431002********123X", "confirmed_with": "scan", "document_id": 3},
         "withdraw": {"reason": "不需要了"},
         "request_info": {"message": "请补充营业执照", "documents": ["id_card", "business_licence", "key_group"]},
         "answer_info": {"message": "已上传"},
