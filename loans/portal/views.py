@@ -6,13 +6,14 @@ from types import SimpleNamespace
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..fund.queries import paused_bank_codes
 from ..access import APPLICANT, AUDITOR, OFFICER, SUPERVISOR, allow
 from ..core.workflow import OPEN_STATUSES, CaseStatus
 from ..db import local_today
-from ..errors import on_refusal
+from ..errors import Refused, on_refusal
 from ..i18n import current_lang
 from ..policy.queries import bank_choices, district_choices, key_group_choices, working_calendar
 from ..applications import forms, services
@@ -29,6 +30,28 @@ bp = Blueprint("applications", __name__, url_prefix="/my/applications")
 
 def _own(application_id: int):
     return application_or_404(application_id, current_user)
+
+
+def held_for_takeover(application) -> bool:
+    """A case a community worker filed for the person and they have not taken over: theirs
+    to read, not to change, while it can be changed (SPEC §15: the takeover is the only door)."""
+    return (application.filed_by_id is not None and application.taken_over_at is None
+            and application.status in services.EDITABLE_STATUSES)
+
+
+def _own_to_change(application_id: int):
+    """The applicant's own case, to change: a case held for takeover goes to its status page
+    (a GET) or is refused there (a POST)."""
+    application = _own(application_id)
+    if held_for_takeover(application):
+        if request.method == "GET":
+            abort(redirect(url_for(".status", application_id=application.id)))
+        on_refusal(lambda: status_page(application, code=409))
+        raise Refused(HELD_MESSAGE, status=409)
+    return application
+
+
+HELD_MESSAGE = _l("A community worker filed this application for you. Take it over to change it.")
 
 
 @bp.get("/")
@@ -190,7 +213,7 @@ def _refusable_edit(application, render, form=None):
 @bp.route("/<int:application_id>/step/<step>", methods=["GET", "POST"])
 @allow(APPLICANT)
 def step(application_id: int, step: str):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     if (response := _draft_or_status(application, step)) is not None:
         return response
     if step == "partners":
@@ -265,7 +288,7 @@ def _partners_page(application, *, form=None, facts_form=None, status=200):
 @bp.post("/<int:application_id>/partners/<int:partner_id>/facts")
 @allow(APPLICANT)
 def partner_facts(application_id: int, partner_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     form = forms.PartnerFactsForm(prefix=f"p{partner_id}")
     form.partner_id = partner_id
     if not form.validate_on_submit():
@@ -281,7 +304,7 @@ def partner_facts(application_id: int, partner_id: int):
 @bp.post("/<int:application_id>/partners/<int:partner_id>/delete")
 @allow(APPLICANT)
 def delete_partner(application_id: int, partner_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     _refusable_edit(application, lambda: _partners_page(application))
@@ -306,7 +329,7 @@ def documents(application, upload_form=None, consent_form=None, status=200):
 @bp.post("/<int:application_id>/consent")
 @allow(APPLICANT)
 def consent(application_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     if (response := _draft_or_status(application, "documents")) is not None:
         return response
     form = forms.ConsentForm()
@@ -320,7 +343,7 @@ def consent(application_id: int):
 @bp.post("/<int:application_id>/documents")
 @allow(APPLICANT)
 def upload(application_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     form = forms.UploadForm()
     form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
@@ -344,7 +367,7 @@ def upload(application_id: int):
 @bp.post("/<int:application_id>/documents/<int:document_id>/delete")
 @allow(APPLICANT)
 def delete_document(application_id: int, document_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     document = document_or_404(application, document_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
@@ -364,7 +387,7 @@ def review(application):
 @bp.post("/<int:application_id>/submit")
 @allow(APPLICANT)
 def submit(application_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     # refused: an incomplete draft shows its review step (what is missing); a submitted
@@ -414,7 +437,9 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
     upload_form.kind.choices = [("", "—")] + forms.document_kind_choices(
         [link.key_group for link in application.key_group_links])
     return render_template("applications/status.html", application=application, events=timeline(application),
-                           confirm=forms.ConfirmForm(), can_withdraw=application.status in {s.value for s in OPEN_STATUSES},
+                           confirm=forms.ConfirmForm(), held=held_for_takeover(application),
+                           can_withdraw=application.status in {s.value for s in OPEN_STATUSES}
+                           and not held_for_takeover(application),
                            snapshot=submission_snapshot(application), info_request=info_request,
                            answer_form=answer_form or forms.AnswerForm(), form=upload_form,
                            has_consent=services.has_sensitive_consent(current_user, application),
@@ -426,7 +451,7 @@ def status_page(application, answer_form=None, upload_form=None, code=200):
 @bp.post("/<int:application_id>/answer")
 @allow(APPLICANT)
 def answer(application_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     form = forms.AnswerForm()
     if not form.validate_on_submit():
         return status_page(application, answer_form=form, code=400)
@@ -439,7 +464,7 @@ def answer(application_id: int):
 @bp.post("/<int:application_id>/withdraw")
 @allow(APPLICANT)
 def withdraw(application_id: int):
-    application = _own(application_id)
+    application = _own_to_change(application_id)
     if not forms.ConfirmForm().validate_on_submit():
         abort(400)
     on_refusal(lambda: status_page(application))
