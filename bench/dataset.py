@@ -98,6 +98,7 @@ def _reference_rules(app_row_id: int):
     """The engine's rules for one real application, used for every snapshot (None if unavailable)."""
     from loans.applications.models import LoanApplication
     from loans.db import db
+    from loans.search.index import add_rows as search_tokens
 
     try:
         from loans.eligibility.services import run_engine
@@ -281,6 +282,7 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
         with engine.begin() as conn:
             conn.execute(insert(users_t), users)
             conn.execute(insert(apps_t), _uniform(apps))
+            search_tokens(conn, "application", apps)
             conn.execute(insert(groups_t), groups)
         if snapshot_template is None and submitted_ids:
             snapshot_template = _reference_rules(submitted_ids[0][0]) or False

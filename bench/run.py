@@ -36,7 +36,7 @@ if str(ROOT) not in sys.path:
 from bench import dataset, inprocess, ledger, load, loanbook  # noqa: E402
 from bench.config import BENCH_PASSWORD, app_config, env_for  # noqa: E402
 
-SEARCH_NAMES = ("王伟", "李芳", "陈静", "张强")
+SEARCH_NAMES = ("王伟", "李芳", "陈静", "张强", "wangwei", "lf", "Chen Jing", "zq")  # characters, pinyin, initials
 OFFICER = ("officer.431002@bench.example", BENCH_PASSWORD)
 SUPERVISOR = ("supervisor.city@bench.example", BENCH_PASSWORD)
 BANK_CLERK = ("bank.icbc@bench.example", BENCH_PASSWORD)  # ICBC-CZ: a quarter of the loans

@@ -19,6 +19,8 @@ from .models import SearchToken
 from .tokens import MAX_TOKEN, normalize, prefix_range, tokens_for
 
 CHUNK = 2000  # rows read (and their tokens written) at a time by the bulk paths
+LISTED = 1000  # a term finding at most this many rows gives their ids as a list
+_LISTED_KEY = "search_listed"  # in Session.info: the id lists read, until the next flush
 
 
 @dataclass(eq=False)
@@ -63,16 +65,29 @@ def matching(q: str, kind: str) -> ColumnElement[bool]:
     term = normalize(q)
     if not term:
         return true()
-    low, high = prefix_range(term)
-    ids = select(SearchToken.owner_id).where(SearchToken.kind == source.code, SearchToken.token >= low)
-    if high is not None:
-        ids = ids.where(SearchToken.token < high)
-    found = source.model.id.in_(ids)
+    found = source.model.id.in_(_owners(source, term))
     if len(term) <= MAX_TOKEN:
         return found
     # tokens are cut at MAX_TOKEN characters: check a longer term on the few rows found
     return and_(found, or_(*(func.lower(func.replace(column, " ", "")).contains(term, autoescape=True)
                              for column in source.columns())))
+
+
+def _owners(source: Source, term: str):
+    """The ids of the rows whose tokens begin with ``term``: a list when there are at most
+    ``LISTED`` (read once per session and term, so the planner of either database looks
+    them up by primary key rather than scanning a list's index and testing each row),
+    else the subquery."""
+    low, high = prefix_range(term)
+    ids = select(SearchToken.owner_id).where(SearchToken.kind == source.code, SearchToken.token >= low)
+    if high is not None:
+        ids = ids.where(SearchToken.token < high)
+    listed = db.session.info.setdefault(_LISTED_KEY, {})
+    key = (source.code, term)
+    if key not in listed:
+        found = db.session.scalars(ids.distinct().limit(LISTED + 1)).all()
+        listed[key] = sorted(found) if len(found) <= LISTED else None
+    return ids if listed[key] is None else listed[key]
 
 
 def _rows(source: Source, ids: Iterable[int], values: Iterable[dict]) -> Iterator[dict]:
@@ -105,6 +120,15 @@ def index_new(kind: str, where) -> int:
     return _write(db.session.connection(), source, _select(source).where(where))
 
 
+def add_rows(connection, kind: str, rows: list[dict]) -> None:
+    """Tokens for ``rows`` of ``kind`` just inserted with Core on ``connection`` (dicts
+    holding ``id`` and the kind's columns, as inserted)."""
+    source = SOURCES[kind]
+    tokens = list(_rows(source, (row["id"] for row in rows), rows))
+    for start in range(0, len(tokens), CHUNK * 10):
+        connection.execute(insert(SearchToken.__table__), tokens[start:start + CHUNK * 10])
+
+
 def reindex(kinds: Iterable[str] = tuple(SOURCES)) -> dict[str, int]:
     """Rebuild the tokens of every row of ``kinds``; rows per kind."""
     connection = db.session.connection()
@@ -125,6 +149,7 @@ def _touched(obj, source: Source) -> bool:
 def _follow_flush(session: Session, _context) -> None:
     """The flushed inserts, changes and deletions of searched rows, in the tokens (same
     transaction: a rollback takes both back)."""
+    session.info.pop(_LISTED_KEY, None)
     if not _BY_MODEL:
         return
     fresh, stale = [], []  # (source, object) written anew; (source, id) whose tokens go

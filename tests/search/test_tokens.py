@@ -1,0 +1,81 @@
+"""The pure token rules of name search (loans/search/tokens.py), table-driven: a term finds a
+row when the normalised term begins one of the row's tokens."""
+from __future__ import annotations
+
+import pytest
+
+from loans.search.tokens import MAX_TOKEN, normalize, prefix_range, tokens_for
+
+
+def finds(term: str, names=(), others=()) -> bool:
+    needle = normalize(term)
+    low, high = prefix_range(needle)
+    return any(low <= t and (high is None or t < high) for t in tokens_for(names, others))
+
+
+@pytest.mark.parametrize("term, names, others, found", [
+    ("王伟", ["王伟"], [], True),
+    ("伟", ["王伟"], [], True),                       # given name without the surname
+    ("wangwei", ["王伟"], [], True),
+    ("WangWei", ["王伟"], [], True),                  # case ignored
+    ("wang wei", ["王伟"], [], True),                 # spaces ignored
+    ("ＷＡＮＧ", ["王伟"], [], True),                  # full-width letters folded
+    ("wang", ["王伟"], [], True),                     # pinyin prefix
+    ("wei", ["王伟"], [], True),                      # pinyin from a later syllable
+    ("ww", ["王伟"], [], True),                       # initials
+    ("w", ["王伟"], [], True),
+    ("ngwei", ["王伟"], [], False),                   # pinyin from inside a syllable: no
+    ("wangfang", ["王伟"], [], False),
+    ("wf", ["王伟"], [], False),
+    ("zxy", ["张秀英"], [], True),
+    ("xiuying", ["张秀英"], [], True),
+    ("lvfang", ["吕芳"], [], True),                   # ü typed v …
+    ("lufang", ["吕芳"], [], True),                   # … or u
+    ("shanxiongxin", ["单雄信"], [], True),           # a surname's own reading
+    ("danxiongxin", ["单雄信"], [], True),            # and the character's usual one
+    ("zengguofan", ["曾国藩"], [], True),
+    ("smith", ["John Smith"], [], True),              # Latin names: substrings
+    ("HNSM", ["John Smith"], [], True),
+    ("小吃", [], ["王伟小吃店"], True),                # business names: substrings
+    ("xiaochi", [], ["王伟小吃店"], False),           # no pinyin of business names
+    ("000123", [], ["A2026-000123"], True),           # part of a reference
+    ("a2026-0", [], ["A2026-000123"], True),
+    ("2026000123", [], ["A2026-000123"], False),      # punctuation is not ignored
+    ("1117", [], ["431002********1117"], True),
+    ("%", [], ["百分之100%好店"], True),
+    ("_", [], ["百分之100%好店"], False),
+    ("0%好", [], ["百分之100%好店"], True),
+    ("五_修", [], ["王五_修车"], True),
+    ("五%修", [], ["王五_修车"], False),
+    ("\\", [], ["赵六\\书店"], True),
+    ("王伟", [None], [None, ""], False),
+])
+def test_a_term_finds_exactly_the_rows_it_should(term, names, others, found):
+    assert finds(term, names, others) is found
+
+
+@pytest.mark.parametrize("text, normal", [
+    ("  Wang Wei ", "wangwei"), ("王　伟", "王伟"), ("ＡＢＣ１２３", "abc123"), ("", ""), (None, ""),
+    ("\tA-1\n", "a-1"),
+])
+def test_normalize_ignores_case_width_and_spaces(text, normal):
+    assert normalize(text) == normal
+
+
+def test_tokens_are_suffixes_pinyin_and_initials_without_repeats():
+    assert tokens_for(["王伟"], ["A1"]) == {"王伟", "伟", "wangwei", "wei", "ww", "w", "a1", "1"}
+    assert tokens_for([], []) == set() == tokens_for([""], [None])
+
+
+def test_long_values_give_tokens_of_at_most_max_token_characters():
+    tokens = tokens_for([], ["x" * 100 + "y"])
+    assert max(map(len, tokens)) == MAX_TOKEN
+    assert "x" * (MAX_TOKEN - 1) + "y" in tokens
+
+
+@pytest.mark.parametrize("term, low, high", [
+    ("ab", "ab", "ac"), ("王伟", "王伟", "王传"), ("a\ud7ff", "a\ud7ff", "a\ue000"),
+    ("a\U0010ffff", "a\U0010ffff", "b"), ("\U0010ffff", "\U0010ffff", None),
+])
+def test_prefix_range_is_the_next_code_point(term, low, high):
+    assert prefix_range(term) == (low, high)
