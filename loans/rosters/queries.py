@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from ..applications import services as application_services
+from ..core.rosters import entry_counts
 from ..core.workflow import CaseStatus
 from ..db import db, local_today
 from ..eligibility.models import EvidenceCheck
@@ -20,6 +21,7 @@ class Hit:
     kind: str
     as_of: date
     valid_until: date
+    graduation_date: date | None = None  # the graduates roster's
 
 
 def roster_hits(id_number_hash: str | None, name: str | None, on: date) -> list[Hit]:
@@ -33,16 +35,17 @@ def roster_hits(id_number_hash: str | None, name: str | None, on: date) -> list[
     found = {}
     for entry in rows:
         if clean_name(entry.name) == wanted and entry.kind not in found:
-            found[entry.kind] = Hit(entry.kind, entry.as_of, entry.valid_until)
+            found[entry.kind] = Hit(entry.kind, entry.as_of, entry.valid_until, entry.graduation_date)
     return [found[kind] for kind in KINDS if kind in found]
 
 
 @application_services.rostered_groups.provide
 def rostered_groups(application, on: date) -> dict[str, date]:
-    """Claimed key groups found on a roster for the applicant on ``on``: group → as_of."""
+    """Claimed key groups found on a roster for the applicant on ``on``: group → as_of (a
+    graduates roster's entry only with the application's graduation date)."""
     claimed = set(application.key_group_codes)
     return {hit.kind: hit.as_of for hit in roster_hits(application.id_number_hash, application.full_name, on)
-            if hit.kind in claimed}
+            if hit.kind in claimed and entry_counts(hit.kind, hit.graduation_date, application.graduation_date)}
 
 
 @dataclass(frozen=True)
