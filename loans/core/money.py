@@ -8,7 +8,6 @@ import re
 import unicodedata
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 
-import cn2an
 
 FEN = Decimal("0.01")
 
@@ -126,6 +125,8 @@ def capital_numerals(d: Decimal) -> str:
     to_fen(d)  # refuses fractions of a fen and non-finite values
     if d < 0:
         raise ValueError("amount must not be negative")
+    import cn2an  # 4 MB of tables: loaded by the first amount in words, not by every process
+
     return "人民币" + cn2an.an2cn(f"{abs(round_fen(d)):f}", "rmb")
 
 

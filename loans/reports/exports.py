@@ -11,7 +11,6 @@ import io
 from decimal import Decimal
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
 
 from .. import spreadsheets
 from ..core import statistics as stats
@@ -51,6 +50,8 @@ def to_csv(report: Report, lang: str) -> bytes:
 def to_xlsx(report: Report, lang: str) -> bytes:
     """Sheet ``by_district``: the table, money as numbers formatted to the fen; sheet
     ``summary``: the range, the filters and the summary sentence."""
+    from openpyxl import Workbook  # 8 MB: loaded by the first export, not by every worker
+
     book = Workbook()
     sheet = book.active
     sheet.title = "by_district"

@@ -11,7 +11,6 @@ import unicodedata
 from functools import lru_cache
 from typing import Iterable
 
-from pypinyin import lazy_pinyin
 
 # A token holds at most this many characters; a longer term is matched on its first
 # MAX_TOKEN characters in the index and then checked on the row itself.
@@ -61,6 +60,8 @@ def pinyin_tokens(name: str) -> frozenset[str]:
     and those of its surname's reading as a surname where that differs (``SURNAME_READINGS``)."""
     if not any(_is_han(c) for c in name):
         return frozenset()
+    from pypinyin import lazy_pinyin  # ~55 MB of dictionaries: only in processes that write names
+
     syllables = [s for s in (normalize(part) for part in lazy_pinyin(name, v_to_u=False)) if s]
     if not syllables:
         return frozenset()
