@@ -153,6 +153,86 @@ class _Marker(HTMLParser):
             self.insertions.append((start + run.end(), closing))
 
 
+# A tokenizer for the pages this app renders, far cheaper than ``html.parser`` (which
+# tracks line and column per token): comments and declarations are skipped, end and start
+# tags found with their offsets, and what lies between them is text. It feeds ``_Marker``'s
+# own handlers, so the rules above are written once; ``html.parser`` stays the reference
+# (tests/test_lang_parts.py compares the two on every kind of markup).
+_TOKEN = re.compile(r"<(?:!--.*?--\s*>|[!?][^>]*>|/([a-zA-Z][^\t\n\r\f />\x00]*)[^>]*>"
+                    r"|([a-zA-Z][^\t\n\r\f />\x00]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>)", re.S)
+_LANG_ATTR = re.compile(r"""(?:^|[\s/])((?:xml:)?lang)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?""",
+                        re.IGNORECASE)
+_RAW_END = {name: re.compile(f"</\\s*{name}\\s*>", re.IGNORECASE) for name in ("script", "style")}
+# What the two readers could take differently: a reference without its ";" right before
+# Chinese (html.parser drops its digits from the text), a "<" that opens no tag, a marked
+# section, an unclosed comment.
+_AMBIGUOUS = re.compile(f"&[^\\s;<>&]*[0-9][{CJK}]|<(?![a-zA-Z!?/])|</(?![a-zA-Z])|<!\\[|<!--(?!.*?--\\s*>)",
+                        re.S)
+
+
+_SPECIAL = UNTOUCHED | {"option", "svg"}  # tags whose opening _Marker._open must see
+
+
+class _FastMarker(_Marker):
+    """``_Marker`` driven by ``_TOKEN`` instead of ``HTMLParser.feed``."""
+
+    def __init__(self):  # noqa: D107 — no line table: positions are offsets
+        self.stack = [("", _Context(False, False, False))]
+        self.insertions = []
+        self.at = 0
+
+    def position(self) -> int:
+        return self.at
+
+    def read(self, html: str) -> list[tuple[int, str]]:
+        pos, end, search, has_cjk, stack = 0, len(html), _TOKEN.search, HAS_CJK.search, self.stack
+        while pos < end:
+            token = search(html, pos)
+            start = token.start() if token else end
+            if start > pos and has_cjk(html, pos, start):
+                self.at = pos
+                self.handle_data(html[pos:start])
+            if token is None:
+                break
+            pos = token.end()
+            closing, name = token.group(1, 2)
+            self.at = start
+            if closing:
+                closing = closing.lower()
+                if stack[-1][0] == closing and len(stack) > 1 and stack[-1][1].owner is None:
+                    stack.pop()  # the usual case: it closes the element just opened, no text-only owner
+                else:
+                    self.handle_endtag(closing)
+            elif name:
+                name, attrs_text = name.lower(), token.group(3)
+                if "lang" in attrs_text or "LANG" in attrs_text.upper():
+                    attrs = [(m.group(1).lower(), m.group(2) if m.group(2) is not None else m.group(3)
+                              if m.group(3) is not None else m.group(4)) for m in _LANG_ATTR.finditer(attrs_text)]
+                else:
+                    attrs = ()
+                if attrs_text.endswith("/"):
+                    continue  # handle_startendtag: a self-closing tag opens nothing
+                if not attrs and name not in _SPECIAL and not stack[-1][1].svg:
+                    if name not in VOID:
+                        stack.append((name, stack[-1][1]))  # shares its parent's context
+                    continue
+                self.handle_starttag(name, attrs)
+                raw_end = _RAW_END.get(name)
+                if raw_end is not None:  # script and style: their text is never marked
+                    found = raw_end.search(html, pos)
+                    pos = found.start() if found else end
+        self._close_through(1)
+        return sorted(self.insertions, key=lambda insertion: insertion[0])
+
+
+def _insertions(html: str) -> list[tuple[int, str]]:
+    """Where to insert what: the fast tokenizer for the markup this app writes, ``html.parser``
+    for anything unusual (a character reference without its ";", a "<" that opens no tag)."""
+    if _AMBIGUOUS.search(html):
+        return _Marker(html).read(html)
+    return _FastMarker().read(html)
+
+
 def mark_chinese_parts(html: str) -> str:
     """``html`` with every run of Chinese outside a Chinese-language element marked
     ``lang="zh-CN"``; the same string when there is nothing to mark or the page is Chinese."""
@@ -161,7 +241,7 @@ def mark_chinese_parts(html: str) -> str:
     root = ROOT_LANG.search(html, 0, 4096)
     if root and is_chinese(root.group(1)):
         return html
-    insertions = _Marker(html).read(html)
+    insertions = _insertions(html)
     if not insertions:
         return html
     pieces, last = [], 0

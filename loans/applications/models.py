@@ -3,13 +3,20 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Date, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from ..core.workflow import CaseStatus
+from ..core.workflow import IN_REVIEW_STATUSES, CaseStatus
 from ..db import EncryptedText, Money, Rate, UTCDateTime, db, enum_type, utcnow
 
 LOAN_TYPES = ("individual", "partnership", "enterprise")
+# The statuses whose review clock runs, in lifecycle order, as the review queue's "open" tab
+# lists them: the partial indexes' condition, written out, since a query matches it only
+# when it names the same statuses literally (loans/review/queries.py). On SQLite it reads
+# "+status IN (…)": the unary plus keeps the planner, which has no statistics, from looking
+# the four statuses up in a status index and sorting them all instead of walking these.
+OPEN_CASE_STATUSES = tuple(s.value for s in CaseStatus if s in IN_REVIEW_STATUSES)
+OPEN_CASES_SQL = "status IN (" + ", ".join(f"'{s}'" for s in OPEN_CASE_STATUSES) + ")"
 EDUCATION_LEVELS = ("junior_high_or_below", "senior_high", "vocational", "associate", "bachelor", "postgraduate")
 
 
@@ -22,6 +29,16 @@ class LoanApplication(db.Model):
         Index("ix_loan_applications_district_submitted", "district_code", "submitted_at", "id"),
         # a bank's approved cases awaiting a contract, soonest validity end first
         Index("ix_loan_applications_bank_awaiting", "approved_bank_code", "status", "valid_until_date", "id"),
+        # The review queue (issue 17): open cases oldest first, of a district or city-wide, walk
+        # a partial index and stop after a page (skipping a deep page's rows in the index:
+        # the status is in it); the counts per status read one index alone.
+        Index("ix_loan_applications_open_district", "district_code", "submitted_at", "id", "status",
+              sqlite_where=text("+" + OPEN_CASES_SQL), postgresql_where=text(OPEN_CASES_SQL)),
+        Index("ix_loan_applications_open_citywide", "submitted_at", "id", "status",
+              sqlite_where=text("+" + OPEN_CASES_SQL), postgresql_where=text(OPEN_CASES_SQL)),
+        Index("ix_loan_applications_status_counts", "status", "district_code", "assigned_officer_id",
+              "recommended_by_id"),
+        Index("ix_loan_applications_status_submitted", "status", "submitted_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
