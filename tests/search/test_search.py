@@ -108,7 +108,7 @@ def test_the_loan_list_finds_by_ref_contract_name_and_pinyin(add_loan, staff, as
 
 def test_a_bank_clerk_never_finds_another_banks_loan(add_loan, bank_user, as_user):
     add_loan("OWN-1", name="王伟")
-    add_loan("OTHER-1", name="王伟", bank="CCB-CZ")
+    add_loan("OTHER-1", name="王伟", bank="ABC-CZ")
     db.session.commit()
     assert loans_found(as_user(bank_user), "ww", ("OWN-1", "OTHER-1")) == {"OWN-1"}
 
