@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import current_app
 from flask_babel import force_locale, gettext as _
-from sqlalchemy import update
+from sqlalchemy import select, update
 
 from ..db import db, utcnow
 from ..urls import TEST_BASE_URL
 from .models import Notification, OutboxMessage
-from .outbox import enqueue
+from .outbox import QUEUED, enqueue
 from .texts import FUND_EVENTS, STAFF_EVENTS, TEMPLATES, render, render_sms
 
 __all__ = ["STAFF_EVENTS", "compose_email", "mark_read", "notify", "notify_user", "render", "render_sms"]
@@ -55,6 +55,33 @@ def _deliver(user, note: Notification, path: str, occasion: str | None) -> Notif
     enqueue(user, _template(note.event, note.params), note.params, path=path, application_id=note.application_id,
             occasion=occasion)
     return note
+
+
+def outbox_email_for(note: Notification) -> OutboxMessage | None:
+    """The outbox email of a notification written before the outbox, whose ``send_email`` job
+    was still queued at the upgrade: sent as any outbox message (once: a job run twice finds
+    the first). None when the person has no email address any more."""
+    user = note.user
+    if user is None or not user.email or current_app.config.get("MAIL_BACKEND") == "none":
+        return None
+    key = f"send_email:{note.id}"
+    message = db.session.scalar(select(OutboxMessage).where(OutboxMessage.occasion_key == key))
+    if message is not None:
+        return message
+    template = _template(note.event, note.params)
+    path = (_path("applications.status", application_id=note.application_id) if note.application_id
+            else _path(note.params.get("page") or "main.index"))
+    message = OutboxMessage(user_id=user.id, application_id=note.application_id, address=user.email, channel="email",
+                            template=template, params={**note.params, "path": path},
+                            language=user.locale or current_app.config["BABEL_DEFAULT_LOCALE"],
+                            essential=bool(TEMPLATES.get(template) and TEMPLATES[template].essential),
+                            status=QUEUED, attempts=0, next_attempt_at=utcnow(), occasion_key=key)
+    db.session.add(message)
+    db.session.flush()
+    from ..jobs.runner import submit
+
+    submit("outbox_send", {"ids": [message.id]})
+    return message
 
 
 def mark_read(user, *, application_id: int | None = None, up_to_id: int | None = None) -> int:
