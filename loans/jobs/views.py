@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, true
 
 from ..access import ADMIN, AUDITOR, FINANCE, SUPERVISOR, allow
 from ..auth.models import User
@@ -39,8 +39,15 @@ def _names(ids) -> dict[int, str]:
     return {u.id: u.name or u.email for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
 
 
-def _filtered(which: str):
-    query = select(Job)
+def _shown(sends: bool):
+    """Which jobs the list shows: routine ones (a message send per notification, the retry
+    sweep: a kind registered with ``extra={"routine": True}``) only when asked — or failed."""
+    routine = [k.name for k in KINDS.values() if k.extra.get("routine")]
+    return true() if sends or not routine else or_(Job.kind.not_in(routine), Job.state == JobState.failed)
+
+
+def _filtered(which: str, sends: bool):
+    query = select(Job).where(_shown(sends))
     if which in ("queued", "running", "failed", "done"):
         query = query.where(Job.state == which)
     elif which == "retried":
@@ -52,11 +59,12 @@ def _list_page(status=200):
     which = request.args.get("state", "all")
     if which not in FILTERS:
         which = "all"
-    page = paginate(_filtered(which), request.args.get("page", 1, type=int), PER_PAGE)
-    counts = dict(db.session.execute(select(Job.state, func.count()).group_by(Job.state)).all())
-    retried = db.session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1))
+    sends = request.args.get("sends") == "1"
+    page = paginate(_filtered(which, sends), request.args.get("page", 1, type=int), PER_PAGE)
+    counts = dict(db.session.execute(select(Job.state, func.count()).where(_shown(sends)).group_by(Job.state)).all())
+    retried = db.session.scalar(select(func.count()).select_from(Job).where(Job.attempts > 1, _shown(sends)))
     manual = [k for k in KINDS.values() if k.manual] if current_user.role == ADMIN else []
-    body = render_template("jobs/list.html", jobs=page.items, page=page, which=which, filters=FILTERS,
+    body = render_template("jobs/list.html", jobs=page.items, page=page, which=which, filters=FILTERS, sends=sends,
                            counts={str(k): v for k, v in counts.items()}, retried=retried, manual=manual,
                            kinds=KINDS, labels=STATE_LABELS, badges=BADGES, users=_names({j.started_by_id for j in page.items}),
                            reason_text=reason_text)

@@ -52,7 +52,9 @@ def deliver(messages, now) -> dict:
     return counts
 
 
-@job_kind("outbox_send", _l("Messages to send"))
+# Routine kinds: a row per notification or retry sweep; the Jobs page lists them only when
+# asked (or when they failed).
+@job_kind("outbox_send", _l("Messages to send"), extra={"routine": True})
 def send_messages(context: JobContext) -> dict:
     from sqlalchemy import select
 
@@ -75,7 +77,7 @@ def _sweep_due() -> bool:
     return bool(due_messages(utcnow(), limit=1))
 
 
-@job_kind("outbox_sweep", _l("Messages to retry"), extra={"due": _sweep_due})
+@job_kind("outbox_sweep", _l("Messages to retry"), extra={"due": _sweep_due, "routine": True})
 def sweep(context: JobContext) -> dict:
     from ..db import utcnow
     from .outbox import due_messages
