@@ -18,9 +18,15 @@ from datetime import date
 
 from .dates import add_months
 
-# the rollup's figures, in this order everywhere (integer fen)
-FIELDS = ("disbursed_fen", "repaid_fen", "outstanding_fen", "overdue_fen", "guaranteed_fen", "guaranteed_overdue_fen")
-FLOWS = 2  # the first two are flows of the month; the rest are changes of a position
+# the rollup's figures, in this order everywhere (integers; amounts in fen)
+FIELDS = ("disbursed_fen", "repaid_fen",  # flows, by the event's month
+          "outstanding_fen", "overdue_fen", "guaranteed_fen", "guaranteed_overdue_fen",  # changes of positions
+          "loans_issued", "partners", "jobs_declared", "jobs_verified",  # by the first disbursement's month
+          "matured_disbursed_fen", "matured_repaid_fen")  # by the latest maturity's month
+FLOWS = 2
+POSITIONS = slice(2, 6)
+ISSUED = slice(6, 10)
+MATURED = slice(10, 12)
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,21 @@ class Event:
     on: date
     kind: str
     fen: int = 0
+
+
+@dataclass(frozen=True)
+class LoanFacts:
+    """What places a loan's figures in time besides its events: the contract date (the
+    fund's guarantee starts), the first disbursement (loans issued, SPEC §8), the latest
+    maturity (the repayment rate at maturity, §13), and the issued figures: partners, jobs
+    declared and jobs verified at the latest follow-up visit."""
+
+    contract_date: date | None = None
+    first_disbursement: date | None = None
+    maturity: date | None = None
+    partners: int = 0
+    jobs_declared: int = 0
+    jobs_verified: int = 0
 
 
 def month_of(d: date) -> date:
@@ -74,29 +95,41 @@ def position(events: Iterable[Event], contract_date: date | None, d: date) -> tu
     return outstanding, overdue, guaranteed, guaranteed if open_overdue > 0 else 0
 
 
-def month_deltas(events: list[Event], contract_date: date | None) -> dict[date, list[int]]:
-    """{first day of a month: [figures in FIELDS order]} of one loan: the month's flows and
-    the change of each position from the previous month's end to this one's. Months where
-    nothing changes are left out."""
-    months = {month_of(e.on) for e in events}
-    if events and contract_date is not None:
-        months.add(month_of(contract_date))
+def month_deltas(events: list[Event], facts: LoanFacts) -> dict[date, list[int]]:
+    """{first day of a month: [figures in FIELDS order]} of one loan: the month's flows,
+    the change of each position from the previous month's end to this one's, the loan
+    itself in its first disbursement's month and its disbursed and repaid-by-maturity
+    principal in its latest maturity's month. Months where nothing changes are left out."""
     result: dict[date, list[int]] = {}
+
+    def row(month: date) -> list[int]:
+        return result.setdefault(month, [0] * len(FIELDS))
+
+    disbursed = repaid_by_maturity = 0
     for event in events:
         if event.kind == "disbursement":
-            result.setdefault(month_of(event.on), [0] * len(FIELDS))[0] += event.fen
+            row(month_of(event.on))[0] += event.fen
+            disbursed += event.fen
         elif event.kind == "repayment":
-            result.setdefault(month_of(event.on), [0] * len(FIELDS))[1] += event.fen
+            row(month_of(event.on))[1] += event.fen
+            if facts.maturity is not None and event.on <= facts.maturity:
+                repaid_by_maturity += event.fen
+    if facts.first_disbursement is not None:
+        row(month_of(facts.first_disbursement))[ISSUED] = [1, facts.partners, facts.jobs_declared, facts.jobs_verified]
+    if facts.maturity is not None and events:
+        row(month_of(facts.maturity))[MATURED] = [disbursed, repaid_by_maturity]
+    months = {month_of(e.on) for e in events}
+    if events and facts.contract_date is not None:
+        months.add(month_of(facts.contract_date))
     previous = (0, 0, 0, 0)
     for month in sorted(months):
-        now = position(events, contract_date, month_end(month))
+        now = position(events, facts.contract_date, month_end(month))
         change = [a - b for a, b in zip(now, previous)]
         if any(change):
-            row = result.setdefault(month, [0] * len(FIELDS))
-            for i, value in enumerate(change):
-                row[FLOWS + i] += value
+            target = row(month)
+            target[POSITIONS] = [a + b for a, b in zip(target[POSITIONS], change)]
         previous = now
-    return {month: row for month, row in result.items() if any(row)}
+    return {month: values for month, values in result.items() if any(values)}
 
 
 def change_between(events: list[Event], contract_date: date | None, before: date, d: date) -> tuple[int, ...]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import BigInteger, and_, case, func, literal, select, type_coerce
+from sqlalchemy import BigInteger, case, func, literal, select, type_coerce
 
 from ..core import fund as rules
 from ..core.dates import add_months
@@ -83,10 +83,11 @@ def _exposure_rows(d: date):
     before it and not compensated by then. Per loan: disbursements − repayments dated ≤ d;
     overdue while more ``overdue_start`` than ``overdue_end`` are dated ≤ d (an end is
     exclusive: a loan whose overdue ends on d is no longer overdue on d). Read from the
-    monthly rollups (``servicing.rollups``), not from every event."""
+    monthly rollups (``servicing.rollups``), not from every event; groups with nothing
+    guaranteed on ``d`` are left out."""
     return [(bank, district, guaranteed, overdue)
             for (bank, district), (_out, _over, guaranteed, overdue)
-            in rollups.positions(d, ("bank_code", "district_code")).items()]
+            in rollups.positions(d, ("bank_code", "district_code")).items() if guaranteed or overdue]
 
 
 def exposures(d: date) -> dict[tuple[str, str], Exposure]:
@@ -108,14 +109,10 @@ def leverage(d: date) -> Decimal | None:
 
 def repayment_rate_at_maturity(year: int) -> Decimal | None:
     """Principal repaid on or before the latest maturity ÷ principal disbursed, over loans
-    whose latest maturity (after any extension) falls in ``year``; None with no such loans."""
-    maturity = func.coalesce(Loan.extended_maturity_date, Loan.maturity_date)
-    amount = _fen(LoanEvent.amount)
-    repaid, disbursed = db.session.execute(
-        select(_sum(case((and_(LoanEvent.kind == "repayment", LoanEvent.event_on <= maturity), amount), else_=0)),
-               _sum(case((LoanEvent.kind == "disbursement", amount), else_=0)))
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(maturity.between(date(year, 1, 1), date(year, 12, 31)))).one()
+    whose latest maturity (after any extension) falls in ``year``; None with no such loans.
+    The monthly rollups hold both sums by the maturity's month."""
+    (repaid, disbursed), = rollups.month_sums(date(year, 1, 1), date(year, 12, 31), (), None,
+                                              ("matured_repaid_fen", "matured_disbursed_fen")).values() or [[0, 0]]
     return rules.ratio(_yuan(repaid), _yuan(disbursed))
 
 

@@ -33,6 +33,7 @@ from ..policy.queries import lpr_fixings, policies
 from ..personal_data import vault
 from ..policy.models import Bank, District, KeyGroup
 from ..search.index import index_new
+from ..servicing import rollups
 from ..servicing.models import Loan, LoanEvent
 from .models import ImportStatus, LedgerImport
 from ..spreadsheets import looks_like_formula
@@ -693,6 +694,7 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
     batch.files = [{**f, "rows": sum(t.count for t in tables if t.file == f["name"]
                                      or t.file.startswith(f["name"] + "["))} for f in batch.files]
     result, derived, to_add, stored = checked.result, checked.derived, checked.to_add, checked.stored
+    before = rollups.before_import(stored[r].id for r in to_add if r in stored)
     actor_id = getattr(actor, "id", None)
     personal = vault()
     written = 0
@@ -727,6 +729,7 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
         progress("write", written, to_write)
     result.events_added = len(event_rows)
     _update_stored(stored, derived)
+    rollups.apply_import(batch.id, before)  # Core writes pass by the session's rollup hook
 
 
 def _finish(batch: LedgerImport, result: ImportResult, *, total: int, actor) -> None:

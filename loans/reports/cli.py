@@ -62,3 +62,14 @@ def summary_command(date_from, date_to, district_code, output_format, lang):
             "by_district": [{"district_code": d.code, **figures.as_json()} for d, figures in report.by_district]}
     click.echo(json.dumps(data, ensure_ascii=False, indent=2))
 
+
+
+@report_cli.command("rebuild-rollups")
+def rebuild_rollups_command():
+    """Compute the monthly rollups of the reports and the fund page again from every loan
+    and event (they are kept up to date as events are written; this is for repairs)."""
+    from ..db import db
+    from ..servicing.rollups import rebuild
+
+    rows = rebuild(db.session.connection())
+    click.echo(f"monthly rollups rebuilt: {rows} rows")

@@ -110,7 +110,20 @@ def _month(column):
 
 def _issued_rows(f: ReportFilters):
     """(district, loan type, year, month, loans, Σ partners, Σ jobs declared, Σ jobs verified)
-    over loans first disbursed in the range; jobs verified from each loan's latest visit."""
+    over loans first disbursed in the range: whole months from the monthly rollups, the
+    partial ones at either end from the loans."""
+    rows = [(district, loan_type, year, month, *sums) for (district, loan_type, year, month), sums
+            in rollups.month_sums(f.start, f.end, ("district_code", "loan_type"), _rollup_filters(f),
+                                  ("loans_issued", "partners", "jobs_declared", "jobs_verified"), by_month=True).items()]
+    for start, end in rollups.partial_ranges(f.start, f.end):
+        rows += _issued_rows_between(f, start, end)
+    return rows
+
+
+def _issued_rows_between(f: ReportFilters, start: date, end: date):
+    """(district, loan type, year, month, loans, Σ partners, Σ jobs declared, Σ jobs verified)
+    over loans first disbursed from ``start`` to ``end``; jobs verified from each loan's latest
+    visit."""
     latest_visit = (select(FollowUpVisit.owners + FollowUpVisit.employees_with_contracts)
                     .where(FollowUpVisit.loan_id == Loan.id)
                     .order_by(FollowUpVisit.visited_on.desc(), FollowUpVisit.id.desc())
@@ -118,7 +131,7 @@ def _issued_rows(f: ReportFilters):
     per_loan = (select(Loan.district_code, Loan.loan_type, _year(Loan.first_disbursement_date).label("year"),
                        _month(Loan.first_disbursement_date).label("month"), Loan.partners, Loan.jobs_declared,
                        func.coalesce(latest_visit, 0).label("verified"))
-                .where(Loan.first_disbursement_date.between(f.start, f.end), *_loan_conditions(f))
+                .where(Loan.first_disbursement_date.between(start, end), *_loan_conditions(f))
                 .subquery())
     c = per_loan.c
     return db.session.execute(

@@ -21,20 +21,22 @@ from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import (BigInteger, Date, Index, String, UniqueConstraint, case, delete, event, func, insert, inspect,
-                        or_, select, type_coerce)
+                        select, type_coerce)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from ..core import rollups as rules
 from ..core.dates import add_months
 from ..db import db
-from .models import Loan, LoanEvent
+from .models import FollowUpVisit, Loan, LoanEvent
 
 DIMENSIONS = ("district_code", "bank_code", "loan_type", "key_group_code")
-POSITIONS = rules.FIELDS[rules.FLOWS:]
+POSITIONS = rules.FIELDS[rules.POSITIONS]
 CHUNK = 2000
-# the loan's columns that place it in a row, or move its positions in time
-_LOAN_COLUMNS = ("district_code", "bank_code", "loan_type", "key_group_code", "contract_date")
+UPSERT_CHUNK = 500  # rows × 17 values stay under SQLite's 32,766 bound parameters
+# the loan's columns that place it in a row or in a month, or that it adds up
+_LOAN_COLUMNS = ("district_code", "bank_code", "loan_type", "key_group_code", "contract_date", "first_disbursement_date",
+                 "maturity_date", "extended_maturity_date", "partners", "jobs_declared")
 
 
 class MonthlyRollup(db.Model):
@@ -56,6 +58,12 @@ class MonthlyRollup(db.Model):
     overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     guaranteed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     guaranteed_overdue_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    loans_issued: Mapped[int] = mapped_column(BigInteger, default=0)
+    partners: Mapped[int] = mapped_column(BigInteger, default=0)
+    jobs_declared: Mapped[int] = mapped_column(BigInteger, default=0)
+    jobs_verified: Mapped[int] = mapped_column(BigInteger, default=0)
+    matured_disbursed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    matured_repaid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # the partial month's loans are found by their events' dates
@@ -72,19 +80,33 @@ def fen(column):
 
 # --- per-loan months -----------------------------------------------------------------------
 
-def _loan_rows(connection, loan_ids: list[int]) -> dict[int, tuple]:
-    t = Loan.__table__
+def _loan_rows(connection, loan_ids: list[int]) -> dict[int, tuple[tuple, rules.LoanFacts]]:
+    """{loan id: ((district, bank, loan type, key group), facts)}."""
+    t, v = Loan.__table__, FollowUpVisit.__table__
+    verified: dict[int, int] = {}
+    for loan_id, jobs in connection.execute(
+            select(v.c.loan_id, v.c.owners + v.c.employees_with_contracts).where(v.c.loan_id.in_(loan_ids))
+            .order_by(v.c.loan_id, v.c.visited_on, v.c.id)):
+        verified[loan_id] = int(jobs or 0)  # the latest visit's, as the report reads it
     rows = connection.execute(select(t.c.id, t.c.district_code, t.c.bank_code, t.c.loan_type, t.c.key_group_code,
-                                     t.c.contract_date).where(t.c.id.in_(loan_ids)))
-    return {row[0]: tuple(row[1:]) for row in rows}
+                                     t.c.contract_date, t.c.first_disbursement_date,
+                                     func.coalesce(t.c.extended_maturity_date, t.c.maturity_date).label("maturity"),
+                                     t.c.partners, t.c.jobs_declared).where(t.c.id.in_(loan_ids)))
+    return {row.id: ((row.district_code, row.bank_code, row.loan_type, row.key_group_code or ""),
+                     rules.LoanFacts(contract_date=row.contract_date, first_disbursement=row.first_disbursement_date,
+                                     maturity=_day(row.maturity), partners=int(row.partners or 0),
+                                     jobs_declared=int(row.jobs_declared or 0), jobs_verified=verified.get(row.id, 0)))
+            for row in rows}
 
 
-def _events(connection, loan_ids: list[int], *, without_import: int | None = None,
-            until: date | None = None) -> dict[int, list[rules.Event]]:
+def _day(value) -> date | None:
+    """coalesce() of two dates comes back untyped on SQLite (text)."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _events(connection, loan_ids: list[int], *, until: date | None = None) -> dict[int, list[rules.Event]]:
     e = LoanEvent.__table__
     query = select(e.c.loan_id, e.c.event_on, e.c.kind, fen(e.c.amount)).where(e.c.loan_id.in_(loan_ids))
-    if without_import is not None:
-        query = query.where(or_(e.c.import_id.is_(None), e.c.import_id != without_import))
     if until is not None:
         query = query.where(e.c.event_on <= until)
     events: dict[int, list[rules.Event]] = {}
@@ -94,24 +116,22 @@ def _events(connection, loan_ids: list[int], *, without_import: int | None = Non
 
 
 def _add(total: dict[Key, list[int]], dims: tuple, deltas: dict[date, list[int]], sign: int = 1) -> None:
-    district, bank, loan_type, key_group, _contract = dims
     for month, row in deltas.items():
-        into = total.setdefault((month, district, bank, loan_type, key_group or ""), [0] * len(rules.FIELDS))
+        into = total.setdefault((month, *dims), [0] * len(rules.FIELDS))
         for i, value in enumerate(row):
             into[i] += sign * value
 
 
-def loan_months(connection, loan_ids: Iterable[int], *, sign: int = 1, without_import: int | None = None,
+def loan_months(connection, loan_ids: Iterable[int], *, sign: int = 1,
                 into: dict[Key, list[int]] | None = None) -> dict[Key, list[int]]:
     """The rows these loans add to the rollups now (``sign=-1``: take away), read in chunks."""
     total = {} if into is None else into
     ids = sorted(set(loan_ids))
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
-        loans = _loan_rows(connection, chunk)
-        for loan_id, events in _events(connection, chunk, without_import=without_import).items():
-            if loan_id in loans:
-                _add(total, loans[loan_id], rules.month_deltas(events, loans[loan_id][-1]), sign)
+        events = _events(connection, chunk)
+        for loan_id, (dims, facts) in _loan_rows(connection, chunk).items():
+            _add(total, dims, rules.month_deltas(events.get(loan_id, []), facts), sign)
     return total
 
 
@@ -123,24 +143,27 @@ def apply(connection, rows: dict[Key, list[int]]) -> None:
     if not values:
         return
     dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(values), CHUNK):
-        statement = dialect.insert(_table).values(values[start:start + CHUNK])
+    for start in range(0, len(values), UPSERT_CHUNK):
+        statement = dialect.insert(_table).values(values[start:start + UPSERT_CHUNK])
         statement = statement.on_conflict_do_update(
             index_elements=["month", *DIMENSIONS],
             set_={name: _table.c[name] + statement.excluded[name] for name in rules.FIELDS})
         connection.execute(statement)
 
 
-def apply_import(import_id: int) -> None:
-    """After the ledger import's Core writes: the loans that gained this import's events
-    move from their months without them to their months with them."""
+def before_import(loan_ids: Iterable[int]) -> dict[Key, list[int]]:
+    """The stored loans' rows as they are before the ledger import's Core writes, to take away."""
+    return loan_months(db.session.connection(), loan_ids, sign=-1)
+
+
+def apply_import(import_id: int, before: dict[Key, list[int]]) -> None:
+    """After the ledger import's Core writes (which pass by the session's hook): the loans
+    it wrote events for move from their rows ``before`` to their rows now."""
     connection = db.session.connection()
     e, t = LoanEvent.__table__, Loan.__table__
-    touched = list(connection.scalars(select(e.c.loan_id).where(e.c.import_id == import_id).distinct()))
-    new = set(connection.scalars(select(t.c.id).where(t.c.import_id == import_id)))
-    rows = loan_months(connection, touched)
-    loan_months(connection, [i for i in touched if i not in new], sign=-1, without_import=import_id, into=rows)
-    apply(connection, rows)
+    touched = set(connection.scalars(select(e.c.loan_id).where(e.c.import_id == import_id).distinct()))
+    touched.update(connection.scalars(select(t.c.id).where(t.c.import_id == import_id)))
+    apply(connection, loan_months(connection, touched, into=before))
 
 
 def rebuild(connection) -> int:
@@ -165,22 +188,19 @@ def _touched(session: Session) -> tuple[set[int], list]:
     """(ids of stored loans whose months may change in this flush, objects to read ids from after it)."""
     ids, objects = set(), []
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, LoanEvent):
-            if obj in session.dirty and not session.is_modified(obj):
-                continue
+        if isinstance(obj, (LoanEvent, FollowUpVisit)) and obj in session.dirty and not session.is_modified(obj):
+            continue
+        if isinstance(obj, (LoanEvent, FollowUpVisit)):
             objects.append(obj)
-            if obj.loan_id is not None:
-                ids.add(obj.loan_id)
+            ids.update(old for old in [obj.loan_id, *(inspect(obj).attrs.loan_id.history.deleted or ())]
+                       if old is not None)
+        elif isinstance(obj, Loan):
             state = inspect(obj)
-            for old in state.attrs.loan_id.history.deleted or ():
-                if old is not None:
-                    ids.add(old)
-        elif isinstance(obj, Loan) and obj not in session.new:
-            state = inspect(obj)
-            if obj in session.deleted or any(state.attrs[name].history.has_changes() for name in _LOAN_COLUMNS):
+            if obj in session.new:  # its first disbursement, if it has one, counts from now
                 objects.append(obj)
-                if obj.id is not None:
-                    ids.add(obj.id)
+            elif obj in session.deleted or any(state.attrs[name].history.has_changes() for name in _LOAN_COLUMNS):
+                objects.append(obj)
+                ids.add(obj.id)
     return ids, objects
 
 
@@ -204,7 +224,7 @@ def _after_flush(session, _flush_context):
         now = set(ids)
         for obj in objects:
             loan_id = obj.id if isinstance(obj, Loan) else obj.loan_id
-            if loan_id is None and isinstance(obj, LoanEvent) and obj.loan is not None:
+            if loan_id is None and getattr(obj, "loan", None) is not None:
                 loan_id = obj.loan.id
             if loan_id is not None:
                 now.add(loan_id)
@@ -251,14 +271,34 @@ def _add_partial(result: dict[tuple, list[int]], first: date, d: date, group_by:
         chunk = ordered[start:start + CHUNK]
         loans = _loan_rows(connection, chunk)
         for loan_id, events in _events(connection, chunk, until=d).items():
-            dims = dict(zip(_LOAN_COLUMNS, loans[loan_id]))
-            dims["key_group_code"] = dims["key_group_code"] or ""
-            key = tuple(dims[name] for name in group_by)
-            change = rules.change_between(events, dims["contract_date"], before, d)
+            dims, facts = loans[loan_id]
+            named = dict(zip(DIMENSIONS, dims))
+            key = tuple(named[name] for name in group_by)
+            change = rules.change_between(events, facts.contract_date, before, d)
             if any(change):
                 into = result.setdefault(key, [0] * len(POSITIONS))
                 for i, value in enumerate(change):
                     into[i] += value
+
+
+def month_sums(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, str] | None,
+               fields: tuple[str, ...], *, by_month: bool = False) -> dict[tuple, list[int]]:
+    """{group (+ (year, month) when ``by_month``): [Σ field, …]} over the whole months
+    inside [start, end] (``partial_ranges`` are the days left out)."""
+    filters = {name: value for name, value in (filters or {}).items() if value}
+    first_whole = start if start.day == 1 else add_months(rules.month_of(start), 1)
+    last = rules.month_of(end)
+    upper = _table.c.month <= last if end == rules.month_end(end) else _table.c.month < last
+    columns = [_table.c[name] for name in group_by]
+    if by_month:
+        columns += [func.extract("year", _table.c.month), func.extract("month", _table.c.month)]
+    query = (select(*columns, *(func.sum(fen(_table.c[name])) for name in fields))
+             .where(_table.c.month >= first_whole, upper,
+                    *(_table.c[name] == value for name, value in filters.items())))
+    if columns:
+        query = query.group_by(*columns)
+    return {tuple(_int_month(v) for v in row[:len(columns)]): [int(v or 0) for v in row[len(columns):]]
+            for row in db.session.execute(query)}
 
 
 def flows(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, str] | None = None,
@@ -267,27 +307,14 @@ def flows(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, 
     dated from ``start`` to ``end``: whole months from the rollups, the partial ones at
     either end from the events."""
     filters = {name: value for name, value in (filters or {}).items() if value}
-    result: dict[tuple, list[int]] = {}
+    result = month_sums(start, end, group_by, filters, ("disbursed_fen", "repaid_fen"), by_month=by_month)
 
     def add(key, values):
         into = result.setdefault(key, [0, 0])
         into[0] += int(values[0] or 0)
         into[1] += int(values[1] or 0)
 
-    first_whole = start if start.day == 1 else add_months(rules.month_of(start), 1)
-    last = rules.month_of(end)
-    columns = [_table.c[name] for name in group_by]
-    month_columns = [func.extract("year", _table.c.month), func.extract("month", _table.c.month)] if by_month else []
-    upper = _table.c.month <= last if end == rules.month_end(end) else _table.c.month < last
-    query = (select(*columns, *month_columns, func.sum(fen(_table.c.disbursed_fen)), func.sum(fen(_table.c.repaid_fen)))
-             .where(_table.c.month >= first_whole, upper,
-                    *(_table.c[name] == value for name, value in filters.items())))
-    if columns or month_columns:
-        query = query.group_by(*columns, *month_columns)
-    width = len(columns) + len(month_columns)
-    for row in db.session.execute(query):
-        add(tuple(_int_month(v) for v in row[:width]), row[width:])
-    for low, high in _partial_ranges(start, end):
+    for low, high in partial_ranges(start, end):
         _add_partial_flows(add, low, high, group_by, filters, by_month)
     return result
 
@@ -297,7 +324,7 @@ def _int_month(value):
     return value if value is None or isinstance(value, str) else int(value)
 
 
-def _partial_ranges(start: date, end: date) -> list[tuple[date, date]]:
+def partial_ranges(start: date, end: date) -> list[tuple[date, date]]:
     """The days of [start, end] outside whole months."""
     if rules.month_of(start) == rules.month_of(end):
         whole = start.day == 1 and end == rules.month_end(end)
