@@ -13,6 +13,7 @@ Standalone: ``.venv/bin/python bench/subsidy.py --loans 100000`` (``--keep-datab
 from __future__ import annotations
 
 import json
+import os
 import random
 import statistics
 import subprocess
@@ -73,7 +74,9 @@ def measure(n_loans: int, results_dir: Path, *, renders: int = 7, keep: bool = F
     from bench.config import app_config
     from loans import create_app
 
-    path = results_dir / f"bench-subsidy-{n_loans}.sqlite3"
+    # the process id in the name: two runs at once (say the full benchmark and this one
+    # standalone) must not share, and delete, each other's file
+    path = results_dir / f"bench-subsidy-{n_loans}-{os.getpid()}.sqlite3"
     path.unlink(missing_ok=True)
     app = create_app(app_config(f"sqlite:///{path}"))
     try:
@@ -216,12 +219,13 @@ def main(argv=None) -> int:
     p.add_argument("--loans", type=int, default=100_000)
     p.add_argument("--renders", type=int, default=7)
     p.add_argument("--keep-database", action="store_true")
+    p.add_argument("--results-dir", default=str(ROOT / "bench" / "results"))
     p.add_argument("--compute", metavar="SQLITE_FILE", help=argparse.SUPPRESS)  # the cold child process
     args = p.parse_args(argv)
     if args.compute:
         print(json.dumps(_compute_child(args.compute)))
         return 0
-    print(json.dumps(measure(args.loans, ROOT / "bench" / "results", renders=args.renders, keep=args.keep_database),
+    print(json.dumps(measure(args.loans, Path(args.results_dir), renders=args.renders, keep=args.keep_database),
                      indent=2))
     return 0
 

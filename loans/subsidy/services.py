@@ -135,8 +135,8 @@ def _loan_chunks(where, end: date):
     connection = db.session.connection()  # Core rows: no ORM loading per row
     last_id = 0
     while True:
-        chunk = [tuple(row) for row in connection.execute(  # plain tuples: a Row's attributes cost more
-            select(*_RAW_LOAN_COLUMNS).where(*where, Loan.id > last_id).order_by(Loan.id).limit(CHUNK))]
+        chunk = list(map(tuple, connection.execute(  # plain tuples: a Row's attributes cost more
+            select(*_RAW_LOAN_COLUMNS).where(*where, Loan.id > last_id).order_by(Loan.id).limit(CHUNK)).fetchall()))
         if not chunk:
             return
         first_id, last_id = chunk[0][0], chunk[-1][0]
