@@ -6,7 +6,9 @@ from functools import lru_cache
 
 from babel import support
 from flask import current_app, has_request_context, request, session
-from flask_babel import get_locale, get_translations
+from flask.globals import _cv_app
+import flask_babel
+from flask_babel import Domain, get_locale, get_translations
 from wtforms.i18n import messages_path
 
 from .core.dates import chinese_date, quarter_name
@@ -39,7 +41,50 @@ def init_app(app) -> None:
         "BABEL_TRANSLATION_DIRECTORIES", str(Path(__file__).resolve().parent / ROOT_TRANSLATIONS)
     )
     babel.init_app(app, locale_selector=select_locale)
+    babel.__dict__["domain_instance"] = _RequestDomain(domain=app.extensions["babel"].default_domain)  # a cached_property
+    # gettext, ngettext and every lazy string call flask_babel.get_domain() by name, which
+    # looks the domain up in ``g`` each time; the app has one domain (never as_default)
+    flask_babel.get_domain = _the_domain
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: request_translations().ugettext(s),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: request_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.before_request(_form_messages_in_our_words)
+
+
+def request_translations():
+    """The translations of the request's locale, found once per request (and per locale: a
+    ``force_locale`` block gets its own). Flask-Babel looks them up through ``g`` and the
+    locale on every message — hundreds of times a page (issue 17); this reads the request's
+    Flask-Babel namespace directly and keeps them there beside the locale they are for."""
+    app_context = _cv_app.get(None)
+    if app_context is not None:
+        space = app_context.g.__dict__.get("_flask_babel")
+        if space is not None:
+            kept = space.__dict__.get("loans_translations")
+            if kept is not None and kept[0] is space.__dict__.get("babel_locale"):
+                return kept[1]
+    translations = Domain.get_translations(babel.domain_instance)
+    if app_context is not None:
+        space = app_context.g.__dict__.get("_flask_babel")
+        locale = space.__dict__.get("babel_locale") if space is not None else None
+        if locale is not None:
+            space.loans_translations = (locale, translations)
+    return translations
+
+
+def _the_domain() -> Domain:
+    return babel.domain_instance
+
+
+class _RequestDomain(Domain):
+    """Flask-Babel's domain, reading the request's translations once (``request_translations``)."""
+
+    def get_translations(self):
+        return request_translations()
 
 
 class FormMessages:

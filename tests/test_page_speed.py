@@ -34,3 +34,16 @@ def test_markup_the_fast_reader_could_take_differently_goes_to_html_parser(odd):
     html = page(f"<p>{odd}</p>")
     assert _AMBIGUOUS.search(html)
     assert _insertions(html) == _Marker(html).read(html)
+
+
+def test_translations_kept_for_the_request_follow_force_locale(app):
+    from flask_babel import force_locale, gettext, lazy_gettext
+
+    later = lazy_gettext("Case queue")
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert gettext("Case queue") == "Case queue"
+        with force_locale("zh"):
+            assert gettext("Case queue") == str(later) != "Case queue"
+            assert app.jinja_env.from_string("{{ _('Case queue') }}").render() == str(later)
+        assert gettext("Case queue") == str(later) == "Case queue"
+        assert app.jinja_env.from_string("{{ _('Case queue') }}").render() == "Case queue"

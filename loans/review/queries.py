@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, func, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only
 
 from ..applications.models import OPEN_CASE_STATUSES, OPEN_CASES_SQL, ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
@@ -46,6 +46,13 @@ SORTS = {
     "name": LoanApplication.full_name.asc(),
     "reference": LoanApplication.reference.asc(),
 }
+
+
+# What a queue row shows (review/queue.html): the rest of a case (its encrypted resident ID,
+# the JSON answers) is neither read nor decrypted for the list.
+QUEUE_COLUMNS = (LoanApplication.id, LoanApplication.reference, LoanApplication.full_name,
+                 LoanApplication.id_number_masked, LoanApplication.business_name, LoanApplication.loan_type,
+                 LoanApplication.amount, LoanApplication.status, LoanApplication.submitted_at)
 
 
 @dataclass
@@ -164,7 +171,7 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
     # submitted_at is NULL only for drafts, which staff never see (saying so lets the
     # city-wide page read its index from the first submission on); id breaks ties
     rows = paginate(_filtered(user, f).where(LoanApplication.submitted_at.is_not(None))
-                    .options(selectinload(LoanApplication.key_group_links)).order_by(order, LoanApplication.id),
+                    .options(load_only(*QUEUE_COLUMNS, raiseload=True)).order_by(order, LoanApplication.id),
                     page, PAGE_SIZE, total=counts.total(f.view, f.status))
     return rows, counts
 
