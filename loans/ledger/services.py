@@ -14,10 +14,12 @@ Money is ``Decimal`` yuan, rates ``Decimal`` percent, dates ``date``.
 from __future__ import annotations
 
 import re
+import sys
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from itertools import islice
 from typing import Callable, NamedTuple
 
 from sqlalchemy import bindparam, insert, select, text, update
@@ -112,7 +114,8 @@ class _Event:
     event_on: date
     kind: str
     amount: Decimal | None
-    occurrence: int
+    occurrence: int  # new rows: numbered when their loan is checked (``_number_occurrences``)
+    table: int = -1  # which table of the run (a run may have two files of the same name)
 
     @property
     def key(self):
@@ -182,6 +185,12 @@ class _Row:
         value = self.text(column, required)
         return None if value is None else self.cache.setdefault(("code", value), value)
 
+    def reference(self, column: str) -> str | None:
+        """A loan_ref: one string per value, shared by the loan's row and its events (100,000
+        of them: interned, rather than kept under a key of ``cache``)."""
+        value = self.text(column)
+        return None if value is None else sys.intern(value)
+
     def text(self, column: str, required: bool = True) -> str | None:
         try:
             value = cell_text(column, self.cell(column))
@@ -226,11 +235,16 @@ class _Row:
         value = self.text(column, required)
         if value is None:
             return None
+        cached = self.cache.get(("rate", value))
+        if cached is not None:
+            return cached
         try:
-            return money.parse_rate(value)
+            rate = money.parse_rate(value)
         except ValueError as exc:
             self.refuse(column, *_number_problem(exc, 4))
             return None
+        self.cache[("rate", value)] = rate  # a few distinct rates: one Decimal each
+        return rate
 
     def integer(self, column: str, low: int, high: int) -> int | None:
         value = self.text(column)
@@ -280,7 +294,7 @@ def _number_problem(exc: ValueError, places: int) -> tuple:
 
 def _parse_loan(row: _Row, ref: _Reference) -> dict | None:
     """The loan's attributes (model names), or None when the row has a problem."""
-    values = {"loan_ref": row.text("loan_ref"), "borrower_name": row.text("borrower_name")}
+    values = {"loan_ref": row.reference("loan_ref"), "borrower_name": row.text("borrower_name")}
     number = row.text("id_number")
     if number is not None:
         try:
@@ -341,7 +355,7 @@ def _parse_loan(row: _Row, ref: _Reference) -> dict | None:
 
 
 def _parse_event(row: _Row, today: date) -> tuple | None:
-    loan_ref = row.code("loan_ref")  # shared by the loan's events
+    loan_ref = row.reference("loan_ref")  # one string shared by the loan and its events
     event_on = row.date("date")
     if event_on is not None and event_on > today:  # it would count in today's balance and status
         row.refuse("date", "event_in_future", today=today.isoformat())
@@ -575,7 +589,7 @@ def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _Lo
     """1. The loans of the run, each checked on its own: (the good ones by loan_ref, the
     loan_refs refused)."""
     new_loans: dict[str, _LoanValues] = {}
-    where: dict[str, tuple[str, int]] = {}
+    where: dict[str, tuple[str, int]] = {}  # the refused rows' (the good ones' are in new_loans)
     refused_refs: set[str] = set()
     for table in loan_tables:
         for number, cells, wide in table.rows():
@@ -583,12 +597,13 @@ def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _Lo
             values = _parse_loan(row, run.ref)
             loan_ref = values["loan_ref"] if values else _text_or_none(row.cell("loan_ref"))
             if loan_ref is not None:
-                if loan_ref in where:
-                    first_file, first_row = where[loan_ref]
+                first = new_loans.get(loan_ref)
+                first_file, first_row = (first.file, first.row) if first is not None else where.get(loan_ref, (None, 0))
+                if first_file is not None:
                     run.problems.add(table.file, number, "loan_ref", "duplicate_loan_ref", value=loan_ref,
                                      first=f"{first_file}:{first_row}")
                     values = None
-                else:
+                elif values is None:
                     where[loan_ref] = (table.file, number)
             if values is None:
                 if loan_ref is not None:
@@ -600,20 +615,27 @@ def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _Lo
 
 
 def _check_new_events(run: _Run, event_tables: list[Table]) -> dict[str, list[_Event]]:
-    """2. The events of the run by loan_ref, numbered per file: the n-th (loan_ref, date,
-    kind, amount)."""
+    """2. The events of the run by loan_ref, in file order (numbered per loan later:
+    ``_number_occurrences``)."""
     new_events: dict[str, list[_Event]] = defaultdict(list)
-    for table in event_tables:
-        seen: dict[tuple, int] = defaultdict(int)
+    for index, table in enumerate(event_tables):
         for number, cells, wide in table.rows():
             row = _Row(table, number, cells, wide, run.problems, run.cache)
             parsed = _parse_event(row, run.ref.today)
             if parsed is not None:
-                seen[parsed] += 1
-                new_events[parsed[0]].append(_Event(table.file, number, *parsed, seen[parsed]))
+                new_events[parsed[0]].append(_Event(table.file, number, *parsed, 0, index))
             run.row_checked()
-        del seen
     return new_events
+
+
+def _number_occurrences(events: list[_Event]) -> None:
+    """A loan's new events, numbered per file: the n-th (date, kind, amount) of the loan
+    in its file. Done per loan rather than over a whole file's rows at once (a dict of
+    280,000 keys)."""
+    counts: dict[tuple, int] = {}
+    for event in events:
+        key = (event.table, event.event_on, event.kind, event.amount)
+        event.occurrence = counts[key] = counts.get(key, 0) + 1
 
 
 @dataclass
@@ -658,6 +680,7 @@ def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_even
             events = new_events.get(loan_ref)
             if not events or loan_ref in refused_refs:
                 continue
+            _number_occurrences(events)
             loan = new_loans.get(loan_ref) or stored.get(loan_ref)
             if loan is None:
                 for event in events:
@@ -720,14 +743,16 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
     if pending:
         ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
         index_new("loan", Loan.import_id == batch.id)  # their search tokens, in this transaction
-    event_rows = [{"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
+    event_rows = ({"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
                    "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id, "source": "ledger"}
-                  for loan_ref, events in to_add.items() for e in events]
-    for chunk in _chunks(event_rows, WRITE_CHUNK):
+                  for loan_ref, events in to_add.items() for e in events)
+    events_added = 0
+    for chunk in iter(lambda: list(islice(event_rows, WRITE_CHUNK)), []):  # a chunk of dicts at a time
         db.session.execute(insert(LoanEvent.__table__), chunk)
         written += len(chunk)
+        events_added += len(chunk)
         progress("write", written, to_write)
-    result.events_added = len(event_rows)
+    result.events_added = events_added
     _update_stored(stored, derived)
     rollups.apply_import(batch.id, before)  # Core writes pass by the session's rollup hook
 
