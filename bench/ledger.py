@@ -40,8 +40,22 @@ def ledger_files(n: int, seed: int = SEED, *, start: date = date(2019, 9, 1),
                  span_days: int = 2000) -> tuple[bytes, bytes, int]:
     """(loans.csv, events.csv, number of events) for n loans, UTF-8; contract dates spread
     over ``span_days`` from ``start``, events up to ~385 days after the contract."""
-    rng = random.Random(seed)
     loans, events = io.StringIO(), io.StringIO()
+    n_events = _write_ledger(n, seed, start, span_days, loans, events)
+    return loans.getvalue().encode(), events.getvalue().encode(), n_events
+
+
+def write_ledger_files(n: int, folder: Path, seed: int = SEED) -> tuple[Path, Path, int]:
+    """The same files written straight to ``folder`` (nothing of them kept in memory)."""
+    paths = folder / f"ledger-{n}-loans.csv", folder / f"ledger-{n}-events.csv"
+    with paths[0].open("w", encoding="utf-8", newline="") as loans, \
+            paths[1].open("w", encoding="utf-8", newline="") as events:
+        n_events = _write_ledger(n, seed, date(2019, 9, 1), 2000, loans, events)
+    return *paths, n_events
+
+
+def _write_ledger(n: int, seed: int, start: date, span_days: int, loans, events) -> int:
+    rng = random.Random(seed)
     lw, ew = csv.writer(loans, lineterminator="\n"), csv.writer(events, lineterminator="\n")
     lw.writerow(LOAN_HEADER)
     ew.writerow(("loan_ref", "date", "kind", "amount"))
@@ -72,7 +86,7 @@ def ledger_files(n: int, seed: int = SEED, *, start: date = date(2019, 9, 1),
         else:
             ew.writerow((ref, (disbursed + timedelta(days=300)).isoformat(), "repayment", amount))
             n_events += 1
-    return loans.getvalue().encode(), events.getvalue().encode(), n_events
+    return n_events
 
 
 def peak_rss_mb() -> float:
@@ -104,7 +118,8 @@ def measure(n: int, database_url: str | None = None) -> dict:
         database_url = f"sqlite:///{sqlite_path}"
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
-    loans_csv, events_csv, n_events = ledger_files(n)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    loans_path, events_path, n_events = write_ledger_files(n, RESULTS)
     generate_s = time.perf_counter() - t0
     app = create_app(app_config(database_url))
     with app.app_context():
@@ -112,7 +127,8 @@ def measure(n: int, database_url: str | None = None) -> dict:
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         upgrade()
-        sources = [SourceFile("loans.csv", loans_csv), SourceFile("events.csv", events_csv)]
+        # read from disk as the CLI does (``ledger import PATH…``)
+        sources = [SourceFile("loans.csv", loans_path.read_bytes()), SourceFile("events.csv", events_path.read_bytes())]
         phases = {}
 
         def progress(phase, done, total):
@@ -130,11 +146,15 @@ def measure(n: int, database_url: str | None = None) -> dict:
         db.engine.dispose()
     if sqlite_path:
         sqlite_path.unlink(missing_ok=True)
+    files_bytes = sum(len(source.data) for source in sources)
+    del sources
+    loans_path.unlink(missing_ok=True)
+    events_path.unlink(missing_ok=True)
     rows = n + n_events
     write_started = phases.get("write", started + seconds)
     return {
         "loans": n, "events": n_events, "rows": rows,
-        "files_mb": round((len(loans_csv) + len(events_csv)) / 1e6, 1),
+        "files_mb": round(files_bytes / 1e6, 1),
         "generate_seconds": round(generate_s, 2),
         "import_seconds": round(seconds, 2),
         "check_seconds": round(write_started - started, 2),

@@ -33,7 +33,7 @@ RESULTS = ROOT / "bench" / "results"
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from bench import dataset, inprocess, ledger, load, loanbook  # noqa: E402
+from bench import dataset, inprocess, ledger, load, loanbook, targets  # noqa: E402
 from bench.config import BENCH_PASSWORD, app_config, env_for  # noqa: E402
 
 SEARCH_NAMES = ("王伟", "李芳", "陈静", "张强", "wangwei", "lf", "Chen Jing", "zq")  # characters, pinyin, initials
@@ -67,6 +67,9 @@ def parse_args(argv=None):
     p.add_argument("--keep-database", action="store_true", help="keep the SQLite file afterwards")
     p.add_argument("--ledger-loans", type=int, default=None,
                    help="loans in the ledger import measurement (default: --applications, at most 100000; 0 skips)")
+    p.add_argument("--compare", metavar="FILE.json",
+                   help="another run's JSON (e.g. SQLite's, when this run is on PostgreSQL): each target's "
+                        "value beside it, and how many times slower this run is")
     return p.parse_args(argv)
 
 
@@ -209,6 +212,19 @@ class Server:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
         except OSError:
             return "(no log)"
+
+    def worker_rss(self) -> dict:
+        """Resident memory (VmRSS) of each worker now, from /proc: the master's children."""
+        workers = {}
+        for status in Path("/proc").glob("[0-9]*/status"):
+            try:
+                fields = dict(line.split(":", 1) for line in status.read_text().splitlines() if ":" in line)
+            except OSError:  # a process that ended meanwhile
+                continue
+            if fields.get("PPid", "").strip() == str(self.proc.pid) and "VmRSS" in fields:
+                workers[int(status.parent.name)] = round(int(fields["VmRSS"].split()[0]) / 1024, 1)
+        return {"rss_mb": [workers[pid] for pid in sorted(workers)],
+                "max_rss_mb": max(workers.values()) if workers else None}
 
     def stop(self) -> None:
         if self.proc.poll() is not None:
@@ -447,6 +463,7 @@ def main(argv=None) -> int:
         return 130
     finally:
         if server:
+            report["workers"] = server.worker_rss()  # after the run, before stopping them
             server.stop()
             log_tail = server.tail(10)
             if "Error" in log_tail or "Traceback" in log_tail:
@@ -477,6 +494,11 @@ def main(argv=None) -> int:
         report["environment"]["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
     except OSError:
         pass
+    report["targets"] = targets.evaluate(report)
+    if args.compare:
+        other = json.loads(Path(args.compare).read_text())
+        report["comparison"] = {"file": args.compare, "targets": targets.compare(report["targets"],
+                                                                                  targets.evaluate(other))}
     output = Path(args.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(report, ensure_ascii=False, indent=2, default=str) + "\n")
@@ -503,6 +525,13 @@ def main(argv=None) -> int:
     elif subsidy:
         print(f"subsidy: {subsidy.get('error')}")
     ledger.print_summary(report["ledger"])
+    workers = report.get("workers") or {}
+    if workers.get("rss_mb"):
+        print(f"gunicorn workers after the run: RSS {', '.join(f'{mb:g}' for mb in workers['rss_mb'])} MB")
+    targets.print_targets(report["targets"])
+    if args.compare:
+        targets.print_comparison(report["comparison"]["targets"], targets.database_label(report),
+                                 targets.database_label(other))
     print(f"\nN = {args.applications}, build {info['build_seconds']} s, total {report['total_seconds']} s; "
           f"results in {output}")
     if sqlite_path and not args.keep_database:
