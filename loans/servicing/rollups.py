@@ -192,7 +192,10 @@ def _touched(session: Session) -> tuple[set[int], list]:
             continue
         if isinstance(obj, (LoanEvent, FollowUpVisit)):
             objects.append(obj)
-            ids.update(old for old in [obj.loan_id, *(inspect(obj).attrs.loan_id.history.deleted or ())]
+            state = inspect(obj)
+            related = state.attrs.loan.loaded_value if "loan" in state.attrs else None
+            owner = getattr(related, "id", None)  # a new event added through loan.events has no loan_id yet
+            ids.update(old for old in [obj.loan_id, owner, *(state.attrs.loan_id.history.deleted or ())]
                        if old is not None)
         elif isinstance(obj, Loan):
             state = inspect(obj)
@@ -211,7 +214,8 @@ def _before_flush(session, _flush_context, _instances):
         return
     connection = session.connection()
     old = loan_months(connection, ids, sign=-1) if ids else {}
-    session.info.setdefault(_PENDING, []).append((ids, objects, old))
+    # one flush at a time: whatever a flush that never finished left here is stale
+    session.info[_PENDING] = [(ids, objects, old)]
 
 
 @event.listens_for(Session, "after_flush")
