@@ -85,8 +85,10 @@ def _owners(source: Source, term: str):
     listed = db.session.info.setdefault(_LISTED_KEY, {})
     key = (source.code, term)
     if key not in listed:
-        found = db.session.scalars(ids.distinct().limit(LISTED + 1)).all()
-        listed[key] = sorted(found) if len(found) <= LISTED else None
+        # no DISTINCT: SQLite would read the (kind, owner_id) index in full to give it
+        found = db.session.scalars(ids.limit(2 * LISTED + 1)).all()
+        owners = set(found)
+        listed[key] = sorted(owners) if len(found) <= 2 * LISTED and len(owners) <= LISTED else None
     return ids if listed[key] is None else listed[key]
 
 
