@@ -201,7 +201,7 @@ def period_sums_fen(start: int, stop: int, end_of_subsidy: int, cap: int, flows,
         days = after - here
         interest_days += days
         interest_balance_days += balance * days
-        if here < end_of_subsidy and not overdue_on(overdue, here):
+        if here < end_of_subsidy and not (overdue and overdue_on(overdue, here)):
             subsidised_days += days
             balance_days += min(balance, cap) * days
     return subsidised_days, balance_days, interest_days, interest_balance_days

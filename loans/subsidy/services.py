@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 from typing import NamedTuple
 
 from flask_babel import LazyString, lazy_gettext as _l
@@ -129,24 +131,41 @@ def count_candidate_loans(period: str, bank_codes=None) -> int:
     return db.session.scalar(select(func.count(Loan.id)).where(*_candidate_loans(start, end, bank_codes)))
 
 
-def _loan_chunks(where, end: date):
-    """(raw loan row, its raw events dated on or before ``end``) of the loans matching
-    ``where``, by id: two queries per ``CHUNK`` loans, whatever their number."""
-    connection = db.session.connection()  # Core rows: no ORM loading per row
+def _raw_rows(connection, statement) -> list[tuple]:
+    """The driver's own row tuples of a SELECT whose columns need no conversion (see
+    ``_RAW_LOAN_COLUMNS``): no ``Row`` is built for 100,000 loans and their events."""
+    result = connection.execute(statement)
+    try:
+        return result.cursor.fetchall()
+    finally:
+        result.close()
+
+
+def _loan_chunks(where, end: date, bank_codes=None):
+    """([raw loan rows], {loan id: [its raw events dated on or before ``end``]}) of the loans
+    matching ``where`` (and of the banks ``bank_codes``, None: all), by id: two queries per
+    ``CHUNK`` loans, whatever their number. The banks are checked here, not in SQL: with a
+    bank condition SQLite reads the loans by the bank's index and sorts every chunk by id."""
+    connection = db.session.connection()
+    banks = None if bank_codes is None else frozenset(bank_codes)
     last_id = 0
     while True:
-        chunk = list(map(tuple, connection.execute(  # plain tuples: a Row's attributes cost more
-            select(*_RAW_LOAN_COLUMNS).where(*where, Loan.id > last_id).order_by(Loan.id).limit(CHUNK)).fetchall()))
-        if not chunk:
+        rows = _raw_rows(connection, select(*_RAW_LOAN_COLUMNS).where(*where, Loan.id > last_id)
+                         .order_by(Loan.id).limit(CHUNK))
+        if not rows:
             return
-        first_id, last_id = chunk[0][0], chunk[-1][0]
+        last_id = rows[-1][0]
+        chunk = rows if banks is None else [row for row in rows if row[2] in banks]
+        if not chunk:
+            continue
+        first_id = chunk[0][0]
         # a dense run of ids reads by range (one index range scan); a sparse one by the ids
-        ids = (and_(LoanEvent.loan_id >= first_id, LoanEvent.loan_id <= last_id)
-               if last_id - first_id < 2 * len(chunk) else LoanEvent.loan_id.in_([loan[0] for loan in chunk]))
-        events: dict[int, list] = {}
-        for event in connection.execute(select(*_RAW_EVENT_COLUMNS).where(ids, LoanEvent.event_on <= end)).all():
-            events.setdefault(event[0], []).append(event)
-        yield [(loan, events.get(loan[0], ())) for loan in chunk]
+        ids = (and_(LoanEvent.loan_id >= first_id, LoanEvent.loan_id <= chunk[-1][0])
+               if chunk[-1][0] - first_id < 2 * len(chunk) else LoanEvent.loan_id.in_([loan[0] for loan in chunk]))
+        # by loan id: the unique index (loan_id, event_on, kind, …) gives that order without a sort
+        events = _raw_rows(connection, select(*_RAW_EVENT_COLUMNS).where(ids, LoanEvent.event_on <= end)
+                           .order_by(LoanEvent.loan_id))
+        yield chunk, {loan_id: list(group) for loan_id, group in groupby(events, itemgetter(0))}
 
 
 class _Figures(NamedTuple):
@@ -179,6 +198,7 @@ class _Rules:
 
     def __post_init__(self) -> None:
         self._start, self._stop = self.start.toordinal(), self.end.toordinal() + 1
+        self.text_dates = db.session.get_bind().dialect.name == "sqlite"
 
     @classmethod
     def load(cls, start: date, end: date) -> "_Rules":
@@ -206,14 +226,17 @@ class _Rules:
             policy = self._policy_on[on]
         return policy
 
-    def lpr_published_on(self, contract_date, lpr_raw: int) -> date | None:
+    def lpr_published_on(self, contract_date, lpr_raw: int) -> tuple[date | None, object]:
         """The publication date of the LPR fixing the line's LPR₀ is — None when the ledger
-        gave its own LPR₀, which matches no fixing."""
+        gave its own LPR₀, which matches no fixing — and that date as the database takes it
+        (ISO text on SQLite, like SQLAlchemy's ``Date``)."""
         key = (contract_date, lpr_raw)
-        if key not in self._fixing:
+        found = self._fixing.get(key)
+        if found is None:
             fixing = lpr_fixing_on(self.fixings, self.day(contract_date))
-            self._fixing[key] = fixing[0] if fixing is not None and fixing[1] == _rate(lpr_raw) else None
-        return self._fixing[key]
+            day = fixing[0] if fixing is not None and fixing[1] == _rate(lpr_raw) else None
+            found = self._fixing[key] = (day, day.isoformat() if day is not None and self.text_dates else day)
+        return found
 
     def ordinal(self, value) -> int:
         """A raw date's day ordinal; each distinct day parsed once."""
@@ -318,22 +341,23 @@ def _period_lines(start: date, end: date, bank_codes, result: ComputeResult, rul
     the id number is never decrypted."""
     lines: dict[str, list[tuple]] = {}
     latest = None
-    for chunk in _loan_chunks(_candidate_loans(start, end, bank_codes), end):
+    no_events = ()
+    for chunk, events_of in _loan_chunks(_candidate_loans(start, end, None), end, bank_codes):
         result.loans_considered += len(chunk)
-        for loan, events in chunk:
-            figures = rules.figures(loan, events)
+        for loan in chunk:
+            figures = rules.figures(loan, events_of.get(loan[0], no_events))
             if figures is None:
                 result.no_policy.append(loan[1])
                 continue
             if figures.subsidy <= 0:
                 continue
             loan_id, loan_ref, bank, _, _, _, contract_date, contract_rate, lpr_rate, _, _, _, name, masked = loan
-            published_on = rules.lpr_published_on(contract_date, lpr_rate)
+            published_on, stored_on = rules.lpr_published_on(contract_date, lpr_rate)
             if published_on and (latest is None or published_on > latest):
                 latest = published_on
             lines.setdefault(bank, []).append((
                 loan_id, loan_ref, f"{mask_name(name)} {masked}", figures.policy_code, contract_rate, lpr_rate,
-                published_on, figures.subsidy_rate, figures.subsidised_days, figures.balance_days, figures.subsidy,
+                stored_on, figures.subsidy_rate, figures.subsidised_days, figures.balance_days, figures.subsidy,
                 figures.interest))
         if progress:
             progress(len(chunk))
@@ -386,11 +410,11 @@ def _period_adjustments(period: str, bank_codes, rules: _Rules) -> dict[str, lis
         counted = select(SubsidyLine.loan_id).where(SubsidyLine.statement_id.in_(statement_ids)).union(
             select(SubsidyAdjustment.loan_id).where(SubsidyAdjustment.original_period == original,
                                                     SubsidyAdjustment.statement_id.in_(others)))
-        where = [or_(and_(*_candidate_loans(start, end, banks)), Loan.id.in_(counted))]
+        where = [or_(and_(*_candidate_loans(start, end, None)), Loan.id.in_(counted))]
         period_rules = rules.for_period(start, end)
-        for chunk in _loan_chunks(where, end):
-            for loan, events in chunk:
-                figures = period_rules.figures(loan, events)
+        for chunk, events_of in _loan_chunks(where, end, banks):
+            for loan in chunk:
+                figures = period_rules.figures(loan, events_of.get(loan[0], ()))
                 recomputed = from_fen(figures.subsidy) if figures is not None and figures.subsidy > 0 else zero
                 loan_id, loan_ref, bank = loan[:3]
                 frozen = lines.get(loan_id, zero) + (carried.get(loan_id) or zero)
@@ -414,14 +438,11 @@ _LINE_COLUMNS = ("loan_id", "loan_ref", "borrower_masked", "policy_code", "contr
                  "lpr_published_on", "subsidy_rate", "subsidised_days", "balance_days", "subsidy", "interest")
 
 
-def _insert_lines_sql(dialect) -> tuple[str, Callable]:
-    """The driver's INSERT of a line in its parameter style, and how it takes a date."""
+def _insert_lines_sql(dialect) -> str:
+    """The driver's INSERT of a line, in its parameter style."""
     marker = {"qmark": "?", "format": "%s", "pyformat": "%s"}[dialect.paramstyle]
     columns = ("statement_id", *_LINE_COLUMNS)
-    sql = f"INSERT INTO subsidy_lines ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
-    if dialect.name == "sqlite":  # SQLAlchemy's Date on SQLite is ISO text
-        return sql, lambda day: None if day is None else day.isoformat()
-    return sql, lambda day: day
+    return f"INSERT INTO subsidy_lines ({', '.join(columns)}) VALUES ({', '.join([marker] * len(columns))})"
 INSERT_BATCH = 20_000
 
 
@@ -433,11 +454,11 @@ def _store_lines(statement: SubsidyStatement, rows: list[tuple], adjustments: li
     db.session.execute(delete(SubsidyLine).where(SubsidyLine.statement_id == statement.id))
     db.session.execute(delete(SubsidyAdjustment).where(SubsidyAdjustment.statement_id == statement.id))
     connection = db.session.connection()
-    sql, day = _insert_lines_sql(connection.dialect)
+    sql = _insert_lines_sql(connection.dialect)
+    statement_id = statement.id
     for offset in range(0, len(rows), INSERT_BATCH):
         # the driver's executemany with plain tuples: nothing converted or compiled per row
-        connection.exec_driver_sql(sql, [(statement.id, *row[:6], day(row[6]), *row[7:])
-                                         for row in rows[offset:offset + INSERT_BATCH]])
+        connection.exec_driver_sql(sql, [(statement_id, *row) for row in rows[offset:offset + INSERT_BATCH]])
     if adjustments:
         db.session.execute(insert(SubsidyAdjustment.__table__),
                            [{**row, "statement_id": statement.id} for row in adjustments])
