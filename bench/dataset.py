@@ -98,7 +98,6 @@ def _reference_rules(app_row_id: int):
     """The engine's rules for one real application, used for every snapshot (None if unavailable)."""
     from loans.applications.models import LoanApplication
     from loans.db import db
-    from loans.search.index import add_rows as search_tokens
 
     try:
         from loans.eligibility.services import run_engine
@@ -125,6 +124,7 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
     from loans.auth.models import User
     from loans.auth.passwords import hash_password
     from loans.db import db
+    from loans.search.index import add_rows as search_tokens
 
     from .config import BENCH_PASSWORD
 
