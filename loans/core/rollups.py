@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import date
 
 from .dates import add_months
@@ -51,10 +52,12 @@ class LoanFacts:
     jobs_verified: int = 0
 
 
+@lru_cache(maxsize=8192)  # a few thousand distinct days; called for every event
 def month_of(d: date) -> date:
     return d.replace(day=1)
 
 
+@lru_cache(maxsize=2048)
 def month_end(month: date) -> date:
     return date.fromordinal(add_months(month_of(month), 1).toordinal() - 1)
 

@@ -19,6 +19,7 @@ from ..core.dates import add_months
 from ..core.money import from_fen
 from ..db import db
 from ..policy.queries import policy_on
+from ..core.rollups import month_end as rules_month_end
 from ..servicing import rollups
 from ..servicing.models import Loan, LoanEvent
 from .models import ApprovalOverride, BankPause, BankRate, CompensationClaim, FundMovement, Recovery, WriteOff
@@ -312,16 +313,48 @@ def month_ends(start: date, end: date) -> list[date]:
     return days
 
 
+def _by_month(column, amount, *conditions) -> dict[tuple[int, int], int]:
+    """{(year, month): Σ amount} over rows matching ``conditions``, grouped by ``column``'s month."""
+    year, month = func.extract("year", column), func.extract("month", column)
+    return {(int(y), int(m)): int(fen or 0) for y, m, fen in db.session.execute(
+        select(year, month, _sum(amount)).where(*conditions).group_by(year, month))}
+
+
+def _running(by_month: dict[tuple[int, int], int], days: list[date]) -> list[int]:
+    """The running total of ``by_month`` at each of ``days``' months (each month's all)."""
+    totals, running, months = [], 0, sorted(by_month)
+    i = 0
+    for day in days:
+        while i < len(months) and months[i] <= (day.year, day.month):
+            running += by_month[months[i]]
+            i += 1
+        totals.append(running)
+    return totals
+
+
 def monthly_series(start: date, end: date) -> list[MonthPoint]:
     """Month-end balance, guaranteed outstanding and leverage, and the month's claims paid
-    and recoveries, from ``start``'s month to ``end``'s (a query per month-end: a chart
-    shows a year or two)."""
+    and recoveries, from ``start``'s month to ``end``'s (the last point on ``end``): a query
+    per figure, grouped by month — the guaranteed outstanding from the monthly rollups'
+    changes, the last point's partial month from the events."""
+    days = month_ends(start, end)
+    if not days:
+        return []
+    first = days[0].replace(day=1)
+    balances = _running(_by_month(FundMovement.moved_on, _signed_fen(), FundMovement.moved_on <= end), days)
+    changes = {key: sums[0] for key, sums in rollups.month_sums(date(1, 1, 1), end, (), None, ("guaranteed_fen",),
+                                                                  by_month=True).items()}
+    outstanding = [_yuan(fen) for fen in _running(changes, days)]
+    if days[-1] != rules_month_end(days[-1]):
+        outstanding[-1] = guaranteed_outstanding(days[-1])
+    c = CompensationClaim
+    claims = _by_month(c.paid_on, _fen(c.total), c.status == rules.ClaimStatus.paid.value, c.paid_on.between(first, end))
+    recovered = _by_month(Recovery.recovered_on, _fen(Recovery.amount), Recovery.recovered_on.between(first, end))
     points = []
-    for day in month_ends(start, end):
-        first = day.replace(day=1)
-        balance, outstanding = fund_balance(day), guaranteed_outstanding(day)
-        points.append(MonthPoint(day.year, day.month, day, balance, outstanding, rules.ratio(outstanding, balance),
-                                 claims_paid(first, day), recoveries(first, day)))
+    for day, fen, out in zip(days, balances, outstanding):
+        balance, key = _yuan(fen), (day.year, day.month)
+        points.append(MonthPoint(day.year, day.month, day, balance, out, rules.ratio(out, balance),
+                                 _yuan(claims.get(key)), _yuan(recovered.get(key))))
     return points
 
 

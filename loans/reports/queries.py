@@ -264,11 +264,14 @@ class FundFigures:
 
 
 def fund_figures(f: ReportFilters, *, rates: bool = False) -> FundFigures:
-    balance, outstanding = fund_queries.fund_balance(f.end), fund_queries.guaranteed_outstanding(f.end)
+    groups = fund_queries.rate_groups(f.end) if rates else None
+    balance = fund_queries.fund_balance(f.end)
+    outstanding = (sum((g.outstanding_principal for g in groups[0].values()), fund_queries.ZERO) if groups
+                   else fund_queries.guaranteed_outstanding(f.end))  # the same sum, read once
     return FundFigures(
         end=f.end, fund_balance=balance, guaranteed_outstanding=outstanding,
         leverage=fund_rules.ratio(outstanding, balance), leverage_limit=fund_queries.leverage_limit(f.end.year),
         repayment_rate_at_maturity=fund_queries.repayment_rate_at_maturity(f.end.year - 1),
         claims_paid=fund_queries.claims_paid(f.start, f.end), recoveries=fund_queries.recoveries(f.start, f.end),
         write_offs=fund_queries.write_offs(f.start, f.end),
-        **(dict(zip(("by_bank", "by_district"), fund_queries.rate_groups(f.end))) if rates else {}))
+        **(dict(zip(("by_bank", "by_district"), groups)) if groups else {}))
