@@ -34,6 +34,7 @@ from ..spreadsheets import decode_text
 from ..servicing.facts import overdue_intervals
 from ..servicing.models import Loan, LoanEvent
 from .queries import adjustment_carrier
+from . import hooks  # noqa: F401  (registers the flush hook that marks the loans of edited events)
 from . import notices
 from .models import (FROZEN_STATUSES, BankClaim, BankClaimLine, StatementStatus, SubsidyAdjustment, SubsidyLine,
                      SubsidyStatement)
@@ -393,7 +394,14 @@ def _period_adjustments(period: str, bank_codes, rules: _Rules) -> dict[str, lis
 
     "Other current statements" include drafts (the spec's "frozen statements before Q" is
     the same when each period is frozen before the next is computed): two drafts after a
-    frozen period must not both carry the same difference."""
+    frozen period must not both carry the same difference.
+
+    A loan's recomputed figures differ from what its frozen statement counted only if
+    something it is computed from changed since that statement was computed: so only the
+    loans with an event recorded since, the loans changed since (``updated_at``), and the
+    loans that other statements carry adjustments for are recomputed — the rest would
+    give back exactly their frozen lines. (The policy versions and districts are reference
+    data that no page changes.)"""
     adjustments: dict[str, list[dict]] = {}
     zero = Decimal("0.00")
     for original, frozen_statements in sorted(_frozen_before(period, bank_codes).items()):
@@ -410,7 +418,12 @@ def _period_adjustments(period: str, bank_codes, rules: _Rules) -> dict[str, lis
         counted = select(SubsidyLine.loan_id).where(SubsidyLine.statement_id.in_(statement_ids)).union(
             select(SubsidyAdjustment.loan_id).where(SubsidyAdjustment.original_period == original,
                                                     SubsidyAdjustment.statement_id.in_(others)))
-        where = [or_(and_(*_candidate_loans(start, end, None)), Loan.id.in_(counted))]
+        since = min(computed_at for _, computed_at in frozen_statements.values())
+        changed = or_(Loan.updated_at >= since,
+                      Loan.id.in_(select(LoanEvent.loan_id).where(LoanEvent.created_at >= since)),
+                      Loan.id.in_(select(SubsidyAdjustment.loan_id).where(
+                          SubsidyAdjustment.original_period == original, SubsidyAdjustment.statement_id.in_(others))))
+        where = [or_(and_(*_candidate_loans(start, end, None)), Loan.id.in_(counted)), changed]
         period_rules = rules.for_period(start, end)
         for chunk, events_of in _loan_chunks(where, end, banks):
             for loan in chunk:

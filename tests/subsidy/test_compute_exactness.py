@@ -251,3 +251,46 @@ def test_twenty_thousand_loans_exact_to_the_fen_with_adjustments(app, staff):
             SubsidyAdjustment.original_period == Q3[0]))}
     assert adjustments == expected
     assert all(services.current_statement(Q4[0], bank).status == StatementStatus.draft for bank in BANKS)
+
+
+def test_a_frozen_period_recomputes_only_the_loans_changed_since(app, add_loan, staff, monkeypatch):
+    """Q3 frozen; of three loans one gets a late event and one an event corrected in place:
+    computing Q4 reads only those two again for Q3, and adjusts both."""
+    from decimal import Decimal
+
+    from loans.db import db
+    from loans.servicing.models import LoanEvent
+    from loans.subsidy import services
+    from loans.subsidy.models import SubsidyAdjustment
+
+    loans = [add_loan(f"F{i}", events=((date(2023, 5, 1), "disbursement", "100000"),
+                                       (date(2023, 7, 1), "repayment", "10000")), maturity=date(2026, 5, 1))
+             for i in range(3)]
+    db.session.commit()
+    services.compute_period_subsidy(Q3[0], None, today=AFTER_Q4)
+    db.session.commit()
+    supervisor = staff("supervisor", district_code=None)
+    for bank in BANKS:
+        services.review_statement(services.current_statement(Q3[0], bank), actor=supervisor)
+    db.session.commit()
+    db.session.add(LoanEvent(loan_id=loans[0].id, event_on=date(2023, 8, 1), kind="repayment",
+                             amount=Decimal("50000")))
+    corrected = db.session.scalar(select(LoanEvent).where(LoanEvent.loan_id == loans[1].id,
+                                                          LoanEvent.kind == "repayment"))
+    corrected.amount = Decimal("20000")
+    db.session.commit()
+
+    figured = []
+    real = services._Rules.figures
+
+    def figures(rules, loan, events):
+        figured.append((rules.start, loan[0]))
+        return real(rules, loan, events)
+
+    monkeypatch.setattr(services._Rules, "figures", figures)
+    services.compute_period_subsidy(Q4[0], None, today=AFTER_Q4)
+    db.session.commit()
+    assert {loan_id for start, loan_id in figured if start == Q3[1]} == {loans[0].id, loans[1].id}
+    assert {loan_id for start, loan_id in figured if start == Q4[1]} == {loan.id for loan in loans}
+    adjusted = set(db.session.scalars(select(SubsidyAdjustment.loan_id)))
+    assert adjusted == {loans[0].id, loans[1].id}
