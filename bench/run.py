@@ -239,7 +239,31 @@ class Server:
 
 # --- scenarios --------------------------------------------------------------------------
 
-def scenarios(applicants: list[dict], case_id: int | None, loans: dict | None = None) -> list[load.Scenario]:
+ROTATE = 8  # the list scenarios rotate over this many pages, the case and loan pages over this many ids
+
+
+def _rotating(url: str | None, sql: str, first: int) -> list[int]:
+    """Up to ``ROTATE`` ids like ``first`` (``sql`` selects them), so a page is not the same page each time."""
+    if not url:
+        return [first]
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        ids = list(conn.scalars(sa.text(sql + f" LIMIT {ROTATE}")))
+    engine.dispose()
+    return ids or [first]
+
+
+def _pages(path: str, first: int):
+    """``path`` (ending in ? or &) with ``page=`` first, first + 1, … first + ROTATE − 1 in turn."""
+    return lambda t, n: f"{path}page={first + (t + n) % ROTATE}"
+
+
+def scenarios(applicants: list[dict], case_id: int | None, loans: dict | None = None,
+              url: str | None = None) -> list[load.Scenario]:
+    """Each list scenario rotates over ``ROTATE`` pages and the case page over as many cases
+    (with ``url``: the 431002 officer's first cases under review), so no page is served twice in a row."""
     officer, supervisor = OFFICER, SUPERVISOR
 
     def applicant_login(t):
@@ -256,41 +280,53 @@ def scenarios(applicants: list[dict], case_id: int | None, loans: dict | None = 
         load.Scenario("applicant_status", applicant_path, login=applicant_login,
                       description="GET /my/applications/<id>: applicant's status page with timeline "
                                   "(each client thread a different applicant)"),
-        load.Scenario("officer_queue_submitted", lambda t, n: "/review/?status=submitted", login=lambda t: officer,
-                      description="GET /review/?status=submitted: officer 431002 queue, status filter"),
+        load.Scenario("officer_queue_submitted", _pages("/review/?status=submitted&", 1),
+                      login=lambda t: officer,
+                      description=f"GET /review/?status=submitted&page=1…{ROTATE}: officer 431002 queue, status filter"),
         load.Scenario("officer_queue_search",
                       lambda t, n: "/review/?q=" + quote(SEARCH_NAMES[(t + n) % len(SEARCH_NAMES)]),
                       login=lambda t: officer,
                       description="GET /review/?q=<name>: officer 431002 queue, substring search "
                                   f"(rotating {', '.join(SEARCH_NAMES)})"),
-        load.Scenario("officer_queue_page200", lambda t, n: "/review/?page=200", login=lambda t: officer,
-                      description="GET /review/?page=200: officer 431002 queue, deep page (offset 4975)"),
-        load.Scenario("supervisor_queue_citywide", lambda t, n: "/review/", login=lambda t: supervisor,
-                      description="GET /review/: city-wide supervisor queue page 1 (all districts, counts "
-                                  "over every case)"),
+        load.Scenario("officer_queue_page200", _pages("/review/?", 200), login=lambda t: officer,
+                      description=f"GET /review/?page=200…{199 + ROTATE}: officer 431002 queue, deep page "
+                                  "(offset 4975 on)"),
+        load.Scenario("supervisor_queue_citywide", _pages("/review/?", 1), login=lambda t: supervisor,
+                      description=f"GET /review/?page=1…{ROTATE}: city-wide supervisor queue (all districts, "
+                                  "counts over every case)"),
     ]
     if case_id:
-        result.append(load.Scenario("officer_case_page", lambda t, n: f"/review/cases/{case_id}",
+        case_ids = _rotating(url, "SELECT id FROM loan_applications WHERE district_code = '431002' "
+                                  "AND status = 'under_review' ORDER BY id", case_id)
+        result.append(load.Scenario("officer_case_page",
+                                    lambda t, n: f"/review/cases/{case_ids[(t + n) % len(case_ids)]}",
                                     login=lambda t: officer,
                                     description="GET /review/cases/<id>: officer's case page "
                                                 "(history, eligibility, forms)"))
-    result += loan_scenarios(loans or {})
+    result += loan_scenarios(loans or {}, url)
     return result
 
 
-def loan_scenarios(loans: dict) -> list[load.Scenario]:
-    """The loan, report and subsidy pages (when the data set has loans)."""
+def loan_scenarios(loans: dict, url: str | None = None) -> list[load.Scenario]:
+    """The loan, report and subsidy pages (when the data set has loans); the loan list rotates
+    over ``ROTATE`` pages, the loan page over as many loans like ``loanbook.picks``'s."""
     if not loans.get("loan_id"):
         return []
     in_scope = loans.get("loans_in_scope", 0)
+    loan_ids = _rotating(url, "SELECT l.id FROM loans l WHERE l.bank_code = 'ICBC-CZ' "
+                              "AND EXISTS (SELECT 1 FROM follow_up_visits v WHERE v.loan_id = l.id) "
+                              "AND EXISTS (SELECT 1 FROM subsidy_lines s WHERE s.loan_id = l.id) "
+                              "AND (SELECT count(*) FROM loan_events e WHERE e.loan_id = l.id) >= 3 ORDER BY l.id",
+                         loans["loan_id"])
     result = [
-        load.Scenario("bank_loans_list", lambda t, n: "/loans/", login=lambda t: BANK_CLERK, expect=b"BL-",
-                      description=f"GET /loans/: ICBC-CZ bank clerk's loan list page 1 ({in_scope} loans in scope; "
-                                  "counts per status, balances, approved cases awaiting a contract)"),
-        load.Scenario("bank_loans_list_page200", lambda t, n: "/loans/?page=200", login=lambda t: BANK_CLERK,
-                      description="GET /loans/?page=200: ICBC-CZ clerk's loan list, deep page (offset 4975)"),
-        load.Scenario("loan_page", lambda t, n, i=loans["loan_id"]: f"/loans/{i}", login=lambda t: BANK_CLERK,
-                      expect=b"BL-",
+        load.Scenario("bank_loans_list", _pages("/loans/?", 1), login=lambda t: BANK_CLERK, expect=b"BL-",
+                      description=f"GET /loans/?page=1…{ROTATE}: ICBC-CZ bank clerk's loan list ({in_scope} loans "
+                                  "in scope; counts per status, balances, approved cases awaiting a contract)"),
+        load.Scenario("bank_loans_list_page200", _pages("/loans/?", 200), login=lambda t: BANK_CLERK,
+                      description=f"GET /loans/?page=200…{199 + ROTATE}: ICBC-CZ clerk's loan list, deep page "
+                                  "(offset 4975 on)"),
+        load.Scenario("loan_page", lambda t, n: f"/loans/{loan_ids[(t + n) % len(loan_ids)]}",
+                      login=lambda t: BANK_CLERK, expect=b"BL-",
                       description="GET /loans/<id>: ICBC-CZ clerk's loan page (events, visits, subsidy history, "
                                   "event forms)"),
         load.Scenario("reports_half_year", lambda t, n: HALF_YEAR, login=lambda t: SUPERVISOR,
@@ -443,7 +479,7 @@ def main(argv=None) -> int:
         server.wait_ready()
         print(f"gunicorn ({args.workers} sync workers) on 127.0.0.1:{server.port}; "
               f"{args.seconds:g} s per scenario, {args.concurrency} client threads", file=sys.stderr)
-        for scenario in scenarios(applicants, case_id, loan_picks):
+        for scenario in scenarios(applicants, case_id, loan_picks, url):
             if wanted and scenario.name not in wanted:
                 continue
             try:

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from flask import abort
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from ..applications.models import LoanApplication
 from ..applications import services as application_services
@@ -59,13 +59,27 @@ def approved_case_or_404(application_id: int, user) -> LoanApplication:
     return application
 
 
-def awaiting_contract(user) -> tuple[list[LoanApplication], int]:
+# What the loan list page shows of a loan and of a case awaiting a contract
+# (servicing/home.html): the rest (encrypted resident IDs, JSON) is neither read nor decrypted.
+LIST_COLUMNS = (Loan.id, Loan.loan_ref, Loan.borrower_name, Loan.id_number_masked, Loan.status, Loan.contract_no,
+                Loan.contract_date, Loan.amount, Loan.maturity_date, Loan.extended_maturity_date)
+AWAITING_COLUMNS = (LoanApplication.id, LoanApplication.reference, LoanApplication.full_name,
+                    LoanApplication.id_number_masked, LoanApplication.business_name, LoanApplication.loan_type,
+                    LoanApplication.approved_amount, LoanApplication.approved_term_months,
+                    LoanApplication.rate_ceiling_rate, LoanApplication.valid_until_date)
+
+
+def _only(query, columns):
+    return query.options(load_only(*columns, raiseload=True)) if columns else query
+
+
+def awaiting_contract(user, columns=None) -> tuple[list[LoanApplication], int]:
     """The bank's approved cases without a contract yet, soonest validity end first
-    (at most ``AWAITING_LIMIT`` rows, with the total)."""
+    (at most ``AWAITING_LIMIT`` rows, with the total); ``columns``: load only those."""
     query = select(LoanApplication).where(LoanApplication.approved_bank_code == user.bank_code,
                                           LoanApplication.status == CaseStatus.approved.value)
-    total = db.session.scalar(select(func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(query.order_by(LoanApplication.valid_until_date, LoanApplication.id)
+    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    rows = db.session.scalars(_only(query, columns).order_by(LoanApplication.valid_until_date, LoanApplication.id)
                               .limit(AWAITING_LIMIT)).all()
     return list(rows), total
 
@@ -86,11 +100,16 @@ def _filtered(user, f: LoanFilters, *, with_status: bool = True):
     return query
 
 
-def loans_page(user, f: LoanFilters, page: int | None) -> tuple[Page, dict[str, int], dict[int, Decimal]]:
-    """(the page of loans, counts per status, balance today per row) in four queries."""
-    rows = paginate(_filtered(user, f).order_by(Loan.contract_date.desc(), Loan.id.desc()), page, PAGE_SIZE)
-    counted = _filtered(user, f, with_status=False).order_by(None).subquery()
-    counts = dict(db.session.execute(select(counted.c.status, func.count()).group_by(counted.c.status)).all())
+def loans_page(user, f: LoanFilters, page: int | None,
+               columns=None) -> tuple[Page, dict[str, int], dict[int, Decimal]]:
+    """(the page of loans, counts per status, balance today per row) in three queries (the
+    counts give the page's total); ``columns``: load only those of each loan."""
+    counted = (_filtered(user, f, with_status=False).with_only_columns(Loan.status, func.count())
+               .group_by(Loan.status).order_by(None))
+    counts = {getattr(status, "value", status): n for status, n in db.session.execute(counted)}
+    total = counts.get(f.status, 0) if f.status else sum(counts.values())
+    rows = paginate(_only(_filtered(user, f), columns).order_by(Loan.contract_date.desc(), Loan.id.desc()),
+                    page, PAGE_SIZE, total=total)
     return rows, counts, balances([loan.id for loan in rows.items])
 
 

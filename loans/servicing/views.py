@@ -61,8 +61,10 @@ def home():
     valid = form.validate()
     filters = queries.LoanFilters(status=form.status.data if valid or not form.status.errors else "",
                                   q=(form.q.data or "")[:100] if not form.q.errors else "")
-    listed, counts, balance = queries.loans_page(current_user, filters, request.args.get("page", 1, type=int))
-    awaiting, awaiting_total = queries.awaiting_contract(current_user) if current_user.role == BANK else ([], 0)
+    listed, counts, balance = queries.loans_page(current_user, filters, request.args.get("page", 1, type=int),
+                                                 columns=queries.LIST_COLUMNS)
+    awaiting, awaiting_total = (queries.awaiting_contract(current_user, columns=queries.AWAITING_COLUMNS)
+                                if current_user.role == BANK else ([], 0))
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("servicing/home.html", form=form, rows=listed.items, total=listed.total, counts=counts,
                            balance=balance, page=listed.page, pages=listed.pages, args=args,
