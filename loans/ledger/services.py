@@ -400,6 +400,18 @@ class _LoanValues(NamedTuple):
         return values
 
 
+class _LoanBrief(NamedTuple):
+    """A checked loan row that is not stored: what its events are checked against and
+    where it is. Its other values are read again from the file when it is written, rather
+    than 100,000 rows of them kept through the run."""
+
+    loan_ref: str
+    contract_date: date
+    amount: Decimal
+    file: str
+    row: int
+
+
 class _StoredLoan(NamedTuple):
     id: int
     source: str
@@ -562,7 +574,8 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
     progress("check", run.total, run.total)
     if run.problems.count:
         raise LedgerRefused(run.problems.items, run.problems.count)
-    _write(batch, tables, new_loans, checked, actor=actor, progress=progress)
+    _write(batch, tables, _loans_to_write(run, tables, new_loans), checked, actor=actor, progress=progress,
+           loans_count=len(new_loans))
     _finish(batch, checked.result, total=run.total, actor=actor)
     return checked.result
 
@@ -588,9 +601,10 @@ class _Run:
 def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _LoanValues], set[str]]:
     """1. The loans of the run, each checked on its own: (the good ones by loan_ref, the
     loan_refs refused)."""
-    new_loans: dict[str, _LoanValues] = {}
+    new_loans: dict[str, _LoanValues | _LoanBrief] = {}
     where: dict[str, tuple[str, int]] = {}  # the refused rows' (the good ones' are in new_loans)
     refused_refs: set[str] = set()
+    unsure: list[str] = []  # good rows whose loan_ref may be stored (their values are kept for the comparison)
     for table in loan_tables:
         for number, cells, wide in table.rows():
             row = _Row(table, number, cells, wide, run.problems, run.cache)
@@ -610,8 +624,24 @@ def _check_new_loans(run: _Run, loan_tables: list[Table]) -> tuple[dict[str, _Lo
                     refused_refs.add(loan_ref)
             else:
                 new_loans[loan_ref] = _LoanValues(**values, file=table.file, row=number)
+                unsure.append(loan_ref)
+                if len(unsure) >= CHUNK:
+                    _keep_briefs(new_loans, unsure)
             run.row_checked()
+    _keep_briefs(new_loans, unsure)
     return new_loans, refused_refs
+
+
+def _keep_briefs(new_loans: dict[str, _LoanValues | _LoanBrief], refs: list[str]) -> None:
+    """Of the loans ``refs``, those not stored keep only their brief; ``refs`` is emptied."""
+    if not refs:
+        return
+    stored = set(db.session.scalars(select(Loan.loan_ref).where(Loan.loan_ref.in_(refs))))
+    for loan_ref in refs:
+        if loan_ref not in stored:
+            values = new_loans[loan_ref]
+            new_loans[loan_ref] = _LoanBrief(loan_ref, values.contract_date, values.amount, values.file, values.row)
+    refs.clear()
 
 
 def _check_new_events(run: _Run, event_tables: list[Table]) -> dict[str, list[_Event]]:
@@ -660,6 +690,8 @@ def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_even
         found = _stored_loans(chunk)
         for loan_ref, loan in found.items():
             values = new_loans.pop(loan_ref, None)
+            if isinstance(values, _LoanBrief):  # not stored when its row was read, stored now
+                raise LedgerRefused([Problem("", None, None, "stored_meanwhile")])
             if values is not None:
                 result.loans_unchanged += 1
                 differing = _differences(values, loan)
@@ -710,8 +742,26 @@ def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_even
     return checked
 
 
-def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanValues], checked: _Checked, *,
-           actor, progress: Progress) -> None:
+def _loans_to_write(run: _Run, tables: list[Table], new_loans: dict[str, _LoanValues | _LoanBrief]):
+    """The loans to store, in file order: each brief's row read and parsed again (the run
+    found no problem in it: the same values)."""
+    problems = _Problems()
+    for table in tables:
+        if table.kind != "loans":
+            continue
+        for number, cells, wide in table.rows():
+            row = _Row(table, number, cells, wide, problems, run.cache)
+            brief = new_loans.get(_text_or_none(row.cell("loan_ref")))
+            if brief is None or brief.file != table.file or brief.row != number:
+                continue  # stored already (unchanged), or not this loan's first row
+            values = brief if isinstance(brief, _LoanValues) else _parse_loan(row, run.ref)
+            if values is None or problems.count:  # cannot happen: the row was checked
+                raise LedgerRefused([Problem(table.file, number, None, "internal")])
+            yield values if isinstance(values, _LoanValues) else _LoanValues(**values, file=table.file, row=number)
+
+
+def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checked, *,
+           actor, progress: Progress, loans_count: int) -> None:
     """5. Write: new loans, their ids, new events, then stored loans' derived state."""
     batch.total_rows = sum(t.count for t in tables)
     batch.files = [{**f, "rows": sum(t.count for t in tables if t.file == f["name"]
@@ -721,9 +771,8 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
     actor_id = getattr(actor, "id", None)
     personal = vault()
     written = 0
-    pending = list(new_loans.values())
-    to_write = len(pending) + sum(len(events) for events in to_add.values())
-    for chunk in _chunks(pending, WRITE_CHUNK):
+    to_write = loans_count + sum(len(events) for events in to_add.values())
+    for chunk in iter(lambda: list(islice(new_loans, WRITE_CHUNK)), []):
         rows = []
         for values in chunk:
             status, first_on, code = derived.get(values.loan_ref, (CaseStatus.contracted.value, None, None))
@@ -738,9 +787,9 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans: dict[str, _LoanV
         db.session.execute(insert(Loan.__table__), rows)
         written += len(rows)
         progress("write", written, to_write)
-    result.loans_added = len(pending)
+    result.loans_added = loans_count
     ids = {r: stored[r].id for r in to_add if r in stored}
-    if pending:
+    if loans_count:
         ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
         index_new("loan", Loan.import_id == batch.id)  # their search tokens, in this transaction
     event_rows = ({"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
