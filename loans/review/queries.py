@@ -88,6 +88,7 @@ class _OpenCases(ColumnElement):
     (``OPEN_CASES_SQL``, with SQLite's unary plus), so that the planner may walk those."""
 
     inherit_cache = True  # no Boolean type: SQLite would get "… = 1", which matches no index
+    _traverse_internals: list = []  # no state: one cache key, so the page's SELECT is compiled once
 
 
 @compiles(_OpenCases)
