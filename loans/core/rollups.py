@@ -23,11 +23,13 @@ from .dates import add_months
 FIELDS = ("disbursed_fen", "repaid_fen",  # flows, by the event's month
           "outstanding_fen", "overdue_fen", "guaranteed_fen", "guaranteed_overdue_fen",  # changes of positions
           "loans_issued", "partners", "jobs_declared", "jobs_verified",  # by the first disbursement's month
-          "matured_disbursed_fen", "matured_repaid_fen")  # by the latest maturity's month
+          "matured_disbursed_fen", "matured_repaid_fen",  # by the latest maturity's month
+          "subsidy_paid_fen")  # its lines and adjustments on statements paid, by the payment's month
 FLOWS = 2
 POSITIONS = slice(2, 6)
 ISSUED = slice(6, 10)
 MATURED = slice(10, 12)
+SUBSIDY = 12
 
 
 @dataclass(frozen=True)
@@ -42,7 +44,7 @@ class LoanFacts:
     """What places a loan's figures in time besides its events: the contract date (the
     fund's guarantee starts), the first disbursement (loans issued, SPEC §8), the latest
     maturity (the repayment rate at maturity, §13), and the issued figures: partners, jobs
-    declared and jobs verified at the latest follow-up visit."""
+    declared and jobs verified at the latest follow-up visit; the subsidy paid for it."""
 
     contract_date: date | None = None
     first_disbursement: date | None = None
@@ -50,6 +52,7 @@ class LoanFacts:
     partners: int = 0
     jobs_declared: int = 0
     jobs_verified: int = 0
+    subsidy_paid: tuple[tuple[date, int], ...] = ()  # (statement paid on, Σ its lines and adjustments of the loan)
 
 
 @lru_cache(maxsize=8192)  # a few thousand distinct days; called for every event
@@ -121,6 +124,8 @@ def month_deltas(events: list[Event], facts: LoanFacts) -> dict[date, list[int]]
         row(month_of(facts.first_disbursement))[ISSUED] = [1, facts.partners, facts.jobs_declared, facts.jobs_verified]
     if facts.maturity is not None and events:
         row(month_of(facts.maturity))[MATURED] = [disbursed, repaid_by_maturity]
+    for paid_on, fen in facts.subsidy_paid:
+        row(month_of(paid_on))[SUBSIDY] += fen
     months = {month_of(e.on) for e in events}
     if events and facts.contract_date is not None:
         months.add(month_of(facts.contract_date))

@@ -163,8 +163,9 @@ def _balance_rows(f: ReportFilters):
             in rollups.positions(f.end, ("district_code",), _rollup_filters(f)).items()]
 
 
-def _paid_statements(f: ReportFilters):
-    conditions = [SubsidyStatement.status == StatementStatus.paid, SubsidyStatement.paid_on.between(f.start, f.end)]
+def _paid_statements(f: ReportFilters, start: date | None = None, end: date | None = None):
+    conditions = [SubsidyStatement.status == StatementStatus.paid,
+                  SubsidyStatement.paid_on.between(start or f.start, end or f.end)]
     if f.bank:
         conditions.append(SubsidyStatement.bank_code == f.bank)
     return conditions
@@ -172,14 +173,24 @@ def _paid_statements(f: ReportFilters):
 
 def _subsidy_line_rows(f: ReportFilters):
     """(district, Σ subsidy fen) of the lines and adjustments (SPEC §13) of paid statements
-    whose loans match: together they add up to the statements' totals."""
+    whose loans match: together they add up to the statements' totals. Whole months of
+    payments from the monthly rollups, the partial ones at either end from the lines."""
+    rows: dict[str, int] = {district: sums[0] for (district,), sums in rollups.month_sums(
+        f.start, f.end, ("district_code",), _rollup_filters(f), ("subsidy_paid_fen",)).items()}
+    for start, end in rollups.partial_ranges(f.start, f.end):
+        for district, fen in _subsidy_line_rows_between(f, start, end):
+            rows[district] = rows.get(district, 0) + fen
+    return list(rows.items())
+
+
+def _subsidy_line_rows_between(f: ReportFilters, start: date, end: date):
     rows: dict[str, int] = {}
     for model, amount in ((SubsidyLine, SubsidyLine.subsidy), (SubsidyAdjustment, SubsidyAdjustment.adjustment)):
         for district, fen in db.session.execute(
                 select(Loan.district_code, func.sum(_fen(amount)))
                 .join(SubsidyStatement, SubsidyStatement.id == model.statement_id)
                 .join(Loan, Loan.id == model.loan_id)
-                .where(*_paid_statements(f), *_loan_conditions(f))
+                .where(*_paid_statements(f, start, end), *_loan_conditions(f))
                 .group_by(Loan.district_code)):
             rows[district] = rows.get(district, 0) + _int(fen)
     return list(rows.items())

@@ -20,8 +20,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import (BigInteger, Date, Index, String, UniqueConstraint, case, delete, event, func, insert, inspect,
-                        select, type_coerce)
+from sqlalchemy import (BigInteger, Date, Index, String, UniqueConstraint, case, column, delete, event, func, insert,
+                        inspect, select, table, type_coerce)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -64,12 +64,22 @@ class MonthlyRollup(db.Model):
     jobs_verified: Mapped[int] = mapped_column(BigInteger, default=0)
     matured_disbursed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     matured_repaid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
+    subsidy_paid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # the partial month's loans are found by their events' dates
 Index("ix_loan_events_event_on", LoanEvent.__table__.c.event_on)
 
 _table = MonthlyRollup.__table__
+
+# the subsidy package's tables, named here (it sits above servicing): a statement's lines and
+# the adjustments it carries count, per loan, in the month the statement is paid
+_statements = table("subsidy_statements", column("id"), column("status"), column("paid_on", Date))
+_paid_parts = [(part.c, part.c[amount]) for part, amount in (
+    (table("subsidy_lines", column("statement_id"), column("loan_id"), column("subsidy", BigInteger)), "subsidy"),
+    (table("subsidy_adjustments", column("statement_id"), column("loan_id"), column("adjustment", BigInteger)),
+     "adjustment"))]
+PAID = "paid"
 Key = tuple  # (month, district, bank, loan type, key group)
 
 
@@ -88,6 +98,14 @@ def _loan_rows(connection, loan_ids: list[int]) -> dict[int, tuple[tuple, rules.
             select(v.c.loan_id, v.c.owners + v.c.employees_with_contracts).where(v.c.loan_id.in_(loan_ids))
             .order_by(v.c.loan_id, v.c.visited_on, v.c.id)):
         verified[loan_id] = int(jobs or 0)  # the latest visit's, as the report reads it
+    subsidy: dict[int, list[tuple[date, int]]] = {}
+    for part, amount in _paid_parts:
+        for loan_id, paid_on, fen_paid in connection.execute(
+                select(part.loan_id, _statements.c.paid_on, func.sum(amount))
+                .join(_statements, _statements.c.id == part.statement_id)
+                .where(part.loan_id.in_(loan_ids), _statements.c.status == PAID)
+                .group_by(part.loan_id, _statements.c.paid_on)):
+            subsidy.setdefault(loan_id, []).append((paid_on, int(fen_paid or 0)))
     rows = connection.execute(select(t.c.id, t.c.district_code, t.c.bank_code, t.c.loan_type, t.c.key_group_code,
                                      t.c.contract_date, t.c.first_disbursement_date,
                                      func.coalesce(t.c.extended_maturity_date, t.c.maturity_date).label("maturity"),
@@ -95,7 +113,8 @@ def _loan_rows(connection, loan_ids: list[int]) -> dict[int, tuple[tuple, rules.
     return {row.id: ((row.district_code, row.bank_code, row.loan_type, row.key_group_code or ""),
                      rules.LoanFacts(contract_date=row.contract_date, first_disbursement=row.first_disbursement_date,
                                      maturity=_day(row.maturity), partners=int(row.partners or 0),
-                                     jobs_declared=int(row.jobs_declared or 0), jobs_verified=verified.get(row.id, 0)))
+                                     jobs_declared=int(row.jobs_declared or 0), jobs_verified=verified.get(row.id, 0),
+                                     subsidy_paid=tuple(subsidy.get(row.id, ()))))
             for row in rows}
 
 
@@ -166,6 +185,38 @@ def apply_import(import_id: int, before: dict[Key, list[int]]) -> None:
     apply(connection, loan_months(connection, touched, into=before))
 
 
+def statement_rows(connection, statement_ids: Iterable[int], *, sign: int = 1, besides: Iterable[int] = (),
+                   into: dict[Key, list[int]] | None = None) -> dict[Key, list[int]]:
+    """The subsidy these statements add to the rollups now, if paid (``sign=-1``: take
+    away): their lines and adjustments by loan group, in the payment's month; the loans
+    ``besides`` left out (their own months count them)."""
+    total = {} if into is None else into
+    ids, others = sorted(set(statement_ids)), sorted(set(besides))
+    if not ids:
+        return total
+    t = Loan.__table__
+    dims = (t.c.district_code, t.c.bank_code, t.c.loan_type, func.coalesce(t.c.key_group_code, ""))
+    for part, amount in _paid_parts:
+        query = (select(_statements.c.paid_on, *dims, func.sum(amount))
+                 .join(_statements, _statements.c.id == part.statement_id).join(t, t.c.id == part.loan_id)
+                 .where(part.statement_id.in_(ids), _statements.c.status == PAID)
+                 .group_by(_statements.c.paid_on, *dims))
+        if others:
+            query = query.where(part.loan_id.not_in(others))
+        for paid_on, *group, fen_paid in connection.execute(query):
+            row = total.setdefault((rules.month_of(paid_on), *group), [0] * len(rules.FIELDS))
+            row[rules.SUBSIDY] += sign * int(fen_paid or 0)
+    return total
+
+
+def statement_paid(statement_id: int) -> None:
+    """A statement just marked paid by a guarded Core update (which passes by the session's
+    hook): its lines and adjustments count in its payment's month. A paid statement never
+    changes again (SPEC §7, §13)."""
+    connection = db.session.connection()
+    apply(connection, statement_rows(connection, [statement_id]))
+
+
 def rebuild(connection) -> int:
     """Every row again from the loans and their events; returns the number of rows."""
     connection.execute(delete(_table))
@@ -182,40 +233,65 @@ def rebuild(connection) -> int:
 # --- the session hook ----------------------------------------------------------------------
 
 _PENDING = "monthly_rollups_pending"
+_SUBSIDY_TABLES = ("subsidy_statements", "subsidy_lines", "subsidy_adjustments")  # the subsidy package's models
+_STATEMENT_COLUMNS = ("status", "paid_on")
 
 
-def _touched(session: Session) -> tuple[set[int], list]:
-    """(ids of stored loans whose months may change in this flush, objects to read ids from after it)."""
-    ids, objects = set(), []
+def _owner_id(obj, attribute: str) -> int | None:
+    """The id of the loan or statement an event, visit, line or adjustment belongs to,
+    also when it was attached through the relationship and has no foreign key yet."""
+    value = getattr(obj, f"{attribute}_id", None)
+    if value is None:
+        state = inspect(obj)
+        related = state.attrs[attribute].loaded_value if attribute in state.attrs else None
+        value = getattr(related, "id", None)
+    return value
+
+
+def _touched(session: Session) -> tuple[set[int], set[int], list]:
+    """(ids of stored loans and of stored statements whose rows may change in this flush,
+    objects to read more ids from after it)."""
+    loans, statements, objects = set(), set(), []
     for obj in list(session.new) + list(session.dirty) + list(session.deleted):
-        if isinstance(obj, (LoanEvent, FollowUpVisit)) and obj in session.dirty and not session.is_modified(obj):
-            continue
-        if isinstance(obj, (LoanEvent, FollowUpVisit)):
-            objects.append(obj)
-            state = inspect(obj)
-            related = state.attrs.loan.loaded_value if "loan" in state.attrs else None
-            owner = getattr(related, "id", None)  # a new event added through loan.events has no loan_id yet
-            ids.update(old for old in [obj.loan_id, owner, *(state.attrs.loan_id.history.deleted or ())]
-                       if old is not None)
-        elif isinstance(obj, Loan):
+        kind = getattr(obj, "__tablename__", None)
+        if isinstance(obj, Loan):
             state = inspect(obj)
             if obj in session.new:  # its first disbursement, if it has one, counts from now
                 objects.append(obj)
             elif obj in session.deleted or any(state.attrs[name].history.has_changes() for name in _LOAN_COLUMNS):
                 objects.append(obj)
-                ids.add(obj.id)
-    return ids, objects
+                loans.add(obj.id)
+            continue
+        if kind == "subsidy_statements":
+            state = inspect(obj)
+            if obj in session.dirty and not any(state.attrs[n].history.has_changes() for n in _STATEMENT_COLUMNS):
+                continue
+        elif not isinstance(obj, (LoanEvent, FollowUpVisit)) and kind not in _SUBSIDY_TABLES:
+            continue
+        elif obj in session.dirty and not session.is_modified(obj):
+            continue
+        objects.append(obj)
+        if kind == "subsidy_statements":
+            statements.update([obj.id] if obj.id is not None else [])
+        elif kind in _SUBSIDY_TABLES:
+            statements.update(i for i in [_owner_id(obj, "statement"),
+                                          *(inspect(obj).attrs.statement_id.history.deleted or ())] if i is not None)
+        else:
+            loans.update(i for i in [_owner_id(obj, "loan"), *(inspect(obj).attrs.loan_id.history.deleted or ())]
+                         if i is not None)
+    return loans, statements, objects
 
 
 @event.listens_for(Session, "before_flush")
 def _before_flush(session, _flush_context, _instances):
-    ids, objects = _touched(session)
+    loans, statements, objects = _touched(session)
     if not objects:
         return
     connection = session.connection()
-    old = loan_months(connection, ids, sign=-1) if ids else {}
+    old = loan_months(connection, loans, sign=-1) if loans else {}
+    statement_rows(connection, statements, sign=-1, besides=loans, into=old)
     # one flush at a time: whatever a flush that never finished left here is stale
-    session.info[_PENDING] = [(ids, objects, old)]
+    session.info[_PENDING] = (loans, statements, objects, old)
 
 
 @event.listens_for(Session, "after_flush")
@@ -223,16 +299,24 @@ def _after_flush(session, _flush_context):
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
+    loans, statements, objects, rows = pending
+    loans, statements = set(loans), set(statements)
+    for obj in objects:
+        kind = getattr(obj, "__tablename__", None)
+        if isinstance(obj, Loan):
+            loans.add(obj.id)
+        elif kind == "subsidy_statements":
+            statements.add(obj.id)
+        elif kind in _SUBSIDY_TABLES:
+            statements.add(_owner_id(obj, "statement"))
+        else:
+            loans.add(_owner_id(obj, "loan"))
+    loans.discard(None)
+    statements.discard(None)
     connection = session.connection()
-    for ids, objects, rows in pending:
-        now = set(ids)
-        for obj in objects:
-            loan_id = obj.id if isinstance(obj, Loan) else obj.loan_id
-            if loan_id is None and getattr(obj, "loan", None) is not None:
-                loan_id = obj.loan.id
-            if loan_id is not None:
-                now.add(loan_id)
-        apply(connection, loan_months(connection, now, into=rows))
+    loan_months(connection, loans, into=rows)
+    # a loan counted afresh above carries its subsidy with it: left out of the statements'
+    apply(connection, statement_rows(connection, statements, besides=loans, into=rows))
 
 
 # --- reading -------------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from ..i18n import period_name, prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
 from ..spreadsheets import decode_text
+from ..servicing import rollups
 from ..servicing.facts import overdue_intervals
 from ..servicing.models import Loan, LoanEvent
 from .queries import adjustment_carrier
@@ -614,6 +615,7 @@ def pay_statement(statement: SubsidyStatement, *, actor, paid_on: date | None, v
         raise Refused(_l("Give the payment voucher number."), "voucher_no")
     _guard(statement, (StatementStatus.approved,), lock_version, status=StatementStatus.paid, paid_on=paid_on,
            voucher_no=voucher_no, paid_by_id=actor.id)
+    rollups.statement_paid(statement.id)  # the reports' monthly rollups, in this transaction
     record("subsidy_pay", statement, actor=actor, from_state=StatementStatus.approved, to_state=StatementStatus.paid,
            paid_on=paid_on.isoformat(), voucher_no=voucher_no)
     notices.paid(statement)

@@ -1,10 +1,11 @@
 """monthly rollups (issue 17): monthly_rollups, one row per month × district × bank × loan
 type × key group with the month's disbursements and repayments, the change of four
 positions (outstanding and overdue principal; the fund's guaranteed outstanding and
-overdue), the loans first disbursed in the month (count, partners, jobs declared and
-verified) and the principal disbursed and repaid by maturity of loans maturing in it, all
-integers (fen), filled from the existing loans, events and visits; and an index on
-loan_events.event_on (a partial month's loans are found by their events' dates)
+overdue), the loans first disbursed in it (count, partners, jobs declared and verified),
+the principal disbursed and repaid by maturity of loans maturing in it and the subsidy paid
+in it (lines and adjustments of statements paid), all integers (fen), filled from the
+existing loans, events, visits and statements; and an index on loan_events.event_on (a
+partial month's loans are found by their events' dates)
 
 Revision ID: 0025
 Revises: 0024
@@ -22,7 +23,8 @@ depends_on = None
 
 DIMENSIONS = ('district_code', 'bank_code', 'loan_type', 'key_group_code')
 FIGURES = ('disbursed_fen', 'repaid_fen', 'outstanding_fen', 'overdue_fen', 'guaranteed_fen', 'guaranteed_overdue_fen',
-           'loans_issued', 'partners', 'jobs_declared', 'jobs_verified', 'matured_disbursed_fen', 'matured_repaid_fen')
+           'loans_issued', 'partners', 'jobs_declared', 'jobs_verified', 'matured_disbursed_fen', 'matured_repaid_fen',
+           'subsidy_paid_fen')
 
 
 def upgrade():

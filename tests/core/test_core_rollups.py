@@ -7,7 +7,7 @@ from datetime import date as d
 
 import pytest
 
-from loans.core.rollups import FIELDS, POSITIONS, Event, LoanFacts, change_between, month_deltas, position
+from loans.core.rollups import FIELDS, POSITIONS, SUBSIDY, Event, LoanFacts, change_between, month_deltas, position
 
 E = Event
 FACTS = LoanFacts(contract_date=d(2021, 1, 5), first_disbursement=d(2021, 1, 10), maturity=d(2022, 1, 10),
@@ -74,5 +74,11 @@ def test_partial_month_change():
 
 def test_a_loan_with_no_events_counts_only_where_it_was_issued():
     assert month_deltas([], LoanFacts(first_disbursement=d(2021, 6, 1), partners=3)) == {
-        d(2021, 6, 1): [0] * 6 + [1, 3, 0, 0, 0, 0]}
+        d(2021, 6, 1): [0] * 6 + [1, 3, 0, 0, 0, 0, 0]}
     assert month_deltas([], LoanFacts()) == {}
+
+
+def test_subsidy_counts_in_the_payment_month():
+    facts = LoanFacts(subsidy_paid=((d(2022, 1, 10), 102_222), (d(2022, 4, 8), -3_000)))
+    assert {month: row[SUBSIDY] for month, row in month_deltas([], facts).items()} == {
+        d(2022, 1, 1): 102_222, d(2022, 4, 1): -3_000}
