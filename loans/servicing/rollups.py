@@ -51,7 +51,7 @@ class MonthlyRollup(db.Model):
     district_code: Mapped[str] = mapped_column(String(20))
     bank_code: Mapped[str] = mapped_column(String(20))
     loan_type: Mapped[str] = mapped_column(String(20))
-    key_group_code: Mapped[str] = mapped_column(String(20), default="")
+    key_group_code: Mapped[str] = mapped_column(String(40), default="")
     disbursed_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     repaid_fen: Mapped[int] = mapped_column(BigInteger, default=0)
     outstanding_fen: Mapped[int] = mapped_column(BigInteger, default=0)
@@ -357,12 +357,13 @@ def _add_partial(result: dict[tuple, list[int]], first: date, d: date, group_by:
     ordered = sorted(ids)
     for start in range(0, len(ordered), CHUNK):
         chunk = ordered[start:start + CHUNK]
-        loans = _loan_rows(connection, chunk)
+        loans = {row[0]: row[1:] for row in connection.execute(
+            select(t.c.id, t.c.contract_date, *(func.coalesce(t.c[name], "") for name in group_by))
+            .where(t.c.id.in_(chunk)))}
         for loan_id, events in _events(connection, chunk, until=d).items():
-            dims, facts = loans[loan_id]
-            named = dict(zip(DIMENSIONS, dims))
-            key = tuple(named[name] for name in group_by)
-            change = rules.change_between(events, facts.contract_date, before, d)
+            contract_date, *key = loans[loan_id]
+            key = tuple(key)
+            change = rules.change_between(events, contract_date, before, d)
             if any(change):
                 into = result.setdefault(key, [0] * len(POSITIONS))
                 for i, value in enumerate(change):

@@ -35,7 +35,7 @@ def upgrade():
         sa.Column('district_code', sa.String(length=20), nullable=False),
         sa.Column('bank_code', sa.String(length=20), nullable=False),
         sa.Column('loan_type', sa.String(length=20), nullable=False),
-        sa.Column('key_group_code', sa.String(length=20), nullable=False),
+        sa.Column('key_group_code', sa.String(length=40), nullable=False),
         *(sa.Column(name, sa.BigInteger(), nullable=False) for name in FIGURES),
         sa.PrimaryKeyConstraint('id', name=op.f('pk_monthly_rollups')),
         sa.UniqueConstraint('month', *DIMENSIONS, name='uq_monthly_rollups_key'))
