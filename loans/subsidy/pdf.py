@@ -140,6 +140,27 @@ def statement_values(statement, lang: str) -> dict:
     }
 
 
+# (key, cell class, the widest value that fits the column on one line, in half-width characters)
+COLUMNS = (("no", "c", 6), ("loan_ref", "", 18), ("borrower", "", 26), ("policy", "c", 10), ("contract_rate", "num", 9),
+           ("lpr", "num", 7), ("subsidy_rate", "num", 9), ("days", "num", 7), ("balance_days", "num", 16),
+           ("subsidy", "num", 14))
+
+
+def _width(text: str) -> int:
+    """Half-width characters: a Chinese character counts two."""
+    return len(text) + sum(1 for ch in text if ord(ch) >= 0x2E80)
+
+
+def line_columns(rows: list[dict], per_row: int = 25) -> list[list[tuple[str, str]]]:
+    """The lines table as rows of ten cells holding ``per_row`` statement lines each, one
+    line per statement line — [[(class, text)]] — or [] when some value might not fit its
+    column on one line (then a row of cells per statement line)."""
+    if not rows or any(_width(row[key]) > most for row in rows for key, _, most in COLUMNS):
+        return []
+    return [[(cls, "\n".join(row[key] for row in rows[i:i + per_row])) for key, cls, _ in COLUMNS]
+            for i in range(0, len(rows), per_row)]
+
+
 def _text(values: dict) -> str:
     parts = [str(v) for k, v in values.items() if isinstance(v, str)]
     parts += [str(v) for v in values["w"].values()]
@@ -150,6 +171,7 @@ def _text(values: dict) -> str:
 def render_statement_pdf(statement, lang: str) -> bytes:
     """The statement as PDF bytes in ``lang`` ('zh' or 'en')."""
     values = statement_values(statement, lang)
+    values["columns"] = line_columns(values["rows"])
     text = _text(values)
     font = letter_font_for(text)
     for ch in missing_glyphs(text, font):
