@@ -86,6 +86,7 @@ def init_app(app) -> None:
         long_date=lambda v: format_date(v, "long") if v else "",
     )
     app.jinja_env.globals["bank_paused"] = bank_paused
+    app.jinja_env.globals["id_urls"] = id_urls
 
     @app.context_processor
     def inject():
@@ -98,6 +99,18 @@ def audit_details(event) -> list:
     """An audit row's details in the reader's words (``audit.display``), reference data by name."""
     lang = current_lang()
     return detail_lines(event.action, event.detail, lambda kind, code: reference_name(kind, code, lang))
+
+
+_ID_MARK = 987654321987654321
+
+
+def id_urls(endpoint: str, key: str, **values):
+    """``url_for(endpoint, key=<id>, **values)`` for the many rows of a list: the URL is built
+    once and each row's id put in its place (werkzeug builds a URL in tens of microseconds)."""
+    from flask import url_for
+
+    head, _, tail = url_for(endpoint, **{key: _ID_MARK}, **values).partition(str(_ID_MARK))
+    return lambda row_id: f"{head}{int(row_id)}{tail}"
 
 
 def bank_paused(code: str | None) -> bool:

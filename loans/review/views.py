@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _, lazy_gettext as _l
 from flask_login import current_user
 
@@ -12,7 +12,6 @@ from ..access import AUDITOR, OFFICER, SUPERVISOR, allow, require_role
 from ..applications.queries import application_or_404, may_see_sensitive, timeline
 from ..core.workflow import CaseStatus
 from ..db import local_today
-from ..eligibility.queries import recorded_evidence
 from ..eligibility.services import latest_snapshot
 from ..i18n import current_lang
 from ..labels import rule_title
@@ -101,7 +100,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     recommend_form = forms_override.get("recommend_form") or forms.RecommendForm(
         data={"amount": str(application.amount) if application.amount else "", "term_months": application.term_months,
               "bank_code": application.preferred_bank_code})
-    paused = paused_bank_codes(local_today())
+    paused = g.paused_banks = paused_bank_codes(local_today())  # the template's bank_paused reads it from g
     recommend_form.bank_code.choices = [(code, _("%(bank)s (new approvals paused)", bank=name) if code in paused else name)
                                         for code, name in bank_choices(lang)]
     recommend_form.failed_rules.choices = [(r["id"], rule_title(r["id"])) for r in (snapshot.rules if snapshot else [])]
@@ -109,7 +108,7 @@ def _case_page(application, *, status=200, revealed_id=None, **forms_override):
     parts = queries.case_parts(application)
     evidence_rules = [r for r in (snapshot.rules if snapshot else []) if r["id"] in services.EVIDENCE_RULES
                       and r["result"] != "not_applicable"]
-    latest_checks = recorded_evidence(application)
+    latest_checks = {c.rule_id: c.verified for c in reversed(parts["checks"])}  # the latest check per rule
     can_act = current_user.role in (OFFICER, SUPERVISOR)
     # the outcome shown open: the one whose form was sent back with a problem
     chosen = ("info" if "info_form" in forms_override else recommend_form.decision.data
