@@ -3,11 +3,14 @@ one month's end to the next adds up to the position on any month's end, and the 
 counts in its first disbursement's and its maturity's months."""
 from __future__ import annotations
 
-from datetime import date as d
+from datetime import date as d, timedelta
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from loans.core.rollups import FIELDS, POSITIONS, SUBSIDY, Event, LoanFacts, change_between, month_deltas, position
+from loans.core.rollups import (FIELDS, POSITIONS, SUBSIDY, Event, LoanFacts, change_between, month_deltas, month_end,
+                                month_of, position)
 
 E = Event
 FACTS = LoanFacts(contract_date=d(2021, 1, 5), first_disbursement=d(2021, 1, 10), maturity=d(2022, 1, 10),
@@ -82,3 +85,24 @@ def test_subsidy_counts_in_the_payment_month():
     facts = LoanFacts(subsidy_paid=((d(2022, 1, 10), 102_222), (d(2022, 4, 8), -3_000)))
     assert {month: row[SUBSIDY] for month, row in month_deltas([], facts).items()} == {
         d(2022, 1, 1): 102_222, d(2022, 4, 1): -3_000}
+
+
+KINDS = ("disbursement", "repayment", "compensation", "overdue_start", "overdue_end")
+DAYS = st.dates(min_value=d(2020, 11, 1), max_value=d(2022, 3, 31))
+
+
+@settings(max_examples=200, deadline=None)
+@given(events=st.lists(st.builds(Event, DAYS, st.sampled_from(KINDS), st.integers(0, 300_000)), max_size=8),
+       contract=st.one_of(st.none(), DAYS), day=DAYS)
+def test_any_history_sums_to_its_position_on_every_month_end(events, contract, day):
+    """Whatever the events (any order, overpaid, compensated, overdue ends before starts),
+    the monthly changes up to a month's end give the position on that day, and the
+    partial month's change adds up to any other day."""
+    months = month_deltas(events, LoanFacts(contract_date=contract))
+    end = month_end(day)
+    summed = tuple(sum(row[POSITIONS][i] for month, row in months.items() if month <= end) for i in range(4))
+    assert summed == position(events, contract, end)
+    previous = month_of(day) - timedelta(days=1)
+    before = tuple(sum(row[POSITIONS][i] for month, row in months.items() if month <= previous) for i in range(4))
+    change = change_between(events, contract, previous, day)
+    assert tuple(a + b for a, b in zip(before, change)) == position(events, contract, day)
