@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from loans.core import rollups as rules
 from loans.db import db
@@ -136,3 +136,41 @@ def test_a_report_mid_month_matches_the_loans(app, run_ledger):
                  if e.kind == "repayment" and e.event_on <= (loan.extended_maturity_date or loan.maturity_date))
     disbursed = sum(e.amount for loan in matured for e in loan.events if e.kind == "disbursement")
     assert disbursed and fund_queries.repayment_rate_at_maturity(2024) == repaid / disbursed
+
+
+def test_two_clerks_adding_to_the_same_month_at_once_both_count(app, add_loan, bank_user):
+    """Two transactions add to the same rollup row at the same time (same month, district,
+    bank, loan type and key group): the upsert adds, so neither increment is lost."""
+    import threading
+
+    ids = [add_loan(f"RACE-{i}").id for i in range(2)]
+    db.session.commit()
+    clerk_id, user_model = bank_user.id, type(bank_user)  # read here: the threads have their own sessions
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def work(loan_id):
+        with app.app_context():
+            try:
+                loan = db.session.get(Loan, loan_id)
+                clerk = db.session.get(user_model, clerk_id)
+                barrier.wait(10)  # both start together; the second upsert waits for the first's row
+                servicing.record_repayment(loan, actor=clerk, on=date(2022, 3, 7), amount=D("1234.56"),
+                                           expected_version=None, today=date(2022, 4, 1))
+                db.session.commit()
+            except Exception as exc:  # noqa: BLE001 — reported below
+                errors.append(repr(exc))
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in ids]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    db.session.expire_all()
+    assert errors == [], errors
+    committed = db.session.scalar(select(func.count()).select_from(LoanEvent).where(LoanEvent.event_on == date(2022, 3, 7)))
+    assert stored() == fresh()
+    march = stored()[(date(2022, 3, 1), "431002", "ICBC-CZ", "individual", "urban_unemployed")]
+    assert committed == 2 and march[1] == 2 * 123456
