@@ -8,7 +8,7 @@ with Core (the ledger import, the benchmark's data set) through ``index_new``; `
 rebuilds a kind from scratch (``flask search reindex``)."""
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, and_, delete, event, func, insert, inspect, or_, select, true
@@ -92,10 +92,15 @@ def _owners(source: Source, term: str):
     return ids if listed[key] is None else listed[key]
 
 
-def _rows(source: Source, ids: Iterable[int], values: Iterable[dict]) -> Iterator[dict]:
-    for owner_id, row in zip(ids, values):
-        for token in source.tokens(row):
-            yield {"kind": source.code, "token": token, "owner_id": owner_id}
+def _insert(connection, source: Source, ids: Iterable[int], values: Iterable[dict]) -> None:
+    """Insert the tokens of rows (``ids`` and their ``values``) in index order, which
+    SQLite's B-tree takes about twice as fast as in row order."""
+    tokens = sorted((source.code, token, owner_id) for owner_id, row in zip(ids, values)
+                    for token in source.tokens(row))
+    if tokens:  # the driver's executemany: SQLAlchemy's per-row parameter handling cost more than the insert
+        mark = "?" if connection.dialect.paramstyle == "qmark" else "%s"
+        connection.exec_driver_sql(f"INSERT INTO search_tokens (kind, token, owner_id) VALUES ({mark}, {mark}, {mark})",
+                                   tokens)
 
 
 def _write(connection, source: Source, selected) -> int:
@@ -104,9 +109,7 @@ def _write(connection, source: Source, selected) -> int:
     count = 0
     result = connection.execute(selected.execution_options(yield_per=CHUNK))
     for chunk in result.partitions(CHUNK):
-        tokens = list(_rows(source, (r[0] for r in chunk), (r._mapping for r in chunk)))
-        if tokens:
-            connection.execute(insert(SearchToken.__table__), tokens)
+        _insert(connection, source, (r[0] for r in chunk), (r._mapping for r in chunk))
         count += len(chunk)
     return count
 
@@ -125,20 +128,20 @@ def index_new(kind: str, where) -> int:
 def add_rows(connection, kind: str, rows: list[dict]) -> None:
     """Tokens for ``rows`` of ``kind`` just inserted with Core on ``connection`` (dicts
     holding ``id`` and the kind's columns, as inserted)."""
-    source = SOURCES[kind]
-    tokens = list(_rows(source, (row["id"] for row in rows), rows))
-    for start in range(0, len(tokens), CHUNK * 10):
-        connection.execute(insert(SearchToken.__table__), tokens[start:start + CHUNK * 10])
+    _insert(connection, SOURCES[kind], (row["id"] for row in rows), rows)
 
 
 def reindex(kinds: Iterable[str] = tuple(SOURCES)) -> dict[str, int]:
     """Rebuild the tokens of every row of ``kinds``; rows per kind."""
     connection = db.session.connection()
     counts = {}
+    owners = next(i for i in SearchToken.__table__.indexes if i.name == "ix_search_tokens_owner")
+    owners.drop(connection)  # built again once, after the inserts, rather than row by row
     for kind in kinds:
         source = SOURCES[kind]
         connection.execute(delete(SearchToken).where(SearchToken.kind == source.code))
         counts[kind] = _write(connection, source, _select(source))
+    owners.create(connection)
     return counts
 
 
