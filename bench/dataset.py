@@ -310,6 +310,11 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
         done += size
         progress.update(done)
     if engine.dialect.name == "postgresql":
+        # the audit rows were inserted with their ids (the chain needs them): move the
+        # sequence past them, or the app's next audit record would collide on its key
+        with engine.begin() as conn:
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('audit_events', 'id'), "
+                                 "(SELECT COALESCE(MAX(id), 1) FROM audit_events))")
         # autovacuum would do this soon after a bulk load in production. SQLite has no
         # automatic ANALYZE, so none is run there: the planner sees what a live app sees.
         with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

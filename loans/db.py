@@ -2,6 +2,7 @@
 the one pagination helper of every list."""
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
@@ -9,8 +10,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import (BigInteger, ColumnElement, DateTime, Integer, MetaData, Select, String, Text, event, func,
-                        or_, select)
+from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Select, String, Text, event, func, select
 from sqlalchemy.orm import DeclarativeBase, Session
 from sqlalchemy.types import Enum, TypeDecorator
 
@@ -43,18 +43,6 @@ def local_today() -> date:
     """Today in Chenzhou: application, decision and expiry dates follow Beijing time,
     whatever the server's clock zone."""
     return datetime.now(LOCAL_TZ).date()
-
-
-LIKE_ESCAPE = "\\"
-
-
-def contains_text(text: str, *columns) -> ColumnElement[bool]:
-    """Any of ``columns`` contains ``text`` literally: ``%``, ``_`` and ``\\`` in a search
-    term match themselves, not any characters (LIKE with an escape character, which both
-    SQLite and PostgreSQL honour)."""
-    escaped = text.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2).replace("%", LIKE_ESCAPE + "%").replace("_", LIKE_ESCAPE + "_")
-    pattern = f"%{escaped}%"
-    return or_(*(column.like(pattern, escape=LIKE_ESCAPE) for column in columns))
 
 
 # --- pagination ---------------------------------------------------------------------------
@@ -229,3 +217,22 @@ def _after_rollback(session, previous_transaction):
         return  # a savepoint rolled back; the outer transaction may still commit
     session.info.pop("after_commit", None)
     _run(session.info.pop("on_rollback", []))
+
+
+# --- SQLite (the embedded default) ---------------------------------------------------------
+
+@event.listens_for(Engine, "connect")
+def _sqlite_write_ahead_log(dbapi_connection, connection_record):
+    """A SQLite database in a file is kept in write-ahead-log mode: pages and workers read
+    while a long import writes (in the default rollback journal, a transaction larger than
+    the page cache locks every reader out until it commits, and they fail after the busy
+    timeout). Writers still take turns, waiting up to 30 s for each other."""
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA busy_timeout = 30000")
+        if cursor.execute("PRAGMA database_list").fetchone()[2]:  # a file, not :memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+    finally:
+        cursor.close()

@@ -73,9 +73,12 @@ def _upgrade(url: str) -> None:
 
     from loans import create_app
 
+    from loans.db import db
+
     app = create_app({**BASE_CONFIG, "SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
         upgrade()
+        db.engine.dispose()  # SQLite: the last connection closed folds the write-ahead log into the file copied
 
 
 def _create_worker_database() -> None:
