@@ -114,7 +114,8 @@ def measure(n: int, database_url: str | None = None) -> dict:
     if database_url is None:
         RESULTS.mkdir(parents=True, exist_ok=True)
         sqlite_path = RESULTS / f"ledger-{n}.sqlite3"
-        sqlite_path.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):  # a stale write-ahead log must not meet a new file
+            Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
         database_url = f"sqlite:///{sqlite_path}"
     rss_before = peak_rss_mb()
     t0 = time.perf_counter()
@@ -145,7 +146,8 @@ def measure(n: int, database_url: str | None = None) -> dict:
         db.session.remove()
         db.engine.dispose()
     if sqlite_path:
-        sqlite_path.unlink(missing_ok=True)
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
     files_bytes = sum(len(source.data) for source in sources)
     del sources
     loans_path.unlink(missing_ok=True)

@@ -79,7 +79,8 @@ def measure(n_loans: int, results_dir: Path, *, renders: int = 7, keep: bool = F
     # the process id in the name: two runs at once (say the full benchmark and this one
     # standalone) must not share, and delete, each other's file
     path = results_dir / f"bench-subsidy-{n_loans}-{os.getpid()}.sqlite3"
-    path.unlink(missing_ok=True)
+    for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        stale.unlink(missing_ok=True)
     app = create_app(app_config(f"sqlite:///{path}"))
     try:
         with app.app_context():
@@ -97,7 +98,8 @@ def measure(n_loans: int, results_dir: Path, *, renders: int = 7, keep: bool = F
         with app.app_context():
             db_dispose()
         if not keep:
-            path.unlink(missing_ok=True)
+            for left in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+                left.unlink(missing_ok=True)
 
 
 def db_dispose() -> None:
