@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import cache
 
 from sqlalchemy import (BigInteger, Date, Index, String, UniqueConstraint, case, column, delete, event, func, insert,
                         inspect, select, table, type_coerce)
@@ -33,7 +34,6 @@ from .models import FollowUpVisit, Loan, LoanEvent
 DIMENSIONS = ("district_code", "bank_code", "loan_type", "key_group_code")
 POSITIONS = rules.FIELDS[rules.POSITIONS]
 CHUNK = 2000
-UPSERT_CHUNK = 500  # rows × 17 values stay under SQLite's 32,766 bound parameters
 # the loan's columns that place it in a row or in a month, or that it adds up
 _LOAN_COLUMNS = ("district_code", "bank_code", "loan_type", "key_group_code", "contract_date", "first_disbursement_date",
                  "maturity_date", "extended_maturity_date", "partners", "jobs_declared")
@@ -161,13 +161,16 @@ def apply(connection, rows: dict[Key, list[int]]) -> None:
               for key, row in sorted(rows.items()) if any(row)]
     if not values:
         return
-    dialect = postgresql if connection.dialect.name == "postgresql" else sqlite
-    for start in range(0, len(values), UPSERT_CHUNK):
-        statement = dialect.insert(_table).values(values[start:start + UPSERT_CHUNK])
-        statement = statement.on_conflict_do_update(
-            index_elements=["month", *DIMENSIONS],
-            set_={name: _table.c[name] + statement.excluded[name] for name in rules.FIELDS})
-        connection.execute(statement)
+    connection.execute(_upsert(connection.dialect.name), values)  # one statement, compiled once, many rows
+
+
+@cache
+def _upsert(dialect_name: str):
+    dialect = postgresql if dialect_name == "postgresql" else sqlite
+    statement = dialect.insert(_table)
+    return statement.on_conflict_do_update(
+        index_elements=["month", *DIMENSIONS],
+        set_={name: _table.c[name] + statement.excluded[name] for name in rules.FIELDS})
 
 
 def before_import(loan_ids: Iterable[int]) -> dict[Key, list[int]]:
