@@ -92,7 +92,8 @@ def test_submission_waits_for_the_person_and_every_partner_each_by_their_signed_
     db.session.expire_all()
     assert case.status == "submitted"
     events = db.session.scalars(select(AuditEvent).where(AuditEvent.object_id == case.id,
-                                                         AuditEvent.action == "partner_confirmed")).all()
+                                                         AuditEvent.action == "partner_confirmed")
+                                .order_by(AuditEvent.id)).all()
     assert [e.detail["partner"] for e in events] == [wang.id_number_masked, zhao.id_number_masked]
     officer = client_in(app, make_user("officer", district_code="431002"))
     page = officer.get(f"/review/cases/{case.id}").get_data(as_text=True)
