@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from threading import Lock
 
-from flask import g
+from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.orm import Session
 
 from ..core import policy as core_policy
 from ..core.dates import WorkingCalendar
@@ -132,7 +133,12 @@ def _fingerprint() -> tuple:
 
 
 def working_calendar() -> WorkingCalendar:
-    """The official arrangement as entered, loaded again only when the table changed."""
+    """The official arrangement as entered, loaded again only when the table changed; one
+    fingerprint query per request or command (a queue page asks for it twice), forgotten
+    when this session writes a calendar day (``_forget_calendar``)."""
+    memo = g.get("_working_calendar")
+    if memo is not None:
+        return memo
     key = _fingerprint()
     calendar = _cache.get(key)
     if calendar is None:
@@ -142,7 +148,16 @@ def working_calendar() -> WorkingCalendar:
             if len(_cache) >= _CACHE_SIZE:
                 _cache.clear()
             _cache[key] = calendar
+    g._working_calendar = calendar
     return calendar
+
+
+@event.listens_for(Session, "after_flush")
+def _forget_calendar(session, _flush_context) -> None:
+    """A calendar day written in this request or command counts at once in it."""
+    if has_app_context() and "_working_calendar" in g and any(
+            isinstance(o, CalendarDay) for o in (*session.new, *session.dirty, *session.deleted)):
+        g.pop("_working_calendar", None)
 
 
 def calendar_days(year: int) -> dict[date, CalendarDay]:
