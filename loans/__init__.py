@@ -71,12 +71,13 @@ def register_operations(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     from . import personal_data
-    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager
+    from .lazy_migrate import LazyMigrate
 
     from . import models  # noqa: F401  (register every table with the metadata)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    LazyMigrate(app, db, directory=str(ROOT / "migrations"))  # Alembic imported when something migrates
     csrf.init_app(app)
     limiter.init_app(app)
     bootstrap.init_app(app)

@@ -187,3 +187,24 @@ def test_session_cookie_is_httponly_and_samesite(client):
     assert cookie is not None
     assert cookie.http_only
     assert cookie.same_site == "Lax"
+
+
+@pytest.mark.nodb
+def test_serving_never_loads_the_migration_tools_and_flask_db_still_migrates(tmp_path):
+    """A web or job worker starts without Alembic (its imports cost most of a second);
+    ``flask db`` loads it when used: its options and commands are Flask-Migrate's."""
+    database = tmp_path / "lazy.sqlite3"
+    env = {"LOANS_SECRET_KEY": "s" * 32, "LOANS_PERSONAL_DATA_KEY": "p" * 32,
+           "LOANS_PUBLIC_BASE_URL": "https://loans.example.cn", "LOANS_SQLALCHEMY_DATABASE_URI": f"sqlite:///{database}"}
+    served = _run_cli([sys.executable, "-c", "import sys, wsgi; print(sorted(m for m in sys.modules "
+                       "if m.split('.')[0] in ('alembic', 'flask_migrate')))"], tmp_path, **env)
+    assert served.returncode == 0, served.stderr
+    assert served.stdout.strip().splitlines()[-1] == "[]"
+    flask = [str(ROOT / ".venv" / "bin" / "flask") if (ROOT / ".venv" / "bin" / "flask").exists() else "flask",
+             "--app", "wsgi"]
+    listed = _run_cli([*flask, "db", "--help"], tmp_path, **env)
+    assert "--directory" in listed.stdout and "upgrade" in listed.stdout and "downgrade" in listed.stdout
+    upgraded = _run_cli([*flask, "db", "-d", str(ROOT / "migrations"), "upgrade"], tmp_path, **env)
+    assert upgraded.returncode == 0, upgraded.stderr
+    current = _run_cli([*flask, "db", "current"], tmp_path, **env)
+    assert "(head)" in current.stdout, current.stdout + current.stderr
