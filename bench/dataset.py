@@ -309,6 +309,10 @@ def build(app, n: int, *, batch: int = 5000, seed: int = SEED, progress: Progres
         totals["audit_events"] += len(events)
         done += size
         progress.update(done)
+    with engine.begin() as conn:  # the queue's case counts, as a bulk load leaves them to be
+        from loans.applications.counts import rebuild
+
+        rebuild(conn)
     if engine.dialect.name == "postgresql":
         # the audit rows were inserted with their ids (the chain needs them): move the
         # sequence past them, or the app's next audit record would collide on its key

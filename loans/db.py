@@ -77,7 +77,10 @@ def paginate(query: Select, page: int | None, per_page: int, *, total: int | Non
     page = page_number(page)
     if total is None:
         total = db.session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
-    items = list(db.session.scalars(query.limit(per_page).offset((page - 1) * per_page)))
+    offset = (page - 1) * per_page
+    # past the last row (none at all, or a page beyond the last): nothing to read — a city
+    # supervisor's empty "my cases" tab would otherwise walk every open case looking for one
+    items = list(db.session.scalars(query.limit(per_page).offset(offset))) if offset < (total or 0) else []
     return Page(items, total or 0, page, per_page)
 
 

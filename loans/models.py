@@ -1,5 +1,6 @@
 """Every model, imported in one place so that Alembic sees the whole schema."""
 from .applications.models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
+from .applications.counts import CaseCount
 from .eligibility.models import EligibilitySnapshot, EvidenceCheck
 from .notifications.models import Notification, NotificationPreference, OutboxMessage, ShortLink
 from .audit.models import AuditEvent
@@ -27,6 +28,6 @@ __all__ = [
     "ApprovalOverride", "BankPause", "BankRate", "CompensationClaim", "FundLock", "FundMovement", "Recovery",
     "SubsidyAdjustment", "WriteOff", "RosterEntry", "RosterImport", "SearchToken",
     "BankClaim", "BankClaimLine", "FollowUpVisit", "LedgerImport", "Loan", "LoanEvent", "MonthlyRollup", "SubsidyLine", "SubsidyStatement",
-    "ApplicationKeyGroup", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
+    "ApplicationKeyGroup", "CaseCount", "CaseNote", "EvidenceCheck", "InfoRequest", "AuditEvent", "Bank", "Consent", "District", "Document", "EligibilitySnapshot",
     "KeyCheck", "KeyGroup", "Letter", "LetterSequence", "LetterTranslation", "LoanApplication", "LoginThrottle", "LprFixing", "Notification", "NotificationPreference", "OpenCaseClaim", "OutboxMessage", "Partner", "PolicyVersion", "ShortLink", "User",
 ]

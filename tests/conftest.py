@@ -402,6 +402,20 @@ def _fresh_g(sender, **extra):
     g.__dict__.clear()
 
 
+def _case_counts_hold(db) -> None:
+    """After every test: the kept case counts (loans/applications/counts.py) still equal the
+    cases counted afresh, whatever the test did to cases (a drift anywhere fails the test)."""
+    import sqlalchemy as sa
+
+    from loans.applications import counts
+
+    with db.engine.connect() as conn:
+        if not sa.inspect(conn).has_table("case_counts"):
+            return  # a migration test left an older schema
+        kept, afresh = counts.kept(conn), counts.counted_afresh(conn)
+    assert kept == afresh, f"case_counts drifted: kept {kept}, counted {afresh}"
+
+
 @contextmanager
 def running_app(migrated_template, tmp_path, **config):
     """An app on a fresh database inside its app context; emptied again afterwards."""
@@ -411,10 +425,13 @@ def running_app(migrated_template, tmp_path, **config):
         from loans.db import db
 
         db.session.remove()
-        if PG_URL:
-            _truncate_postgres(db)
-        else:
-            db.engine.dispose()
+        try:
+            _case_counts_hold(db)
+        finally:
+            if PG_URL:
+                _truncate_postgres(db)
+            else:
+                db.engine.dispose()
 
 
 @pytest.fixture

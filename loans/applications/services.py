@@ -25,6 +25,7 @@ from ..personal_data import vault
 from ..provided import Provided
 from ..policy.models import KeyGroup
 from ..labels import DOCUMENT_KIND, STATUS, label
+from . import counts
 from .models import ApplicationKeyGroup, Consent, Document, LoanApplication, OpenCaseClaim, Partner
 from ..errors import ConcurrentChange, Refused
 
@@ -69,6 +70,7 @@ def transition(application: LoanApplication, action: Action, *, actor=None, **de
         now = db.session.scalar(select(LoanApplication.status).where(LoanApplication.id == application.id))
         raise ConcurrentChange(state_refusal(now, action).message)
     db.session.expire(application, ["status", "lock_version", "updated_at"])
+    counts.moved(application.id, current, new)
     _update_claims(application, current, new)
     record(action.value, application, from_state=current, to_state=new, actor=actor, **detail)
     return new

@@ -85,7 +85,7 @@ SCHEDULE = [
     ("daily-0100", at_shanghai(1, 0), ["cases_expire", "loans_check"]),
     ("monthly-0100", at_shanghai(1, 0, day=1), ["bank_rates"]),  # the month just ended
     ("daily-0200", at_shanghai(2, 0), ["backup"]),
-    ("daily-0300", at_shanghai(3, 0), ["housekeeping", "idempotency_purge"]),
+    ("daily-0300", at_shanghai(3, 0), ["housekeeping", "idempotency_purge", "case_counts_fold"]),
     ("every-5-minutes", every_minutes(5), ["bank_inbox"]),
     ("every-minute", every_minutes(1), ["outbox_sweep"]),  # messages to retry, SMS that waited for 08:00
     ("hourly-0005", at_shanghai("*", 5), ["reminders"]),

@@ -21,3 +21,14 @@ def expire_cases_command(today):
     count = expire_approvals(on)
     click.echo(f"{count} approval(s) expired")
     log_reference_warnings(on)
+
+
+@cases_cli.command("rebuild-counts")
+def rebuild_counts_command():
+    """Count the cases per district and status afresh for the queue's tabs (they are kept
+    with every change of status; this is for repairs and after bulk loads)."""
+    from ..applications.counts import rebuild
+    from ..db import db
+
+    rows = rebuild(db.session.connection())
+    click.echo(f"case counts rebuilt: {rows} district and status pairs")

@@ -22,3 +22,18 @@ def cases_expire(context: JobContext) -> dict:
     expired = expire_approvals(today)
     log_reference_warnings(today)
     return {"expired": expired, "as_of": today.isoformat()}
+
+
+def _folded(params, result):
+    from flask_babel import ngettext
+
+    return [("info", ngettext("%(num)d case count row folded.", "%(num)d case count rows folded.", result["rows"]))]
+
+
+@job_kind("case_counts_fold", _l("Fold the queue's case counts"), attempts=3, manual=True, result_messages=_folded)
+def case_counts_fold(context: JobContext) -> dict:
+    """The day's ±1 rows of ``case_counts`` become one row per district and status."""
+    from ..applications.counts import fold
+    from ..db import db
+
+    return {"rows": fold(db.session.connection())}

@@ -15,6 +15,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.orm import load_only
 
+from ..applications.counts import mine_per_status, per_status
 from ..applications.models import OPEN_CASE_STATUSES, OPEN_CASES_SQL, ApplicationKeyGroup, LoanApplication
 from ..applications.queries import visible_applications
 from ..core.dates import WorkingCalendar
@@ -158,6 +159,17 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
     # One row per status, grouped in the order of an index on (…, status, officer ids), so
     # the count reads the index alone, without a sort; the statuses staff see are named
     # (rather than "not a draft") so that the city-wide count is index lookups, not a scan.
+    counts = _kept_counts(user, f) or _counted(user, f)
+    # submitted_at is NULL only for drafts, which staff never see (saying so lets the
+    # city-wide page read its index from the first submission on); id breaks ties
+    rows = paginate(_filtered(user, f).where(LoanApplication.submitted_at.is_not(None))
+                    .options(load_only(*QUEUE_COLUMNS, raiseload=True)).order_by(order, LoanApplication.id),
+                    page, PAGE_SIZE, total=counts.total(f.view, f.status))
+    return rows, counts
+
+
+def _counted(user, f: QueueFilters) -> QueueCounts:
+    """Counted from the cases matching the filters."""
     counted = (_filtered(user, f, with_status=False).where(LoanApplication.status.in_(STAFF_STATUSES))
                .with_only_columns(LoanApplication.status, func.count(), func.sum(case((_mine(user), 1), else_=0)))
                .group_by(LoanApplication.status).order_by(None))
@@ -168,13 +180,27 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
         statuses[status] = n
         if n_mine:
             mine[status] = n_mine
-    counts = QueueCounts(statuses, mine)
-    # submitted_at is NULL only for drafts, which staff never see (saying so lets the
-    # city-wide page read its index from the first submission on); id breaks ties
-    rows = paginate(_filtered(user, f).where(LoanApplication.submitted_at.is_not(None))
-                    .options(load_only(*QUEUE_COLUMNS, raiseload=True)).order_by(order, LoanApplication.id),
-                    page, PAGE_SIZE, total=counts.total(f.view, f.status))
-    return rows, counts
+    return QueueCounts(statuses, mine)
+
+
+# The scope whose counts ``case_counts`` keeps: a district (an officer's, a district
+# supervisor's) or the city (a city supervisor, an auditor).
+_COUNTED_ROLES = ("officer", "supervisor", "auditor")
+
+
+def _kept_counts(user, f: QueueFilters) -> QueueCounts | None:
+    """Without filters beyond tab, status and order, the counts kept per district, status and
+    user (``applications.counts``; the city-wide queue counted 100,000 cases per page, an
+    officer's "my cases" every case of the district). None when filters narrow the cases."""
+    if user.role not in _COUNTED_ROLES or any((f.key_group, f.loan_type, f.bank, f.submitted_from, f.submitted_to,
+                                                f.amount_min is not None, f.amount_max is not None, f.q.strip())):
+        return None
+    district = user.district_code if user.role != "auditor" else None
+    if user.role == "officer" and not district:
+        return None
+    statuses = {s: n for s, n in per_status(district).items() if s in STAFF_STATUSES}
+    mine = {s: n for s, n in mine_per_status(user.id, district).items() if s in STAFF_STATUSES}
+    return QueueCounts(statuses, mine)
 
 
 def submitted_on(application) -> date | None:

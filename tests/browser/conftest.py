@@ -108,6 +108,9 @@ def browser():
     sync_api = pytest.importorskip("playwright.sync_api")
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no Chromium at {CHROMIUM}")
+    # assertions wait as long as actions do (10 s): on a loaded machine a POST and its page
+    # can take longer than expect()'s default 5 s, and the check would read the last page
+    sync_api.expect.set_options(timeout=10_000)
     if "browser" in _RUNNING:
         yield _RUNNING["browser"]
         return
