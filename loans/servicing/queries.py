@@ -73,12 +73,21 @@ def _only(query, columns):
     return query.options(load_only(*columns, raiseload=True)) if columns else query
 
 
+def _awaiting(user):
+    return select(LoanApplication).where(LoanApplication.approved_bank_code == user.bank_code,
+                                         LoanApplication.status == CaseStatus.approved.value)
+
+
+def awaiting_count(user) -> int:
+    """How many of the bank's approved cases have no contract yet."""
+    return db.session.scalar(_awaiting(user).with_only_columns(func.count()).order_by(None))
+
+
 def awaiting_contract(user, columns=None) -> tuple[list[LoanApplication], int]:
     """The bank's approved cases without a contract yet, soonest validity end first
     (at most ``AWAITING_LIMIT`` rows, with the total); ``columns``: load only those."""
-    query = select(LoanApplication).where(LoanApplication.approved_bank_code == user.bank_code,
-                                          LoanApplication.status == CaseStatus.approved.value)
-    total = db.session.scalar(query.with_only_columns(func.count()).order_by(None))
+    query = _awaiting(user)
+    total = awaiting_count(user)
     rows = db.session.scalars(_only(query, columns).order_by(LoanApplication.valid_until_date, LoanApplication.id)
                               .limit(AWAITING_LIMIT)).all()
     return list(rows), total

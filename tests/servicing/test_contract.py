@@ -33,6 +33,20 @@ def test_bank_home_lists_approved_cases_of_own_bank_only(approved, bank_user, as
     assert as_user(staff("bank", bank_code="ABC-CZ")).get(f"/loans/cases/{own.id}/contract").status_code == 404
 
 
+def test_the_cases_to_contract_head_the_plain_list_and_a_search_only_says_how_many(approved, bank_user, as_user):
+    own = approved(name="张三")
+    approved(name="王五")
+    client = as_user(bank_user)
+    searched = text(client.get("/loans/?q=BL-").get_data(as_text=True))
+    assert own.reference not in searched and "2 approved cases await a contract." in searched
+    later = text(client.get("/loans/?page=2").get_data(as_text=True))
+    assert own.reference not in later and "2 approved cases await a contract." in later
+    assert own.reference in text(client.get("/loans/").get_data(as_text=True))
+    client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "zh"
+    client.post("/language", data={"lang": "zh"})
+    assert "2 个已批准案件等待签订合同。" in text(client.get("/loans/?status=disbursed").get_data(as_text=True))
+
+
 def test_record_contract(approved, bank_user, as_user):
     case = approved(decided_on=date(2025, 1, 20), amount=Decimal("100000"), term_months=24)
     client = as_user(bank_user)
