@@ -20,9 +20,11 @@ class LazyMigrate:
         app.cli.add_command(_DbGroup(self), name="db")
 
     def load(self):
-        from flask_migrate import Migrate
+        """Flask-Migrate's own configuration, set up the first time (it replaces both stand-ins)."""
+        if self._app.extensions.get("migrate") is self:
+            from flask_migrate import Migrate
 
-        Migrate(self._app, self._db, directory=self._directory)  # replaces both stand-ins
+            Migrate(self._app, self._db, directory=self._directory)
         return self._app.extensions["migrate"]
 
     def __getattr__(self, name):
@@ -55,8 +57,7 @@ class _DbGroup(click.Group):
     def _group(self) -> click.Group:
         from flask_migrate.cli import db as group
 
-        if isinstance(self._lazy._app.extensions.get("migrate"), LazyMigrate):
-            self._lazy.load()
+        self._lazy.load()
         return group
 
     def list_commands(self, ctx):

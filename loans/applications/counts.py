@@ -8,13 +8,15 @@ moves from one status to another adds −1 for the old and +1 for the new one, i
 transaction.
 Rows are only ever inserted — never updated in place — so two decisions at the same moment
 never wait on one counter row (nor deadlock on two), and a transaction or savepoint rolled
-back takes its rows with it. The daily housekeeping folds the rows into one per district
-and status (``fold``); ``rebuild`` counts afresh (``flask report rebuild-counts``).
+back takes its rows with it. The daily job ``case_counts_fold`` (03:00) folds the rows into
+one per district, status and user (``fold``); ``rebuild`` counts afresh (``flask cases
+rebuild-counts``).
 
 Kept by ``transition`` (the one place a status changes: a guarded UPDATE the session does
 not see, so it says so here through ``moved``) and by a session hook for cases inserted,
-deleted or given another status or district through the ORM. Drafts are not counted: staff
-never see them. Writes that bypass both (bulk inserts) call ``rebuild``.
+deleted or given another status, district, assigned or recommending officer through the
+ORM. Drafts are not counted: staff never see them. Writes that bypass both (bulk inserts)
+call ``rebuild``.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ _PENDING = "case_counts_pending"
 
 
 class CaseCount(db.Model):
-    """A signed number of cases of one district in one status (see the module's docstring)."""
+    """A signed number of cases of one district in one status, all of them (``user_id`` None)
+    or those of one member of staff (see the module's docstring)."""
 
     __tablename__ = "case_counts"
     __table_args__ = (Index("ix_case_counts_user_district_status", "user_id", "district_code", "status", "n"),)

@@ -156,9 +156,6 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
     """(the page of cases, counts per status) — three queries whatever the page size: the
     counts (which also give the page's total), the page, its key groups."""
     order = SORTS.get(f.sort or DEFAULT_SORT[f.view], SORTS["urgent"])
-    # One row per status, grouped in the order of an index on (…, status, officer ids), so
-    # the count reads the index alone, without a sort; the statuses staff see are named
-    # (rather than "not a draft") so that the city-wide count is index lookups, not a scan.
     counts = _kept_counts(user, f) or _counted(user, f)
     # submitted_at is NULL only for drafts, which staff never see (saying so lets the
     # city-wide page read its index from the first submission on); id breaks ties
@@ -169,7 +166,10 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
 
 
 def _counted(user, f: QueueFilters) -> QueueCounts:
-    """Counted from the cases matching the filters."""
+    """Counted from the cases matching the filters: one row per status, grouped in the order
+    of an index on (…, status, officer ids), so the count reads the index alone, without a
+    sort; the statuses staff see are named (rather than "not a draft") so that the city-wide
+    count is index lookups, not a scan."""
     counted = (_filtered(user, f, with_status=False).where(LoanApplication.status.in_(STAFF_STATUSES))
                .with_only_columns(LoanApplication.status, func.count(), func.sum(case((_mine(user), 1), else_=0)))
                .group_by(LoanApplication.status).order_by(None))

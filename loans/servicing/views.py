@@ -63,14 +63,13 @@ def home():
                                   q=(form.q.data or "")[:100] if not form.q.errors else "")
     listed, counts, balance = queries.loans_page(current_user, filters, request.args.get("page", 1, type=int),
                                                  columns=queries.LIST_COLUMNS)
-    awaiting, awaiting_total = [], 0
-    if current_user.role == BANK:
-        # the cases to contract head the first page of the plain list; a later page or a
-        # search shows how many there are and links there (the loans are what was asked for)
-        if listed.page == 1 and not request.args.get("status") and not request.args.get("q"):
-            awaiting, awaiting_total = queries.awaiting_contract(current_user, columns=queries.AWAITING_COLUMNS)
-        else:
-            awaiting, awaiting_total = None, queries.awaiting_count(current_user)
+    # a bank's cases to contract head the first page of the plain list; a later page or a
+    # search only says how many there are and links there (awaiting None: the loans were asked for)
+    awaiting, awaiting_total = None, 0
+    if current_user.role == BANK and listed.page == 1 and not request.args.get("status") and not request.args.get("q"):
+        awaiting, awaiting_total = queries.awaiting_contract(current_user, columns=queries.AWAITING_COLUMNS)
+    elif current_user.role == BANK:
+        awaiting_total = queries.awaiting_count(current_user)
     args = {k: v for k, v in request.args.items() if k != "page"}
     return render_template("servicing/home.html", form=form, rows=listed.items, total=listed.total, counts=counts,
                            balance=balance, page=listed.page, pages=listed.pages, args=args,
