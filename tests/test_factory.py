@@ -208,3 +208,22 @@ def test_serving_never_loads_the_migration_tools_and_flask_db_still_migrates(tmp
     assert upgraded.returncode == 0, upgraded.stderr
     current = _run_cli([*flask, "db", "current"], tmp_path, **env)
     assert "(head)" in current.stdout, current.stdout + current.stderr
+
+
+@pytest.mark.nodb
+def test_the_job_queue_is_set_up_when_first_used_not_when_the_app_is_built(tmp_path):
+    """Importing Huey imports redis and psycopg (a quarter of a second of every start):
+    a server or a ``flask`` command that hands no job to the queue never loads them; the
+    first job handed over, or a worker, sets the queue up with its schedule."""
+    env = {"LOANS_SECRET_KEY": "s" * 32, "LOANS_PERSONAL_DATA_KEY": "p" * 32,
+           "LOANS_PUBLIC_BASE_URL": "https://loans.example.cn",
+           "LOANS_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lazy.sqlite3'}"}
+    script = ("import sys, wsgi\n"
+              "loaded = lambda: sorted({m.split('.')[0] for m in sys.modules} & {'huey', 'redis', 'psycopg'})\n"
+              "print(loaded())\n"
+              "queue = wsgi.app.extensions['jobs']\n"
+              "print(queue.immediate, type(queue.huey.storage).__name__, len(queue.huey._registry._periodic_tasks) > 5)\n"
+              "print('huey' in loaded())\n")
+    ran = _run_cli([sys.executable, "-c", script], tmp_path, **env)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.strip().splitlines()[-3:] == ["[]", "False InstanceSqliteStorage True", "True"]

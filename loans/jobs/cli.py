@@ -20,7 +20,7 @@ from flask.cli import with_appcontext
 def worker_command(workers, no_periodic):
     """Run background jobs and the periodic schedule until stopped."""
     queue = current_app.extensions["jobs"]
-    if queue.huey.immediate:
+    if queue.immediate:
         raise click.ClickException("JOBS_IMMEDIATE is set: jobs run inline and need no worker")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("huey").setLevel(logging.WARNING)  # not a line per task; the jobs log their own

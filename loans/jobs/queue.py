@@ -13,14 +13,17 @@ on the Jobs page like any other.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
 from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from flask import Flask
-from huey import Huey, RedisHuey, crontab
-from huey.storage import SqliteStorage
+
+if TYPE_CHECKING:
+    from huey import Huey
 
 log = logging.getLogger(__name__)
 
@@ -28,10 +31,36 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 QUEUE_FILE = "jobs-queue.sqlite3"
 
 
-@dataclass
 class Queue:
-    huey: Huey
-    task: object  # the Huey task wrapper of runner.run
+    """The app's job queue (``app.extensions["jobs"]``). Huey is set up when a job is first
+    handed to it or a worker starts, not when the app is built: importing it imports redis
+    and psycopg (``huey.storage`` tries both), a quarter of a second of every process's
+    start — a ``flask`` command or a server that submits no job never pays it."""
+
+    def __init__(self, app: Flask):
+        self.app = app
+        # what huey.immediate will be (build_huey), known without Huey
+        self.immediate = bool(app.config.get("JOBS_IMMEDIATE"))
+        self._built: tuple | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def huey(self) -> "Huey":
+        return self._setup()[0]
+
+    @property
+    def task(self):
+        """The Huey task wrapper of ``runner.run``."""
+        return self._setup()[1]
+
+    def _setup(self) -> tuple:
+        built = self._built
+        if built is None:
+            with self._lock:
+                if self._built is None:
+                    self._built = _setup_huey(self.app)
+                built = self._built
+        return built
 
 
 def at_shanghai(hour: int | str = "*", minute: int | str = 0, day: int | str = "*"):
@@ -57,26 +86,33 @@ def every_minutes(step: int):
     return check
 
 
-class InstanceSqliteStorage(SqliteStorage):
-    """Huey's SQLite storage whose file is made on first use, not when an app is built (a
+@lru_cache(maxsize=1)
+def instance_sqlite_storage() -> type:
+    """Huey's SQLite storage whose file is made on first use, not when the queue is set up (a
     ``flask db upgrade`` or a test leaves no queue file behind)."""
+    from huey.storage import SqliteStorage
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, create_tables=False, **kwargs)
+    class InstanceSqliteStorage(SqliteStorage):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, create_tables=False, **kwargs)
 
-    def _create_connection(self):
-        connection = super()._create_connection()
-        for statement in self.ddl:
-            connection.execute(statement)
-        return connection
+        def _create_connection(self):
+            connection = super()._create_connection()
+            for statement in self.ddl:
+                connection.execute(statement)
+            return connection
+
+    return InstanceSqliteStorage
 
 
-def build_huey(app: Flask) -> Huey:
+def build_huey(app: Flask) -> "Huey":
+    from huey import Huey, RedisHuey
+
     immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     redis_url = app.config.get("REDIS_URL")
     if redis_url and not immediate:
         return RedisHuey("loans", url=redis_url, utc=True)
-    return Huey("loans", storage_class=InstanceSqliteStorage, filename=str(Path(app.instance_path) / QUEUE_FILE),
+    return Huey("loans", storage_class=instance_sqlite_storage(), filename=str(Path(app.instance_path) / QUEUE_FILE),
                 utc=True, immediate=immediate, results=False)
 
 
@@ -93,6 +129,16 @@ SCHEDULE = [
 
 
 def init_app(app: Flask) -> None:
+    queue = app.extensions["jobs"] = Queue(app)
+    from .. import operations
+
+    operations.provide_queue(app, depth=lambda: _depth(queue), check=lambda: _check(queue))
+
+
+def _setup_huey(app: Flask) -> tuple:
+    """(Huey, its run_job task), with the reaper, the schedule and the start-up checks."""
+    from huey import crontab
+
     huey = build_huey(app)
 
     @huey.task(name="loans.run_job")
@@ -120,10 +166,7 @@ def init_app(app: Flask) -> None:
             reap()
             redispatch_queued()
 
-    app.extensions["jobs"] = Queue(huey=huey, task=run_job)
-    from .. import operations
-
-    operations.provide_queue(app, depth=lambda: _depth(huey), check=lambda: _check(huey))
+    return huey, run_job
 
 
 def _periodic(app, huey, name, when, kinds):
@@ -145,13 +188,13 @@ def _periodic(app, huey, name, when, kinds):
     return scheduled
 
 
-def _depth(huey: Huey) -> int:
-    if huey.immediate:
+def _depth(queue: Queue) -> int:
+    if queue.immediate:
         return 0
-    return int(huey.pending_count())
+    return int(queue.huey.pending_count())
 
 
-def _check(huey: Huey) -> dict:
+def _check(queue: Queue) -> dict:
     from flask import current_app
 
     from ..operations import check_redis
@@ -159,7 +202,7 @@ def _check(huey: Huey) -> dict:
     url = current_app.config.get("REDIS_URL")
     if url:  # the queue (and the rate limits) live there
         return check_redis(url)
-    if huey.immediate:
+    if queue.immediate:
         return {"status": "ok", "mode": "inline"}
-    huey.pending_count()  # raises when the storage cannot be reached
-    return {"status": "ok", "backend": "redis" if isinstance(huey, RedisHuey) else "sqlite"}
+    queue.huey.pending_count()  # raises when the storage cannot be reached
+    return {"status": "ok", "backend": "sqlite"}

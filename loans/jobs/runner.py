@@ -73,7 +73,7 @@ def dispatch(app, job_id: int, delay: float | None = None) -> None:
     """Hand a committed job to the queue. With no consumer it runs here and now, in an app
     context (and so a database session) of its own, even when called as the commit ends."""
     queue = app.extensions["jobs"]
-    if delay and not queue.huey.immediate:
+    if delay and not queue.immediate:
         queue.task.schedule((job_id,), delay=delay)
     else:
         queue.task(job_id)
@@ -149,7 +149,7 @@ def run(job_id: int) -> JobState | None:
     context = JobContext(job_id=job.id, params=dict(job.params or {}), started_by_id=job.started_by_id,
                          attempt=job.attempts, progress=_progress_writer(job.id), folder=output_folder(job.id))
     app = current_app._get_current_object()
-    inline = app.extensions["jobs"].huey.immediate
+    inline = app.extensions["jobs"].immediate
     log.info("job %s (%s) try %s started", job_id, job.kind, job.attempts)
     try:
         if registered is None:
