@@ -10,8 +10,11 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import BigInteger, DateTime, Engine, Integer, MetaData, Select, String, Text, event, func, select
+from sqlalchemy import (BigInteger, ColumnElement, DateTime, Engine, Integer, MetaData, Select, String, Text, event, func,
+                        select)
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Session
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Enum, TypeDecorator
 
 from .core.money import from_fen, to_fen
@@ -82,6 +85,30 @@ def paginate(query: Select, page: int | None, per_page: int, *, total: int | Non
     # supervisor's empty "my cases" tab would otherwise walk every open case looking for one
     items = list(db.session.scalars(query.limit(per_page).offset(offset))) if offset < (total or 0) else []
     return Page(items, total or 0, page, per_page)
+
+
+class unindexed(ColumnElement):  # noqa: N801 — read as SQL: WHERE +(…)
+    """A condition tested on each row that the query's other conditions read (a list of
+    ids), never used to choose an index: SQLite's unary plus, which it gives no index to
+    (its planner, knowing no row counts, takes an equality on an indexed column for a
+    handful of rows; ``likely()`` it sees through); elsewhere the condition as it is
+    (PostgreSQL's planner knows the row counts). No Boolean type: SQLite would get "… = 1"."""
+
+    inherit_cache = True
+    _traverse_internals = [("condition", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, condition):
+        self.condition = condition
+
+
+@compiles(unindexed)
+def _unindexed(element, compiler, **kw):
+    return f"({compiler.process(element.condition, **kw)})"
+
+
+@compiles(unindexed, "sqlite")
+def _unindexed_sqlite(element, compiler, **kw):
+    return f"+({compiler.process(element.condition, **kw)})"
 
 
 class UTCDateTime(TypeDecorator):

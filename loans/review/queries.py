@@ -22,7 +22,7 @@ from ..core.dates import WorkingCalendar
 from ..core.workflow import IN_REVIEW_STATUSES, LOAN_STATUSES, CaseStatus
 from ..db import Page, db, paginate
 from ..eligibility.models import EvidenceCheck
-from ..search.index import matching
+from ..search.index import narrowed
 from .models import CaseNote, InfoRequest
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
@@ -106,8 +106,11 @@ def _day_start(d: date) -> datetime:
     return datetime.combine(d, time.min, LOCAL_TZ).astimezone(timezone.utc)
 
 
-def _filtered(user, f: QueueFilters, *, with_status: bool = True):
-    query = visible_applications(user)
+def _filtered(user, f: QueueFilters, *, with_status: bool = True, also=()):
+    """The cases in ``user``'s scope matching the filters (and the tab's statuses unless not
+    ``with_status``) and the conditions ``also``, the search last (``narrowed`` takes all
+    the others as its scope)."""
+    query = visible_applications(user).where(*also)
     if with_status:
         query = query.where(_OpenCases() if VIEWS[f.view] is OPEN else LoanApplication.status.in_(VIEWS[f.view]))
         if f.view == "mine":
@@ -131,7 +134,7 @@ def _filtered(user, f: QueueFilters, *, with_status: bool = True):
         query = query.where(LoanApplication.amount <= f.amount_max)
     q = f.q.strip()
     if q:
-        query = query.where(matching(q, "application"))
+        query = narrowed(query, q, "application")
     return query
 
 
@@ -159,7 +162,7 @@ def queue_page(user, f: QueueFilters, page: int) -> tuple[Page, QueueCounts]:
     counts = _kept_counts(user, f) or _counted(user, f)
     # submitted_at is NULL only for drafts, which staff never see (saying so lets the
     # city-wide page read its index from the first submission on); id breaks ties
-    rows = paginate(_filtered(user, f).where(LoanApplication.submitted_at.is_not(None))
+    rows = paginate(_filtered(user, f, also=(LoanApplication.submitted_at.is_not(None),))
                     .options(load_only(*QUEUE_COLUMNS, raiseload=True)).order_by(order, LoanApplication.id),
                     page, PAGE_SIZE, total=counts.total(f.view, f.status))
     return rows, counts
@@ -170,7 +173,7 @@ def _counted(user, f: QueueFilters) -> QueueCounts:
     of an index on (…, status, officer ids), so the count reads the index alone, without a
     sort; the statuses staff see are named (rather than "not a draft") so that the city-wide
     count is index lookups, not a scan."""
-    counted = (_filtered(user, f, with_status=False).where(LoanApplication.status.in_(STAFF_STATUSES))
+    counted = (_filtered(user, f, with_status=False, also=(LoanApplication.status.in_(STAFF_STATUSES),))
                .with_only_columns(LoanApplication.status, func.count(), func.sum(case((_mine(user), 1), else_=0)))
                .group_by(LoanApplication.status).order_by(None))
     statuses: dict[str, int] = {}

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, and_, delete, event, func, insert, inspect, or_, select, true
+from sqlalchemy import ColumnElement, Select, and_, delete, event, func, insert, inspect, or_, select, true
 from sqlalchemy.orm import Session
 
-from ..db import db
+from ..db import db, unindexed
 from .models import SearchToken
 from .tokens import MAX_TOKEN, normalize, prefix_range, tokens_for
 
@@ -65,12 +65,33 @@ def matching(q: str, kind: str) -> ColumnElement[bool]:
     term = normalize(q)
     if not term:
         return true()
-    found = source.model.id.in_(_owners(source, term))
+    return _found(source, term, _owners(source, term))
+
+
+def _found(source: Source, term: str, owners) -> ColumnElement[bool]:
+    found = source.model.id.in_(owners)
     if len(term) <= MAX_TOKEN:
         return found
     # tokens are cut at MAX_TOKEN characters: check a longer term on the few rows found
     return and_(found, or_(*(func.lower(func.replace(column, " ", "")).contains(term, autoescape=True)
                              for column in source.columns())))
+
+
+def narrowed(query: Select, q: str, kind: str) -> Select:
+    """``query`` — ``select(model).where(scope and filters)`` of the kind's model, nothing
+    more — narrowed to the rows ``q`` finds (``matching``). When they are few (a list of
+    ids), the rows are read by id and the scope and filters tested on each (``unindexed``):
+    SQLite's planner, knowing no row counts, would otherwise walk an index of the scope (a
+    district's 15,000 cases) and test every entry against the list — 3 to 5 ms a query at
+    100,000 cases instead of 0.25 ms."""
+    source = SOURCES[kind]
+    term = normalize(q)
+    if not term:
+        return query
+    owners = _owners(source, term)
+    if isinstance(owners, list) and query.whereclause is not None:
+        query = select(source.model).where(unindexed(query.whereclause))
+    return query.where(_found(source, term, owners))
 
 
 def _owners(source: Source, term: str):

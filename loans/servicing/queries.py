@@ -16,7 +16,7 @@ from ..applications import services as application_services
 from ..core.workflow import ACTIVE_LOAN_STATUSES, CaseStatus
 from ..db import Page, db, paginate
 from ..provided import Provided
-from ..search.index import matching
+from ..search.index import narrowed
 from .models import FollowUpVisit, Loan, LoanEvent
 
 PAGE_SIZE = 25
@@ -105,7 +105,7 @@ def _filtered(user, f: LoanFilters, *, with_status: bool = True):
         query = query.where(Loan.status == f.status)
     q = f.q.strip()
     if q:
-        query = query.where(matching(q, "loan"))
+        query = narrowed(query, q, "loan")
     return query
 
 
