@@ -185,7 +185,9 @@ class Server:
         self.log = RESULTS / "gunicorn.log"
         gunicorn = Path(sys.executable).parent / "gunicorn"
         cmd = [str(gunicorn)] if gunicorn.exists() else [sys.executable, "-m", "gunicorn"]
-        self.cmd = cmd + ["-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
+        # the production settings (deploy/gunicorn.conf.py: its hooks), these options over them
+        self.cmd = cmd + ["--config", str(ROOT / "deploy" / "gunicorn.conf.py"),
+                          "-w", str(workers), "-k", "sync", "-b", f"127.0.0.1:{self.port}",
                           "--error-logfile", str(self.log), "--log-level", "warning", "bench.app:app"]
         env = {**os.environ, **env_for(url), "PYTHONPATH": str(ROOT)}
         self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=env, stdin=subprocess.DEVNULL,

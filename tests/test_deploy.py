@@ -92,3 +92,18 @@ def test_web_unit_runs_gunicorn_with_the_deploy_config():
     assert values["ProtectSystem"] == ["strict"] and values["NoNewPrivileges"] == ["yes"]
     assert "/var/lib/loans/instance" in values["ReadWritePaths"][0]
     assert (DEPLOY / "gunicorn.conf.py").is_file()
+
+
+def test_gunicorn_workers_freeze_the_objects_of_start_up():
+    """A full collection walked the ~150,000 objects of start-up: a 78 ms pause every few
+    hundred pages. Each worker freezes them once the app is loaded."""
+    import gc
+    import runpy
+
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    before = gc.get_freeze_count()
+    try:
+        settings["post_worker_init"](None)
+        assert gc.get_freeze_count() > before
+    finally:
+        gc.unfreeze()

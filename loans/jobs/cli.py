@@ -5,6 +5,7 @@ cut short is found by the reaper and run again). Not a unit of work: each job is
 """
 from __future__ import annotations
 
+import gc
 import logging
 
 import click
@@ -32,4 +33,5 @@ def worker_command(workers, no_periodic):
     # ledger import would wait that long before it starts).
     consumer = queue.huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic,
                                           check_worker_health=True, max_delay=1.0)
+    gc.freeze()  # start-up's objects live as long as the worker: no full collection walks them
     consumer.run()
