@@ -41,4 +41,5 @@ def post_worker_init(worker):
     under 1 ms)."""
     import gc
 
+    gc.collect()  # start-up's leftovers freed first: frozen, they would stay
     gc.freeze()

@@ -100,6 +100,10 @@ class unindexed(ColumnElement):  # noqa: N801 — read as SQL: WHERE +(…)
     def __init__(self, condition):
         self.condition = condition
 
+    @property
+    def _from_objects(self):  # the tables the condition names stay in the FROM clause
+        return self.condition._from_objects
+
 
 @compiles(unindexed)
 def _unindexed(element, compiler, **kw):

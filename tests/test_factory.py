@@ -213,8 +213,8 @@ def test_serving_never_loads_the_migration_tools_and_flask_db_still_migrates(tmp
 @pytest.mark.nodb
 def test_the_job_queue_is_set_up_when_first_used_not_when_the_app_is_built(tmp_path):
     """Importing Huey imports redis and psycopg (a quarter of a second of every start):
-    a server or a ``flask`` command that hands no job to the queue never loads them; the
-    first job handed over, or a worker, sets the queue up with its schedule."""
+    building the app (a server's start, a ``flask`` command) does not load them; the first
+    job handed over, a worker, or a look at the queue sets it up with its schedule."""
     env = {"LOANS_SECRET_KEY": "s" * 32, "LOANS_PERSONAL_DATA_KEY": "p" * 32,
            "LOANS_PUBLIC_BASE_URL": "https://loans.example.cn",
            "LOANS_SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'lazy.sqlite3'}"}

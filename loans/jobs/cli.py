@@ -33,5 +33,6 @@ def worker_command(workers, no_periodic):
     # ledger import would wait that long before it starts).
     consumer = queue.huey.create_consumer(workers=count, worker_type="thread", periodic=not no_periodic,
                                           check_worker_health=True, max_delay=1.0)
-    gc.freeze()  # start-up's objects live as long as the worker: no full collection walks them
+    gc.collect()  # start-up's leftovers freed, the rest lives as long as the worker:
+    gc.freeze()   # frozen, no full collection walks it again
     consumer.run()

@@ -32,14 +32,15 @@ QUEUE_FILE = "jobs-queue.sqlite3"
 
 
 class Queue:
-    """The app's job queue (``app.extensions["jobs"]``). Huey is set up when a job is first
-    handed to it or a worker starts, not when the app is built: importing it imports redis
-    and psycopg (``huey.storage`` tries both), a quarter of a second of every process's
-    start — a ``flask`` command or a server that submits no job never pays it."""
+    """The app's job queue (``app.extensions["jobs"]``). Huey is set up when first needed —
+    a job handed over, a worker started, /metrics or /healthz reading the queue — not when
+    the app is built: importing it imports redis and psycopg (``huey.storage`` tries both),
+    a quarter of a second that a ``flask`` command submitting no job never pays and that a
+    server pays after it has started, not before."""
 
     def __init__(self, app: Flask):
         self.app = app
-        # what huey.immediate will be (build_huey), known without Huey
+        # jobs run inline, when their unit of work ends (tests); Huey is built with it
         self.immediate = bool(app.config.get("JOBS_IMMEDIATE"))
         self._built: tuple | None = None
         self._lock = threading.Lock()
@@ -58,7 +59,7 @@ class Queue:
         if built is None:
             with self._lock:
                 if self._built is None:
-                    self._built = _setup_huey(self.app)
+                    self._built = _setup_huey(self.app, self.immediate)
                 built = self._built
         return built
 
@@ -105,10 +106,9 @@ def instance_sqlite_storage() -> type:
     return InstanceSqliteStorage
 
 
-def build_huey(app: Flask) -> "Huey":
+def build_huey(app: Flask, immediate: bool) -> "Huey":
     from huey import Huey, RedisHuey
 
-    immediate = bool(app.config.get("JOBS_IMMEDIATE"))
     redis_url = app.config.get("REDIS_URL")
     if redis_url and not immediate:
         return RedisHuey("loans", url=redis_url, utc=True)
@@ -135,11 +135,11 @@ def init_app(app: Flask) -> None:
     operations.provide_queue(app, depth=lambda: _depth(queue), check=lambda: _check(queue))
 
 
-def _setup_huey(app: Flask) -> tuple:
+def _setup_huey(app: Flask, immediate: bool) -> tuple:
     """(Huey, its run_job task), with the reaper, the schedule and the start-up checks."""
     from huey import crontab
 
-    huey = build_huey(app)
+    huey = build_huey(app, immediate)
 
     @huey.task(name="loans.run_job")
     def run_job(job_id: int):

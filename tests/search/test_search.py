@@ -191,3 +191,19 @@ def test_a_bank_search_finding_few_loans_reads_them_by_id_within_the_bank(add_lo
             plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
                 f"EXPLAIN QUERY PLAN {statement}", parameters))
             assert "USING INTEGER PRIMARY KEY" in plan, plan
+
+
+def test_narrowing_refuses_a_select_it_would_lose_parts_of(app):
+    """``narrowed`` rebuilds the select from its WHERE when it reads the found rows by id:
+    given an order, options, a join or other columns it would drop them, so it refuses."""
+    from sqlalchemy.orm import load_only
+
+    from loans.applications.models import LoanApplication
+    from loans.search.index import narrowed
+
+    plain = select(LoanApplication).where(LoanApplication.district_code == "431002")
+    assert narrowed(plain, "", "application") is plain
+    for other in (plain.order_by(LoanApplication.id), plain.options(load_only(LoanApplication.id)),
+                  plain.limit(5), plain.join(LoanApplication.applicant), select(LoanApplication.id)):
+        with pytest.raises(ValueError):
+            narrowed(other, "wangwei", "application")
