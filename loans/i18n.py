@@ -9,6 +9,8 @@ from flask import current_app, has_request_context, request, session
 from flask.globals import _cv_app
 import flask_babel
 from flask_babel import Domain, get_locale, get_translations
+from jinja2 import pass_eval_context
+from markupsafe import Markup
 from wtforms.i18n import messages_path
 
 from .core.dates import chinese_date, quarter_name
@@ -52,7 +54,31 @@ def init_app(app) -> None:
         npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # The template's _(), gettext() and ngettext() themselves, doing what Jinja's newstyle
+    # wrappers do in one call instead of three (each through Context.call): 8 → 3 µs a
+    # message, a few hundred messages a page.
+    app.jinja_env.globals.update(_=_template_gettext, gettext=_template_gettext, ngettext=_template_ngettext)
     app.before_request(_form_messages_in_our_words)
+
+
+@pass_eval_context
+def _template_gettext(eval_ctx, string: str, /, **variables):
+    """Jinja's newstyle gettext: the translation, Markup in an autoescaped template, always
+    formatted with ``variables`` (which autoescaping escapes)."""
+    translated = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
+
+
+@pass_eval_context
+def _template_ngettext(eval_ctx, singular: str, plural: str, num, /, **variables):
+    """Jinja's newstyle ngettext: as ``_template_gettext``, ``num`` also given as ``%(num)``."""
+    variables.setdefault("num", num)
+    translated = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        translated = Markup(translated)
+    return translated % variables
 
 
 def request_translations():
