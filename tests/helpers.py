@@ -102,3 +102,29 @@ def client_for(app, user):
     response = login(c, user, PASSWORD)
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     return c
+
+
+def drop_database(server_url: str, name: str, *, tries: int = 40) -> None:
+    """``DROP DATABASE … WITH (FORCE)`` on the PostgreSQL server of ``server_url``, again
+    for a while if it is refused. After a test filled the database an autovacuum worker may
+    be analysing it, and FORCE refuses to end a process of no role loans_ci belongs to
+    ("must be a member of the role whose process is being terminated", PostgreSQL 15); a
+    plain DROP, tried every other time, asks autovacuum to stop and waits for it."""
+    import time
+
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        for attempt in range(tries):
+            force = " WITH (FORCE)" if attempt % 2 == 0 else ""
+            try:
+                with engine.connect() as connection:
+                    connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}"{force}')
+                return
+            except sa.exc.DBAPIError:
+                if attempt == tries - 1:
+                    raise
+                time.sleep(0.25)
+    finally:
+        engine.dispose()

@@ -26,6 +26,7 @@ from loans.backup.services import (MANIFEST, create_backup, database_facts, prun
 from loans.db import db
 from tests.audit.test_chain import guard_lifted
 from tests.conftest import BASE_CONFIG, PG_URL
+from tests.helpers import drop_database
 from tests.test_instance_folder import TINY_PDF
 
 KEYS = (BASE_CONFIG["SECRET_KEY"], BASE_CONFIG["PERSONAL_DATA_KEY"])
@@ -98,14 +99,15 @@ def fresh_target(tmp_path, monkeypatch):
     assert Path(target.config["UPLOAD_FOLDER"]) == tmp_path / "fresh-instance" / "uploads"
     try:
         with target.app_context():
-            yield target
-            db.session.remove()
-            db.engine.dispose()
+            try:
+                yield target
+            finally:  # also when the test failed: the pool's connections would hold the database
+                db.session.remove()
+                db.engine.dispose()
     finally:
         if name:
-            with admin.connect() as connection:
-                connection.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             admin.dispose()
+            drop_database(PG_URL, name)
 
 
 def members(archive: Path) -> dict[str, bytes]:

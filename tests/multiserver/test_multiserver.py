@@ -36,7 +36,7 @@ from urllib.parse import urlencode
 import pytest
 
 from tests.conftest import BASE_CONFIG, ROOT, csrf_token
-from tests.helpers import PASSWORD, text
+from tests.helpers import PASSWORD, drop_database, text
 
 pytestmark = [
     pytest.mark.multiserver,
@@ -335,7 +335,7 @@ def cluster(tmp_path_factory):
             process.stop()
         if engine is not None:
             engine.dispose()
-        _admin_run(base_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        drop_database(base_url, name)
         redis.Redis.from_url(REDIS_URL).flushdb()
 
 
