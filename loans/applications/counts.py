@@ -129,7 +129,7 @@ def rebuild(connection) -> int:
 
 
 def fold(connection) -> int:
-    """Replace the rows by one per district and status; how many rows there were. The rows
+    """Replace the rows by one per district, status and user; how many rows there were. The rows
     summed are exactly those deleted (``DELETE … RETURNING``), so a change committed by
     another transaction meanwhile is neither lost nor counted twice."""
     rows = connection.execute(delete(CaseCount).returning(CaseCount.district_code, CaseCount.status,

@@ -31,4 +31,4 @@ def rebuild_counts_command():
     from ..db import db
 
     rows = rebuild(db.session.connection())
-    click.echo(f"case counts rebuilt: {rows} district and status pairs")
+    click.echo(f"case counts rebuilt: {rows} rows (district, status, and the staff member for 'my cases')")

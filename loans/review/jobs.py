@@ -32,7 +32,7 @@ def _folded(params, result):
 
 @job_kind("case_counts_fold", _l("Fold the queue's case counts"), attempts=3, manual=True, result_messages=_folded)
 def case_counts_fold(context: JobContext) -> dict:
-    """The day's ±1 rows of ``case_counts`` become one row per district and status."""
+    """The day's ±1 rows of ``case_counts`` become one row per district, status and user."""
     from ..applications.counts import fold
     from ..db import db
 

@@ -66,7 +66,8 @@ def home():
     # a bank's cases to contract head the first page of the plain list; a later page or a
     # search only says how many there are and links there (awaiting None: the loans were asked for)
     awaiting, awaiting_total = None, 0
-    if current_user.role == BANK and listed.page == 1 and not request.args.get("status") and not request.args.get("q"):
+    asked = request.args.get("status") or (request.args.get("q") or "").strip()  # even a refused filter
+    if current_user.role == BANK and listed.page == 1 and not asked:
         awaiting, awaiting_total = queries.awaiting_contract(current_user, columns=queries.AWAITING_COLUMNS)
     elif current_user.role == BANK:
         awaiting_total = queries.awaiting_count(current_user)
