@@ -10,31 +10,33 @@ from pathlib import Path
 from flask import Flask
 
 from .config import DEFAULTS, ConfigError, check_required
+from .garbage import collector_paused
 from .unit_of_work import UnitOfWorkFlask
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    app = UnitOfWorkFlask(
-        __name__,
-        instance_path=instance_path(),
-        instance_relative_config=True,
-        template_folder=str(ROOT / "templates"),
-        static_folder=str(ROOT / "static"),
-    )
-    configure(app, test_config)
-    register_operations(app)
-    register_extensions(app)
-    register_jobs(app)
-    check_personal_data_key(app)
-    register_security(app)
-    register_i18n(app)
-    register_blueprints(app)
-    register_template_helpers(app)
-    register_error_handlers(app)
-    register_cli(app)
-    return app
+    with collector_paused():  # objects made to be kept: no collector passes over them (loans.garbage)
+        app = UnitOfWorkFlask(
+            __name__,
+            instance_path=instance_path(),
+            instance_relative_config=True,
+            template_folder=str(ROOT / "templates"),
+            static_folder=str(ROOT / "static"),
+        )
+        configure(app, test_config)
+        register_operations(app)
+        register_extensions(app)
+        register_jobs(app)
+        check_personal_data_key(app)
+        register_security(app)
+        register_i18n(app)
+        register_blueprints(app)
+        register_template_helpers(app)
+        register_error_handlers(app)
+        register_cli(app)
+        return app
 
 
 def instance_path() -> str:

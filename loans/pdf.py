@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
+from .garbage import collector_paused
+
 # The issuing bureau, as printed on letters and statements.
 BUREAU = {"zh": "郴州市人力资源和社会保障局", "en": "Chenzhou Human Resources and Social Security Bureau"}
 
@@ -186,6 +188,7 @@ def html_to_pdf(html: str, font: CJKFont, identifier: bytes) -> bytes:
     from .lang_parts import mark_chinese_parts
 
     static = Path(current_app.static_folder)
-    document = HTML(string=mark_chinese_parts(html), base_url=static.resolve().as_uri() + "/",
-                    url_fetcher=url_fetcher_for(static, font))
-    return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=identifier)
+    with collector_paused():  # WeasyPrint's layout objects: no collector passes over them (loans.garbage)
+        document = HTML(string=mark_chinese_parts(html), base_url=static.resolve().as_uri() + "/",
+                        url_fetcher=url_fetcher_for(static, font))
+        return document.write_pdf(font_config=FontConfiguration(), pdf_identifier=identifier)

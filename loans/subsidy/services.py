@@ -27,6 +27,7 @@ from ..core.policy import lpr_fixing_on, max_amount, max_term, policy_in_force, 
 from ..core.subsidy import LoanFacts, amount_for, period_subsidy, period_sums_fen, rate_fraction
 from ..core.workflow import CaseStatus, Role
 from ..db import Rate, db, local_today, utcnow
+from ..garbage import collector_paused
 from ..i18n import period_name, prose_date
 from ..policy.queries import lpr_fixings, policies
 from ..policy.models import Bank, District
@@ -527,36 +528,37 @@ def compute_period_subsidy(period: str, actor, *, today: date | None = None, ban
     ``_period_adjustments``). Drafts are recomputed in place, lines and adjustments;
     reviewed, approved and paid statements are frozen and reported as skipped. Only after
     the period's last day (Beijing time)."""
-    code, start, end = computable_period(period, today or local_today())
-    result = ComputeResult(code, start, end)
-    codes = list(bank_codes) if bank_codes is not None else list(
-        db.session.scalars(select(Bank.code).order_by(Bank.code)))
-    # Frozen banks first: their loans need no computing.
-    statements = {bank: current_statement(code, bank) for bank in codes}
-    open_banks = [b for b in codes if statements[b] is None or statements[b].status not in FROZEN_STATUSES]
-    rules = _Rules.load(start, end)
-    lines = _period_lines(start, end, open_banks, result, rules, progress) if open_banks else {}
-    adjustments = _period_adjustments(code, open_banks, rules) if open_banks else {}
-    for bank in codes:
-        statement = statements[bank]
-        if statement is not None and statement.status in FROZEN_STATUSES:
+    with collector_paused():  # 100,000 loans' rows: no collector passes over them (loans.garbage)
+        code, start, end = computable_period(period, today or local_today())
+        result = ComputeResult(code, start, end)
+        codes = list(bank_codes) if bank_codes is not None else list(
+            db.session.scalars(select(Bank.code).order_by(Bank.code)))
+        # Frozen banks first: their loans need no computing.
+        statements = {bank: current_statement(code, bank) for bank in codes}
+        open_banks = [b for b in codes if statements[b] is None or statements[b].status not in FROZEN_STATUSES]
+        rules = _Rules.load(start, end)
+        lines = _period_lines(start, end, open_banks, result, rules, progress) if open_banks else {}
+        adjustments = _period_adjustments(code, open_banks, rules) if open_banks else {}
+        for bank in codes:
+            statement = statements[bank]
+            if statement is not None and statement.status in FROZEN_STATUSES:
+                result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
+                                               statement.total, computed=False))
+                continue
+            if statement is None:
+                statement = SubsidyStatement(period=code, bank_code=bank, version=1, status=StatementStatus.draft)
+                db.session.add(statement)
+                try:
+                    db.session.flush()
+                except IntegrityError:
+                    raise ConcurrentChange(_l("Someone else is computing this period right now. "
+                                              "Nothing was changed; try again in a moment.")) from None
+            else:
+                _guard(statement, (StatementStatus.draft,))
+            _store_lines(statement, lines.get(bank, []), adjustments.get(bank, []), actor)
             result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
-                                           statement.total, computed=False))
-            continue
-        if statement is None:
-            statement = SubsidyStatement(period=code, bank_code=bank, version=1, status=StatementStatus.draft)
-            db.session.add(statement)
-            try:
-                db.session.flush()
-            except IntegrityError:
-                raise ConcurrentChange(_l("Someone else is computing this period right now. "
-                                          "Nothing was changed; try again in a moment.")) from None
-        else:
-            _guard(statement, (StatementStatus.draft,))
-        _store_lines(statement, lines.get(bank, []), adjustments.get(bank, []), actor)
-        result.banks.append(BankResult(bank, statement.version, statement.status, statement.line_count,
-                                       statement.total, computed=True, adjustment_count=statement.adjustment_count,
-                                       adjustments_total=statement.adjustments_total))
+                                           statement.total, computed=True, adjustment_count=statement.adjustment_count,
+                                           adjustments_total=statement.adjustments_total))
     notices.awaiting_review(code, [b for b in result.banks if b.computed])
     return result
 

@@ -1,0 +1,40 @@
+"""The cyclic garbage collector, held off during bounded bulk work.
+
+A period's subsidy (100,000 loans), a statement PDF (WeasyPrint's layout objects) or the
+app's own creation allocates far more objects than it frees: the collector runs a young
+pass every 700 allocations and, as the survivors pile up, full passes over every object of
+the process — measured, 0.3 s of a period's 2.1 s, ~0.1 s of a 1.1 s PDF and 0.05 s of
+``create_app``'s 0.45 s. Inside
+``collector_paused()`` it does not run; the work's cyclic garbage (little: their objects
+are either kept or freed by reference counting) waits for the first pass after it.
+
+The collector is one per process: with threads, it runs again when the last of them
+leaves; it is never switched on here if it was off before the first one entered (a
+server that turned it off keeps it off)."""
+from __future__ import annotations
+
+import gc
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+_lock = threading.Lock()
+_inside = 0
+_was_enabled = False
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    global _inside, _was_enabled
+    with _lock:
+        if _inside == 0:
+            _was_enabled = gc.isenabled()
+            gc.disable()
+        _inside += 1
+    try:
+        yield
+    finally:
+        with _lock:
+            _inside -= 1
+            if _inside == 0 and _was_enabled:
+                gc.enable()

@@ -1,0 +1,110 @@
+"""The garbage collector held off during bulk work (loans.garbage): a period's subsidy and
+a PDF run without its passes, and it always comes back as it was."""
+from __future__ import annotations
+
+import gc
+import threading
+
+import pytest
+
+from loans.garbage import collector_paused
+
+
+@pytest.fixture(autouse=True)
+def _collector_on():
+    was = gc.isenabled()
+    gc.enable()
+    yield
+    (gc.enable if was else gc.disable)()
+
+
+def test_off_inside_on_after_even_when_the_work_fails():
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+    with pytest.raises(RuntimeError), collector_paused():
+        raise RuntimeError("the work failed")
+    assert gc.isenabled()
+
+
+def test_nested_work_keeps_it_off_until_the_outermost_ends():
+    with collector_paused():
+        with collector_paused():
+            assert not gc.isenabled()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_a_process_that_turned_it_off_keeps_it_off():
+    gc.disable()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert not gc.isenabled()
+
+
+def test_threads_it_comes_back_when_the_last_one_leaves():
+    first_inside, second_inside, first_may_leave = threading.Event(), threading.Event(), threading.Event()
+    seen = {}
+
+    def first():
+        with collector_paused():
+            first_inside.set()
+            first_may_leave.wait(5)
+        seen["after first"] = gc.isenabled()
+        second_done.wait(5)
+
+    def second():
+        first_inside.wait(5)
+        with collector_paused():
+            second_inside.set()
+            first_may_leave.set()
+            threads[0].join(5)  # the first has left; we are still inside
+            seen["second still inside"] = gc.isenabled()
+        second_done.set()
+
+    second_done = threading.Event()
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(10)
+    assert seen == {"after first": False, "second still inside": False}
+    assert gc.isenabled()
+
+
+def test_a_period_is_computed_without_collector_passes(app, monkeypatch):
+    from loans.subsidy import services
+
+    states = []
+    real = services._Rules.load
+
+    def load(*args, **kwargs):
+        states.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(services._Rules, "load", load)
+    from datetime import date
+
+    services.compute_period_subsidy("2021Q3", None, today=date(2021, 10, 8))
+    assert states == [False]
+    assert gc.isenabled()
+
+
+def test_a_pdf_is_laid_out_without_collector_passes(app, monkeypatch):
+    import weasyprint
+
+    from loans.pdf import html_to_pdf, letter_font_for
+
+    states = []
+    real = weasyprint.HTML.write_pdf
+
+    def write_pdf(self, *args, **kwargs):
+        states.append(gc.isenabled())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(weasyprint.HTML, "write_pdf", write_pdf)
+    with app.test_request_context():
+        data = html_to_pdf("<p>贴息 subsidy</p>", letter_font_for("贴息 subsidy"), b"test")
+    assert data.startswith(b"%PDF")
+    assert states == [False]
+    assert gc.isenabled()
