@@ -1,10 +1,10 @@
 """The cyclic garbage collector, held off during bounded bulk work.
 
-A period's subsidy (100,000 loans), a statement PDF (WeasyPrint's layout objects) or the
-app's own creation allocates far more objects than it frees: the collector runs a young
+A period's subsidy (100,000 loans), a ledger import, a statement PDF (WeasyPrint's layout
+objects) or the app's own creation allocates far more objects than it frees: the collector runs a young
 pass every 700 allocations and, as the survivors pile up, full passes over every object of
 the process — measured, 0.3 s of a period's 2.1 s, ~0.1 s of a 1.1 s PDF and 0.05 s of
-``create_app``'s 0.45 s. Inside
+``create_app``'s 0.45 s; a ledger re-import of 100,000 unchanged loans 12.6 → 9.8 s. Inside
 ``collector_paused()`` it does not run; the work's cyclic garbage (little: their objects
 are either kept or freed by reference counting) waits for the first pass after it.
 

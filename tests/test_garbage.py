@@ -1,5 +1,5 @@
-"""The garbage collector held off during bulk work (loans.garbage): a period's subsidy and
-a PDF run without its passes, and it always comes back as it was."""
+"""The garbage collector held off during bulk work (loans.garbage): a period's subsidy, a
+ledger import and a PDF run without its passes, and it always comes back as it was."""
 from __future__ import annotations
 
 import gc
@@ -106,5 +106,24 @@ def test_a_pdf_is_laid_out_without_collector_passes(app, monkeypatch):
     with app.test_request_context():
         data = html_to_pdf("<p>贴息 subsidy</p>", letter_font_for("贴息 subsidy"), b"test")
     assert data.startswith(b"%PDF")
+    assert states == [False]
+    assert gc.isenabled()
+
+
+def test_a_ledger_import_runs_without_collector_passes(app, monkeypatch):
+    from loans.ledger import runner
+    from loans.ledger.parsing import SourceFile
+
+    states = []
+    real = runner.run_import
+
+    def run_import(*args, **kwargs):
+        states.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "run_import", run_import)
+    sources = [SourceFile("events.csv", b"loan_ref,date,kind,amount\n")]
+    with app.app_context():
+        runner.execute(runner.start(sources), sources)
     assert states == [False]
     assert gc.isenabled()

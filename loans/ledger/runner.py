@@ -19,6 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import IntegrityError
 
 from ..db import db
+from ..garbage import collector_paused
 from ..unit_of_work import beside_the_unit_of_work, unit_of_work
 from .parsing import Problem, SourceFile
 from .services import ImportResult, LedgerRefused, Progress, begin_import, mark_failed, run_import, set_progress
@@ -55,7 +56,8 @@ def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
     try:
         with _one_run_here(), unit_of_work():  # committed before another run may start here
             batch = db.session.get(LedgerImport, batch_id)
-            result = run_import(batch, sources, actor=actor, progress=progress)
+            with collector_paused():  # rows parsed and kept until written: no collector passes (loans.garbage)
+                result = run_import(batch, sources, actor=actor, progress=progress)
         _refresh_statistics(result)
         return result, None
     except LedgerRefused as exc:
