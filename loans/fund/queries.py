@@ -123,9 +123,15 @@ def fund_params(on: date) -> rules.FundParams:
     return rules.fund_params_of(policy) if policy is not None else rules.SEED_FUND_PARAMS
 
 
-def leverage_limit(year: int) -> Decimal:
-    """Year Y's limit: from Y−1's repayment rate at maturity, with the version in force on 1 January of Y."""
-    return rules.leverage_limit(repayment_rate_at_maturity(year - 1), fund_params(date(year, 1, 1)))
+_READ = object()
+
+
+def leverage_limit(year: int, repayment_rate: Decimal | None | object = _READ) -> Decimal:
+    """Year Y's limit: from Y−1's repayment rate at maturity (read here unless the caller
+    already has it), with the version in force on 1 January of Y."""
+    if repayment_rate is _READ:
+        repayment_rate = repayment_rate_at_maturity(year - 1)
+    return rules.leverage_limit(repayment_rate, fund_params(date(year, 1, 1)))
 
 
 def undrawn_approvals() -> Decimal:

@@ -108,13 +108,26 @@ def _month(column):
     return func.extract("month", column)
 
 
-def _issued_rows(f: ReportFilters):
+# The figures of the range's whole months, read from the rollups in one query:
+# [loans issued, partners, jobs declared, jobs verified, disbursed fen, subsidy paid fen]
+_WHOLE_MONTH_FIELDS = ("loans_issued", "partners", "jobs_declared", "jobs_verified", "disbursed_fen",
+                       "subsidy_paid_fen")
+
+
+def _whole_months(f: ReportFilters) -> dict[tuple, list[int]]:
+    """{(district, loan type, year, month): the ``_WHOLE_MONTH_FIELDS`` sums} over the whole
+    months of the range: one read of the rollups for the issued, disbursed and subsidy
+    figures (three scans of the same rows were half a report's SQL)."""
+    return rollups.month_sums(f.start, f.end, ("district_code", "loan_type"), _rollup_filters(f),
+                              _WHOLE_MONTH_FIELDS, by_month=True)
+
+
+def _issued_rows(f: ReportFilters, whole: dict[tuple, list[int]]):
     """(district, loan type, year, month, loans, Σ partners, Σ jobs declared, Σ jobs verified)
-    over loans first disbursed in the range: whole months from the monthly rollups, the
-    partial ones at either end from the loans."""
-    rows = [(district, loan_type, year, month, *sums) for (district, loan_type, year, month), sums
-            in rollups.month_sums(f.start, f.end, ("district_code", "loan_type"), _rollup_filters(f),
-                                  ("loans_issued", "partners", "jobs_declared", "jobs_verified"), by_month=True).items()]
+    over loans first disbursed in the range: whole months from the monthly rollups
+    (``_whole_months``), the partial ones at either end from the loans."""
+    rows = [(district, loan_type, year, month, *sums[:4]) for (district, loan_type, year, month), sums
+            in whole.items()]
     for start, end in rollups.partial_ranges(f.start, f.end):
         rows += _issued_rows_between(f, start, end)
     return rows
@@ -144,11 +157,17 @@ def _rollup_filters(f: ReportFilters) -> dict[str, str]:
     return {"district_code": f.district, "key_group_code": f.key_group, "bank_code": f.bank, "loan_type": f.loan_type}
 
 
-def _disbursed_rows(f: ReportFilters):
+def _disbursed_rows(f: ReportFilters, whole: dict[tuple, list[int]]):
     """(district, year, month, Σ disbursed fen) of every disbursement dated in the range:
-    whole months from the monthly rollups, the partial ones at either end from the events."""
-    return [(district, year, month, disbursed) for (district, year, month), (disbursed, _repaid)
-            in rollups.flows(f.start, f.end, ("district_code",), _rollup_filters(f), by_month=True).items()]
+    whole months from the monthly rollups (``_whole_months``), the partial ones at either end
+    from the events."""
+    disbursed: dict[tuple, int] = {}
+    for (district, _loan_type, year, month), sums in whole.items():
+        disbursed[district, year, month] = disbursed.get((district, year, month), 0) + sums[4]
+    for key, (fen, _repaid) in rollups.partial_flows(f.start, f.end, ("district_code",), _rollup_filters(f),
+                                                     by_month=True).items():
+        disbursed[key] = disbursed.get(key, 0) + fen
+    return [(district, year, month, fen) for (district, year, month), fen in disbursed.items()]
 
 
 def _balance_rows(f: ReportFilters):
@@ -171,12 +190,14 @@ def _paid_statements(f: ReportFilters, start: date | None = None, end: date | No
     return conditions
 
 
-def _subsidy_line_rows(f: ReportFilters):
+def _subsidy_line_rows(f: ReportFilters, whole: dict[tuple, list[int]]):
     """(district, Σ subsidy fen) of the lines and adjustments (SPEC §13) of paid statements
     whose loans match: together they add up to the statements' totals. Whole months of
-    payments from the monthly rollups, the partial ones at either end from the lines."""
-    rows: dict[str, int] = {district: sums[0] for (district,), sums in rollups.month_sums(
-        f.start, f.end, ("district_code",), _rollup_filters(f), ("subsidy_paid_fen",)).items()}
+    payments from the monthly rollups (``_whole_months``), the partial ones at either end
+    from the lines."""
+    rows: dict[str, int] = {}
+    for (district, _loan_type, _year, _month), sums in whole.items():
+        rows[district] = rows.get(district, 0) + sums[5]
     for start, end in rollups.partial_ranges(f.start, f.end):
         for district, fen in _subsidy_line_rows_between(f, start, end):
             rows[district] = rows.get(district, 0) + fen
@@ -211,16 +232,17 @@ def programme_report(f: ReportFilters) -> Report:
         raise ValueError("the range ends before it starts")
     issued: dict[str, list] = {}
     monthly: dict[tuple[int, int], list[int]] = {}
-    for district, loan_type, year, month, loans, partners, declared, verified in _issued_rows(f):
+    whole = _whole_months(f)
+    for district, loan_type, year, month, loans, partners, declared, verified in _issued_rows(f, whole):
         issued.setdefault(district, []).append(
             (loan_type, _int(loans), _int(partners), _int(declared), _int(verified)))
         monthly.setdefault((int(year), int(month)), [0, 0])[0] += _int(loans)
     disbursed: dict[str, int] = {}
-    for district, year, month, fen in _disbursed_rows(f):
+    for district, year, month, fen in _disbursed_rows(f, whole):
         disbursed[district] = disbursed.get(district, 0) + _int(fen)
         monthly.setdefault((int(year), int(month)), [0, 0])[1] += _int(fen)
     balances = {district: (_int(out), _int(over)) for district, out, over in _balance_rows(f)}
-    subsidy = {district: _int(fen) for district, fen in _subsidy_line_rows(f)}
+    subsidy = {district: _int(fen) for district, fen in _subsidy_line_rows(f, whole)}
 
     by_district = []
     for district in districts(f.district):
@@ -279,10 +301,13 @@ def fund_figures(f: ReportFilters, *, rates: bool = False) -> FundFigures:
     balance = fund_queries.fund_balance(f.end)
     outstanding = (sum((g.outstanding_principal for g in groups[0].values()), fund_queries.ZERO) if groups
                    else fund_queries.guaranteed_outstanding(f.end))  # the same sum, read once
+    # the limit follows the year before's repayment rate, which the report shows too: read once
+    repayment_rate = fund_queries.repayment_rate_at_maturity(f.end.year - 1)
     return FundFigures(
         end=f.end, fund_balance=balance, guaranteed_outstanding=outstanding,
-        leverage=fund_rules.ratio(outstanding, balance), leverage_limit=fund_queries.leverage_limit(f.end.year),
-        repayment_rate_at_maturity=fund_queries.repayment_rate_at_maturity(f.end.year - 1),
+        leverage=fund_rules.ratio(outstanding, balance),
+        leverage_limit=fund_queries.leverage_limit(f.end.year, repayment_rate),
+        repayment_rate_at_maturity=repayment_rate,
         claims_paid=fund_queries.claims_paid(f.start, f.end), recoveries=fund_queries.recoveries(f.start, f.end),
         write_offs=fund_queries.write_offs(f.start, f.end),
         **(dict(zip(("by_bank", "by_district"), groups)) if groups else {}))

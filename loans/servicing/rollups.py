@@ -400,6 +400,19 @@ def flows(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, 
     either end from the events."""
     filters = {name: value for name, value in (filters or {}).items() if value}
     result = month_sums(start, end, group_by, filters, ("disbursed_fen", "repaid_fen"), by_month=by_month)
+    for key, (disbursed, repaid) in partial_flows(start, end, group_by, filters, by_month=by_month).items():
+        into = result.setdefault(key, [0, 0])
+        into[0] += disbursed
+        into[1] += repaid
+    return result
+
+
+def partial_flows(start: date, end: date, group_by: tuple[str, ...], filters: dict[str, str] | None = None,
+                  *, by_month: bool = False) -> dict[tuple, list[int]]:
+    """``flows`` of the days outside whole months only (``partial_ranges``), from the events:
+    for a caller that read the whole months' sums with other figures in one query."""
+    filters = {name: value for name, value in (filters or {}).items() if value}
+    result: dict[tuple, list[int]] = {}
 
     def add(key, values):
         into = result.setdefault(key, [0, 0])

@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, select
 from loans.core import rollups as rules
 from loans.db import db
 from loans.fund import queries as fund_queries
+from loans.reports.queries import ReportFilters, programme_report
 from loans.servicing import rollups
 from loans.servicing import services as servicing
 from loans.servicing.models import FollowUpVisit, Loan, LoanEvent
@@ -129,6 +130,20 @@ def test_a_report_mid_month_matches_the_loans(app, run_ledger):
             row = want.setdefault((e.loan.district_code, e.event_on.year, e.event_on.month), [0, 0])
             row[0 if e.kind == "disbursement" else 1] += int(e.amount * 100)
         assert got == want, (start, end)
+        # the report reads the whole months once for every figure and the rest from the events
+        report = programme_report(ReportFilters(start=start, end=end, district="", key_group="", bank="",
+                                                loan_type=""))
+        per_month, per_district, issued = {}, {}, {}
+        for (district, year, month), (disbursed, _repaid) in want.items():
+            per_month[year, month] = per_month.get((year, month), 0) + disbursed
+            per_district[district] = per_district.get(district, 0) + disbursed
+        for loan in db.session.scalars(select(Loan).where(Loan.first_disbursement_date.between(start, end))):
+            issued[loan.district_code] = issued.get(loan.district_code, 0) + 1
+        assert {(y, m): fen for y, m, _loans, fen in report.monthly if fen} == {
+            key: fen for key, fen in per_month.items() if fen}, (start, end)
+        assert {d.code: figures.loans_issued for d, figures in report.by_district if figures.loans_issued} == issued
+        assert {d.code: figures.amount_issued for d, figures in report.by_district if figures.amount_issued} == {
+            district: D(fen) / 100 for district, fen in per_district.items() if fen}
     # the repayment rate at maturity (SPEC §13) from the rollups' maturity months, against the loans
     matured = [loan for loan in db.session.scalars(select(Loan))
                if (loan.extended_maturity_date or loan.maturity_date).year == 2024]
