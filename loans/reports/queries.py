@@ -1,9 +1,11 @@
 """Reads for programme statistics (SPEC §8), summed in SQL.
 
-Seven queries whatever the data size (districts; loans issued; disbursements; balances;
-paid subsidy lines and adjustments; paid statement totals), each grouped by district — and the first two
-by month too, for the charts — so a report over 100,000 loans and their events moves a
-few hundred rows into Python. ``core.statistics`` defines the figures and does the rest.
+A handful of queries whatever the data size, so a report over 100,000 loans and their
+events moves a few hundred rows into Python: the districts; the monthly rollups' whole months
+of the range read once for loans issued, disbursements and subsidy paid (by district, loan
+type and month, for the tables and the charts); the balances on the last day; the paid
+statements' totals; and for a range that starts or ends inside a month, the loans, events
+and paid lines of those days. ``core.statistics`` defines the figures and does the rest.
 
 Filters (district, key group, bank, loan type) select *loans*; every figure is over the
 loans they select. Subsidy paid: with no district, key-group or loan-type filter it is

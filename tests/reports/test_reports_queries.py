@@ -156,7 +156,7 @@ def test_the_number_of_queries_does_not_grow_with_the_data(app):
                                      (date(2021, 6, 1), "overdue_start", None)],
                              visits=[(date(2021, 7, 1), 1, 1)])
     db.session.commit()
-    assert queries_for_report() == few <= 7  # districts, loans, disbursements, balances, lines, adjustments, totals
+    assert queries_for_report() == few <= 7  # districts, the rollups' whole months, balances, totals, partial months
 
 
 def test_subsidy_paid_by_district_counts_adjustments(app):
