@@ -5,7 +5,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 
-from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import ExactDecimal, Money, Rate, UTCDateTime, db, enum_type, utcnow
@@ -69,10 +69,17 @@ class SubsidyLine(db.Model):
     contract rate, for reconciliation."""
 
     __tablename__ = "subsidy_lines"
-    __table_args__ = (UniqueConstraint("statement_id", "loan_id"),)
+    __table_args__ = (
+        UniqueConstraint("statement_id", "loan_id"),
+        # a statement's page of lines in loan-ref order, and its policy versions, read from an
+        # index (a 15,000-line statement sorted them all: 2 ms for page 1, 9 for page 200, 4 for
+        # the versions); the unique constraint above serves what looks lines up by statement
+        Index("ix_subsidy_lines_statement_loan_ref", "statement_id", "loan_ref"),
+        Index("ix_subsidy_lines_statement_policy", "statement_id", "policy_code"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    statement_id: Mapped[int] = mapped_column(ForeignKey("subsidy_statements.id", ondelete="CASCADE"), index=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("subsidy_statements.id", ondelete="CASCADE"))
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     loan_ref: Mapped[str] = mapped_column(String(40))
     borrower_masked: Mapped[str] = mapped_column(String(60))

@@ -169,6 +169,27 @@ def test_lines_are_paginated_in_sql(app, add_loan, people):
     everything = text(finance.get(f"/subsidy/statements/{sid}?all=1").get_data(as_text=True))
     assert "P0000" in everything and "P0119" in everything
     assert finance.get(f"/subsidy/statements/{sid}?page=999999999").status_code == 200
+    # the page of lines and the policy versions are read in order from an index, not sorted:
+    # a 15,000-line statement sorted every line for each page (2 ms for page 1, 9 for page 200)
+    if db.engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        seen = []
+
+        def note(_conn, _cursor, statement, parameters, _context, _many):
+            seen.append((statement, parameters))
+
+        event.listen(db.engine, "before_cursor_execute", note)
+        try:
+            assert finance.get(f"/subsidy/statements/{sid}?page=3").status_code == 200
+        finally:
+            event.remove(db.engine, "before_cursor_execute", note)
+        lines_read = [(st, params) for st, params in seen if "FROM subsidy_lines" in st]
+        assert len(lines_read) == 2  # the page, the policy versions
+        for statement, parameters in lines_read:
+            plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
+                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            assert "TEMP B-TREE" not in plan and "ix_subsidy_lines_statement_" in plan, plan
 
 
 def claim_upload(client, statement_id, content: bytes, name="figures.csv"):
