@@ -128,3 +128,30 @@ def drop_database(server_url: str, name: str, *, tries: int = 40) -> None:
                 time.sleep(0.25)
     finally:
         engine.dispose()
+
+
+def statements_of(client, path: str) -> list[tuple[str, object]]:
+    """The SQL statements (with their parameters) that GET ``path`` runs; it must answer 200."""
+    from sqlalchemy import event
+
+    from loans.db import db
+
+    seen = []
+
+    def note(_conn, _cursor, statement, parameters, _context, _many):
+        seen.append((statement, parameters))
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        assert client.get(path).status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return seen
+
+
+def sqlite_plan(statement: str, parameters) -> str:
+    """SQLite's query plan of ``statement``, its steps on one line."""
+    from loans.db import db
+
+    return " ".join(row[3] for row in db.session.connection().exec_driver_sql(
+        f"EXPLAIN QUERY PLAN {statement}", parameters))

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 
 from loans.db import db
 from loans.search.models import SearchToken
+from tests.helpers import sqlite_plan, statements_of
 from tests.ledger.conftest import loan_row, loans_file
 
 
@@ -142,22 +143,6 @@ def test_reindex_rebuilds_exactly_the_incremental_tokens(cases, add_loan, runner
     assert db.session.scalar(select(func.count()).select_from(SearchToken).where(SearchToken.token == "stale")) == 0
 
 
-def _statements(client, path: str) -> list[tuple[str, object]]:
-    from sqlalchemy import event
-
-    seen = []
-
-    def note(_conn, _cursor, statement, parameters, _context, _many):
-        seen.append((statement, parameters))
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        assert client.get(path).status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return seen
-
-
 def test_a_search_finding_few_cases_reads_them_by_id_within_scope_and_filters(make_case, officer_client):
     """The cases a search finds are read by id and the district, tab and filters tested on
     each: SQLite's planner would otherwise walk the district's whole status index (15,000
@@ -167,13 +152,12 @@ def test_a_search_finding_few_cases_reads_them_by_id_within_scope_and_filters(ma
     assert queue_finds(officer_client, "wangwei", found) == {"submitted", "under_review"}
     page = officer_client.get("/review/", query_string={"q": "wangwei", "status": "under_review"}).get_data(True)
     assert f'/review/cases/{found["under_review"].id}"' in page and f'/review/cases/{found["submitted"].id}"' not in page
-    cases_read = [(s, p) for s, p in _statements(officer_client, "/review/?q=wangwei")
+    cases_read = [(s, p) for s, p in statements_of(officer_client, "/review/?q=wangwei")
                   if "FROM loan_applications" in s and "search_tokens" not in s]
     assert len(cases_read) == 2  # the counts and the page
     if db.engine.dialect.name == "sqlite":
         for statement, parameters in cases_read:
-            plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            plan = sqlite_plan(statement, parameters)
             assert "USING INTEGER PRIMARY KEY" in plan, plan
 
 
@@ -183,13 +167,12 @@ def test_a_bank_search_finding_few_loans_reads_them_by_id_within_the_bank(add_lo
     db.session.commit()
     client = as_user(bank_user)
     assert loans_found(client, "wangwei", ["BL-ours", "BL-theirs"]) == {"BL-ours"}
-    loans_read = [(s, p) for s, p in _statements(client, "/loans/?q=wangwei")
+    loans_read = [(s, p) for s, p in statements_of(client, "/loans/?q=wangwei")
                   if "FROM loans" in s and "search_tokens" not in s and "loan_applications" not in s]
     assert loans_read
     if db.engine.dialect.name == "sqlite":
         for statement, parameters in loans_read:
-            plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            plan = sqlite_plan(statement, parameters)
             assert "USING INTEGER PRIMARY KEY" in plan, plan
 
 

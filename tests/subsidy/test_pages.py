@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from tests.helpers import assert_refused_here, field_error, text
-from tests.helpers import client_for
+from tests.helpers import client_for, sqlite_plan, statements_of
 
 from .conftest import EXAMPLE_EXPORT
 
@@ -172,23 +172,11 @@ def test_lines_are_paginated_in_sql(app, add_loan, people):
     # the page of lines and the policy versions are read in order from an index, not sorted:
     # a 15,000-line statement sorted every line for each page (2 ms for page 1, 9 for page 200)
     if db.engine.dialect.name == "sqlite":
-        from sqlalchemy import event
-
-        seen = []
-
-        def note(_conn, _cursor, statement, parameters, _context, _many):
-            seen.append((statement, parameters))
-
-        event.listen(db.engine, "before_cursor_execute", note)
-        try:
-            assert finance.get(f"/subsidy/statements/{sid}?page=3").status_code == 200
-        finally:
-            event.remove(db.engine, "before_cursor_execute", note)
-        lines_read = [(st, params) for st, params in seen if "FROM subsidy_lines" in st]
+        lines_read = [(st, params) for st, params in statements_of(finance, f"/subsidy/statements/{sid}?page=3")
+                      if "FROM subsidy_lines" in st]
         assert len(lines_read) == 2  # the page, the policy versions
         for statement, parameters in lines_read:
-            plan = " ".join(row[3] for row in db.session.connection().exec_driver_sql(
-                f"EXPLAIN QUERY PLAN {statement}", parameters))
+            plan = sqlite_plan(statement, parameters)
             assert "TEMP B-TREE" not in plan and "ix_subsidy_lines_statement_" in plan, plan
 
 
