@@ -7,9 +7,22 @@ Chinese name also gives its pinyin and initials from each syllable on (王伟 �
 "wei", "ww", "w"), so 王伟, wangwei, wang wei, WangWei and ww all find 王伟."""
 from __future__ import annotations
 
+import os
 import unicodedata
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import combinations
+from pathlib import Path
 from typing import Iterable
+
+# pypinyin's phrase dictionary costs ~45 MB in every process that reads a name; names are
+# read with its single characters instead, and the few thousand words it reads otherwise
+# than character by character come from PHRASE_READINGS (tools/phrase_readings.py). Set
+# before pypinyin is first imported (its documented switches; an explicit setting wins).
+os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
+os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
+PHRASE_READINGS = Path(__file__).with_name("phrase_readings.txt")
+# A name with several such words gives at most this many spellings.
+MAX_SPELLINGS = 8
 
 
 # A token holds at most this many characters; a longer term is matched on its first
@@ -54,21 +67,88 @@ def _spellings(syllables: list[str]) -> set[str]:
     return found
 
 
+@cache
+def phrase_readings() -> dict[str, tuple[str, ...]]:
+    """{word: its syllables} for the words pypinyin reads otherwise than character by
+    character (长江 → chang jiang; 长 alone is zhang)."""
+    readings = {}
+    for line in PHRASE_READINGS.read_text(encoding="utf-8").splitlines():
+        if line and not line.startswith("#"):
+            word, syllables = line.split("\t")
+            readings[word] = tuple(syllables.split())
+    return readings
+
+
+def _han_runs(name: str) -> list[tuple[bool, str]]:
+    """``name`` cut into runs of Han characters and of anything else: [(is Han, run)]."""
+    runs: list[tuple[bool, str]] = []
+    for char in name:
+        han = _is_han(char)
+        if runs and runs[-1][0] == han:
+            runs[-1] = (han, runs[-1][1] + char)
+        else:
+            runs.append((han, char))
+    return runs
+
+
+def _word_readings(run: str, syllables: list[str]) -> list[list[str]]:
+    """The readings of a run of Han characters: each character's own (``syllables``) and,
+    for every choice of non-overlapping words of ``phrase_readings`` in it, those words'
+    readings instead — whichever words pypinyin's phrase dictionary would have cut the run
+    into, its reading is among them (at most ``MAX_SPELLINGS``)."""
+    words = phrase_readings()
+    longest = min(len(run), 10)
+    found = [(start, start + size, words[run[start:start + size]])
+             for start in range(len(run)) for size in range(2, longest + 1)
+             if run[start:start + size] in words]
+    spellings = [syllables]
+    for count in range(1, len(found) + 1):
+        for chosen in combinations(found, count):
+            if any(a[1] > b[0] for a, b in zip(chosen, chosen[1:])):
+                continue  # overlapping words
+            spelling = list(syllables)
+            for start, end, reading in chosen:
+                spelling[start:end] = reading
+            if spelling not in spellings:
+                spellings.append(spelling)
+            if len(spellings) >= MAX_SPELLINGS:
+                return spellings
+    return spellings
+
+
+def name_spellings(name: str) -> list[list[str]]:
+    """The pinyin spellings of a person's name, normalised syllables: character by character
+    first, then with the words of ``phrase_readings`` it holds read as words (李长江: lizhangjiang
+    and lichangjiang); runs of other characters (Latin letters, ·) stay as they are."""
+    from pypinyin import lazy_pinyin  # its single-character dictionary, ~12 MB (PYPINYIN_NO_PHRASES)
+
+    spellings: list[list[str]] = [[]]
+    for han, run in _han_runs(name):
+        if not han:
+            part = normalize(run)
+            readings = [[part] if part else []]
+        else:
+            syllables = [normalize(s) for s in lazy_pinyin(run, v_to_u=False)]
+            readings = _word_readings(run, syllables) if len(syllables) == len(run) else [syllables]
+        spellings = [head + tail for head in spellings for tail in readings][:MAX_SPELLINGS]
+    return [[s for s in spelling if s] for spelling in spellings]
+
+
 @lru_cache(maxsize=65536)
 def pinyin_tokens(name: str) -> frozenset[str]:
-    """Pinyin and initials tokens of a person's name (nothing if it has no Han character),
-    and those of its surname's reading as a surname where that differs (``SURNAME_READINGS``)."""
+    """Pinyin and initials tokens of a person's name (nothing if it has no Han character), of
+    each of its spellings (``name_spellings``), and those of its surname's reading as a
+    surname where that differs (``SURNAME_READINGS``)."""
     if not any(_is_han(c) for c in name):
         return frozenset()
-    from pypinyin import lazy_pinyin  # ~55 MB of dictionaries: only in processes that write names
-
-    syllables = [s for s in (normalize(part) for part in lazy_pinyin(name, v_to_u=False)) if s]
-    if not syllables:
-        return frozenset()
-    found = _spellings(syllables)
-    surname = SURNAME_READINGS.get(name[:1])
-    if surname and _is_han(name[:1]) and surname != syllables[0]:
-        found |= _spellings([surname, *syllables[1:]])
+    found: set[str] = set()
+    surname = SURNAME_READINGS.get(name[:1]) if _is_han(name[:1]) else None
+    for syllables in name_spellings(name):
+        if not syllables:
+            continue
+        found |= _spellings(syllables)
+        if surname and surname != syllables[0]:
+            found |= _spellings([surname, *syllables[1:]])
     return frozenset(found)
 
 

@@ -190,3 +190,30 @@ def test_narrowing_refuses_a_select_it_would_lose_parts_of(app):
                   plain.limit(5), plain.join(LoanApplication.applicant), select(LoanApplication.id)):
         with pytest.raises(ValueError):
             narrowed(other, "wangwei", "application")
+
+
+def test_migration_0030_gives_stored_names_their_other_reading(app, make_case, add_loan, officer_client):
+    """Tokens written before 0030 held one reading of a name (pypinyin's phrase dictionary:
+    李长江 lichangjiang); upgrading adds the other (lizhangjiang) and keeps every token."""
+    from tests.test_migrations import down_and_up
+
+    case = make_case(name="李长江", business="长江渔具")
+    loan = add_loan("MG-1", name="张重阳")
+    plain = make_case(name="王伟", business="伟业汽修店")
+    db.session.commit()
+    case_id, plain_id = case.id, plain.id
+    before = set(db.session.execute(select(SearchToken.kind, SearchToken.token, SearchToken.owner_id)).tuples())
+    older = {(1, case_id): ("lizhangjiang", "zhangjiang"), (2, loan.id): ("zhangzhongyang", "zhongyang")}
+    for (kind, owner_id), tokens in older.items():
+        db.session.execute(SearchToken.__table__.delete().where(SearchToken.kind == kind, SearchToken.owner_id == owner_id,
+                                                                SearchToken.token.in_(tokens)))
+    db.session.commit()
+    assert queue_finds(officer_client, "lizhangjiang", {"li": case}) == set()
+
+    down_and_up(app, "0029", lambda: None)
+    after = set(db.session.execute(select(SearchToken.kind, SearchToken.token, SearchToken.owner_id)).tuples())
+    assert after == before
+    assert tokens_of(plain_id, 1) >= {"wangwei", "ww"}
+    case = db.session.get(type(case), case_id)
+    assert queue_finds(officer_client, "lizhangjiang", {"li": case}) == {"li"}
+    assert queue_finds(officer_client, "lichangjiang", {"li": case}) == {"li"}

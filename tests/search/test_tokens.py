@@ -79,3 +79,65 @@ def test_long_values_give_tokens_of_at_most_max_token_characters():
 ])
 def test_prefix_range_is_the_next_code_point(term, low, high):
     assert prefix_range(term) == (low, high)
+
+
+@pytest.mark.parametrize("term, name, found", [
+    ("lichangjiang", "李长江", True),                 # a word read as a word (长江: chang jiang) …
+    ("lizhangjiang", "李长江", True),                 # … and character by character (长: zhang)
+    ("changjiang", "李长江", True),
+    ("zhangchongyang", "张重阳", True),
+    ("zhangzhongyang", "张重阳", True),
+    ("lcj", "李长江", True),
+    ("lzj", "李长江", True),
+    ("yuwei", "王伟", False),                        # a character's rare reading is not a spelling
+    ("ouyangzhaoyang", "欧阳朝阳", True),
+    ("ouyangchaoyang", "欧阳朝阳", True),
+])
+def test_a_name_holding_a_word_is_found_by_either_reading(term, name, found):
+    assert finds(term, [name]) is found
+
+
+def test_the_phrase_dictionarys_reading_of_a_name_is_always_one_of_its_spellings():
+    """Names are read without pypinyin's phrase dictionary (~45 MB); whatever that dictionary
+    reads a name as must still be a spelling of it. Checked against pypinyin with the whole
+    dictionary, in a process of its own, over common names and every word of the table as
+    a given name."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from bench.dataset import GIVEN, SURNAMES
+    from loans.search.tokens import name_spellings, phrase_readings
+
+    names = sorted({s + g for s in SURNAMES for g in GIVEN}
+                   | {SURNAMES[i % len(SURNAMES)] + word for i, word in enumerate(phrase_readings()) if len(word) <= 3}
+                   | {"欧阳朝阳", "单于长乐", "曾重阳", "阿卜杜拉·买买提", "王A伟"})
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYPINYIN_")}
+    script = ("import json, sys; from pypinyin import lazy_pinyin, constants; assert constants.PHRASES_DICT; "
+              "print(json.dumps([lazy_pinyin(n, v_to_u=False) for n in json.load(sys.stdin)]))")
+    done = subprocess.run([sys.executable, "-c", script], input=json.dumps(names), env=env, capture_output=True,
+                          text=True, check=True)
+    missed = [(name, whole) for name, whole in zip(names, json.loads(done.stdout))
+              if [s for s in map(normalize, whole) if s] not in name_spellings(normalize(name))]
+    assert len(names) > 2000 and not missed, missed[:10]
+
+
+def test_reading_a_name_leaves_the_phrase_dictionary_unloaded():
+    import subprocess
+    import sys
+
+    script = ("from loans.search.tokens import pinyin_tokens; assert 'lichangjiang' in pinyin_tokens('李长江'); "
+              "from pypinyin import constants; print(len(constants.PHRASES_DICT))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "0"
+
+
+def test_the_word_table_is_the_one_for_the_installed_pypinyin():
+    """tools/phrase_readings.py wrote it; after upgrading pypinyin, run it again."""
+    from importlib.metadata import version
+
+    from loans.search.tokens import PHRASE_READINGS
+
+    first = PHRASE_READINGS.read_text(encoding="utf-8").splitlines()[0]
+    assert first.startswith(f"# pypinyin {version('pypinyin')}:")
