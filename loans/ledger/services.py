@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 import sys
+from array import array
+from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -116,10 +118,82 @@ class _Event:
     amount: Decimal | None
     occurrence: int  # new rows: numbered when their loan is checked (``_number_occurrences``)
     table: int = -1  # which table of the run (a run may have two files of the same name)
+    index: int = -1  # new rows: its place in ``_NewEvents``
+
 
     @property
     def key(self):
         return (self.event_on, self.kind, self.amount, self.occurrence)
+
+
+class _NewEvents:
+    """The run's new events, held as columns (arrays) in file order rather than as one object
+    each — 280,000 ``_Event`` objects and their lists cost ~45 MB, these columns ~9 — and
+    given back as ``_Event`` objects one loan at a time (``of``), when its chunk is checked.
+    What the check finds to add is marked here too (``fresh``, ``occurrence``)."""
+
+    def __init__(self, files: list[str]):
+        self.files = files  # event table number → file name
+        self.refs: dict[str, int] = {}  # loan_ref → loan number
+        self.loan, self.row, self.day, self.amount = array("i"), array("i"), array("i"), array("i")
+        self.table, self.kind = array("h"), array("b")
+        self.amounts: list[Decimal | None] = [None]  # the run's Decimals (one per text) by number
+        self._amount_numbers: dict[int, int] = {}
+        self.dates: dict[int, date] = {}  # ordinal → the run's date object
+        self.order = self.loans_in_order = array("i")
+        self.fresh, self.occurrence = bytearray(), array("i")
+
+    def add(self, table: int, row: int, loan_ref: str, event_on: date, kind: str, amount: Decimal | None) -> None:
+        self.loan.append(self.refs.setdefault(loan_ref, len(self.refs)))
+        self.row.append(row)
+        self.table.append(table)
+        self.day.append(event_on.toordinal())
+        self.dates.setdefault(event_on.toordinal(), event_on)
+        self.kind.append(LEDGER_EVENT_KINDS.index(kind))
+        number = 0
+        if amount is not None:
+            number = self._amount_numbers.get(id(amount))
+            if number is None:
+                number = self._amount_numbers[id(amount)] = len(self.amounts)
+                self.amounts.append(amount)
+        self.amount.append(number)
+
+    def finish(self) -> _NewEvents:
+        """Group by loan (a stable sort: each loan's events stay in file order)."""
+        self.order = array("i", sorted(range(len(self.loan)), key=self.loan.__getitem__))
+        self.loans_in_order = array("i", (self.loan[i] for i in self.order))
+        self.fresh, self.occurrence = bytearray(len(self.loan)), array("i", bytes(4 * len(self.loan)))
+        return self
+
+    def __contains__(self, loan_ref: str) -> bool:
+        return loan_ref in self.refs
+
+    def __iter__(self):
+        return iter(self.refs)
+
+    def _places(self, loan_ref: str) -> array:
+        number = self.refs.get(loan_ref)
+        if number is None:
+            return array("i")
+        return self.order[bisect_left(self.loans_in_order, number):bisect_right(self.loans_in_order, number)]
+
+    def of(self, loan_ref: str) -> list[_Event]:
+        """The loan's new events, in file order (occurrences not numbered yet)."""
+        return [_Event(self.files[self.table[i]], self.row[i], loan_ref, self.dates[self.day[i]],
+                       LEDGER_EVENT_KINDS[self.kind[i]], self.amounts[self.amount[i]], 0, self.table[i], i)
+                for i in self._places(loan_ref)]
+
+    def keep(self, event: _Event) -> None:
+        """``event`` (of ``of``) is to be added, with its occurrence number."""
+        self.fresh[event.index] = 1
+        self.occurrence[event.index] = event.occurrence
+
+    def kept(self, loan_ref: str):
+        """(date, kind, amount, occurrence) of the loan's events to add, in file order."""
+        for i in self._places(loan_ref):
+            if self.fresh[i]:
+                yield (self.dates[self.day[i]], LEDGER_EVENT_KINDS[self.kind[i]], self.amounts[self.amount[i]],
+                       self.occurrence[i])
 
 
 @dataclass
@@ -570,7 +644,6 @@ def run_import(batch: LedgerImport, sources: list[SourceFile], *, actor=None,
     new_loans, refused_refs = _check_new_loans(run, [t for t in tables if t.kind == "loans"])
     new_events = _check_new_events(run, [t for t in tables if t.kind == "events"])
     checked = _check_against_stored(run, new_loans, new_events, refused_refs)
-    del new_events
     progress("check", run.total, run.total)
     if run.problems.count:
         raise LedgerRefused(run.problems.items, run.problems.count)
@@ -644,18 +717,18 @@ def _keep_briefs(new_loans: dict[str, _LoanValues | _LoanBrief], refs: list[str]
     refs.clear()
 
 
-def _check_new_events(run: _Run, event_tables: list[Table]) -> dict[str, list[_Event]]:
-    """2. The events of the run by loan_ref, in file order (numbered per loan later:
+def _check_new_events(run: _Run, event_tables: list[Table]) -> _NewEvents:
+    """2. The events of the run, by loan_ref in file order (numbered per loan later:
     ``_number_occurrences``)."""
-    new_events: dict[str, list[_Event]] = defaultdict(list)
+    new_events = _NewEvents([table.file for table in event_tables])
     for index, table in enumerate(event_tables):
         for number, cells, wide in table.rows():
             row = _Row(table, number, cells, wide, run.problems, run.cache)
             parsed = _parse_event(row, run.ref.today)
             if parsed is not None:
-                new_events[parsed[0]].append(_Event(table.file, number, *parsed, 0, index))
+                new_events.add(index, number, *parsed)
             run.row_checked()
-    return new_events
+    return new_events.finish()
 
 
 def _number_occurrences(events: list[_Event]) -> None:
@@ -671,20 +744,21 @@ def _number_occurrences(events: list[_Event]) -> None:
 @dataclass
 class _Checked:
     """What the check against the stored loans found: the counts so far, the derived
-    (status, first disbursement, policy code) of every loan that gains events, those
-    events, and the stored loans among them."""
+    (status, first disbursement, policy code) of every loan that gains events, those loans
+    in order (their events to add are marked in ``events``), and the stored loans among them."""
 
+    events: _NewEvents | None  # None once its events are written
     result: ImportResult = field(default_factory=ImportResult)
     derived: dict[str, tuple[str, date | None, str | None]] = field(default_factory=dict)
-    to_add: dict[str, list[_Event]] = field(default_factory=dict)
+    gaining: list[str] = field(default_factory=list)
     stored: dict[str, _StoredLoan] = field(default_factory=dict)
 
 
-def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_events: dict[str, list[_Event]],
+def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_events: _NewEvents,
                           refused_refs: set[str]) -> _Checked:
     """3. Against what is stored, a chunk of loans at a time: a stored loan must match its
     row (and leaves ``new_loans``); a loan's events are checked over stored + new ones."""
-    checked = _Checked()
+    checked = _Checked(new_events)
     problems, result, stored = run.problems, checked.result, checked.stored
     for chunk in _chunks(sorted(set(new_loans) | set(new_events)), CHUNK):
         found = _stored_loans(chunk)
@@ -709,9 +783,9 @@ def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_even
                        for r in found if r in new_events})
         stored_events = _stored_events({found[r]["id"]: r for r in found if r in new_events})
         for loan_ref in chunk:
-            events = new_events.get(loan_ref)
-            if not events or loan_ref in refused_refs:
+            if loan_ref not in new_events or loan_ref in refused_refs:
                 continue
+            events = new_events.of(loan_ref)
             _number_occurrences(events)
             loan = new_loans.get(loan_ref) or stored.get(loan_ref)
             if loan is None:
@@ -738,7 +812,9 @@ def _check_against_stored(run: _Run, new_loans: dict[str, _LoanValues], new_even
             code = _check_events(loan_ref, loan.contract_date, loan.amount, union, problems, run.ref)
             status, first_on = derived_state(union)
             checked.derived[loan_ref] = (status, first_on, code)
-            checked.to_add[loan_ref] = fresh
+            checked.gaining.append(loan_ref)
+            for event in fresh:
+                new_events.keep(event)
     return checked
 
 
@@ -758,6 +834,7 @@ def _loans_to_write(run: _Run, tables: list[Table], new_loans: dict[str, _LoanVa
             if values is None or problems.count:  # cannot happen: the row was checked
                 raise LedgerRefused([Problem(table.file, number, None, "internal")])
             yield values if isinstance(values, _LoanValues) else _LoanValues(**values, file=table.file, row=number)
+    new_loans.clear()  # written: its briefs' memory serves what the writing goes on with
 
 
 def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checked, *,
@@ -766,16 +843,16 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checke
     batch.total_rows = sum(t.count for t in tables)
     batch.files = [{**f, "rows": sum(t.count for t in tables if t.file == f["name"]
                                      or t.file.startswith(f["name"] + "["))} for f in batch.files]
-    result, derived, to_add, stored = checked.result, checked.derived, checked.to_add, checked.stored
-    before = rollups.before_import(stored[r].id for r in to_add if r in stored)
+    result, derived, gaining, stored = checked.result, checked.derived, checked.gaining, checked.stored
+    before = rollups.before_import(stored[r].id for r in gaining if r in stored)
     actor_id = getattr(actor, "id", None)
     personal = vault()
     written = 0
-    to_write = loans_count + sum(len(events) for events in to_add.values())
+    to_write = loans_count + checked.events.fresh.count(1)
     for chunk in iter(lambda: list(islice(new_loans, WRITE_CHUNK)), []):
         rows = []
         for values in chunk:
-            status, first_on, code = derived.get(values.loan_ref, (CaseStatus.contracted.value, None, None))
+            status, first_on, code = derived.pop(values.loan_ref, (CaseStatus.contracted.value, None, None))
             number = values.id_number
             rows.append({**values.attributes(),
                          "id_number_hash": personal.lookup_hash(number),
@@ -788,13 +865,13 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checke
         written += len(rows)
         progress("write", written, to_write)
     result.loans_added = loans_count
-    ids = {r: stored[r].id for r in to_add if r in stored}
+    ids = {r: stored[r].id for r in gaining if r in stored}
     if loans_count:
         ids.update(db.session.execute(select(Loan.loan_ref, Loan.id).where(Loan.import_id == batch.id)).tuples().all())
         index_new("loan", Loan.import_id == batch.id)  # their search tokens, in this transaction
-    event_rows = ({"loan_id": ids[loan_ref], "event_on": e.event_on, "kind": e.kind, "amount": e.amount,
-                   "occurrence": e.occurrence, "import_id": batch.id, "recorded_by_id": actor_id, "source": "ledger"}
-                  for loan_ref, events in to_add.items() for e in events)
+    event_rows = ({"loan_id": ids[loan_ref], "event_on": event_on, "kind": kind, "amount": amount,
+                   "occurrence": occurrence, "import_id": batch.id, "recorded_by_id": actor_id, "source": "ledger"}
+                  for loan_ref in gaining for event_on, kind, amount, occurrence in checked.events.kept(loan_ref))
     events_added = 0
     for chunk in iter(lambda: list(islice(event_rows, WRITE_CHUNK)), []):  # a chunk of dicts at a time
         db.session.execute(insert(LoanEvent.__table__), chunk)
@@ -802,6 +879,7 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checke
         events_added += len(chunk)
         progress("write", written, to_write)
     result.events_added = events_added
+    checked.events = None  # written: its columns' memory serves the rollups
     _update_stored(stored, derived)
     rollups.apply_import(batch.id, before)  # Core writes pass by the session's rollup hook
 

@@ -35,7 +35,7 @@ def stored() -> dict[tuple, list[int]]:
 
 def fresh() -> dict[tuple, list[int]]:
     ids = db.session.scalars(select(Loan.id))
-    return {key: row for key, row in rollups.loan_months(db.session.connection(), ids).items() if any(row)}
+    return {key: list(row) for key, row in rollups.loan_months(db.session.connection(), ids).items() if any(row)}
 
 
 def by_hand(d: date) -> dict[str, list[int]]:
