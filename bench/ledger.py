@@ -128,8 +128,8 @@ def measure(n: int, database_url: str | None = None) -> dict:
 
         logging.getLogger("alembic").setLevel(logging.WARNING)
         upgrade()
-        # read from disk as the CLI does (``ledger import PATH…``)
-        sources = [SourceFile("loans.csv", loans_path.read_bytes()), SourceFile("events.csv", events_path.read_bytes())]
+        # read from disk as the CLI does (``ledger import PATH…``: a piece at a time, as the run goes)
+        sources = [SourceFile("loans.csv", path=loans_path), SourceFile("events.csv", path=events_path)]
         phases = {}
 
         def progress(phase, done, total):
@@ -148,7 +148,7 @@ def measure(n: int, database_url: str | None = None) -> dict:
     if sqlite_path:
         for suffix in ("", "-wal", "-shm"):
             Path(str(sqlite_path) + suffix).unlink(missing_ok=True)
-    files_bytes = sum(len(source.data) for source in sources)
+    files_bytes = sum(source.size for source in sources)
     del sources
     loans_path.unlink(missing_ok=True)
     events_path.unlink(missing_ok=True)

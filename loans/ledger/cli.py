@@ -57,7 +57,8 @@ def import_command(paths, lang):
     sources = []
     for path in paths:
         try:
-            sources.append(SourceFile(path.name, path.read_bytes()))
+            with path.open("rb"):  # readable: it is read a piece at a time as the run goes
+                sources.append(SourceFile(path.name, path=path))
         except OSError as exc:
             raise click.ClickException(f"cannot read {path}: {exc.strerror or exc}") from None
     batch_id = runner.start(sources)

@@ -50,7 +50,10 @@ def store_sources(batch_id: int, sources: list[SourceFile]) -> list[dict]:
 def _load_sources(batch_id: int, files: list[dict]) -> list[SourceFile]:
     folder = _folder(batch_id)
     try:
-        return [SourceFile(f["name"], (folder / f["file"]).read_bytes()) for f in files]
+        sources = [SourceFile(f["name"], path=folder / f["file"]) for f in files]
+        for source in sources:
+            source.open().close()  # there still (the run reads it a piece at a time)
+        return sources
     except FileNotFoundError:
         raise JobFailed("files_missing") from None
 

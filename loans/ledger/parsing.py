@@ -15,7 +15,8 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import BinaryIO, Callable, Iterable, Iterator
 
 from ..spreadsheets import decode_text  # noqa: F401  (banks read it from here too)
 
@@ -73,20 +74,43 @@ class FileRefused(Exception):
         self.problems = problems
 
 
-@dataclass
 class SourceFile:
-    """An uploaded or given file: its name and bytes."""
+    """An uploaded or given file: its name and its bytes — held (an upload), or read from
+    ``path`` a piece at a time whenever they are read (``open``): a ledger of 100,000 loans
+    is 25 MB of CSV, which the import reads three times over and need not hold."""
 
-    name: str
-    data: bytes
+    __slots__ = ("name", "_data", "path")
+
+    def __init__(self, name: str, data: bytes | None = None, *, path: Path | None = None):
+        if (data is None) == (path is None):
+            raise ValueError("a SourceFile has either its bytes or a path")
+        self.name, self._data, self.path = name, data, path
+
+    @property
+    def data(self) -> bytes:
+        """All the bytes at once (for the small files of a bank's upload)."""
+        return self._data if self.path is None else self.path.read_bytes()
+
+    def open(self) -> BinaryIO:
+        return io.BytesIO(self._data) if self.path is None else self.path.open("rb")
+
+    @property
+    def size(self) -> int:
+        return len(self._data) if self.path is None else self.path.stat().st_size
 
     @property
     def sha256(self) -> str:
-        return hashlib.sha256(self.data).hexdigest()
+        if self.path is None:
+            return hashlib.sha256(self._data).hexdigest()
+        with self.open() as stream:
+            return hashlib.file_digest(stream, "sha256").hexdigest()
 
     @property
     def is_xlsx(self) -> bool:
-        return looks_like_xlsx(self.data)
+        if self.path is None:
+            return looks_like_xlsx(self._data)
+        with self.open() as stream:
+            return stream.read(2) == b"PK" and _holds_workbook(stream)
 
 
 class Table:
@@ -123,10 +147,12 @@ def _blank_row(cells: list) -> bool:
 
 def looks_like_xlsx(data: bytes) -> bool:
     """An XLSX is a zip archive holding ``xl/workbook.xml``."""
-    if not data.startswith(b"PK"):
-        return False
+    return data.startswith(b"PK") and _holds_workbook(io.BytesIO(data))
+
+
+def _holds_workbook(stream: BinaryIO) -> bool:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(stream) as archive:
             return "xl/workbook.xml" in archive.namelist()
     except (zipfile.BadZipFile, OSError, ValueError):
         return False
@@ -172,18 +198,18 @@ def _table(name: str, header_cells: list | None, records, sheet_kind: str | None
     return Table(name, kind, header, records)
 
 
-def text_encoding(data: bytes) -> str | None:
-    """The encoding ``decode_text`` would read ``data`` with (UTF-8 with or without BOM, else
-    GB18030; None for neither or a NUL), found by decoding a piece at a time and keeping
-    nothing."""
-    if b"\x00" in data:
-        return None
-    view = memoryview(data)
+def text_encoding(source: SourceFile) -> str | None:
+    """The encoding ``decode_text`` would read the file with (UTF-8 with or without BOM,
+    else GB18030; None for neither or a NUL), found by decoding a piece at a time and
+    keeping nothing."""
     for encoding in ("utf-8-sig", "gb18030"):
         decoder = codecs.getincrementaldecoder(encoding)()
         try:
-            for start in range(0, len(data), DECODE_CHUNK):
-                decoder.decode(view[start:start + DECODE_CHUNK])
+            with source.open() as stream:
+                while piece := stream.read(DECODE_CHUNK):
+                    if b"\x00" in piece:
+                        return None
+                    decoder.decode(piece)
             decoder.decode(b"", final=True)
             return encoding
         except UnicodeDecodeError:
@@ -191,47 +217,57 @@ def text_encoding(data: bytes) -> str | None:
     return None
 
 
-def _csv_rows(data: bytes, encoding: str):
-    """The file's records, decoded as they are read (``BytesIO`` shares the bytes)."""
-    return csv.reader(io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline=""))
+def _csv_rows(source: SourceFile, encoding: str):
+    """The file's records, decoded as they are read; the file is closed when they end
+    (or when what reads them lets them go)."""
+    with io.TextIOWrapper(source.open(), encoding=encoding, newline="") as text:
+        yield from csv.reader(text)
 
 
 def read_csv(source: SourceFile) -> Table:
-    encoding = text_encoding(source.data)
+    encoding = text_encoding(source)
     if encoding is None:
         raise FileRefused([Problem(source.name, None, None, "not_text")])
     def records():
         # csv.reader numbers records; a quoted field may span lines but stays one spreadsheet row
-        reader = _csv_rows(source.data, encoding)
+        reader = _csv_rows(source, encoding)
         next(reader, None)
         return enumerate(reader, start=2)
 
+    rows = _csv_rows(source, encoding)
     try:
-        header = next(_csv_rows(source.data, encoding), None)
+        header = next(rows, None)
         return _table(source.name, header, records)
     except csv.Error as exc:
         raise FileRefused([Problem(source.name, None, None, "bad_csv", {"detail": str(exc)})]) from None
+    finally:
+        rows.close()
 
 
 def read_xlsx(source: SourceFile) -> list[Table]:
+    with source.open() as stream:
+        if _unpacked_size(stream) > XLSX_MAX_UNPACKED_BYTES:
+            raise FileRefused([Problem(source.name, None, None, "xlsx_too_large")])
+        return _workbook_tables(source.name, stream)
+
+
+def _workbook_tables(name: str, stream: BinaryIO) -> list[Table]:
     from openpyxl import load_workbook
 
-    if _unpacked_size(source.data) > XLSX_MAX_UNPACKED_BYTES:
-        raise FileRefused([Problem(source.name, None, None, "xlsx_too_large")])
     try:
-        workbook = load_workbook(io.BytesIO(source.data), read_only=True, data_only=True)
+        workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 — openpyxl raises many kinds on a damaged file
-        raise FileRefused([Problem(source.name, None, None, "bad_xlsx")]) from None
+        raise FileRefused([Problem(name, None, None, "bad_xlsx")]) from None
     try:
-        names = {name.strip().lower(): name for name in workbook.sheetnames}
+        names = {sheet.strip().lower(): sheet for sheet in workbook.sheetnames}
         found = [kind for kind in XLSX_SHEETS if kind in names]
         if not found:
-            raise FileRefused([Problem(source.name, None, None, "no_sheets")])
+            raise FileRefused([Problem(name, None, None, "no_sheets")])
         tables = []
         problems = []
         for kind in found:
             sheet = workbook[names[kind]]
-            label = f"{source.name}[{kind}]"
+            label = f"{name}[{kind}]"
             # kept in memory: the workbook closes below, and XLSX ledgers are the small ones;
             # blank rows are not kept (a stray cell on row 1,048,576 makes a million of them),
             # except the header's row, and the used range is not trusted for the width
@@ -254,11 +290,11 @@ def read_xlsx(source: SourceFile) -> list[Table]:
         workbook.close()
 
 
-def _unpacked_size(data: bytes) -> int:
+def _unpacked_size(data: bytes | BinaryIO) -> int:
     """The bytes a workbook's parts unpack to, as its zip directory declares them (Python's
     zipfile never inflates a member beyond its declared size)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        with zipfile.ZipFile(io.BytesIO(data) if isinstance(data, bytes) else data) as archive:
             return sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, OSError, ValueError):
         return 0  # not a readable zip: load_workbook says so

@@ -489,3 +489,35 @@ def test_the_same_event_in_two_files_of_a_run_is_stored_once(app, run_ledger):
                                               name="q3.csv"))
     assert problems is None
     assert (result.events_added, result.events_unchanged) == (2, 1)
+
+
+def test_files_read_from_disk_import_as_their_bytes_do(app, run_ledger, tmp_path):
+    """The CLI and the job worker give the run paths, read a piece at a time (a 25 MB
+    ledger is not held): the same loans and events, and the run's record names each file's
+    size and SHA-256 as for the same bytes uploaded."""
+    import hashlib
+
+    on_disk = []
+    for source in example_sources():
+        (tmp_path / source.name).write_bytes(source.data)
+        on_disk.append(SourceFile(source.name, path=tmp_path / source.name))
+    result, problems = run_ledger(*on_disk)
+    assert problems is None and (result.loans_added, result.events_added) == (3, 4)
+    run = db.session.scalars(select(LedgerImport).order_by(LedgerImport.id.desc())).first()
+    assert [(f["name"], f["bytes"], f["sha256"]) for f in run.files] == [
+        (s.name, len(s.data), hashlib.sha256(s.data).hexdigest()) for s in example_sources()]
+    workbook = tmp_path / "ledger.xlsx"
+    workbook.write_bytes(_workbook([loan_row(loan_ref="EX-X")], []))
+    result, problems = run_ledger(SourceFile("ledger.xlsx", path=workbook))
+    assert problems is None and result.loans_added == 1
+
+
+def test_a_stored_loan_imported_again_with_other_values_is_refused_by_row(app, run_ledger):
+    """Stored loans are compared as their rows are read, a chunk at a time: the problem still
+    names the row and the columns that differ, beside the other rows' problems."""
+    assert run_ledger(loans_file(loan_row()))[1] is None
+    result, problems = run_ledger(loans_file(loan_row(loan_ref="EX-N", district_code="999999"),
+                                             loan_row(business_name="改了名的店")))
+    assert result is None
+    assert [(p["row"], p["code"]) for p in problems] == [(2, "unknown_district"), (3, "loan_differs")]
+    assert problems[1]["params"]["columns"] == "business_name"
