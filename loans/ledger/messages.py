@@ -85,6 +85,8 @@ REASONS = {
                       "finished."),
     "stored_meanwhile": _l("Another import stored some of these loans or events while this one ran; nothing was "
                            "stored. Import the files again (rows already stored are then left unchanged)."),
+    "file_changed": _l("The file changed or went away while it was being read; nothing was stored. Import it "
+                       "again."),
     "interrupted": _l("The import was interrupted again and again (its worker stopped); nothing was stored. "
                       "Import the files again."),
     "internal": _l("The import stopped on an unexpected error; nothing was stored. Please report it."),

@@ -11,6 +11,7 @@ import codecs
 import csv
 import hashlib
 import io
+import os
 import zipfile
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -79,12 +80,13 @@ class SourceFile:
     ``path`` a piece at a time whenever they are read (``open``): a ledger of 100,000 loans
     is 25 MB of CSV, which the import reads three times over and need not hold."""
 
-    __slots__ = ("name", "_data", "path")
+    __slots__ = ("name", "_data", "path", "_stamp")
 
     def __init__(self, name: str, data: bytes | None = None, *, path: Path | None = None):
         if (data is None) == (path is None):
             raise ValueError("a SourceFile has either its bytes or a path")
         self.name, self._data, self.path = name, data, path
+        self._stamp = None if path is None else _stamp(os.stat(path))
 
     @property
     def data(self) -> bytes:
@@ -92,7 +94,18 @@ class SourceFile:
         return self._data if self.path is None else self.path.read_bytes()
 
     def open(self) -> BinaryIO:
-        return io.BytesIO(self._data) if self.path is None else self.path.open("rb")
+        """The bytes from the start; a file on disk must be the one it was when given (the
+        run reads it several times): else ``FileRefused`` (``file_changed``)."""
+        if self.path is None:
+            return io.BytesIO(self._data)
+        try:
+            stream = self.path.open("rb")
+        except FileNotFoundError:
+            raise FileRefused([Problem(self.name, None, None, "file_changed")]) from None
+        if _stamp(os.fstat(stream.fileno())) != self._stamp:
+            stream.close()
+            raise FileRefused([Problem(self.name, None, None, "file_changed")])
+        return stream
 
     @property
     def size(self) -> int:
@@ -143,6 +156,10 @@ def _blank_row(cells: list) -> bool:
         return not "".join(cells).strip()  # CSV: all text, checked in C
     except TypeError:  # XLSX: None, numbers, dates
         return all(_blank(cell) for cell in cells)
+
+
+def _stamp(status: os.stat_result) -> tuple[int, int, int, int]:
+    return status.st_dev, status.st_ino, status.st_size, status.st_mtime_ns
 
 
 def looks_like_xlsx(data: bytes) -> bool:

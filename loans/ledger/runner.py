@@ -21,7 +21,7 @@ from sqlalchemy.exc import IntegrityError
 from ..db import db
 from ..garbage import collector_paused
 from ..unit_of_work import beside_the_unit_of_work, unit_of_work
-from .parsing import Problem, SourceFile
+from .parsing import FileRefused, Problem, SourceFile
 from .services import ImportResult, LedgerRefused, Progress, begin_import, mark_failed, run_import, set_progress
 
 log = logging.getLogger(__name__)
@@ -62,6 +62,8 @@ def execute(batch_id: int, sources: list[SourceFile], *, actor=None,
         return result, None
     except LedgerRefused as exc:
         problems = exc.as_dicts()
+    except FileRefused as exc:  # a file on disk changed or went away while the run read it
+        problems = [problem.as_dict() for problem in exc.problems]
     except IntegrityError:  # another process stored the same loan_ref or event meanwhile
         log.warning("ledger import %s collided with a concurrent change", batch_id, exc_info=True)
         problems = [Problem("", None, None, "stored_meanwhile").as_dict()]

@@ -872,6 +872,8 @@ def _write(batch: LedgerImport, tables: list[Table], new_loans, checked: _Checke
         db.session.execute(insert(Loan.__table__), rows)
         written += len(rows)
         progress("write", written, to_write)
+    if written != loans_count:  # the loans' rows read again were not the rows checked
+        raise LedgerRefused([Problem("", None, None, "file_changed")])
     result.loans_added = loans_count
     checked.derived = derived = {r: derived[r] for r in derived}  # the stored loans' (a dict's table stays its size)
     ids = {r: stored[r].id for r in gaining if r in stored}

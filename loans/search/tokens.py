@@ -21,8 +21,11 @@ from typing import Iterable
 os.environ.setdefault("PYPINYIN_NO_PHRASES", "1")
 os.environ.setdefault("PYPINYIN_NO_DICT_COPY", "1")
 PHRASE_READINGS = Path(__file__).with_name("phrase_readings.txt")
-# A name with several such words gives at most this many spellings.
+# A name with several such words gives at most this many spellings, from its first
+# MAX_WORDS words (choices of words grow as 2ⁿ); no word of the table is longer than MAX_WORD.
 MAX_SPELLINGS = 8
+MAX_WORDS = 10
+MAX_WORD = 10
 
 
 # A token holds at most this many characters; a longer term is matched on its first
@@ -79,11 +82,12 @@ def phrase_readings() -> dict[str, tuple[str, ...]]:
     return readings
 
 
-def _han_runs(name: str) -> list[tuple[bool, str]]:
-    """``name`` cut into runs of Han characters and of anything else: [(is Han, run)]."""
+def _han_runs(name: str, is_han) -> list[tuple[bool, str]]:
+    """``name`` cut into runs of the characters pypinyin reads (``is_han``) and of anything
+    else: [(read, run)]."""
     runs: list[tuple[bool, str]] = []
     for char in name:
-        han = _is_han(char)
+        han = is_han(char)
         if runs and runs[-1][0] == han:
             runs[-1] = (han, runs[-1][1] + char)
         else:
@@ -97,10 +101,9 @@ def _word_readings(run: str, syllables: list[str]) -> list[list[str]]:
     readings instead — whichever words pypinyin's phrase dictionary would have cut the run
     into, its reading is among them (at most ``MAX_SPELLINGS``)."""
     words = phrase_readings()
-    longest = min(len(run), 10)
     found = [(start, start + size, words[run[start:start + size]])
-             for start in range(len(run)) for size in range(2, longest + 1)
-             if run[start:start + size] in words]
+             for start in range(len(run)) for size in range(2, min(MAX_WORD, len(run) - start) + 1)
+             if run[start:start + size] in words][:MAX_WORDS]  # a long made-up name: its first words
     spellings = [syllables]
     for count in range(1, len(found) + 1):
         for chosen in combinations(found, count):
@@ -121,9 +124,10 @@ def name_spellings(name: str) -> list[list[str]]:
     first, then with the words of ``phrase_readings`` it holds read as words (李长江: lizhangjiang
     and lichangjiang); runs of other characters (Latin letters, ·) stay as they are."""
     from pypinyin import lazy_pinyin  # its single-character dictionary, ~12 MB (PYPINYIN_NO_PHRASES)
+    from pypinyin.constants import RE_HANS  # what it reads (〇 too, and the GB18030 rare characters)
 
     spellings: list[list[str]] = [[]]
-    for han, run in _han_runs(name):
+    for han, run in _han_runs(name, lambda char: RE_HANS.match(char) is not None):
         if not han:
             part = normalize(run)
             readings = [[part] if part else []]

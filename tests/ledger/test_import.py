@@ -521,3 +521,34 @@ def test_a_stored_loan_imported_again_with_other_values_is_refused_by_row(app, r
     assert result is None
     assert [(p["row"], p["code"]) for p in problems] == [(2, "unknown_district"), (3, "loan_differs")]
     assert problems[1]["params"]["columns"] == "business_name"
+
+
+@pytest.mark.parametrize("change", ["rewritten", "removed"])
+def test_a_file_on_disk_that_changes_while_it_is_read_stores_nothing(app, tmp_path, change):
+    """The run reads a file given by path several times (check, then write): when it is
+    rewritten or removed in between, the run is refused with a message saying so, not
+    written from rows it never checked."""
+    from loans.ledger import runner
+
+    path = tmp_path / "loans.csv"
+    path.write_bytes(loans_file(loan_row(loan_ref="EX-1"), loan_row(loan_ref="EX-2")).data)
+    sources = [SourceFile("loans.csv", path=path)]
+
+    def progress(phase, done, total):
+        if phase == "check" and done == total and path.exists():
+            if change == "removed":
+                path.unlink()
+            else:
+                path.write_bytes(loans_file(loan_row(loan_ref="EX-0"), loan_row(loan_ref="EX-1"),
+                                            loan_row(loan_ref="EX-2")).data)
+
+    result, problems = runner.execute(runner.start(sources), sources, progress=progress)
+    assert result is None and [p["code"] for p in problems] == ["file_changed"]
+    from flask_babel import force_locale
+
+    with force_locale("en"):
+        assert "changed or went away" in problem_text(problems[0])
+    with force_locale("zh"):
+        assert "已被更改或移除" in problem_text(problems[0])
+    assert _count(Loan) == 0
+    assert db.session.scalars(select(LedgerImport)).one().status.value == "failed"

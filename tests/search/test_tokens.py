@@ -141,3 +141,22 @@ def test_the_word_table_is_the_one_for_the_installed_pypinyin():
 
     first = PHRASE_READINGS.read_text(encoding="utf-8").splitlines()[0]
     assert first.startswith(f"# pypinyin {version('pypinyin')}:")
+
+
+@pytest.mark.parametrize("term, name", [
+    ("wangling", "王〇"),                             # 〇 is read as pypinyin reads it
+    ("wangzuo", "王" + b"\xfe\x51".decode("gb18030")),  # a GB18030 rare character (U+E816) too
+])
+def test_every_character_pypinyin_reads_is_spelled(term, name):
+    assert finds(term, [name])
+
+
+def test_a_long_name_of_many_words_gives_few_spellings():
+    """Choices of words grow as 2ⁿ: a 98-character name made of words gives at most
+    MAX_SPELLINGS spellings (its tokens are written in the request that saves it)."""
+    from loans.search.tokens import MAX_SPELLINGS, name_spellings
+
+    name = "·".join(["王李赵钱孙名不见经传"] * 9)
+    spellings = name_spellings(name)
+    assert 1 < len(spellings) <= MAX_SPELLINGS and all(len(s) == len(name) for s in spellings)
+    assert finds("wanglizhaoqiansunmingbujianjingzhuan", [name])
