@@ -263,3 +263,12 @@ def test_bulk_update_is_refused_by_the_database(audit_row):
         db.session.flush()
     db.session.rollback()
     assert db.session.get(AuditEvent, audit_row).action == "test"
+
+
+def test_migrating_in_process_leaves_the_apps_loggers_logging(app):
+    """Alembic's logging set-up once disabled every logger it did not name: after a migration
+    run in the app's process, the app's own log lines (the audit head, job failures) were lost."""
+    import logging
+
+    down_and_up(app, "0029", lambda: None)
+    assert not app.logger.disabled and not logging.getLogger("loans.jobs").disabled
